@@ -1,0 +1,1 @@
+"""The Textual application: views, key bindings, file I/O, config."""

@@ -1,0 +1,1 @@
+"""Datasets, fine-tuning, preference training, evaluation and export for the next-edit model."""
