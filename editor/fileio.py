@@ -135,7 +135,8 @@ def decode(data: bytes, path: Path) -> tuple[str, str, bool]:
             try:
                 text = data[len(mark) :].decode(encoding)
             except UnicodeDecodeError:
-                raise FileError(f"{shown(path)}: not valid {encoding.upper()} despite its BOM; not opened") from None
+                why = f"not valid {encoding.upper()} despite its byte-order mark"
+                raise FileError(f"{shown(path)}: {why}; not opened") from None
             if "\0" in text[:BINARY_SNIFF_BYTES]:  # a binary file that happens to start like a BOM
                 raise FileError(f"{shown(path)} looks binary (NUL characters); not opened")
             return text, encoding, True
@@ -145,17 +146,17 @@ def decode(data: bytes, path: Path) -> tuple[str, str, bool]:
         return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError as e:
         bad_line = data.count(b"\n", 0, e.start) + 1
-    encoding = detect_legacy_encoding(data)
-    if encoding is None:
+    legacy = decode_legacy(data)
+    if legacy is None:
         raise FileError(
             f"{shown(path)}: not valid UTF-8 (line {bad_line}) and its encoding could not be"
             " detected reliably; not opened"
         )
-    return data.decode(encoding), encoding, False
+    return legacy[0], legacy[1], False
 
 
-def detect_legacy_encoding(data: bytes) -> str | None:
-    """The Python codec of non-UTF-8 text when the detection is trustworthy, else None.
+def decode_legacy(data: bytes) -> tuple[str, str] | None:
+    """``(text, codec)`` for non-UTF-8 text when the detection is trustworthy, else None.
 
     Trustworthy means: chardetng is sure of its guess, the bytes decode and encode back
     unchanged, the text has no control or private-use characters, and the bytes are not
@@ -177,7 +178,7 @@ def detect_legacy_encoding(data: bytes) -> str | None:
         return None
     if _looks_like_damaged_utf8(data, single_byte=len(text) == len(data)):
         return None
-    return encoding
+    return text, encoding
 
 
 def _looks_like_damaged_utf8(data: bytes, single_byte: bool) -> bool:

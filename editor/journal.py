@@ -21,8 +21,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from nxedit.model import paths
 from nxedit.editor.fileio import FileError, LoadedFile, load_file, shown, write_atomically
+from nxedit.model import paths
 
 FORMAT_VERSION = 1
 STALE_TEMP_SECONDS = 60  # a temp file this old is left over from a killed writer, never in use
@@ -62,8 +62,8 @@ class Journal:
             "text_digest": _text_digest(text),
             "text": text,
         }
-        # ASCII JSON escapes lone surrogates too, so any Python str round-trips
-        data = json.dumps(record, ensure_ascii=True).encode("ascii")
+        # surrogatepass: a str with lone surrogates (undecodable paths, odd pastes) still round-trips
+        data = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
         with self._lock:
             try:
                 self._ensure_directory()
@@ -122,7 +122,7 @@ class Journal:
     def _read(self, file: Path) -> JournalEntry | None:
         """The entry in ``file``, or None when it is missing, corrupt or half-written."""
         try:
-            record = json.loads(file.read_bytes())
+            record = json.loads(file.read_bytes().decode("utf-8", "surrogatepass"))
             text = record["text"]
             entry = JournalEntry(
                 Path(record["path"]), text, float(record["saved_at"]), record["base_digest"]

@@ -12,6 +12,7 @@ import errno
 import os
 import pickle
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -112,7 +113,12 @@ ROUND_TRIPS = {
     "utf16 be bom": (codecs.BOM_UTF16_BE + "x = 'ü'\n".encode("utf-16-be"), "utf-16-be", True, "x = 'ü'\n"),
     "utf32 le bom": (codecs.BOM_UTF32_LE + "a\nb".encode("utf-32-le"), "utf-32-le", True, "a\nb"),
     "latin-1 accents": (LATIN1_SOURCE.encode("latin-1"), "cp1252", False, LATIN1_SOURCE),
-    "cp1252 quotes": ("He said “hi” – it’s 5 €\n".encode("cp1252"), "cp1252", False, "He said “hi” – it’s 5 €\n"),
+    "cp1252 quotes": (
+        "He said “hi” – it’s 5 €\n".encode("cp1252"),
+        "cp1252",
+        False,
+        "He said “hi” – it’s 5 €\n",
+    ),
     "shift-jis": (
         "これは日本語のテキストです。文字コードはシフトJISです。\n".encode("shift_jis"),
         "cp932",
@@ -163,10 +169,10 @@ def test_missing_file_opens_as_a_new_empty_buffer(tmp_path):
 # ---------------------------------------------------------------------------- refusals
 
 
-def test_binary_file_is_refused(tmp_path):
-    path = write_bytes(tmp_path / "prog.bin", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+def test_binary_file_is_refused(tmp_path, monkeypatch):
+    write_bytes(tmp_path / "prog.bin", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+    monkeypatch.chdir(tmp_path)  # messages name files relative to the working directory
     with pytest.raises(FileError, match=r"^prog.bin looks binary \(NUL bytes\); not opened$") as e:
-        os.chdir(tmp_path)
         load_file(Path("prog.bin"))
     assert "\n" not in str(e.value)
 
@@ -174,7 +180,7 @@ def test_binary_file_is_refused(tmp_path):
 def test_undecodable_garbage_is_refused_not_shown_as_mojibake(tmp_path):
     rng = random.Random(7)
     path = write_bytes(tmp_path / "noise.dat", bytes(rng.randrange(1, 256) for _ in range(4000)))
-    with pytest.raises(FileError, match=r"noise.dat: not valid UTF-8 \(line \d+\) and its encoding could not"):
+    with pytest.raises(FileError, match=r"noise.dat: not valid UTF-8 \(line \d+\) and its encoding could"):
         load_file(path)
 
 
@@ -189,6 +195,13 @@ def test_undecodable_garbage_is_refused_not_shown_as_mojibake(tmp_path):
 def test_broken_utf8_is_refused_rather_than_read_as_a_legacy_encoding(tmp_path, data):
     with pytest.raises(FileError, match="not valid UTF-8"):
         load_file(write_bytes(tmp_path / "f.txt", data))
+
+
+def test_control_characters_are_not_taken_for_legacy_text(tmp_path):
+    # a binary format without NUL bytes: no single-byte decoding makes it text
+    data = "Größe und Übermaß\n".encode("latin-1") + bytes([7, 8, 14, 15, 16, 0x7F]) * 20
+    with pytest.raises(FileError, match="its encoding could not be detected reliably; not opened$"):
+        load_file(write_bytes(tmp_path / "f.dat", data))
 
 
 def test_directory_is_refused(tmp_path):
@@ -229,20 +242,20 @@ def test_unrepresentable_character_names_it_and_writes_nothing(tmp_path):
     assert path.read_bytes() == original and leftovers(tmp_path) == []
 
 
-def test_directory_without_write_permission(open_dir):
+@pytest.mark.parametrize(
+    "dir_mode, file_mode, message",
+    [
+        (0o555, 0o666, r"permission denied \(cannot write in directory .*\)"),
+        # the rename would succeed here; the save must still respect the file's own permission
+        (0o777, 0o444, r"permission denied \(the file is read-only\)"),
+    ],
+    ids=["directory not writable", "file read-only"],
+)
+def test_save_without_permission_leaves_the_file_alone(open_dir, dir_mode, file_mode, message):
     path = write_bytes(open_dir / "a.py", b"original\n")
-    open_dir.chmod(0o555)
-    with pytest.raises(FileError, match=r"^cannot save .*a.py: permission denied"):
-        as_unprivileged(lambda: save_file(path, "new\n", "utf-8", False))
-    assert path.read_bytes() == b"original\n" and leftovers(open_dir) == []
-
-
-def test_read_only_file_is_not_replaced_even_in_a_writable_directory(open_dir):
-    # the rename would succeed here; the save must still respect the file's own permission
-    open_dir.chmod(0o777)
-    path = write_bytes(open_dir / "a.py", b"original\n")
-    path.chmod(0o444)
-    with pytest.raises(FileError, match=r"^cannot save .*a.py: permission denied \(the file is read-only\)$"):
+    path.chmod(file_mode)
+    open_dir.chmod(dir_mode)
+    with pytest.raises(FileError, match=rf"^cannot save .*a.py: {message}$"):
         as_unprivileged(lambda: save_file(path, "new\n", "utf-8", False))
     assert path.read_bytes() == b"original\n" and leftovers(open_dir) == []
 
@@ -289,6 +302,7 @@ def _private_tmpfs_available() -> bool:
     probe = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "mount", "-t", "tmpfs", "tmpfs", "/mnt"],
         capture_output=True,
+        check=False,
     )
     return probe.returncode == 0
 
@@ -335,14 +349,12 @@ def test_real_full_or_read_only_file_system(tmp_path, situation, message):
     mount_point = tmp_path / "fs"
     mount_point.mkdir()
     shell = 'mount -t tmpfs -o size=256k tmpfs "$1" && exec "$2" -c "$3" "$1" "$4"'
-    result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", shell, "sh",
-         str(mount_point), sys.executable, FULL_DISK_SCRIPT, situation],
-        capture_output=True, text=True, timeout=60,
-    )
+    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", shell, "sh"]
+    arguments = [str(mount_point), sys.executable, FULL_DISK_SCRIPT, situation]
+    result = subprocess.run(command + arguments, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), "the save did not fail"
-    assert __import__("re").fullmatch(message, result.stdout.strip())
+    assert re.fullmatch(message, result.stdout.strip())
 
 
 # ---------------------------------------------------------------------------- mode, owner, symlink
@@ -407,6 +419,7 @@ def test_disk_state_tells_a_touch_from_a_change(tmp_path):
     os.utime(path, ns=(stamp.mtime_ns + 9_000_000_000, stamp.mtime_ns + 9_000_000_000))
     assert disk_state(path, stamp) == "changed"
     path.write_bytes(b"x = 1000\n")
+    os.utime(path, ns=(stamp.mtime_ns, stamp.mtime_ns))  # a coarse clock can give the same mtime
     assert disk_state(path, stamp) == "changed"
     path.unlink()
     assert disk_state(path, stamp) == "deleted"
