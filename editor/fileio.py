@@ -208,7 +208,7 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
         target = Path(os.path.realpath(path))
         old = _stat_or_none(target)
     except OSError as e:
-        raise FileError(save_failure_message(path, e)) from None
+        raise FileError(_save_failure_message(path, e)) from None
     if old is not None:
         if stat.S_ISDIR(old.st_mode):
             raise FileError(f"cannot save {shown(path)}: it is a directory")
@@ -220,7 +220,7 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
     try:
         written = write_atomically(target, data, mode, owner=(old.st_uid, old.st_gid) if old else None)
     except OSError as e:
-        raise FileError(save_failure_message(path, e)) from None
+        raise FileError(_save_failure_message(path, e)) from None
     return DiskStamp(written.st_mtime_ns, written.st_size, digest_bytes(data))
 
 
@@ -277,7 +277,7 @@ def write_atomically(
     return written
 
 
-def save_failure_message(path: Path, e: OSError) -> str:
+def _save_failure_message(path: Path, e: OSError) -> str:
     """One line saying why saving ``path`` failed, in plain words."""
     where = shown(path)
     parent = shown(Path(os.path.abspath(path)).parent)
