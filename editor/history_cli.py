@@ -44,7 +44,6 @@ from pathlib import Path
 from nxedit.model import history_db, history_query
 from nxedit.model.history_settings import load_history_settings, set_recording
 from nxedit.model.privacy import DEFAULT_SECRET_GLOBS, OPT_OUT_FILE, PrivacyRules
-from nxedit.model.project import project_root
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,9 +133,8 @@ def cmd_status(args) -> int:
     )
     here = Path.cwd() / "_"
     info = PrivacyRules(settings.private_globs).classify(here)
-    print(
-        f"this folder: project {project_root(here)} is {'private (not recorded)' if info.private else 'recorded'}"
-    )
+    verdict = "private (not recorded)" if info.private else "recorded"
+    print(f"this folder: project {info.project} is {verdict}")
     for problem in settings.problems:
         print(f"warning:    {problem}")
     return 0
@@ -172,8 +170,8 @@ def cmd_stats(args) -> int:
             )
             for r in rows:
                 print(
-                    f"  {r.key[-40:]:40} {r.shown:6} {r.accepted:6} {r.partial:7} {r.rejected:6} {r.ignored:6}"
-                    f" {r.accept_rate:6.0%}"
+                    f"  {r.key[-40:]:40} {r.shown:6} {r.accepted:6} {r.partial:7} {r.rejected:6}"
+                    f" {r.ignored:6} {r.accept_rate:6.0%}"
                 )
     return 0
 

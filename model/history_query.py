@@ -79,8 +79,9 @@ def iter_records(
     where_p, args_p = _project_clause("", project)
     where_s, args_s = _project_clause("s.", project)
     events = conn.execute(
-        "SELECT session, project, path, t_start, t_end, start_line, old_text, new_text, diff, cursor_line,"
-        f" cursor_column, origin, suggestion_sid FROM events WHERE t_start >= ?{where_p} ORDER BY t_start, id",
+        "SELECT session, project, path, t_start, t_end, start_line, old_text, new_text, diff,"
+        " cursor_line, cursor_column, origin, suggestion_sid"
+        f" FROM events WHERE t_start >= ?{where_p} ORDER BY t_start, id",
         [since, *args_p],
     )
     suggestions = conn.execute(

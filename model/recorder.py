@@ -30,7 +30,7 @@ text gives the new one (regions of one burst are emitted top to bottom, which ke
 true).
 
 The recorder relies on seeing *every* change applied to a document it was told about;
-a buffer that changes behind its back must be :meth:`Recorder.focus`-ed away first.
+before a buffer changes behind its back, :meth:`Recorder.end` its burst.
 """
 
 from __future__ import annotations
@@ -173,11 +173,15 @@ class Recorder:
 
     def saved(self, path: str | None) -> list[EditEvent]:
         """The file was saved: its burst ends here."""
+        return self.end(path)
+
+    def end(self, path: str | None) -> list[EditEvent]:
+        """End ``path``'s burst now: its buffer was closed, or will change without
+        :meth:`record_change` being told."""
         return self._close_if(lambda b: b.info.path == self._path_of(path))
 
     def focus(self, path: str | None) -> list[EditEvent]:
-        """Another buffer became active (or ``path``'s buffer was closed or reloaded
-        outside the recorder): the burst of any other file ends."""
+        """``path``'s buffer became the active one: the burst of any other file ends."""
         return self._close_if(lambda b: b.info.path != self._path_of(path))
 
     def close_all(self) -> list[EditEvent]:
@@ -198,9 +202,8 @@ class Recorder:
         info = self.classify(path) if path is not None else _UNTITLED
         if info.private or n <= 0:
             return []
-        events = [
-            e for e in self._recent.get(info.project, ()) if whole_project or e.path == (path and info.path)
-        ]
+        own = info.path or None  # events of a buffer without a file have path None
+        events = [e for e in self._recent.get(info.project, ()) if whole_project or e.path == own]
         burst = self._burst
         if burst is not None and burst.info.project == info.project and (whole_project or burst.info == info):
             events += self._events_of(burst)

@@ -83,8 +83,8 @@ def test_a_v1_database_is_migrated_and_keeps_its_rows(db_path):
             conn.execute(statement)
         conn.execute("PRAGMA user_version = 1")
         conn.execute(
-            "INSERT INTO events (session, project, path, t_start, t_end, start_line, old_text, new_text, diff,"
-            " origin) VALUES ('old', '/p', '/p/a.py', 1.0, 2.0, 0, 'a\n', 'b\n', '', 'typed')"
+            "INSERT INTO events (session, project, path, t_start, t_end, start_line, old_text, new_text,"
+            " diff, origin) VALUES ('old', '/p', '/p/a.py', 1.0, 2.0, 0, 'a\n', 'b\n', '', 'typed')"
         )
         conn.execute(
             "INSERT INTO outcomes (sid, kind, shown_at, decided_at) VALUES ('old-1', 'accepted', 1, 2)"
@@ -273,6 +273,28 @@ def test_an_unreadable_database_is_moved_aside(db_path):
     assert rows(db_path, "events") == 1 and len(broken_names(db_path)) == 1
 
 
+def test_a_database_that_breaks_while_open_is_replaced_and_the_batch_kept(db_path, monkeypatch):
+    messages = []
+    store = HistoryStore(notify=messages.append)
+    store.submit_event(event(0))
+    assert store.flush()
+    insert = store._insert
+
+    def corrupt_once(rows):  # what SQLite reports when it finds a damaged page mid-session
+        monkeypatch.setattr(store, "_insert", insert)
+        exc = sqlite3.DatabaseError("database disk image is malformed")
+        exc.sqlite_errorname = "SQLITE_CORRUPT"
+        raise exc
+
+    monkeypatch.setattr(store, "_insert", corrupt_once)
+    store.submit_event(event(1))
+    assert store.close()
+    assert rows(db_path, "events") == 1  # the fresh database got the batch that failed
+    (aside,) = broken_names(db_path)
+    assert rows(db_path.parent / aside, "events") == 1  # and nothing was deleted
+    assert len(messages) == 1 and "moved to" in messages[0]
+
+
 def test_when_nothing_can_be_opened_recording_turns_off_quietly():
     data = history_db.paths.data_dir()
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -441,9 +463,11 @@ def test_purge_by_glob_removes_matching_files_and_their_outcomes(db_path):
             "/w/a/x.py"
         ] * 2
         assert [rows(db_path, t) for t in ("events", "suggestions", "outcomes")] == [2, 1, 1]
+        conn.execute("PRAGMA secure_delete = OFF")  # as SQLite builds without SQLITE_SECURE_DELETE have it
         history_query.purge(conn)
     assert [rows(db_path, t) for t in ("events", "suggestions", "outcomes")] == [0, 0, 0]
-    assert b"x = 1" not in db_path.read_bytes()  # the text is gone from the file, not just unlinked
+    on_disk = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert b"x = 1" not in on_disk and b"b = 2" not in on_disk  # gone from the files, not just unlinked
 
 
 def test_many_threads_may_submit_at_once(db_path):

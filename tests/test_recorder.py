@@ -193,6 +193,14 @@ def test_focus_and_save_close_the_event():
     assert [e.new_text for e in rec.saved(buf.path)] == ["x12\n"]
 
 
+def test_end_closes_only_that_files_burst():
+    rec = recorder()
+    buf = Buffer(rec, "x\n")
+    buf.type(0, 1, "1", 0.0)
+    assert rec.end("/proj/other.py") == []
+    assert [e.new_text for e in rec.end(buf.path)] == ["x1\n"]
+
+
 def test_an_accepted_suggestion_is_marked_and_does_not_merge_with_typing():
     rec = recorder()
     buf = Buffer(rec, "def f(a):\n    pass\nf(1)\n")
@@ -308,74 +316,75 @@ def test_recent_memory_is_bounded_per_project():
 # -- property: replaying the events reproduces the buffer --------------------------
 
 ALPHABET = "ab \n"
+FILES = ("/proj/a.py", "/proj/b.py")
 
 
 @st.composite
 def sessions(draw):
-    initial = draw(st.text(ALPHABET, max_size=40))
-    steps = draw(
-        st.lists(
-            st.one_of(
-                st.tuples(
-                    st.just("edit"),
-                    st.lists(
-                        st.tuples(st.integers(0, 60), st.integers(0, 4), st.text(ALPHABET, max_size=5)),
-                        min_size=1,
-                        max_size=3,
-                    ),
-                    st.sampled_from(["typed", "typed", "typed", "paste", "undo", "suggestion"]),
-                ),
-                st.tuples(st.just("pause"), st.floats(0.0, 3.0)),
-                st.tuples(st.just("jump"), st.integers(0, 60)),
-                st.tuples(st.just("save")),
-                st.tuples(st.just("hunks")),
-            ),
-            max_size=40,
-        )
+    """Two files' initial texts and a stream of edits (to either), pauses, cursor jumps,
+    saves and predictor reads; and the recorder's ``near_lines``."""
+    initial = draw(st.tuples(st.text(ALPHABET, max_size=40), st.text(ALPHABET, max_size=40)))
+    which = st.integers(0, 1) if draw(st.booleans()) else st.just(0)
+    replacement = st.tuples(st.integers(0, 60), st.integers(0, 4), st.text(ALPHABET, max_size=5))
+    origin = st.sampled_from(["typed", "typed", "typed", "paste", "undo", "suggestion"])
+    step = st.one_of(
+        st.tuples(st.just("edit"), which, st.lists(replacement, min_size=1, max_size=3), origin),
+        st.tuples(st.just("pause"), st.floats(0.0, 3.0)),
+        st.tuples(st.just("jump"), which, st.integers(0, 60)),
+        st.tuples(st.just("save"), which),
+        st.tuples(st.just("hunks"), which),
     )
-    return initial, steps, draw(st.integers(1, 3))
+    return initial, draw(st.lists(step, max_size=40)), draw(st.integers(1, 3))
+
+
+def change_spans(size, replacements):
+    """Non-overlapping ``(start, end, text)`` for one change set over ``size`` chars."""
+    spans, pos = [], 0
+    for start, length, text in sorted(replacements):
+        start = max(start % (size + 1), pos)
+        if start > size:
+            break
+        end = min(start + length, size)
+        spans.append((start, end, text))
+        pos = end + 1
+    return spans
 
 
 def run_session(initial, steps, near_lines=1, keep=10_000):
     rec = recorder(keep=keep, near_lines=near_lines)
-    buf = Buffer(rec, initial)
+    bufs = [Buffer(rec, text, path) for text, path in zip(initial, FILES, strict=True)]
     now = 0.0
     for step in steps:
         now += 0.05
         kind = step[0]
         if kind == "edit":
-            size = len(buf.doc)
-            spans, pos = [], 0
-            for start, length, text in sorted(step[1]):
-                start = max(start % (size + 1), pos)
-                if start > size:
-                    break
-                end = min(start + length, size)
-                spans.append((start, end, text))
-                pos = end + 1  # replacements of one change set must not overlap
-            buf.edits(spans, now, origin=step[2], suggestion_id=1 if step[2] == "suggestion" else None)
+            buf = bufs[step[1]]
+            spans = change_spans(len(buf.doc), step[2])
+            buf.edits(spans, now, origin=step[3], suggestion_id=1 if step[3] == "suggestion" else None)
         elif kind == "pause":
             now += step[1]
             rec.tick(now)
         elif kind == "jump":
-            rec.cursor_moved(buf.path, (step[1] % buf.doc.line_count, 0), now)
+            buf = bufs[step[1]]
+            rec.cursor_moved(buf.path, (step[2] % buf.doc.line_count, 0), now)
         elif kind == "save":
-            rec.saved(buf.path)
+            rec.saved(FILES[step[1]])
         else:  # what the predictor would read mid-session obeys the wire convention
-            assert replay_hunks(initial, rec.recent_hunks(buf.path, n=keep)) == buf.doc.text
-    return rec, buf
+            buf = bufs[step[1]]
+            assert replay_hunks(buf.initial, rec.recent_hunks(buf.path, n=keep)) == buf.doc.text
+    return rec, bufs
 
 
 @settings(max_examples=300, deadline=None)
 @given(sessions())
 def test_replaying_the_events_reproduces_the_final_buffer(session):
     initial, steps, near_lines = session
-    rec, buf = run_session(initial, steps, near_lines)
-    # recent_hunks holds every event closed so far plus the open burst, in order
-    hunks = rec.recent_hunks(buf.path, n=10_000)
-    assert replay_hunks(initial, hunks) == buf.doc.text
+    rec, bufs = run_session(initial, steps, near_lines)
+    for buf in bufs:  # every event closed so far plus the open burst, in order
+        assert replay_hunks(buf.initial, rec.recent_hunks(buf.path, n=10_000)) == buf.doc.text
     closed = rec.close_all()
-    all_hunks = rec.recent_hunks(buf.path, n=10_000)
-    assert replay_hunks(initial, all_hunks) == buf.doc.text
-    for e in closed:
-        assert e.old_text != e.new_text  # no-op events are dropped
+    assert all(e.old_text != e.new_text for e in closed)  # no-op events are dropped
+    for buf in bufs:
+        assert replay_hunks(buf.initial, rec.recent_hunks(buf.path, n=10_000)) == buf.doc.text
+    events = rec.recent_hunks(FILES[0], n=10_000, whole_project=True)
+    assert {h["path"] for h in events} <= set(FILES)
