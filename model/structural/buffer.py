@@ -22,6 +22,7 @@ class Buffer:
         self._starts: list[int] | None = None
         self._tokens: dict[int, list[Token]] = {}
         self._syntax: Syntax | None = None
+        self._containing: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -47,6 +48,17 @@ class Buffer:
 
         self.line_start(0)
         return max(0, bisect_right(self._starts, offset) - 1)
+
+    def lines_containing(self, needle: str) -> list[int]:
+        """Sorted lines whose text contains ``needle`` (one C-speed scan of the text, cached)."""
+        if needle not in self._containing:
+            found, text, at = [], self.text, self.text.find(needle)
+            while at != -1:
+                line = self.line_of(at)
+                found.append(line)
+                at = text.find(needle, self.line_start(line + 1))
+            self._containing[needle] = found
+        return self._containing[needle]
 
     @property
     def syntax(self) -> Syntax | None:

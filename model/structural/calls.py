@@ -17,6 +17,7 @@ from .rewrite import Example
 
 SOURCE = "structural:repeat"
 MAX_CALL_CHARS = 2000  # an argument list longer than this is not looked into
+DEFINERS = frozenset({"def", "fn", "func", "function"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def argument_edit(ex: Example | None) -> ArgumentEdit | None:
         p -= 1
     if p < 1 or ot[p - 1].kind != IDENT or ot[p - 1].text in KEYWORDS:
         return None
+    if any(t.text in DEFINERS for t in ot[max(0, p - 4) : p - 1]):
+        return None  # a definition's parameters changed: that is a signature change
     text = ex.new[nt[j1 - 1].end : nt[j2].start]
     if not text.strip() or "\n" in text:
         return None
@@ -80,6 +83,11 @@ def _matching_paren(text: str, open_at: int) -> int | None:
     return None
 
 
+def _in_text(ctx: Context, line: int, column: int) -> bool:
+    syntax = ctx.buf.syntax
+    return syntax is not None and syntax.in_string_or_comment(syntax.node_at(line, column, column + 1))
+
+
 def predict(ctx: Context) -> list[Candidate]:
     if not ctx.examples:
         return []
@@ -100,6 +108,8 @@ def predict(ctx: Context) -> list[Candidate]:
             if line < busy or line not in starts or ctx.in_history(line):
                 continue
             m = starts[line][0]
+            if _in_text(ctx, line, m.start() - buf.line_start(line)):
+                continue  # a call mentioned in a comment or string is not a call
             open_at = m.end() - 1
             close_at = _matching_paren(buf.text, open_at)
             if close_at is None:

@@ -35,6 +35,14 @@ def scan_lines(n_lines: int, cursor_line: int) -> Iterator[int]:
     yield from range(0, min(cursor_line + 1, n_lines))
 
 
+def in_scan_order(lines: list[int], cursor_line: int) -> list[int]:
+    """Sorted line numbers reordered like :func:`scan_lines` (after the cursor line first)."""
+    from bisect import bisect_right
+
+    cut = bisect_right(lines, cursor_line)
+    return lines[cut:] + lines[:cut]
+
+
 def cluster(sites: Iterable[Site], lines: list[str]) -> LineEdit | None:
     """The first site, merged with the sites right after it into one hunk (gaps < MERGE_GAP)."""
     group: list[Site] = []

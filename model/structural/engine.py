@@ -45,12 +45,20 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
     return out
 
 
+def _overlap(a, b) -> bool:
+    return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
+
+
 def best(ctx: Context, min_confidence: float = MIN_CONFIDENCE, strict: bool = False) -> Candidate | None:
     """The most confident candidate (nearest after the cursor on ties), or None to abstain."""
     if not ctx.hunks:
         return None
     n = max(len(ctx.buf.lines), 1)
-    found = [c for c in candidates(ctx, strict) if c.confidence >= min_confidence]
+    found = candidates(ctx, strict)
+    # the signature behaviour knows which names exist at a call: over the same lines it wins
+    informed = [c.edit for c in found if c.source == signature.SOURCE]
+    found = [c for c in found if c.confidence >= min_confidence and (
+        c.source == signature.SOURCE or not any(_overlap(c.edit, e) for e in informed))]
     if not found:
         return None
     return max(found, key=lambda c: (c.confidence, -((c.edit.start_line - ctx.cursor.line - 1) % n)))

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ..text import split_lines, strip_eol
-from .candidates import Candidate, Site, cluster, scan_lines
-from .context import Context
+from .candidates import Candidate, Site, cluster, in_scan_order, scan_lines
+from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
+from .rename import rename_ops
 from .rewrite import Example, Rewrite, _copied, indent_of, learn, reindent
 
 SOURCE = "structural:repeat"
@@ -58,8 +59,8 @@ def predict(ctx: Context) -> list[Candidate]:
 def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     """Candidates from the example ``age`` hunks back (0: the last), at every level of generality."""
     ex = ctx.examples[age]
-    if ex is None:
-        return []
+    if ex is None or rename_ops(ex) is not None:
+        return []  # a pure rename: the rename behaviour knows its scope, text patterns do not
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
@@ -79,39 +80,66 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     out = []
+    in_text = _in_text_at(ctx, ctx.recent_hunk(age))
     for rule, rw, confidence in levels:
-        if rw is None or not _specific(rw, ex):
+        if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
-        edit = cluster(rewrite_sites(ctx, rw), ctx.buf.lines)
+        edit = cluster(rewrite_sites(ctx, rw, in_text), ctx.buf.lines)
         if edit is not None:
             out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
 
 
-def _specific(rw: Rewrite, ex: Example) -> bool:
+def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     """A pattern must pin down names or numbers; punctuation and keywords alone match anything.
 
-    Whole-line patterns need one literal name; windows need two, or one that the edit
-    replaces (a changed name is specific in itself)."""
+    Whole-line patterns need one literal name (or, learned from two examples, just some
+    literal structure: the examples showed how far it generalises); windows need two, or
+    one that the edit replaces (a changed name is specific in itself)."""
     literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
     if rw.full_lines:
-        return bool(literal)
+        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
 
 
-def rewrite_sites(ctx: Context, rw: Rewrite) -> Iterator[Site]:
-    """Every place the rewrite applies, in scan order from the cursor, not overlapping."""
+def _in_text_at(ctx: Context, hunk, column: int | None = None) -> bool | None:
+    """Whether a hunk's first line (in the current text) is inside a string or comment;
+    None when unknown (no grammar, or the hunk is gone)."""
+    syntax = ctx.buf.syntax
+    if syntax is None or not hunk.intact or hunk.start >= hunk.end:
+        return None
+    line = hunk.start + hunk.core()[2]
+    text = ctx.buf.line_text(line)
+    col = len(indent_of(text)) if column is None else column
+    return syntax.in_string_or_comment(syntax.node_at(line, col, min(col + 1, len(text))))
+
+
+def _target_in_text(ctx: Context, start: int, text: str, offset: int) -> bool | None:
+    syntax = ctx.buf.syntax
+    if syntax is None:
+        return None
+    line = start + text.count("\n", 0, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1)
+    return syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
+
+
+def rewrite_sites(ctx: Context, rw: Rewrite, in_text: bool | None = None) -> Iterator[Site]:
+    """Every place the rewrite applies, in scan order from the cursor, not overlapping.
+
+    When ``in_text`` is known, a site must agree: an edit of code is not repeated inside
+    a comment or string, nor an edit of prose in code."""
     buf = ctx.buf
     lines = buf.lines
     anchor = rw.anchors[0]
     anchor_text, anchor_line = rw.slots[anchor].text, rw.slot_lines[anchor]
     k = rw.line_count
     busy_until = -1
-    for start in scan_lines(len(lines), ctx.cursor.line):
+    starts = [x - anchor_line for x in buf.lines_containing(anchor_text) if x >= anchor_line]
+    for start in in_scan_order(starts, ctx.cursor.line):
         if start < busy_until and start > ctx.cursor.line:
             continue
-        if start + k > len(lines) or anchor_text not in lines[start + anchor_line]:
+        if start + k > len(lines):
             continue
         if any(ctx.in_history(x) for x in range(start, start + k)):
             continue
@@ -128,9 +156,13 @@ def rewrite_sites(ctx: Context, rw: Rewrite) -> Iterator[Site]:
             new_text = _apply_windows(rw, text, tokens, anchor)
             if new_text is None:
                 continue
-        if new_text != text and not _already_done(rw, new_text, text):
-            busy_until = start + k
-            yield Site(start, start + k, new_text)
+        if new_text == text or _already_done(rw, new_text, text):
+            continue
+        first = next(i for i, (a, b) in enumerate(zip(text, new_text)) if a != b) if len(text) else 0
+        if in_text is not None and _target_in_text(ctx, start, text, first) not in (None, in_text):
+            continue
+        busy_until = start + k
+        yield Site(start, start + k, new_text)
 
 
 def _apply_windows(rw: Rewrite, text: str, tokens, anchor: int) -> str | None:
@@ -165,12 +197,19 @@ def _already_done(rw: Rewrite, new_text: str, text: str) -> bool:
     return any(p.strip() and p.strip() in text for p in inserted) and len(inserted) == len(rw.changes)
 
 
-def _norm(line: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokenize(line))
+def _norm(line: str) -> str:
+    """A line with its spacing squeezed out: lines equal under it are the same code."""
+    return "".join(line.split())
 
 
-def _meaningful(tokens: tuple[str, ...]) -> bool:
-    return sum(1 for t in tokens if t not in KEYWORDS and (t[0].isalnum() or t[0] == "_")) >= 1 and len(tokens) >= 3
+def _names(text: str) -> int:
+    """How many names and numbers (not keywords) a text has."""
+    return sum(1 for t in tokenize(text) if t.kind != PUNCT and t.text not in KEYWORDS)
+
+
+def _meaningful(text: str) -> bool:
+    """Enough to recognise a place by: three tokens, one of them a name or number."""
+    return _names(text) >= 1 and len(tokenize(text)) >= 3
 
 
 def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
@@ -179,15 +218,12 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     One deletion says little (the same line elsewhere is often still needed); a second
     deletion of the same lines makes it a pattern."""
     key = [_norm(ln) for ln in old]
-    if not _meaningful(tuple(t for k in key for t in k)):
+    if not _meaningful("".join(old)):
         return []
     lines = ctx.buf.lines
     n = len(old)
     indent = indent_of(old[0])
-    confirmed = any(
-        h.old_text and not h.new_text.strip() and [_norm(x) for x in split_lines(h.old_text)] == key
-        for h in ctx.hunks[-5:-1]
-    )
+    confirmed = any(not h.core()[1] and [_norm(x) for x in h.core()[0]] == key for h in ctx.hunks[-RECENT:-1])
 
     def sites():
         busy = -1
@@ -213,13 +249,11 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if not last.intact or at <= 0 or at + len(new) >= len(lines):
         return []
     above, below = _norm(lines[at - 1]), _norm(lines[at + len(new)])
-    if not (_meaningful(above) or _meaningful(below)) or not _meaningful(tuple(t for ln in new for t in _norm(ln))):
+    if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) or not _names("".join(new)):
         return []
     new_key = [_norm(ln) for ln in new]
     indent = indent_of(lines[at - 1])
-    confirmed = any(
-        not h.old_text.strip() and [_norm(x) for x in h.new_lines] == new_key for h in ctx.hunks[-5:-1]
-    )
+    confirmed = any(not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key for h in ctx.hunks[-RECENT:-1])
 
     def sites():
         for p in scan_lines(len(lines), ctx.cursor.line):

@@ -160,6 +160,39 @@ def _distances(ex: Example) -> list[int]:
     return out
 
 
+def _heads(ex: Example) -> set[int]:
+    """Old tokens naming a call whose arguments the edit changes (``f(a)`` -> ``f(a, b)``):
+    generalising over them would make an edit of one function's calls apply to every call."""
+    ot = ex.old_tokens
+    points = {i1 for i1, _, _, _ in ex.opcodes} | ex.changed_old
+    out = set()
+    for i in range(len(ot) - 1):
+        if ot[i].kind == IDENT and ot[i + 1].text == "(":
+            close = _closing_paren(ot, i + 1)
+            if any(i + 1 < p <= close for p in points):
+                out.add(i)
+    return out
+
+
+def _closing_paren(tokens, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
+        if depth == 0:
+            return i
+    return len(tokens)
+
+
+def _extend_to_head(ex: Example, lo: int) -> int:
+    """Move a window's start back to the call whose argument list it starts in."""
+    ot, depth = ex.old_tokens, 0
+    for p in range(lo - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(ot[p].text, 0)
+        if depth < 0:
+            return p - 1 if p > 0 and ot[p - 1].kind == IDENT else lo
+    return lo
+
+
 def window_bounds(ex: Example, window: int) -> tuple[int, int]:
     """Old-token range of the changes plus ``window`` tokens of context each side."""
     first = min(i1 for i1, _, _, _ in ex.opcodes)
@@ -180,11 +213,15 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
     lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window)
+    if window is not None:
+        lo = _extend_to_head(ex, lo)
     if lo >= hi:
         return None
     differs: set[int] = set()
     if holes_from is not None:
         tlo, thi = (0, len(holes_from.old_tokens)) if window is None else window_bounds(holes_from, window)
+        if window is not None:
+            tlo = _extend_to_head(holes_from, tlo)
         twin = holes_from.old_tokens[tlo:thi]
         if thi - tlo != hi - lo:
             return None
@@ -195,12 +232,13 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
                 differs.add(i)
     distance = _distances(ex)
     copied = _copied(ex)
+    heads = _heads(ex)
     holes: dict[str, int] = {}
     slots = []
     for i in range(lo, hi):
         t = ot[i]
         generic = t.kind in (IDENT, NUMBER) and t.text not in KEYWORDS and i not in changed
-        far = radius is not None and distance[i] > radius
+        far = radius is not None and distance[i] > radius and i not in heads
         if generic and (t.text in copied or far or i in differs):
             slots.append(Slot(t.text, t.kind, holes.setdefault(t.text, len(holes))))
         else:

@@ -23,7 +23,9 @@ HEADERS = {
     "typescript": [
         r"\bfunction\s*\*?\s*(?P<name>[\w$]+)\s*(?:<[^>]*>)?\s*\(",
         r"\b(?:const|let|var)\s+(?P<name>[\w$]+)\s*=\s*(?:async\s*)?\(",
-        r"^\s*(?:(?:public|private|protected|static|async|readonly|override)\s+)*(?P<name>[\w$]+)\s*(?:<[^>]*>)?\s*\(",
+        # a method: `name(params) {` or `name(params): Type {` closing the line
+        r"^\s*(?:(?:public|private|protected|static|async|readonly|override)\s+)*(?P<name>[\w$]+)\s*"
+        r"(?:<[^>]*>)?\s*\((?=[^)]*\)\s*(?::[^{=;]*)?\{\s*$)",
     ],
 }
 HEADERS["javascript"] = HEADERS["tsx"] = HEADERS["typescript"]
@@ -53,7 +55,7 @@ def split_top_level(text: str, angle: bool) -> list[str]:
             quote = ch
         elif ch in opens:
             depth += 1
-        elif ch in closes:
+        elif ch in closes and not (ch == ">" and text[i - 1 : i] in ("=", "-")):  # => and -> are arrows
             depth -= 1
         elif ch == "," and depth == 0:
             parts.append(text[start:i])
@@ -195,7 +197,7 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
     edit = cluster(sites(), buf.lines)
     if edit is None:
         return None
-    confidence = 0.5 if placeholders else 0.75
+    confidence = 0.55 if placeholders else 0.75
     return Candidate(edit, SOURCE, confidence, "placeholder" if placeholders else "call-site")
 
 
@@ -213,4 +215,4 @@ def _in_scope(ctx: Context, name: str, line: int, column: int) -> bool:
         if functions:
             first = functions[-1].start_point[0]
     regex = word_regex(name, buf.dollar)
-    return any(regex.search(buf.line_text(i)) for i in range(first, line))
+    return any(regex.search(buf.line_text(i)) for i in range(first, line) if not ctx.in_history(i))
