@@ -145,7 +145,7 @@ def edit_pattern(old: str, new: str, above: str, below: str):
     if not ops:
         return None
     context = set(tokens(above)) | set(tokens(below))
-    for t, i1, i2, j1, j2 in sm.get_opcodes():
+    for t, i1, i2, _, _ in sm.get_opcodes():
         if t == "equal":
             context.update(a[i1:i2])
 

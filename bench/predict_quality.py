@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import statistics
 import subprocess
 import sys
 import time

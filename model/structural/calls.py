@@ -133,4 +133,4 @@ def predict(ctx: Context) -> list[Candidate]:
     found = cluster(sites(), buf.lines)
     if found is None:
         return []
-    return [Candidate(found, SOURCE, 0.8 if twin else 0.6, "call-args")]
+    return [Candidate(found, SOURCE, 0.8 if twin else 0.65, "call-args")]

@@ -10,6 +10,7 @@ from ..text import split_lines
 from .history import Hunk
 
 MERGE_GAP = 3  # sites fewer than this many unchanged lines apart form one hunk (as git -U0 + merge)
+MAX_HUNK_LINES = 30  # a suggestion grows no further: one reviewable hunk, bounded work
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ def cluster(sites: Iterable[Site], lines: list[str]) -> LineEdit | None:
     for site in sites:
         if not group:
             group.append(site)
-        elif group[-1].end <= site.start and site.start - group[-1].end < MERGE_GAP:
+        elif (group[-1].end <= site.start and site.start - group[-1].end < MERGE_GAP
+              and max(site.end, site.start + 1) - group[0].start <= MAX_HUNK_LINES):
             group.append(site)
         else:
             break

@@ -15,7 +15,7 @@ from .history import place_hunks
 log = logging.getLogger(__name__)
 
 BEHAVIOURS = (rename.predict, repeat.predict, calls.predict, signature.predict, imports.predict)
-MIN_CONFIDENCE = 0.5  # below this the engine abstains (precision first)
+MIN_CONFIDENCE = 0.55  # below this the engine abstains (precision first; see bench/predict_quality.py)
 WRAP_PENALTY = 0.25  # people edit downwards: a site above the cursor is a weaker guess
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .candidates import Candidate, Site, cluster, scan_lines
+from .candidates import Candidate, Site, cluster, in_scan_order
 from .context import Context
 from .lexer import IDENT, KEYWORDS, NUMBER, word_regex
 from .rewrite import Example
@@ -34,6 +34,8 @@ def rename_ops(ex: Example | None) -> list[tuple[str, str]] | None:
     if not ops or None in ops:
         return None
     numbers = [a[:1].isdigit() for a, _ in ops]
+    if len({a for a, _ in ops}) != len(set(ops)):
+        return None  # one name became several: that is not a rename of it
     return ops if all(numbers) or not any(numbers) else None
 
 
@@ -107,18 +109,24 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     if not infos:
         return []
     buf = ctx.buf
-    spans: dict[int, list[tuple[int, int, str, bool]]] = {}  # line -> (start, end, new name, in text)
+    found: dict[int, list[tuple[int, int, _Pair]]] = {}  # line -> occurrences of an old name
     for info in infos:
         for line, start, end in _occurrences(ctx, info.old):
-            where = _where(ctx, info, line, start, end)
-            if where is not None:
-                spans.setdefault(line, []).append((start, end, info.new, where == "text" and not info.site_in_text))
+            found.setdefault(line, []).append((start, end, info))
+    prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
-    def sites():
-        for line in scan_lines(len(buf.lines), ctx.cursor.line):
-            if line in spans:
+    def sites():  # occurrences are judged lazily: only as far as the hunk reaches
+        for line in in_scan_order(sorted(found), ctx.cursor.line):
+            spans = []
+            for start, end, info in sorted(found[line], key=lambda o: o[0]):
+                where = _where(ctx, info, line, start, end)
+                if where is not None:
+                    spans.append((start, end, info.new))
+                    if where == "text" and not info.site_in_text:
+                        prose_lines.add(line)
+            if spans:
                 text, pos, parts = buf.lines[line], 0, []
-                for start, end, new, _ in sorted(spans[line]):
+                for start, end, new in spans:
                     parts += [text[pos:start], new]
                     pos = end
                 parts.append(text[pos:])
@@ -128,14 +136,14 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     if edit is None:
         return []
     scoped = all(i.scope is not None for i in infos)
-    confidence = 0.9 if scoped else 0.85
+    confidence = 0.75 if scoped else 0.7
     if confirmed:
         confidence += 0.05
     if any(i.existed for i in infos):
-        confidence = 0.6 if confirmed else 0.35
+        confidence = 0.55 if confirmed else 0.3
     if min(len(i.old) for i in infos) <= 2:
         confidence -= 0.15
-    if any(s[3] for line in range(edit.start_line, edit.end_line) for s in spans.get(line, ())):
+    if any(edit.start_line <= line < edit.end_line for line in prose_lines):
         confidence -= 0.1  # the user renamed code; this also rewrites prose
     if any(i.site_in_text and not distinctive(i.old) for i in infos) and not confirmed:
         confidence -= 0.3  # a changed word in prose is an edit of the text, not a rename
@@ -150,11 +158,11 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
 def _occurrences(ctx: Context, name: str):
     """(line, start, end) of every whole-word ``name`` outside the user's recent edits."""
     buf = ctx.buf
-    for m in word_regex(name, buf.dollar).finditer(buf.text):
-        line = buf.line_of(m.start())
+    regex = word_regex(name, buf.dollar)
+    for line in buf.lines_containing(name):
         if not ctx.in_history(line):
-            base = buf.line_start(line)
-            yield line, m.start() - base, m.end() - base
+            for m in regex.finditer(buf.line_text(line)):
+                yield line, m.start(), m.end()
 
 
 def _is_member(ctx: Context, line: int, start: int) -> bool:

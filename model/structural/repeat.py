@@ -11,25 +11,25 @@ the same lines elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import lru_cache
 
-from ..text import split_lines, strip_eol
 from .candidates import Candidate, Site, cluster, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
-from .rewrite import Example, Rewrite, _copied, indent_of, learn, reindent
+from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 
 SOURCE = "structural:repeat"
-CONFIRMED_BONUS = 0.1  # an earlier hunk made the same edit
+CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.1  # learned from an edit before the last one
-SHORT_PATTERN, SHORT_PENALTY = 8, 0.15  # an edit of a few tokens looks like many unrelated places
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
 
 
 def pattern_key(ex: Example) -> tuple:
     """What an edit does with copied names abstracted: equal keys = the same edit elsewhere."""
-    copied = _copied(ex)
+    copied = copied_names(ex)
 
     def norm(tokens):
         return tuple("\0" if t.kind == IDENT and t.text in copied else t.text for t in tokens)
@@ -67,24 +67,25 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     levels: list[tuple[str, Rewrite | None, float]] = []
     if twin is not None:
         levels += [
-            ("two-examples", learn(ex, holes_from=twin), 0.9),
-            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.8),
+            ("two-examples", learn(ex, holes_from=twin), 0.85),
+            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.75),
         ]
     levels += [
-        ("same-lines", learn(ex), 0.8 + bonus),
-        ("same-shape", learn(ex, radius=1), 0.65 + bonus),
-        ("local-3", learn(ex, window=3), 0.6 + bonus),
-        ("local-2", learn(ex, window=2), 0.55 + bonus),
-        ("local-1", learn(ex, window=1), 0.5 + bonus),
+        ("same-lines", learn(ex), 0.75 + bonus),
+        ("same-shape", learn(ex, radius=1), 0.7 + bonus),
+        ("local-3", learn(ex, window=3), 0.66 + bonus),
+        ("local-2", learn(ex, window=2), 0.63 + bonus),
+        ("local-1", learn(ex, window=1), 0.6 + bonus),
     ]
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     out = []
-    in_text = _in_text_at(ctx, ctx.recent_hunk(age))
+    hunk = ctx.recent_hunk(age)
+    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))  # parses only once a site is found
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
-        edit = cluster(rewrite_sites(ctx, rw, in_text), ctx.buf.lines)
+        edit = cluster(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None:
             out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
@@ -103,16 +104,18 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     return len(literal) >= 2 or bool(replaced)
 
 
-def _in_text_at(ctx: Context, hunk, column: int | None = None) -> bool | None:
-    """Whether a hunk's first line (in the current text) is inside a string or comment;
-    None when unknown (no grammar, or the hunk is gone)."""
+def _code_edit(ctx: Context, hunk) -> bool:
+    """Whether the user's edit (where it first differs, in the current text) is in code,
+    not in a string or comment; False when unknown."""
     syntax = ctx.buf.syntax
     if syntax is None or not hunk.intact or hunk.start >= hunk.end:
-        return None
-    line = hunk.start + hunk.core()[2]
-    text = ctx.buf.line_text(line)
-    col = len(indent_of(text)) if column is None else column
-    return syntax.in_string_or_comment(syntax.node_at(line, col, min(col + 1, len(text))))
+        return False
+    old, new, top = hunk.core()
+    old_text, new_text = "".join(old), "".join(new)
+    at = next((i for i, (a, b) in enumerate(zip(old_text, new_text)) if a != b), min(len(old_text), len(new_text)))
+    line = hunk.start + top + new_text.count("\n", 0, at)
+    col = at - (new_text.rfind("\n", 0, at) + 1)
+    return not syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
 
 
 def _target_in_text(ctx: Context, start: int, text: str, offset: int) -> bool | None:
@@ -124,15 +127,17 @@ def _target_in_text(ctx: Context, start: int, text: str, offset: int) -> bool | 
     return syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
 
 
-def rewrite_sites(ctx: Context, rw: Rewrite, in_text: bool | None = None) -> Iterator[Site]:
+def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = bool) -> Iterator[Site]:
     """Every place the rewrite applies, in scan order from the cursor, not overlapping.
 
-    When ``in_text`` is known, a site must agree: an edit of code is not repeated inside
-    a comment or string, nor an edit of prose in code."""
+    ``code_only()``: the edit was made to code, so it is not repeated inside a comment or
+    a string (an edit of prose, or one that comments code out, may go anywhere)."""
     buf = ctx.buf
     lines = buf.lines
-    anchor = rw.anchors[0]
+    # search from the literal on the fewest lines (of the three longest: long names are rare)
+    anchor = min(rw.anchors[:3], key=lambda i: len(buf.lines_containing(rw.slots[i].text)))
     anchor_text, anchor_line = rw.slots[anchor].text, rw.slot_lines[anchor]
+    literals = {s.text for s in rw.slots if s.hole is None}
     k = rw.line_count
     busy_until = -1
     starts = [x - anchor_line for x in buf.lines_containing(anchor_text) if x >= anchor_line]
@@ -141,10 +146,13 @@ def rewrite_sites(ctx: Context, rw: Rewrite, in_text: bool | None = None) -> Ite
             continue
         if start + k > len(lines):
             continue
-        if any(ctx.in_history(x) for x in range(start, start + k)):
+        region = lines[start] if k == 1 else "".join(lines[start : start + k])
+        if not all(t in region for t in literals) or any(ctx.in_history(x) for x in range(start, start + k)):
             continue
-        text = "".join(lines[start : start + k])
-        tokens = tokenize(text, buf.dollar)
+        if k == 1:  # the common case: one line, whose tokens the buffer caches
+            text, tokens = region, buf.tokens(start)
+        else:
+            text, tokens = region, tokenize(region, buf.dollar)
         if rw.full_lines:
             if len(tokens) != len(rw.slots):
                 continue
@@ -159,7 +167,7 @@ def rewrite_sites(ctx: Context, rw: Rewrite, in_text: bool | None = None) -> Ite
         if new_text == text or _already_done(rw, new_text, text):
             continue
         first = next(i for i, (a, b) in enumerate(zip(text, new_text)) if a != b) if len(text) else 0
-        if in_text is not None and _target_in_text(ctx, start, text, first) not in (None, in_text):
+        if code_only() and _target_in_text(ctx, start, text, first):
             continue
         busy_until = start + k
         yield Site(start, start + k, new_text)
@@ -237,14 +245,14 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     edit = cluster(sites(), lines)
     if edit is None:
         return []
-    return [Candidate(edit, SOURCE, 0.8 if confirmed else 0.45, "delete-lines")]
+    return [Candidate(edit, SOURCE, 0.7 if confirmed else 0.35, "delete-lines")]
 
 
 def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """The user inserted lines: insert them again between the same neighbours elsewhere."""
     last = ctx.last
     lines = ctx.buf.lines
-    old_full, new_full, top = last.core()[0], last.new_lines, last.core()[2]
+    top = last.core()[2]
     at = last.start + top
     if not last.intact or at <= 0 or at + len(new) >= len(lines):
         return []
@@ -269,4 +277,4 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     edit = cluster(sites(), lines)
     if edit is None:
         return []
-    return [Candidate(edit, SOURCE, 0.8 if confirmed else 0.6, "insert-between")]
+    return [Candidate(edit, SOURCE, 0.75 if confirmed else 0.45, "insert-between")]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..text import strip_eol
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, Token, tokenize
 
 
@@ -55,13 +54,6 @@ class Example:
             out.update(range(i1, i2))
         return out
 
-    def signature(self) -> tuple:
-        """What the edit does, ignoring where: the (deleted, inserted) token texts of each run."""
-        o, n = self.old_tokens, self.new_tokens
-        return tuple(
-            (tuple(t.text for t in o[i1:i2]), tuple(t.text for t in n[j1:j2])) for i1, i2, j1, j2 in self.opcodes
-        )
-
 
 def indent_of(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
@@ -78,7 +70,7 @@ def make_example(old_lines: list[str], new_lines: list[str], dollar: bool) -> Ex
     return Example(old, new, tuple(ot), tuple(nt), ops, indent_of(old_lines[0]) if old_lines else "")
 
 
-def _copied(ex: Example) -> set[str]:
+def copied_names(ex: Example) -> set[str]:
     """Identifiers the new text takes from the unchanged part of the old: they become holes."""
     changed = ex.changed_old
     kept = {t.text for i, t in enumerate(ex.old_tokens) if i not in changed and t.kind == IDENT}
@@ -184,7 +176,8 @@ def _closing_paren(tokens, open_at: int) -> int:
 
 
 def _extend_to_head(ex: Example, lo: int) -> int:
-    """Move a window's start back to the call whose argument list it starts in."""
+    """Move a window's start back to the call whose argument list it starts in (for an
+    argument inserted, the call says where it belongs; an argument replaced says it itself)."""
     ot, depth = ex.old_tokens, 0
     for p in range(lo - 1, -1, -1):
         depth += {")": 1, "(": -1}.get(ot[p].text, 0)
@@ -213,14 +206,15 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
     lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window)
-    if window is not None:
+    inserts_only = all(i1 == i2 for i1, i2, _, _ in ex.opcodes)
+    if window is not None and inserts_only:
         lo = _extend_to_head(ex, lo)
     if lo >= hi:
         return None
     differs: set[int] = set()
     if holes_from is not None:
         tlo, thi = (0, len(holes_from.old_tokens)) if window is None else window_bounds(holes_from, window)
-        if window is not None:
+        if window is not None and inserts_only:
             tlo = _extend_to_head(holes_from, tlo)
         twin = holes_from.old_tokens[tlo:thi]
         if thi - tlo != hi - lo:
@@ -231,7 +225,7 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
                     return None  # the examples disagree on structure: not the same edit
                 differs.add(i)
     distance = _distances(ex)
-    copied = _copied(ex)
+    copied = copied_names(ex)
     heads = _heads(ex)
     holes: dict[str, int] = {}
     slots = []
@@ -265,7 +259,7 @@ def _spacing_changes(ex: Example, lo: int, hi: int) -> list[Change]:
     ot, nt, out = ex.old_tokens, ex.new_tokens, []
     equal_pairs = []
     prev_i2 = prev_j2 = 0
-    for i1, i2, j1, j2 in (*ex.opcodes, (len(ot), len(ot), len(nt), len(nt))):
+    for i1, i2, _, j2 in (*ex.opcodes, (len(ot), len(ot), len(nt), len(nt))):
         equal_pairs += [(prev_i2 + k, prev_j2 + k) for k in range(i1 - prev_i2)]
         prev_i2, prev_j2 = i2, j2
     for (i0, j0), (i, j) in zip(equal_pairs, equal_pairs[1:]):
@@ -287,13 +281,3 @@ def _template(text: str, new_tokens, base: int, j1: int, j2: int, holes: dict[st
             pos = t.end - base
     pieces.append(text[pos:])
     return tuple(p for p in pieces if p != "")
-
-
-def line_tokens(lines: list[str], dollar: bool) -> tuple[str, list[Token]]:
-    """Lines joined (endings kept) and their tokens."""
-    text = "".join(lines)
-    return text, tokenize(text, dollar)
-
-
-def first_line_text(text: str) -> str:
-    return strip_eol(text.split("\n", 1)[0])

@@ -150,7 +150,6 @@ def predict(ctx: Context) -> list[Candidate]:
 def _new_arguments(change: SignatureChange, args: list[str], in_scope) -> list[str] | None:
     """The call's arguments for the new signature; None when the call cannot be mapped."""
     old_names = [p.name for p in change.old]
-    new_names = [p.name for p in change.new]
     if len(args) != len(old_names) or any(re.match(r"\s*[\w$]+\s*=[^=]", a) for a in args):
         return None  # defaults used, or keyword arguments: positions are not the parameters
     by_name = dict(zip(old_names, args))
@@ -186,7 +185,8 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
             if close_at is None or buf.line_of(close_at) != line:
                 continue  # multi-line calls keep their own layout: not rewritten here
             args = split_top_level(buf.text[open_at + 1 : close_at], angle)
-            new_args = _new_arguments(change, args, lambda name: _in_scope(ctx, name, line, m.start()))
+            column = m.start()
+            new_args = _new_arguments(change, args, lambda name, at=(line, column): _in_scope(ctx, name, *at))
             if new_args is None or new_args == args:
                 continue
             placeholders.extend(a for a in new_args if a.startswith("<"))
@@ -197,7 +197,7 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
     edit = cluster(sites(), buf.lines)
     if edit is None:
         return None
-    confidence = 0.55 if placeholders else 0.75
+    confidence = 0.55 if placeholders else 0.7
     return Candidate(edit, SOURCE, confidence, "placeholder" if placeholders else "call-site")
 
 
@@ -210,7 +210,7 @@ def _in_scope(ctx: Context, name: str, line: int, column: int) -> bool:
     if syntax is not None:
         node = syntax.node_at(line, column, column + 1)
         functions = syntax.functions_around(node)
-        if any(name in syntax.declared_names(f) for f in functions):
+        if any(syntax.declares(f, {name}) for f in functions):
             return True
         if functions:
             first = functions[-1].start_point[0]

@@ -6,6 +6,7 @@ scopes pays for it) and nothing is shared between threads except the cached gram
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from ..languages import BY_NAME, new_parser, spec_for_path
@@ -52,7 +53,7 @@ class Syntax:
         self._text = text
         self._lines = lines
         self._tree = None
-        self._declared: dict[tuple[int, int], frozenset[str]] = {}
+        self._declared: dict[tuple, bool] = {}
 
     @property
     def root(self):
@@ -72,7 +73,8 @@ class Syntax:
     def in_string_or_comment(node) -> bool:
         while node is not None:
             kind = node.type
-            if "comment" in kind or "string" in kind or kind in ("template_literal", "raw_string_literal"):
+            # named nodes only: TypeScript's `string` type keyword is an anonymous "string" node
+            if node.is_named and ("comment" in kind or "string" in kind or kind == "template_literal"):
                 return True
             if kind in FUNCTION_KINDS or kind.endswith("statement"):
                 return False
@@ -89,23 +91,25 @@ class Syntax:
             node = node.parent
         return out
 
-    def declared_names(self, function) -> frozenset[str]:
-        """Names a function declares itself: parameters and local variables (nested ones too)."""
-        key = (function.start_byte, function.end_byte)
+    def declares(self, function, names: frozenset[str] | set[str]) -> bool:
+        """Whether a function declares one of ``names`` itself: a parameter or a local
+        variable (in nested blocks too). Only the places where a name is written are looked
+        at, so this costs as much as the name's uses, not the function's size."""
+        key = (function.start_byte, function.end_byte, frozenset(names))
         if key not in self._declared:
-            names: set[str] = set()
-            cursor = function.walk()
-            while True:
-                node = cursor.node
-                if node.type in _NAME_KINDS and node is not function and _is_declaration(node):
-                    names.add(node.text.decode("utf-8", "replace"))
-                if cursor.goto_first_child():
-                    continue
-                while not cursor.goto_next_sibling():
-                    if not cursor.goto_parent() or cursor.node == function:
-                        self._declared[key] = frozenset(names)
-                        return self._declared[key]
+            self._declared[key] = any(self._declares_one(function, name) for name in names)
         return self._declared[key]
+
+    def _declares_one(self, function, name: str) -> bool:
+        first, last = function.start_point[0], min(function.end_point[0], len(self._lines) - 1)
+        regex = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+        for line in range(first, last + 1):
+            for m in regex.finditer(self._lines[line]):
+                node = self.node_at(line, m.start(), m.end())
+                inside = function.start_byte <= node.start_byte and node.end_byte <= function.end_byte
+                if inside and node.type in _NAME_KINDS and _is_declaration(node):
+                    return True
+        return False
 
     @staticmethod
     def declaration_kind(node) -> str | None:
@@ -121,7 +125,7 @@ class Syntax:
     def scope_declaring(self, node, names: set[str]):
         """The innermost enclosing function that declares one of ``names``, or None (file scope)."""
         for function in self.functions_around(node):
-            if self.declared_names(function) & names:
+            if self.declares(function, names):
                 return function
         return None
 
