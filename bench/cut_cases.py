@@ -11,7 +11,8 @@ selected"): non-merge commits that modify exactly one file of the language in pl
 unchanged lines apart; 2..8 hunks, each < 30 changed lines, not all whitespace-only;
 commits shuffled with a seed, up to 2 cases per commit (different k in 1..n-1), until
 ``--limit`` cases. Each case gets the lexical category (rename / repeated / other) of the
-README. Nothing here reads the network; REPO_DIR may be a bare repository.
+README. Nothing here reads the network; REPO_DIR may be a bare repository. Run it with
+the project's environment (it uses ``nxedit.model.text`` for line splitting).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from nxedit.model.text import split_lines
 
 EXTENSIONS = {
     "python": (".py", ".pyi"),
@@ -49,16 +52,6 @@ def git(repo: str, *args: str) -> str:
 
 def git_bytes(repo: str, *args: str) -> bytes:
     return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True).stdout
-
-
-def split_lines(text: str) -> list[str]:
-    if not text:
-        return []
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
 
 
 def candidate_commits(repo: str, language: str) -> list[tuple[str, str]]:
