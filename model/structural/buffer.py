@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import accumulate
 
 from ..text import split_lines, strip_eol
@@ -44,8 +45,6 @@ class Buffer:
 
     def line_of(self, offset: int) -> int:
         """The line holding character ``offset``."""
-        from bisect import bisect_right
-
         self.line_start(0)
         return max(0, bisect_right(self._starts, offset) - 1)
 

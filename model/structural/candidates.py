@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -38,8 +39,6 @@ def scan_lines(n_lines: int, cursor_line: int) -> Iterator[int]:
 
 def in_scan_order(lines: list[int], cursor_line: int) -> list[int]:
     """Sorted line numbers reordered like :func:`scan_lines` (after the cursor line first)."""
-    from bisect import bisect_right
-
     cut = bisect_right(lines, cursor_line)
     return lines[cut:] + lines[:cut]
 
