@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 
 from nxedit.model.document import Change
 
@@ -142,3 +144,67 @@ class BackgroundJob:
                 with cond:
                     self._running = False
                     cond.notify_all()
+
+
+class LineChunks:
+    """A copy of the document's lines that is cheap to snapshot: tuples of a few hundred lines.
+
+    Parsers read the document on another thread while the UI thread edits it, so they get
+    a snapshot. Copying a 100,000-line list per keystroke costs ~0.8 ms (every line's
+    reference count is touched); here an edit rebuilds the one chunk it touched and a
+    snapshot copies the short list of chunks. Unchanged chunks stay the same objects from
+    snapshot to snapshot, so a parser can reuse what it derived from them.
+    """
+
+    SIZE = 256
+
+    def __init__(self, lines: list[str]) -> None:
+        size = self.SIZE
+        self.chunks: list[tuple[str, ...]] = [tuple(lines[i : i + size]) for i in range(0, len(lines), size)]
+        self._starts: list[int] | None = None
+
+    def starts(self) -> list[int]:
+        """First row of each chunk, and the row count at the end."""
+        if self._starts is None:
+            self._starts = list(accumulate(map(len, self.chunks), initial=0))
+        return self._starts
+
+    def splice(self, first: int, last: int, lines: list[str]) -> None:
+        """Replace rows ``first..last`` (inclusive) by ``lines``."""
+        starts = self.starts()
+        a = max(0, min(bisect_right(starts, first) - 1, len(self.chunks) - 1))
+        b = max(a, min(bisect_right(starts, last) - 1, len(self.chunks) - 1))
+        if not self.chunks:
+            merged = tuple(lines)
+        else:
+            merged = self.chunks[a][: first - starts[a]] + tuple(lines) + self.chunks[b][last + 1 - starts[b] :]
+        size = self.SIZE
+        pieces = [merged] if len(merged) <= 2 * size else [merged[i : i + size] for i in range(0, len(merged), size)]
+        self.chunks[a : b + 1] = [p for p in pieces if p]
+        self._starts = None
+
+    def apply(self, lines: list[str], changes: list[Change]) -> None:
+        """Follow ``Document.apply``'s ``changes``; ``lines`` are the document's lines after them."""
+        # Changes come last first, their rows in the old text. Changes on shared rows form one
+        # cluster; each cluster's old rows are replaced by its rows in ``lines``, last cluster
+        # first so the rows of those before it stay put.
+        shift = sum(c.inserted.count("\n") - c.deleted.count("\n") for c in changes)
+        i = 0
+        while i < len(changes):
+            high = changes[i].start_line + changes[i].deleted.count("\n")
+            delta = 0
+            while True:
+                c = changes[i]
+                delta += c.inserted.count("\n") - c.deleted.count("\n")
+                i += 1
+                if i == len(changes) or changes[i].start_line + changes[i].deleted.count("\n") < c.start_line:
+                    break
+            low = c.start_line
+            shift -= delta  # rows added by the changes before this cluster
+            self.splice(low, high, lines[low + shift : high + shift + delta + 1])
+
+    def snapshot(self) -> list[tuple[str, ...]]:
+        return list(self.chunks)
+
+    def __len__(self) -> int:
+        return self.starts()[-1]

@@ -21,13 +21,13 @@ import fnmatch
 import re
 import threading
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from pathlib import PurePath
 
 from nxedit.model.document import Change, Document
 from nxedit.model.text import strip_eol
 
-from .syntax_base import PLAIN_TEXT, BackgroundJob, Highlighter, Span
+from .syntax_base import PLAIN_TEXT, BackgroundJob, Highlighter, LineChunks, Span
 
 # lines longer than this are left to the background lex (lexing one costs too much per key)
 LOCAL_LEX_MAX_CHARS = 10_000
@@ -277,7 +277,8 @@ class PygmentsHighlighter(Highlighter):
         self._guess_sample = guess_sample if lexer is None else None
         self._lock = threading.Lock()
         self._spans: list[list[Span] | None] = [None] * doc.line_count
-        self._snapshot: list[str] | None = None
+        self._lines: LineChunks | None = None
+        self._snapshot: list[tuple[str, ...]] | None = None
         self._lexing = False
         self._replay: list[tuple[int, int, int]] = []  # line splices made while lexing
         self._seen_version = doc.version
@@ -307,7 +308,8 @@ class PygmentsHighlighter(Highlighter):
                 if self._lexing:
                     self._replay.append(splice)
             if self._started:
-                self._snapshot = list(self.doc.lines)
+                self._lines.apply(self.doc.lines, changes)
+                self._snapshot = self._lines.snapshot()
         if self._started:
             self._job.poke()
 
@@ -319,7 +321,8 @@ class PygmentsHighlighter(Highlighter):
             with self._lock:
                 self._spans = [None] * doc.line_count
                 self._seen_version = doc.version
-                self._snapshot = list(doc.lines)
+                self._lines = LineChunks(doc.lines)
+                self._snapshot = self._lines.snapshot()
                 self.version += 1
             self._job.poke(now=True)
         with self._lock:
@@ -343,7 +346,8 @@ class PygmentsHighlighter(Highlighter):
         if not self._started:
             self._started = True
             with self._lock:
-                self._snapshot = list(self.doc.lines)
+                self._lines = LineChunks(self.doc.lines)
+                self._snapshot = self._lines.snapshot()
             self._job.poke(now=True)
 
     def settle(self, timeout: float = 10.0) -> bool:
@@ -367,7 +371,8 @@ class PygmentsHighlighter(Highlighter):
             if self._guess_sample is not None:
                 lexer = guess_lexer_for(self._guess_sample)
                 self._guess_sample = None
-            spans = lex_lines(lexer, snapshot) if lexer is not None else [None] * len(snapshot)
+            lines = list(chain.from_iterable(snapshot))
+            spans = lex_lines(lexer, lines) if lexer is not None else [None] * len(lines)
         except BaseException:
             with self._lock:
                 self._lexing = False

@@ -148,9 +148,9 @@ class QueryRules:
     """Per pattern of a highlight query: its text predicates and its captures' ranks."""
 
     predicates: tuple[tuple[Predicate, ...], ...]
-    # capture name -> (has text predicate, depth, pattern index): the higher wins a tie
-    ranks: tuple[dict[str, tuple[int, int, int]], ...]
-    scopes: dict[str, str | None]  # capture name -> scope, None for plain ("none")
+    # capture name -> (has text predicate, depth, scope): with the pattern index, the rank
+    # of a capture when several capture one range (the higher wins); scope "" = plain
+    colours: tuple[dict[str, tuple[int, int, str]], ...]
 
 
 @lru_cache(maxsize=None)
@@ -158,18 +158,19 @@ def query_rules(language: str) -> QueryRules:
     """Predicates and ranks of a language's highlight query (cached)."""
     query = highlights_query(language)
     source = highlights_source(language).encode("utf-8")
-    predicates, ranks = [], []
-    for i in range(query.pattern_count):
-        text = source[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)].decode("utf-8")
-        depths, preds = analyse_pattern(text)
-        predicates.append(preds)
-        ranks.append({name: (1 if preds else 0, depth, i) for name, depth in depths.items()})
     scopes = {}
     for i in range(query.capture_count):
         name = query.capture_name(i)
         if not name.startswith("_"):
-            scopes[name] = None if name == "none" else name
-    return QueryRules(tuple(predicates), tuple(ranks), scopes)
+            scopes[name] = "" if name == "none" else name
+    predicates, colours = [], []
+    for i in range(query.pattern_count):
+        text = source[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)].decode("utf-8")
+        depths, preds = analyse_pattern(text)
+        predicates.append(preds)
+        has_pred = 1 if preds else 0
+        colours.append({name: (has_pred, depths.get(name, 1), scope) for name, scope in scopes.items()})
+    return QueryRules(tuple(predicates), tuple(colours))
 
 
 def _utf8(text: str) -> bytes:
@@ -181,34 +182,37 @@ class WindowText:
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self._encoded: dict[int, bytes] = {}
+        self._rows: dict[int, tuple[str, bytes | None]] = {}  # row -> (text, UTF-8 if not ASCII)
+
+    def row(self, row: int) -> tuple[str, bytes | None]:
+        found = self._rows.get(row)
+        if found is None:
+            text = strip_eol(self.lines[row]) if 0 <= row < len(self.lines) else ""
+            found = self._rows[row] = (text, None if text.isascii() else _utf8(text))
+        return found
 
     def line(self, row: int) -> str:
-        return strip_eol(self.lines[row]) if 0 <= row < len(self.lines) else ""
+        return self.row(row)[0]
 
     def encoded(self, row: int) -> bytes:
-        data = self._encoded.get(row)
-        if data is None:
-            data = self._encoded[row] = _utf8(self.line(row))
-        return data
+        text, data = self.row(row)
+        return text.encode("ascii") if data is None else data
 
     def byte_len(self, row: int) -> int:
-        line = self.line(row)
-        return len(line) if line.isascii() else len(self.encoded(row))
+        text, data = self.row(row)
+        return len(text) if data is None else len(data)
 
     def char_col(self, row: int, col: int) -> int:
-        line = self.line(row)
-        if line.isascii():
-            return min(col, len(line))
-        return len(self.encoded(row)[:col].decode("utf-8", "ignore"))
+        text, data = self.row(row)
+        if data is None:
+            return min(col, len(text))
+        return len(data[:col].decode("utf-8", "ignore"))
 
     def text(self, start: tuple[int, int], end: tuple[int, int]) -> str:
         (r0, c0), (r1, c1) = start, end
         if r0 == r1:
-            line = self.line(r0)
-            if line.isascii():
-                return line[c0:c1]
-            return self.encoded(r0)[c0:c1].decode("utf-8", "replace")
+            text, data = self.row(r0)
+            return text[c0:c1] if data is None else data[c0:c1].decode("utf-8", "replace")
         parts = [self.encoded(r0)[c0:]] + [self.encoded(r) for r in range(r0 + 1, r1)] + [self.encoded(r1)[:c1]]
         return b"\n".join(parts).decode("utf-8", "replace")
 
@@ -219,51 +223,60 @@ def window_spans(matches, rules: QueryRules, text: WindowText, first: int, last:
     ``row0`` is added to the rows of nodes (a tree parsed from a slice of the document).
     """
     items = []
+    append = items.append
+    colours = rules.colours
+    predicates = rules.predicates
     for pattern, captures in matches:
-        preds = rules.predicates[pattern]
+        preds = predicates[pattern]
         if preds and not _satisfied(preds, captures, text, row0):
             continue
-        ranks = rules.ranks[pattern]
+        table = colours[pattern]
         for name, nodes in captures.items():
-            if name not in rules.scopes:
+            info = table.get(name)
+            if info is None:
                 continue
-            scope = rules.scopes[name]
-            rank = ranks.get(name, (0, 1, pattern))
+            has_pred, depth, scope = info
             for node in nodes:
                 s, e = node.start_point, node.end_point
-                items.append(((s[0] + row0, s[1]), (e[0] + row0, e[1]), rank, scope))
+                # sorted: by start, outer (later end) first, then by rank; see _flatten
+                append((s[0] + row0, s[1], -e[0] - row0, -e[1], has_pred, depth, pattern, scope))
     return _split_lines(_flatten(items), text, first, last)
 
 
 def _satisfied(preds, captures, text: WindowText, row0: int) -> bool:
     def texts(name):
         return [
-            text.text((n.start_point[0] + row0, n.start_point[1]), (n.end_point[0] + row0, n.end_point[1]))
-            for n in captures.get(name, ())
+            text.text((s[0] + row0, s[1]), (e[0] + row0, e[1]))
+            for s, e in ((n.start_point, n.end_point) for n in captures.get(name, ()))
         ]
 
     for pred in preds:
-        other = texts(pred.other_capture) if pred.other_capture else []
-        if not pred.holds(texts(pred.capture), other):
+        if not pred.holds(texts(pred.capture), texts(pred.other_capture) if pred.other_capture else []):
             return False
     return True
 
 
-def _flatten(items) -> list[tuple[tuple[int, int], tuple[int, int], str]]:
-    """Nested, possibly overlapping captures -> disjoint segments, innermost/highest rank on top."""
-    items.sort(key=lambda it: (it[0], (-it[1][0], -it[1][1]), it[2]))
-    out = []
+def _flatten(items) -> list[tuple[int, int, int, int, str]]:
+    """Nested captures -> disjoint ``(row0, col0, row1, col1, scope)`` segments.
+
+    Items come sorted by start, outer before inner, and for one range by rank; painting
+    them in that order with a stack makes the innermost node and, for one range, the
+    highest rank win.
+    """
+    items.sort()
+    out: list[tuple[int, int, int, int, str]] = []
     stack: list[list] = []  # [start, end, scope], outermost first
-    pos = None
+    pos = (0, 0)
 
     def emit(a, b, scope):
-        if scope is not None and a < b:
-            if out and out[-1][2] == scope and out[-1][1] == a:
-                out[-1] = (out[-1][0], b, scope)
+        if scope and a < b:
+            if out and out[-1][4] == scope and (out[-1][2], out[-1][3]) == a:
+                out[-1] = (*out[-1][:2], *b, scope)
             else:
-                out.append((a, b, scope))
+                out.append((*a, *b, scope))
 
-    for start, end, _rank, scope in items:
+    for sr, sc, ner, nec, _pred, _depth, _pattern, scope in items:
+        start, end = (sr, sc), (-ner, -nec)
         while stack and stack[-1][1] <= start:
             _, stop, inner = stack.pop()
             emit(pos, stop, inner)
@@ -286,16 +299,18 @@ def _flatten(items) -> list[tuple[tuple[int, int], tuple[int, int], str]]:
 def _split_lines(segments, text: WindowText, first: int, last: int) -> list[list[Span]]:
     """Cut (row, byte col) segments into per-line character spans, clipped to the lines."""
     result: list[list[Span]] = [[] for _ in range(last - first)]
-    for (r0, c0), (r1, c1), scope in segments:
+    row_of = text.row
+    for r0, c0, r1, c1, scope in segments:
         for row in range(max(r0, first), min(r1, last - 1) + 1):
-            size = text.byte_len(row)
-            a = c0 if row == r0 else 0
-            b = c1 if row == r1 else size
-            a, b = min(a, size), min(b, size)
+            line, data = row_of(row)
+            size = len(line) if data is None else len(data)
+            a = min(c0 if row == r0 else 0, size)
+            b = min(c1 if row == r1 else size, size)
             if a >= b:
                 continue
-            a, b = text.char_col(row, a), text.char_col(row, b)
-            if text.line(row)[a:b].isspace():
+            if data is not None:  # byte columns -> character columns
+                a, b = len(data[:a].decode("utf-8", "ignore")), len(data[:b].decode("utf-8", "ignore"))
+            if line[a:b].isspace():
                 continue  # indentation inside a comment, the gaps of a captured pair: nothing to colour
             spans = result[row - first]
             if spans and spans[-1][1] == a and spans[-1][2] == scope:

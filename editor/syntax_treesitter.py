@@ -1,17 +1,22 @@
 """Tree-sitter highlighting: incremental parses off the UI thread, queries on the window only.
 
 Per keystroke, on the UI thread, :meth:`TreeSitterHighlighter.on_changes` shifts the
-current tree with ``Tree.edit`` (so old colours stay on the right characters), copies the
-document's line list (a C-level copy of pointers: ~0.16 ms at 100,000 lines) as the
-snapshot to parse, and pokes the parser thread. Nothing else of the file is touched.
+current tree with ``Tree.edit`` (so old colours stay on the right characters), updates
+its chunked copy of the lines and takes a snapshot of it (:class:`LineChunks`: the edited
+chunk and a list of a few hundred chunk references), and pokes the parser thread.
+Nothing else of the file is touched. ``line_spans`` queries the rows asked for (nodes with
+many children are entered child by child, see ``_query``) and keeps the result until the
+next change; an edit keeps the rows it did not touch.
 
 The parser thread takes the newest snapshot and a copy of the shifted tree, reparses
-incrementally, reading the snapshot through a callback (blocks of lines encoded on the
-worker, served by byte offset), replays the edits that arrived meanwhile onto the new
-tree, and swaps it in. At most one parse runs; edits during it are coalesced into one
-more. py-tree-sitter holds the GIL for the whole ``Parser.parse`` call when given bytes;
-with a read callback the thread returns to Python at every read, which lets the UI thread
-take the GIL within the interpreter's switch interval — so we always parse via callback.
+incrementally, reading the snapshot through a callback (each chunk encoded once, served
+by byte offset), replays the edits that arrived meanwhile onto the new tree, swaps it in
+and calls ``on_update``. At most one parse runs; edits during it are coalesced into one
+more. py-tree-sitter (0.25) holds the GIL for the whole ``Parser.parse`` call: given bytes,
+a 100,000-line reparse would hold it for its full ~30 ms. With a read callback the parser
+comes back to Python every 4 KB read, where the UI thread can take the GIL (after the
+interpreter's switch interval); what remains is the parser's final step after its last
+read (~8-20 ms for a 100,000-line reparse, ~25 ms for a full parse).
 
 Until the first full parse lands (large files), the rows on screen are parsed on their own
 on the UI thread (a few hundred lines: about a millisecond), so the first paint is coloured.
@@ -25,7 +30,7 @@ from bisect import bisect_right
 from nxedit.model.document import Change, Document
 from nxedit.model.languages import LanguageSpec, highlights_query, new_parser
 
-from .syntax_base import BackgroundJob, Highlighter, Span
+from .syntax_base import BackgroundJob, Highlighter, LineChunks, Span
 from .syntax_query import WindowText, query_rules, window_spans
 
 # files up to this many characters get their first parse on the UI thread (a few ms)
@@ -34,6 +39,8 @@ SYNC_PARSE_CHARS = 64 * 1024
 PROVISIONAL_CONTEXT = 100
 # a window request is widened to at least this many rows (the view may ask row by row)
 MIN_WINDOW = 32
+# nodes with more children than this are queried child by child (see _query)
+WIDE_NODE = 64
 
 
 def _u8len(text: str) -> int:
@@ -93,31 +100,41 @@ def input_edits(lines: list[str], changes: list[Change]) -> list[Edit] | None:
 
 
 class SnapshotReader:
-    """A tree-sitter read callback over a copy of the document's lines.
+    """A tree-sitter read callback over a snapshot of the document (:class:`LineChunks`).
 
-    Lines are encoded in blocks of :attr:`BLOCK` on the parser thread; a read at a byte
-    offset returns the rest of its block (a memoryview, no copy). Small blocks mean the
-    parser comes back to Python often, where the UI thread can take the GIL.
+    Each chunk is encoded once (``encoded`` carries them from one snapshot to the next, so
+    a reparse only encodes the chunks that changed); a read at a byte offset returns at
+    most :attr:`READ` bytes of its chunk (a memoryview, no copy). Short reads bring the
+    parser back to Python often, where the UI thread can take the GIL.
     """
 
-    BLOCK = 64
+    READ = 4096
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, chunks: list[tuple[str, ...]], encoded: dict | None = None) -> None:
+        known = {} if encoded is None else encoded
+        fresh = {}
         self.blocks: list[memoryview] = []
         self.starts: list[int] = []
         pos = 0
-        for i in range(0, len(lines), self.BLOCK):
-            data = "".join(lines[i : i + self.BLOCK]).encode("utf-8", "surrogatepass")
-            self.blocks.append(memoryview(data))
+        for chunk in chunks:
+            entry = known.get(id(chunk))
+            if entry is None or entry[0] is not chunk:
+                entry = (chunk, memoryview("".join(chunk).encode("utf-8", "surrogatepass")))
+            fresh[id(chunk)] = entry
+            self.blocks.append(entry[1])
             self.starts.append(pos)
-            pos += len(data)
+            pos += len(entry[1])
         self.size = pos
+        if encoded is not None:
+            encoded.clear()
+            encoded.update(fresh)
 
     def __call__(self, byte: int, _point) -> bytes | memoryview:
         if byte >= self.size:
             return b""
         i = bisect_right(self.starts, byte) - 1
-        return self.blocks[i][byte - self.starts[i] :]
+        offset = byte - self.starts[i]
+        return self.blocks[i][offset : offset + self.READ]
 
 
 def _detach_source(tree) -> None:
@@ -144,15 +161,20 @@ class TreeSitterHighlighter(Highlighter):
         self.block_comment = spec.block_comment
         self._rules = query_rules(spec.name)
         self._cursor = tree_sitter.QueryCursor(highlights_query(spec.name))
+        self._own_cursor = tree_sitter.QueryCursor(highlights_query(spec.name))  # a node's own patterns
+        self._own_cursor.set_max_start_depth(0)
         self._parser = new_parser(spec.name)  # the parser thread's (and the first sync parse)
         self._lock = threading.Lock()
         self._tree = None  # the newest tree, shifted by every edit since it was parsed
-        self._snapshot: list[str] | None = None  # lines the parser should parse next
+        self._lines: LineChunks | None = None  # the document's lines, as snapshots are made of
+        self._snapshot: list[tuple[str, ...]] | None = None  # what the parser should parse next
+        self._encoded: dict = {}  # chunk -> its UTF-8 (parser thread)
         self._full = False  # next parse without an old tree (edits were missed)
         self._parsing = False
         self._replay: list[Edit] = []  # edits made while the parser thread worked
         self._seen_version = doc.version
         self._started = False
+        self._kick = False  # the first full parse is due
         self._provisional = None  # (tree, first row, last row, version) before the first parse
         self._cache: dict[int, list[Span]] = {}
         self._cache_version = -1
@@ -165,11 +187,18 @@ class TreeSitterHighlighter(Highlighter):
             return
         edits = input_edits(self.doc.lines, changes) if self._started else None
         with self._lock:
+            carry = self._cache_version == self.version
             self.version += 1
+            version = self.version
             self._seen_version = self.doc.version
             self._provisional = None
             if not self._started:
                 return  # nothing parsed yet: the first parse reads the document as it is then
+            if carry:
+                # Until the reparse lands, rows the edit did not touch keep their spans (their
+                # nodes only moved): recompute just the touched rows, not the whole window.
+                self._cache = _shift_rows(self._cache, changes)
+                self._cache_version = version
             if edits is None:
                 self._full = True
             else:
@@ -178,7 +207,8 @@ class TreeSitterHighlighter(Highlighter):
                         self._tree.edit(*edit)
                 if self._parsing:
                     self._replay.extend(edits)
-            self._snapshot = list(self.doc.lines)
+            self._lines.apply(self.doc.lines, changes)
+            self._snapshot = self._lines.snapshot()
         self._job.poke()
 
     def line_spans(self, first: int, last: int) -> list[list[Span]]:
@@ -194,20 +224,46 @@ class TreeSitterHighlighter(Highlighter):
         if self._cache_version != version:
             self._cache, self._cache_version = {}, version
         cache = self._cache
-        if any(row not in cache for row in range(first, last)):
-            stop = min(doc.line_count, max(last, first + MIN_WINDOW))
+        missing = [row for row in range(first, last) if row not in cache]
+        if missing:
+            start, stop = missing[0], missing[-1] + 1
+            if len(missing) == last - first:  # a fresh window: take some rows beyond it too
+                stop = min(doc.line_count, max(stop, start + MIN_WINDOW))
             text = WindowText(doc.lines)
             if tree is not None:
-                rows = self._query(tree, text, first, stop, 0)
+                rows = self._query(tree, text, start, stop, 0)
             else:
-                rows = self._provisional_spans(text, first, stop)
-            cache.update(zip(range(first, stop), rows))
+                rows = self._provisional_spans(text, start, stop)
+            cache.update(zip(range(start, stop), rows))
+        if self._kick:
+            self._kick = False
+            self._job.poke(now=True)
         return [cache[row] for row in range(first, last)]
 
     def _query(self, tree, text: WindowText, first: int, last: int, row0: int) -> list[list[Span]]:
-        cursor = self._cursor
-        cursor.set_point_range((first - row0, 0), (last - row0, 0))
-        return window_spans(cursor.matches(tree.root_node), self._rules, text, first, last, row0)
+        start, end = (first - row0, 0), (last - row0, 0)
+        cursor, own = self._cursor, self._own_cursor
+        cursor.set_point_range(start, end)
+        own.set_point_range(start, end)
+        matches = []
+        nodes = [tree.root_node]
+        while nodes:
+            node = nodes.pop()
+            if node.child_count <= WIDE_NODE:
+                matches.extend(cursor.matches(node))
+                continue
+            # A query cursor steps over every child of a node, even outside its range: on a
+            # module of 10,000 statements (or one ERROR node after a bad edit) that is ms.
+            # So match the wide node's own patterns, then descend into the children in view.
+            matches.extend(own.matches(node))
+            walker = node.walk()
+            if walker.goto_first_child_for_point(start) is None:
+                continue
+            while walker.node.start_point < end:
+                nodes.append(walker.node)
+                if not walker.goto_next_sibling():
+                    break
+        return window_spans(matches, self._rules, text, first, last, row0)
 
     def _provisional_spans(self, text: WindowText, first: int, last: int) -> list[list[Span]]:
         """Spans from parsing just the window (with some rows above), until the full tree lands."""
@@ -217,7 +273,7 @@ class TreeSitterHighlighter(Highlighter):
             while top < first and not _starts_statement(text.line(top)):
                 top += 1  # begin at an unindented line: most likely outside any construct
             parser = new_parser(self.spec.name)  # the thread's parser may be busy
-            tree = parser.parse(SnapshotReader(self.doc.lines[top:last]))
+            tree = parser.parse(SnapshotReader([tuple(self.doc.lines[top:last])]))
             _detach_source(tree)
             prov = self._provisional = (tree, top, last, self.version)
         return self._query(prov[0], text, first, last, prov[1])
@@ -227,30 +283,34 @@ class TreeSitterHighlighter(Highlighter):
         if self._started:
             return
         self._started = True
-        snapshot = list(self.doc.lines)
+        self._lines = LineChunks(self.doc.lines)
         self._seen_version = self.doc.version
         if len(self.doc) <= SYNC_PARSE_CHARS:
-            tree = self._parser.parse(SnapshotReader(snapshot))
+            tree = self._parser.parse(SnapshotReader(self._lines.snapshot(), self._encoded))
             _detach_source(tree)
             with self._lock:
                 self._tree = tree
                 self.version += 1
         else:
             with self._lock:
-                self._snapshot = snapshot
-            self._job.poke(now=True)
+                self._snapshot = self._lines.snapshot()
+            self._kick = True  # after this first window is drawn, not before: it would compete
 
     def _resync(self) -> None:
         # the document changed without on_changes: parse it afresh (the old tree stays shown)
         with self._lock:
             self._seen_version = self.doc.version
-            self._snapshot = list(self.doc.lines)
+            self._lines = LineChunks(self.doc.lines)
+            self._snapshot = self._lines.snapshot()
             self._full = True
             self.version += 1
         self._job.poke(now=True)
 
     def settle(self, timeout: float = 10.0) -> bool:
         self._start()
+        if self._kick:
+            self._kick = False
+            self._job.poke(now=True)
         return self._job.wait_idle(timeout)
 
     def close(self) -> None:
@@ -268,7 +328,7 @@ class TreeSitterHighlighter(Highlighter):
             self._parsing = True
             self._replay = []
         try:
-            reader = SnapshotReader(snapshot)
+            reader = SnapshotReader(snapshot, self._encoded)
             tree = self._parser.parse(reader) if old is None else self._parser.parse(reader, old)
         except BaseException:
             with self._lock:
@@ -285,6 +345,19 @@ class TreeSitterHighlighter(Highlighter):
             self._tree = tree
             self.version += 1
         self._notify()
+
+
+def _shift_rows(cache: dict[int, list[Span]], changes: list[Change]) -> dict[int, list[Span]]:
+    """Cached rows moved through ``changes``; rows a change touched are dropped."""
+    for c in changes:  # last first, each in the coordinates just before it
+        last = c.start_line + c.deleted.count("\n")
+        delta = c.inserted.count("\n") - (last - c.start_line)
+        cache = {
+            (row if row < c.start_line else row + delta): spans
+            for row, spans in cache.items()
+            if row < c.start_line or row > last
+        }
+    return cache
 
 
 def _starts_statement(line: str) -> bool:

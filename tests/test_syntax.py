@@ -419,3 +419,90 @@ def test_large_file_is_coloured_before_the_full_parse_lands(make, monkeypatch):
     assert hl.settle()
     assert updates and hl._tree is not None
     assert hl.line_spans(deep, deep + 5) == fresh_spans("big.py", doc.text)[deep : deep + 5]
+
+
+def test_wide_nodes_are_queried_child_by_child_with_the_same_result(make, monkeypatch):
+    # after a bad edit the whole module can become one ERROR node with thousands of children
+    text = python_file(300).replace("    return print", "return print(\n", 150)
+    doc, hl = make("broken.py", text)
+    root = hl._tree.root_node
+    assert root.child_count > TS.WIDE_NODE
+    for first in (0, 700, 1400):
+        narrow = hl._query(hl._tree, TS.WindowText(doc.lines), first, first + 40, 0)
+        monkeypatch.setattr(TS, "WIDE_NODE", 10**9)  # query the root as a whole
+        whole = hl._query(hl._tree, TS.WindowText(doc.lines), first, first + 40, 0)
+        monkeypatch.undo()
+        assert narrow == whole and any(narrow)
+
+
+def test_a_wide_node_keeps_its_own_capture(make):
+    # a string with many interpolations: the string node itself is wide
+    line = 'text = f"' + " ".join(f"{{v{i}}}" for i in range(100)) + ' end"\n'
+    doc, hl = make("wide.py", line)
+    assert scope_at(doc, hl, 0, " end") == "string"
+    assert scope_at(doc, hl, 0, "v50") == "variable"
+
+
+# -- building blocks ------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 5), st.sampled_from(["", "a", "\n", "b\nc\n", "\n\n\n"])),
+                min_size=1, max_size=25))
+def test_line_chunks_follow_the_document(ops):
+    from nxedit.editor.syntax_base import LineChunks
+
+    doc = Document("".join(f"line {i}\n" for i in range(700)))
+    chunks = LineChunks(doc.lines)
+    for start, length, text in ops:
+        n = len(doc)
+        a = start % (n + 1)
+        edits = [(a, min(n, a + length), text)]
+        if a > 3:  # now and then two changes in one change set
+            edits.insert(0, (a // 2, a // 2 + 1, "x\n"))
+        changes = doc.apply(ChangeSet.from_edits(n, edits))
+        before = {id(c) for c in chunks.snapshot()}
+        chunks.apply(doc.lines, changes)
+        assert [line for chunk in chunks.snapshot() for line in chunk] == doc.lines
+        assert len(chunks) == doc.line_count
+        assert max(map(len, chunks.chunks)) <= 2 * chunks.SIZE
+        kept = sum(1 for c in chunks.snapshot() if id(c) in before)
+        assert kept >= len(before) - 2 * len(changes)  # only chunks an edit touched are new
+
+
+def test_background_job_coalesces_pokes():
+    from nxedit.editor.syntax_base import BackgroundJob
+
+    started, release, runs = threading.Event(), threading.Event(), []
+
+    def work():
+        runs.append(1)
+        started.set()
+        release.wait(5)
+
+    job = BackgroundJob(work, "test-job")
+    job.poke()
+    assert started.wait(5)
+    for _ in range(10):  # while the first run works, ten more pokes
+        job.poke()
+    assert not job.idle
+    release.set()
+    assert job.wait_idle(5)
+    assert len(runs) == 2  # one run for all of them
+    job.close()
+
+
+def test_background_job_waits_for_a_quiet_period():
+    import time
+
+    from nxedit.editor.syntax_base import BackgroundJob
+
+    runs = []
+    job = BackgroundJob(lambda: runs.append(time.monotonic()), "test-quiet", quiet=0.2)
+    t0 = time.monotonic()
+    for _ in range(3):
+        job.poke()
+        time.sleep(0.05)
+    assert job.wait_idle(5)
+    assert len(runs) == 1 and runs[0] - t0 >= 0.2
+    job.close()
