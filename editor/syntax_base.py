@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
-from nxedit.model.document import Change
+from nxedit.model.document import Change, Document
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,99 @@ class Highlighter:
 
 class PlainHighlighter(Highlighter):
     """No colours: for files of no known language."""
+
+
+class BackgroundHighlighter(Highlighter):
+    """A highlighter that does its whole-file work on a :class:`BackgroundJob`.
+
+    The UI thread keeps a chunked copy of the lines (:class:`LineChunks`) and leaves the
+    thread a snapshot after each change. While the thread works on one, the subclass also
+    logs each change in ``_replay``, so the result can be brought up to date when it lands.
+    Subclasses implement :meth:`_begin` (under the lock, as the work starts),
+    :meth:`_compute` (no lock) and :meth:`_land` (under the lock).
+    """
+
+    def __init__(self, doc: Document, name: str, quiet: float = 0.0) -> None:
+        super().__init__()
+        self.doc = doc
+        self._lock = threading.Lock()
+        self._lines: LineChunks | None = None
+        self._snapshot: list[tuple[str, ...]] | None = None  # what the thread works on next
+        self._busy = False  # the thread works on a snapshot: log changes in _replay
+        self._replay: list = []
+        self._seen_version = doc.version  # the document version the snapshot follows
+        self._started = False
+        self._kick = False  # the first run is due once the first window is drawn
+        self._job = BackgroundJob(self._work, name, quiet)
+
+    # -- UI thread ------------------------------------------------------------------
+
+    def _take_snapshot(self, changes: list[Change] | None = None) -> None:
+        """Under the lock: the document after ``changes`` (or copied afresh) for the thread."""
+        if changes is None or self._lines is None:
+            self._lines = LineChunks(self.doc.lines)
+        else:
+            self._lines.apply(self.doc.lines, changes)
+        self._snapshot = self._lines.snapshot()
+        self._seen_version = self.doc.version
+
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            with self._lock:
+                self._take_snapshot()
+            self._kick = True
+
+    def _kick_first_run(self) -> None:
+        # after the first window is drawn, not before: the thread would compete with it
+        if self._kick:
+            self._kick = False
+            self._job.poke(now=True)
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        self._start()
+        self._kick_first_run()
+        return self._job.wait_idle(timeout)
+
+    def close(self) -> None:
+        self._job.close()
+
+    # -- the thread -----------------------------------------------------------------
+
+    def _work(self) -> None:
+        with self._lock:
+            snapshot, self._snapshot = self._snapshot, None
+            if snapshot is None:
+                return
+            state = self._begin()
+            self._busy = True
+            self._replay = []
+        try:
+            result = self._compute(snapshot, state)
+        except BaseException:
+            with self._lock:
+                self._busy = False
+                self._failed()
+            raise
+        with self._lock:
+            self._land(result, self._replay)
+            self._replay = []
+            self._busy = False
+            self.version += 1
+        self._notify()
+
+    def _begin(self):
+        """Under the lock, as work on a snapshot starts: what :meth:`_compute` needs besides it."""
+
+    def _compute(self, snapshot: list[tuple[str, ...]], state):
+        raise NotImplementedError
+
+    def _land(self, result, replay: list) -> None:
+        """Under the lock: bring ``result`` up to date with ``replay`` and show it."""
+        raise NotImplementedError
+
+    def _failed(self) -> None:
+        """Under the lock, after :meth:`_compute` raised."""
 
 
 class BackgroundJob:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import threading
 from functools import lru_cache
 from itertools import accumulate, chain
 from pathlib import PurePath
@@ -27,7 +26,7 @@ from pathlib import PurePath
 from nxedit.model.document import Change, Document
 from nxedit.model.text import strip_eol
 
-from .syntax_base import PLAIN_TEXT, BackgroundJob, Highlighter, LineChunks, Span
+from .syntax_base import PLAIN_TEXT, BackgroundHighlighter, Span
 
 # lines longer than this are left to the background lex (lexing one costs too much per key)
 LOCAL_LEX_MAX_CHARS = 10_000
@@ -263,27 +262,18 @@ def lex_lines(lexer, lines: list[str]) -> list[list[Span]]:
     return out
 
 
-class PygmentsHighlighter(Highlighter):
+class PygmentsHighlighter(BackgroundHighlighter):
     """Highlights with a Pygments lexer; without one, it first guesses one from
     ``guess_sample`` on its background thread (plain text if that finds nothing)."""
 
     QUIET = 0.3  # seconds of no typing before the whole file is lexed again
 
     def __init__(self, doc: Document, lexer=None, *, guess_sample: str | None = None) -> None:
-        super().__init__()
-        self.doc = doc
+        super().__init__(doc, "nxedit-lex", quiet=self.QUIET)
         self._lexer = None
         self._set_lexer(lexer)
         self._guess_sample = guess_sample if lexer is None else None
-        self._lock = threading.Lock()
         self._spans: list[list[Span] | None] = [None] * doc.line_count
-        self._lines: LineChunks | None = None
-        self._snapshot: list[tuple[str, ...]] | None = None
-        self._lexing = False
-        self._replay: list[tuple[int, int, int]] = []  # line splices made while lexing
-        self._seen_version = doc.version
-        self._started = False
-        self._job = BackgroundJob(self._lex_latest, "nxedit-lex", quiet=self.QUIET)
 
     def _set_lexer(self, lexer) -> None:
         self._lexer = lexer
@@ -300,16 +290,14 @@ class PygmentsHighlighter(Highlighter):
             return
         with self._lock:
             self.version += 1
-            self._seen_version = self.doc.version
-            spans = self._spans
             for c in changes:  # last first, each in the coordinates just before it
                 splice = (c.start_line, c.deleted.count("\n"), c.inserted.count("\n"))
-                _splice(spans, splice)
-                if self._lexing:
+                _splice(self._spans, splice)
+                if self._busy:
                     self._replay.append(splice)
             if self._started:
-                self._lines.apply(self.doc.lines, changes)
-                self._snapshot = self._lines.snapshot()
+                self._take_snapshot(changes)
+            self._seen_version = self.doc.version
         if self._started:
             self._job.poke()
 
@@ -320,9 +308,7 @@ class PygmentsHighlighter(Highlighter):
         if doc.version != self._seen_version:  # changed without on_changes: start over
             with self._lock:
                 self._spans = [None] * doc.line_count
-                self._seen_version = doc.version
-                self._lines = LineChunks(doc.lines)
-                self._snapshot = self._lines.snapshot()
+                self._take_snapshot()
                 self.version += 1
             self._job.poke(now=True)
         with self._lock:
@@ -340,53 +326,26 @@ class PygmentsHighlighter(Highlighter):
                 if max(map(len, lines)) <= LOCAL_LEX_MAX_CHARS:
                     spans[row:stop] = lex_lines(lexer, lines)
                 row = stop
+        self._kick_first_run()
         return [spans[row] or [] for row in range(first, last)]
-
-    def _start(self) -> None:
-        if not self._started:
-            self._started = True
-            with self._lock:
-                self._lines = LineChunks(self.doc.lines)
-                self._snapshot = self._lines.snapshot()
-            self._job.poke(now=True)
-
-    def settle(self, timeout: float = 10.0) -> bool:
-        self._start()
-        return self._job.wait_idle(timeout)
-
-    def close(self) -> None:
-        self._job.close()
 
     # -- lexer thread ---------------------------------------------------------------
 
-    def _lex_latest(self) -> None:
-        with self._lock:
-            snapshot, self._snapshot = self._snapshot, None
-            if snapshot is None:
-                return
-            self._lexing = True
-            self._replay = []
-        try:
-            lexer = self._lexer
-            if self._guess_sample is not None:
-                lexer = guess_lexer_for(self._guess_sample)
-                self._guess_sample = None
-            lines = list(chain.from_iterable(snapshot))
-            spans = lex_lines(lexer, lines) if lexer is not None else [None] * len(lines)
-        except BaseException:
-            with self._lock:
-                self._lexing = False
-            raise
-        with self._lock:
-            if lexer is not self._lexer:
-                self._set_lexer(lexer)
-            for splice in self._replay:
-                _splice(spans, splice)
-            self._replay = []
-            self._lexing = False
-            self._spans = spans
-            self.version += 1
-        self._notify()
+    def _compute(self, snapshot, _state):
+        lexer = self._lexer
+        if self._guess_sample is not None:
+            lexer = guess_lexer_for(self._guess_sample)
+            self._guess_sample = None
+        lines = list(chain.from_iterable(snapshot))
+        return lexer, (lex_lines(lexer, lines) if lexer is not None else [None] * len(lines))
+
+    def _land(self, result, replay) -> None:
+        lexer, spans = result
+        if lexer is not self._lexer:
+            self._set_lexer(lexer)
+        for splice in replay:
+            _splice(spans, splice)
+        self._spans = spans
 
 
 def _splice(spans: list, splice: tuple[int, int, int]) -> None:

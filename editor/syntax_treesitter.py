@@ -24,13 +24,12 @@ on the UI thread (a few hundred lines: about a millisecond), so the first paint 
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_right
 
 from nxedit.model.document import Change, Document
 from nxedit.model.languages import LanguageSpec, highlights_query, new_parser
 
-from .syntax_base import BackgroundJob, Highlighter, LineChunks, Span
+from .syntax_base import BackgroundHighlighter, Span
 from .syntax_query import WindowText, query_rules, window_spans
 
 # files up to this many characters get their first parse on the UI thread (a few ms)
@@ -146,14 +145,13 @@ def _detach_source(tree) -> None:
     tree.edit(end, end, end, point, point, point)
 
 
-class TreeSitterHighlighter(Highlighter):
+class TreeSitterHighlighter(BackgroundHighlighter):
     """Highlights a :class:`Document` with a tree-sitter grammar from the registry."""
 
     def __init__(self, doc: Document, spec: LanguageSpec) -> None:
-        super().__init__()
+        super().__init__(doc, f"nxedit-parse-{spec.name}")
         import tree_sitter
 
-        self.doc = doc
         doc.track_bytes = True
         self.spec = spec
         self.language = spec.display_name
@@ -164,21 +162,12 @@ class TreeSitterHighlighter(Highlighter):
         self._own_cursor = tree_sitter.QueryCursor(highlights_query(spec.name))  # a node's own patterns
         self._own_cursor.set_max_start_depth(0)
         self._parser = new_parser(spec.name)  # the parser thread's (and the first sync parse)
-        self._lock = threading.Lock()
         self._tree = None  # the newest tree, shifted by every edit since it was parsed
-        self._lines: LineChunks | None = None  # the document's lines, as snapshots are made of
-        self._snapshot: list[tuple[str, ...]] | None = None  # what the parser should parse next
         self._encoded: dict = {}  # chunk -> its UTF-8 (parser thread)
         self._full = False  # next parse without an old tree (edits were missed)
-        self._parsing = False
-        self._replay: list[Edit] = []  # edits made while the parser thread worked
-        self._seen_version = doc.version
-        self._started = False
-        self._kick = False  # the first full parse is due
         self._provisional = None  # (tree, first row, last row, version) before the first parse
         self._cache: dict[int, list[Span]] = {}
         self._cache_version = -1
-        self._job = BackgroundJob(self._parse_latest, f"nxedit-parse-{spec.name}")
 
     # -- UI thread ------------------------------------------------------------------
 
@@ -205,10 +194,9 @@ class TreeSitterHighlighter(Highlighter):
                 if self._tree is not None:
                     for edit in edits:
                         self._tree.edit(*edit)
-                if self._parsing:
+                if self._busy:
                     self._replay.extend(edits)
-            self._lines.apply(self.doc.lines, changes)
-            self._snapshot = self._lines.snapshot()
+            self._take_snapshot(changes)
         self._job.poke()
 
     def line_spans(self, first: int, last: int) -> list[list[Span]]:
@@ -235,9 +223,7 @@ class TreeSitterHighlighter(Highlighter):
             else:
                 rows = self._provisional_spans(text, start, stop)
             cache.update(zip(range(start, stop), rows))
-        if self._kick:
-            self._kick = False
-            self._job.poke(now=True)
+        self._kick_first_run()
         return [cache[row] for row in range(first, last)]
 
     def _query(self, tree, text: WindowText, first: int, last: int, row0: int) -> list[list[Span]]:
@@ -282,69 +268,45 @@ class TreeSitterHighlighter(Highlighter):
         """First parse: small files now (a few ms), large ones on the parser thread."""
         if self._started:
             return
-        self._started = True
-        self._lines = LineChunks(self.doc.lines)
-        self._seen_version = self.doc.version
+        super()._start()
         if len(self.doc) <= SYNC_PARSE_CHARS:
-            tree = self._parser.parse(SnapshotReader(self._lines.snapshot(), self._encoded))
+            with self._lock:
+                snapshot, self._snapshot = self._snapshot, None
+            self._kick = False
+            tree = self._parser.parse(SnapshotReader(snapshot, self._encoded))
             _detach_source(tree)
             with self._lock:
                 self._tree = tree
                 self.version += 1
-        else:
-            with self._lock:
-                self._snapshot = self._lines.snapshot()
-            self._kick = True  # after this first window is drawn, not before: it would compete
 
     def _resync(self) -> None:
         # the document changed without on_changes: parse it afresh (the old tree stays shown)
         with self._lock:
-            self._seen_version = self.doc.version
-            self._lines = LineChunks(self.doc.lines)
-            self._snapshot = self._lines.snapshot()
+            self._take_snapshot()
             self._full = True
             self.version += 1
         self._job.poke(now=True)
 
-    def settle(self, timeout: float = 10.0) -> bool:
-        self._start()
-        if self._kick:
-            self._kick = False
-            self._job.poke(now=True)
-        return self._job.wait_idle(timeout)
-
-    def close(self) -> None:
-        self._job.close()
-
     # -- parser thread --------------------------------------------------------------
 
-    def _parse_latest(self) -> None:
-        with self._lock:
-            snapshot, self._snapshot = self._snapshot, None
-            if snapshot is None:
-                return
-            old = None if self._full or self._tree is None else self._tree.copy()
-            self._full = False
-            self._parsing = True
-            self._replay = []
-        try:
-            reader = SnapshotReader(snapshot, self._encoded)
-            tree = self._parser.parse(reader) if old is None else self._parser.parse(reader, old)
-        except BaseException:
-            with self._lock:
-                self._parsing = False
-                self._full = True  # whatever the old tree was, do not trust it
-            raise
-        with self._lock:
-            for edit in self._replay:
-                tree.edit(*edit)
-            if not self._replay:
-                _detach_source(tree)
-            self._replay = []
-            self._parsing = False
-            self._tree = tree
-            self.version += 1
-        self._notify()
+    def _begin(self):
+        old = None if self._full or self._tree is None else self._tree.copy()
+        self._full = False
+        return old
+
+    def _compute(self, snapshot, old):
+        reader = SnapshotReader(snapshot, self._encoded)
+        return self._parser.parse(reader) if old is None else self._parser.parse(reader, old)
+
+    def _land(self, tree, replay) -> None:
+        for edit in replay:
+            tree.edit(*edit)
+        if not replay:
+            _detach_source(tree)
+        self._tree = tree
+
+    def _failed(self) -> None:
+        self._full = True  # whatever the old tree was, do not trust it
 
 
 def _shift_rows(cache: dict[int, list[Span]], changes: list[Change]) -> dict[int, list[Span]]:

@@ -3,43 +3,14 @@ other lines' colours; window-bounded lexing on the UI thread; background relex."
 
 import threading
 
-import pytest
 from pygments import token as t
 
 from nxedit.editor import syntax_pygments as P
 from nxedit.editor.syntax import PlainHighlighter, highlighter_for
 from nxedit.editor.syntax_pygments import PygmentsHighlighter, lex_lines, scope_for
-from nxedit.model.changeset import ChangeSet
 from nxedit.model.document import Document
 
-
-@pytest.fixture
-def make():
-    made = []
-
-    def make(path, text, settle=True):
-        doc = Document(text)
-        hl = highlighter_for(path, doc)
-        made.append(hl)
-        if settle:
-            hl.line_spans(0, 1)
-            assert hl.settle()
-        return doc, hl
-
-    yield make
-    for hl in made:
-        hl.close()
-
-
-def scope_at(doc, hl, line, piece):
-    start = doc.line_text(line).index(piece)
-    spans = hl.line_spans(line, line + 1)[0]
-    covering = [s for a, b, s in spans if a <= start and start + len(piece) <= b]
-    return covering[0] if covering else None
-
-
-def apply(doc, hl, edits):
-    hl.on_changes(doc.apply(ChangeSet.from_edits(len(doc), edits)))
+from syntax_helpers import apply, gate, make, scope_at  # noqa: F401 (make: a fixture)
 
 
 LUA = 'local function greet(name)\n  -- say hi\n  return "hi " .. name\nend\n'
@@ -124,9 +95,7 @@ def test_lex_lines_splits_tokens_per_line_in_character_columns():
 def test_edit_keeps_other_lines_and_lexes_the_changed_one_at_once(make, monkeypatch):
     doc, hl = make("init.lua", LUA)
     before = hl.line_spans(0, doc.line_count)
-    held = threading.Event()
-    work = hl._job._work
-    hl._job._work = lambda: (held.wait(10), work())
+    held = gate(hl)
     apply(doc, hl, [(0, 0, "x = 1\n")])  # a line on top
     rows = hl.line_spans(0, doc.line_count)
     assert rows[1:] == before  # shifted, not lost
@@ -162,9 +131,7 @@ def test_visible_lines_are_lexed_alone_before_the_background_lex(make, monkeypat
         return real(lexer, lines)
 
     monkeypatch.setattr(P, "lex_lines", recording)
-    held = threading.Event()
-    work = hl._job._work
-    hl._job._work = lambda: (held.wait(10), work())
+    held = gate(hl)
     rows = hl.line_spans(4000, 4040)
     assert len(rows) == 40 and rows[0]
     on_ui = [n for main, n in calls if main]
