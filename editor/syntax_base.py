@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 Span = tuple[int, int, str]  # (start_col, end_col, scope), character columns of the line text
 
 PLAIN_TEXT = "Plain text"
+# the first whole-file parse or lex starts this long after the first window was asked for,
+# so that the thread does not slow the app's first frame (the window is coloured already)
+FIRST_RUN_DELAY = 0.05
 
 
 class Highlighter:
@@ -94,6 +97,18 @@ class BackgroundHighlighter(Highlighter):
 
     # -- UI thread ------------------------------------------------------------------
 
+    def line_spans(self, first: int, last: int) -> list[list[Span]]:
+        count = self.doc.line_count
+        a, b = max(first, 0), min(last, count)
+        inside = self._window(a, b) if a < b else []
+        before = max(0, min(last, 0) - first)  # rows outside the document have no spans
+        after = max(0, last - max(first, count))
+        return [[] for _ in range(before)] + inside + [[] for _ in range(after)]
+
+    def _window(self, first: int, last: int) -> list[list[Span]]:
+        """Spans of rows ``[first, last)``, all inside the document."""
+        raise NotImplementedError
+
     def _take_snapshot(self, changes: list[Change] | None = None) -> None:
         """Under the lock: the document after ``changes`` (or copied afresh) for the thread."""
         if changes is None or self._lines is None:
@@ -110,18 +125,19 @@ class BackgroundHighlighter(Highlighter):
                 self._take_snapshot()
             self._kick = True
 
-    def _kick_first_run(self) -> None:
-        # after the first window is drawn, not before: the thread would compete with it
+    def _kick_first_run(self, after: float = FIRST_RUN_DELAY) -> None:
+        # after the first frame is drawn, not before: the thread would compete with it
         if self._kick:
             self._kick = False
-            self._job.poke(now=True)
+            self._job.poke(now=True, after=after)
 
     def settle(self, timeout: float = 10.0) -> bool:
         self._start()
-        self._kick_first_run()
+        self._kick_first_run(after=0.0)
         return self._job.wait_idle(timeout)
 
     def close(self) -> None:
+        self.on_update = None  # a parse still running must not call into a closed view
         self._job.close()
 
     # -- the thread -----------------------------------------------------------------
@@ -177,16 +193,17 @@ class BackgroundJob:
         self._poked = False
         self._running = False
         self._closed = False
-        self._last_poke = 0.0
+        self._due = 0.0  # when the asked-for run may start
         self._thread: threading.Thread | None = None
 
-    def poke(self, *, now: bool = False) -> None:
-        """Ask for a run (soon; at once with ``now``, skipping the quiet period)."""
+    def poke(self, *, now: bool = False, after: float = 0.0) -> None:
+        """Ask for a run: after the quiet period (at once with ``now``), and not sooner than
+        ``after`` seconds from now."""
         with self._cond:
             if self._closed:
                 return
             self._poked = True
-            self._last_poke = 0.0 if now else time.monotonic()
+            self._due = time.monotonic() + max(after, 0.0 if now else self.quiet)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
                 self._thread.start()
@@ -219,7 +236,7 @@ class BackgroundJob:
             with cond:
                 while not self._closed:
                     if self._poked:
-                        wait = self._last_poke + self.quiet - time.monotonic()
+                        wait = self._due - time.monotonic()
                         if wait <= 0:
                             break
                         cond.wait(wait)

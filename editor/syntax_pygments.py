@@ -301,9 +301,8 @@ class PygmentsHighlighter(BackgroundHighlighter):
         if self._started:
             self._job.poke()
 
-    def line_spans(self, first: int, last: int) -> list[list[Span]]:
+    def _window(self, first: int, last: int) -> list[list[Span]]:
         doc = self.doc
-        first, last = max(0, first), min(last, doc.line_count)
         self._start()
         if doc.version != self._seen_version:  # changed without on_changes: start over
             with self._lock:

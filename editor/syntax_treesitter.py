@@ -199,11 +199,8 @@ class TreeSitterHighlighter(BackgroundHighlighter):
             self._take_snapshot(changes)
         self._job.poke()
 
-    def line_spans(self, first: int, last: int) -> list[list[Span]]:
+    def _window(self, first: int, last: int) -> list[list[Span]]:
         doc = self.doc
-        first, last = max(0, first), min(last, doc.line_count)
-        if first >= last:
-            return [[] for _ in range(max(0, last - first))]
         self._start()
         if doc.version != self._seen_version:
             self._resync()

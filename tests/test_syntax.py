@@ -450,3 +450,13 @@ def test_background_job_waits_for_a_quiet_period():
     assert job.wait_idle(5)
     assert len(runs) == 1 and runs[0] - t0 >= 0.2
     job.close()
+
+
+@pytest.mark.parametrize("path", ["a.py", "a.lua", "notes.txt"])
+def test_one_list_per_requested_row_even_outside_the_document(make, path):
+    doc, hl = make(path, "x = 1\ny = 2\n")
+    assert len(hl.line_spans(-2, 5)) == 7
+    assert hl.line_spans(-2, 5)[2] == hl.line_spans(0, 1)[0]
+    assert hl.line_spans(0, 1)[0] or path == "notes.txt"
+    assert hl.line_spans(10, 12) == [[], []]
+    assert hl.line_spans(3, 1) == []
