@@ -128,6 +128,9 @@ def test_textual_theme_matches(user_dir):
     assert textual_theme.dark is False
     assert textual_theme.background.lower() == "#ffffff"
     assert textual_theme.foreground.lower() == theme.ui("text").color.get_truecolor().hex
+    for name in BUNDLED:  # Textual can build its CSS variables from each
+        variables = T.load_theme(name, user_dir).textual_theme().to_color_system().generate()
+        assert variables["primary"] and variables["background"]
 
 
 # -- coverage of scopes ---------------------------------------------------------------
