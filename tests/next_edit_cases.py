@@ -128,3 +128,10 @@ def inventory_request():
     ]
     return request(current, line, len("    total = apply_discount(total, "), history,
                    files={"shop/pricing.py": PRICING, "tools/cli.py": UNRELATED, "shop/.env": "API_KEY=secret\n"})
+
+
+def small_request():
+    """A short file: prompts for it stay small enough for a slow CPU server."""
+    current = "def area(width, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
+    return request(current, 0, len("def area(width"), history=[(0, "def area(w, h):\n", "def area(width, h):\n")],
+                   path="geometry.py")

@@ -22,7 +22,7 @@ RENAMED = SOURCE.replace("def area(w, h):", "def area(width, h):")
 EOS = "<|endoftext|>"
 
 
-def the_request():
+def the_request():  # noqa: D103  (small_request, kept local: the training prompt depends on it)
     # the user renamed w to width in the signature; the next edit is its use below
     return request(RENAMED, 0, len("def area(width"), history=[(0, "def area(w, h):\n", "def area(width, h):\n")],
                    path="geometry.py")

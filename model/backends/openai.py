@@ -72,7 +72,8 @@ class OpenAIBackend:
             raise BackendError(f"{self.base_url} failed just before; next try in {wait:.0f} s")
         conn = self._connect()
         if cancel is not None:
-            cancel.on_cancel(lambda: _shut(conn))
+            sock = conn.sock  # kept: http.client hands the socket to the response and forgets it
+            cancel.on_cancel(lambda: _shut(sock))
         try:
             payload = json.dumps(body).encode() if body is not None else None
             conn.request(method, self._url.path.rstrip("/") + path, body=payload, headers=self._headers())
@@ -206,14 +207,12 @@ def _events(response) -> Iterator[dict]:
         yield json.loads("\n".join(data))
 
 
-def _shut(conn: http.client.HTTPConnection) -> None:
-    """Unblock a thread reading from ``conn`` (cancellation)."""
-    sock = conn.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _shut(sock: socket.socket) -> None:
+    """Unblock a thread reading from ``sock`` (cancellation)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
 
 
 def _reason(exc: BaseException) -> str:
