@@ -135,3 +135,15 @@ def small_request():
     current = "def area(width, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
     return request(current, 0, len("def area(width"), history=[(0, "def area(w, h):\n", "def area(width, h):\n")],
                    path="geometry.py")
+
+
+def cancel_after(count, token):
+    """An ``on_text`` callback that cancels ``token`` once ``count`` pieces were streamed."""
+    seen = []
+
+    def on_text(piece):
+        seen.append(piece)
+        if len(seen) == count:
+            token.cancel()
+
+    return on_text

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from next_edit_cases import small_request
+from next_edit_cases import cancel_after, small_request
 from nxedit.model.backends import BackendError, CancelToken, Completion
 from nxedit.model.backends import exllamav2 as ex
 from nxedit.model.model_config import ModelConfig
@@ -158,14 +158,7 @@ def test_the_job_loop_streams_and_maps_end_reasons():
 def test_a_cancelled_job_is_removed_from_the_generator_within_a_step():
     generator = FakeGenerator(list("abcdefghij"))
     cancel = CancelToken()
-    seen = []
-
-    def on_text(piece):
-        seen.append(piece)
-        if len(seen) == 3:
-            cancel.cancel()
-
-    done = wired(generator)._run("job", cancel, on_text)
+    done = wired(generator)._run("job", cancel, cancel_after(3, cancel))
     assert done.finish_reason == "cancelled" and done.text == "abc"
     assert generator.cancelled == ["job"] and generator.steps == 3
 

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
-from next_edit_cases import request  # noqa: E402
+from next_edit_cases import cancel_after, small_request  # noqa: E402
 from nxedit.model.backends import CancelToken  # noqa: E402
 from nxedit.model.backends.transformers import TransformersBackend  # noqa: E402
 from nxedit.model.context import build_context  # noqa: E402
@@ -17,15 +17,8 @@ from nxedit.model.model_config import ModelConfig  # noqa: E402
 from nxedit.model.model_predictor import ModelPredictor  # noqa: E402
 from nxedit.model.prompts import zeta  # noqa: E402
 
-SOURCE = "def area(w, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
-RENAMED = SOURCE.replace("def area(w, h):", "def area(width, h):")
 EOS = "<|endoftext|>"
-
-
-def the_request():  # noqa: D103  (small_request, kept local: the training prompt depends on it)
-    # the user renamed w to width in the signature; the next edit is its use below
-    return request(RENAMED, 0, len("def area(width"), history=[(0, "def area(w, h):\n", "def area(width, h):\n")],
-                   path="geometry.py")
+the_request = small_request  # the user renamed w to width in the signature; next: its use below
 
 
 def expected_rewrite(ctx):
@@ -103,14 +96,7 @@ def test_generation_streams_stops_at_the_stop_string_and_can_be_cancelled(tiny_m
     assert short.finish_reason == "length" and short.new_tokens == 3
 
     cancel = CancelToken()
-    seen = []
-
-    def cancel_after_two(piece):
-        seen.append(piece)
-        if len(seen) == 2:
-            cancel.cancel()
-
-    stopped = backend.complete(prompt, 200, zeta.STOP, cancel=cancel, on_text=cancel_after_two)
+    stopped = backend.complete(prompt, 200, zeta.STOP, cancel=cancel, on_text=cancel_after(2, cancel))
     assert stopped.finish_reason == "cancelled"
     assert stopped.new_tokens < done.new_tokens
 
