@@ -106,3 +106,20 @@ def test_a_missing_model_folder_is_one_status_line_and_no_suggestion(tmp_path):
     predictor = ModelPredictor(config)
     assert predictor.predict(the_request()) is None
     assert predictor.status == f"model: model folder not found: {tmp_path / 'nope'}"
+
+
+def test_nxedit_predict_answers_with_the_model(tiny_model_dir, tmp_path, capsys):
+    import json
+
+    from nxedit.model.predict_cli import main
+
+    req = the_request()
+    wire = {"id": "q1", "path": req.path, "current": req.current,
+            "cursor": {"line": req.cursor.line, "column": req.cursor.column},
+            "history": [h.to_dict() for h in req.history]}
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(wire))
+    assert main(["--backend", "transformers", "--model", str(tiny_model_dir), "--request", str(path)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["id"] == "q1" and answer["source"] == "model:transformers"
+    assert answer["edits"] == [{"start_line": 1, "end_line": 2, "new_text": "    return width * h\n"}]
