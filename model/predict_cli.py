@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictor", default="structural", help=f"which predictor answers ({', '.join(available())})")
     p.add_argument("--min-confidence", type=float, default=None, metavar="X",
                    help="abstain below this confidence (default: the predictor's own)")
+    p.add_argument("--backend", choices=("exllamav2", "openai", "transformers"),
+                   help="answer with a next-edit model on this backend (implies --predictor model)")
+    p.add_argument("--model", metavar="PATH_OR_NAME", help="the model folder, or the server's model name")
+    p.add_argument("--prompt-format", choices=("zeta", "instinct", "sweep"), help="the model's prompt format")
+    p.add_argument("--base-url", metavar="URL", help="the OpenAI-compatible server (openai backend)")
     return p
 
 
@@ -118,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     from .predictor import load_predictor
 
     options = {} if args.min_confidence is None else {"min_confidence": args.min_confidence}
+    name = args.predictor
+    if args.backend or name == "model":  # the model predictor: the [model] settings given here
+        name = "model"
+        options = {"backend": args.backend, "model": args.model}
+        options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url)) if v})
     try:
-        predictor = load_predictor(args.predictor, **options)
-    except (LookupError, TypeError, ImportError) as exc:
+        predictor = load_predictor(name, **options)
+    except (LookupError, TypeError, ImportError, ValueError, RuntimeError) as exc:
         print(f"nxedit predict: {exc}", file=sys.stderr)
         return 2
     answerer = Answerer(predictor)

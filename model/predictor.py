@@ -26,6 +26,7 @@ class Predictor(Protocol):
 # name -> "module:factory"; the factory takes keyword options and returns a Predictor
 PREDICTORS: dict[str, str] = {
     "structural": "nxedit.model.structural:StructuralPredictor",
+    "model": "nxedit.model.model_predictor:create",  # a next-edit model: --backend NAME --model PATH
 }
 
 
