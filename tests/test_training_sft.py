@@ -14,6 +14,7 @@ from tiny_models import make_model  # noqa: E402
 
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.examples import write_jsonl  # noqa: E402
+from nxedit.training.selekt import changed_weights  # noqa: E402
 
 PAIRS = [
     ("<|editable_region_start|>\ndef area(w, h):\n    return w * h\n", "def area(width, h):\n    return width * h"),
@@ -35,16 +36,6 @@ def setup(tmp_path_factory):
     return root, base, rows
 
 
-def completion_loss(model_dir, rows) -> float:
-    """Mean loss over the completions' tokens, as SFT computes it."""
-    tok = hf.load_tokenizer(str(model_dir))
-    model = hf.load_model(str(model_dir)).eval()
-    features, _ = hf.sft_features(tok, rows, 4096)
-    batch = hf.PadCollator(tok.pad_token_id)(features)
-    with torch.no_grad():
-        return model(**batch).loss.item()
-
-
 def config(root, base, name, **kw):
     values = dict(data=root / "data", base=str(base), out=root / name, batch_size=2, grad_accum=1, logging_steps=1,
                   save_steps=1000, warmup=0.0, schedule="constant_with_warmup")
@@ -63,7 +54,7 @@ def test_a_lora_run_lowers_the_loss_and_resumes_from_its_checkpoint(setup, capsy
     assert out.strip().splitlines()[-1].startswith("sft: lora, 6 updates, loss ")
     final = root / "lora" / "final"
     assert hf.is_adapter(final) and json.loads((final / "nxedit.json").read_text())["prompt_format"] == "zeta"
-    assert completion_loss(final, rows) < completion_loss(base, rows) - 0.1
+    assert hf.completion_loss(final, rows) < hf.completion_loss(base, rows) - 0.1
 
 
 def test_selekt_lowers_the_loss_and_keeps_at_most_alpha_of_the_changes(setup):
@@ -73,15 +64,12 @@ def test_selekt_lowers_the_loss_and_keeps_at_most_alpha_of_the_changes(setup):
     assert sft.run(cfg) == 0
     final = root / "selekt" / "final"
     assert not hf.is_adapter(final)
-    assert completion_loss(final, rows) < completion_loss(base, rows) - 0.1
-    before = hf.load_model(str(base)).state_dict()
-    after = hf.load_model(str(final)).state_dict()
+    assert hf.completion_loss(final, rows) < hf.completion_loss(base, rows) - 0.1
     changed_total = total = 0
-    for name, w in after.items():
-        changed = int((w != before[name]).sum())
-        assert changed <= math.floor(alpha * w.numel()), name  # the top alpha of |delta| per tensor, no more
+    for name, changed, n in changed_weights(base, final):
+        assert changed <= math.floor(alpha * n), name  # the top alpha of |delta| per tensor, no more
         changed_total += changed
-        total += w.numel()
+        total += n
     assert 0 < changed_total <= alpha * total
 
 

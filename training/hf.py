@@ -160,6 +160,19 @@ class PadCollator:
         return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
 
 
+def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu") -> float:
+    """The mean SFT loss (completion tokens only) of ``rows`` under a saved model."""
+    import torch
+
+    tok = load_tokenizer(str(model_dir))
+    model = load_model(str(model_dir)).to(device).eval()
+    features, _ = sft_features(tok, rows, 1 << 30)
+    collate = PadCollator(tok.pad_token_id)
+    with torch.no_grad():
+        losses = [model(**{k: v.to(device) for k, v in collate([f]).items()}).loss.item() for f in features]
+    return sum(losses) / max(1, len(losses))
+
+
 def lora_config(run: TrainingRun):
     from peft import LoraConfig
 
