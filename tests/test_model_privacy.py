@@ -1,0 +1,56 @@
+"""Secret files never reach a model: not as the file being edited, not as related context."""
+
+from dataclasses import replace
+
+from nxedit.model.backends.base import Completion
+from nxedit.model.model_config import ModelConfig
+from nxedit.model.model_predictor import ModelPredictor
+
+from next_edit_cases import small_request
+
+
+class RecordingBackend:
+    """Answers nothing useful, but remembers every prompt it was sent."""
+
+    name = "recording"
+
+    def __init__(self):
+        self.prompts = []
+
+    def load(self, on_status=None):
+        pass
+
+    def count_tokens(self, text):
+        return None
+
+    def close(self):
+        pass
+
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
+        self.prompts.append(str(prompt))
+        return Completion("", "stop")
+
+
+def predictor(backend, **kwargs):
+    return ModelPredictor(ModelConfig(backend="openai", model="m", base_url="http://127.0.0.1:9"), backend=backend, **kwargs)
+
+
+def test_a_secret_file_being_edited_is_never_sent():
+    backend = RecordingBackend()
+    for path in (".env", "config/.env.production", "deploy/server.pem", "secrets.toml"):
+        assert predictor(backend).predict(replace(small_request(), path=path)) is None
+    assert backend.prompts == []
+
+
+def test_secret_related_files_are_left_out_of_the_prompt():
+    backend = RecordingBackend()
+    request = replace(small_request(), files={".env": "API_TOKEN=hunter2-area\n", "shapes.py": "def area_of(w): ...\n"})
+    predictor(backend).predict(request)
+    assert len(backend.prompts) == 1
+    assert "hunter2" not in backend.prompts[0]
+
+
+def test_the_editor_can_pass_its_own_rules():
+    backend = RecordingBackend()
+    p = predictor(backend, exclude=lambda path: path.endswith("geometry.py"))
+    assert p.predict(small_request()) is None and backend.prompts == []
