@@ -31,8 +31,9 @@ class RecordingBackend:
         return Completion("", "stop")
 
 
-def predictor(backend, **kwargs):
-    return ModelPredictor(ModelConfig(backend="openai", model="m", base_url="http://127.0.0.1:9"), backend=backend, **kwargs)
+def predictor(backend, prompt_format="zeta", **kwargs):
+    config = ModelConfig(backend="openai", model="m", base_url="http://127.0.0.1:9", prompt_format=prompt_format)
+    return ModelPredictor(config, backend=backend, **kwargs)
 
 
 def test_a_secret_file_being_edited_is_never_sent():
@@ -44,10 +45,12 @@ def test_a_secret_file_being_edited_is_never_sent():
 
 def test_secret_related_files_are_left_out_of_the_prompt():
     backend = RecordingBackend()
-    request = replace(small_request(), files={".env": "API_TOKEN=hunter2-area\n", "shapes.py": "def area_of(w): ...\n"})
-    predictor(backend).predict(request)
+    # both related files share names with the edit, so both would be ranked into the prompt
+    files = {"keys.pem": "area width h = hunter2\n", "shapes.py": "def area_of(width, h): return width * h\n"}
+    predictor(backend, "instinct").predict(replace(small_request(), files=files))  # it shows context files
     assert len(backend.prompts) == 1
     assert "hunter2" not in backend.prompts[0]
+    assert "area_of" in backend.prompts[0]  # the ordinary related file is still used
 
 
 def test_the_editor_can_pass_its_own_rules():
