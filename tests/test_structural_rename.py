@@ -139,6 +139,14 @@ type flag struct {
 
 
 
+func newFlag(v string) *flag {
+	return &flag{
+		layout: v,
+	}
+}
+
+
+
 func (t *flag) parse(v string) {
 	time.Parse(t.layout, v)
 }
@@ -146,10 +154,13 @@ func (t *flag) parse(v string) {
 
 
 def test_rename_taught_by_a_refactor_does_not_ripple():
-    # the field also changed its type: its uses need more than the new name
-    req = session(GO_LAYOUT, ("\tlayout string\n", "\tavailableLayouts []string\n"), language="go")
+    # the field also changed its type: its uses need more than the new name, even after a
+    # later edit that looks like a pure rename
+    req = session(GO_LAYOUT, ("\tlayout string\n", "\tavailableLayouts []string\n"),
+                  ("\t\tlayout: v,\n", "\t\tavailableLayouts: v,\n"), language="go")
     assert predict(req) is None
-    req = session(GO_LAYOUT, ("\tlayout string\n", "\tformat   string\n"), language="go")  # realigned: still pure
+    req = session(GO_LAYOUT, ("\tlayout string\n", "\tformat   string\n"),  # realigned: still pure
+                  ("\t\tlayout: v,\n", "\t\tformat: v,\n"), language="go")
     old, new = changed_lines(req, predict(req))
     assert new == "\ttime.Parse(t.format, v)\n"
 
@@ -293,3 +304,31 @@ def test_rename_inside_a_string_does_not_rename_code():
     req = session(GO_TEMPLATE, ('\t"fmt"\n', '\t"log"\n'), language="go")
     old, new = changed_lines(req, predict(req))
     assert new == "\tlog.Println(usage)\n"
+
+
+PY_TWO_DEFINITIONS = """\
+import os
+
+
+def resolve(p):
+    return p
+
+
+
+def main():
+    a = resolve(1)
+
+
+
+    b = resolve(2)
+"""
+
+
+def test_no_rename_while_old_and_new_name_are_both_defined():
+    call = ("    a = resolve(1)\n", "    a = try_resolve(1)\n")
+    added = ("import os\n", "import os\n\n\ndef try_resolve(p):\n    return p\n")
+    # the user added a second function and called it: `resolve` is still needed
+    assert predict(session(PY_TWO_DEFINITIONS, added, call), min_confidence=0.0) is None
+    req = session(PY_TWO_DEFINITIONS, call)
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    b = resolve(2)\n"] and new == "    b = try_resolve(2)\n"
