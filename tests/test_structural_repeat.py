@@ -146,3 +146,148 @@ def test_undo_guard(edit, expected):
 def test_empty_history_abstains_at_once():
     req = session("a = 1\n")
     assert predict(req) is None
+
+
+PY_DOCSTRINGS = '''\
+def option(cls=None):
+    """Make an option.
+
+    :param cls: a custom {Option} subclass that can be instatiated.
+    """
+
+
+def argument(cls=None):
+    """Make an argument.
+
+    :param cls: a custom {Argument} subclass that can be instatiated.
+    """
+
+
+def group(cls=None):
+    """Make a group.
+
+    :param cls: a custom {Group} subclass that can be instatiated.
+    """
+'''
+
+
+def _docstring_edit(name):
+    return (f"    :param cls: a custom {{{name}}} subclass that can be instatiated.\n",
+            f"    :param cls: the {{{name}}} class to instantiate.\n")
+
+
+def test_prose_edit_needs_a_second_example_before_it_generalises():
+    # one docstring reworded: the wording of the next one is the user's to choose
+    assert predict(session(PY_DOCSTRINGS, _docstring_edit("Option")), min_confidence=0.0) is None
+    # the same rewording twice: now it is a pattern
+    req = session(PY_DOCSTRINGS, _docstring_edit("Option"), _docstring_edit("Argument"))
+    old, new = changed_lines(req, predict(req))
+    assert new == "    :param cls: the {Group} class to instantiate.\n"
+
+
+def test_prose_edit_repeats_on_the_very_same_text():
+    before = "def a():\n    # retry the request once before giving up on the server\n    pass\n\n\n\ndef b():\n    # retry the request once before giving up on the server\n"
+    req = session(before, ("    # retry the request once before giving up on the server\n", "    # retry the request at most three times before giving up on the server\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    # retry the request once before giving up on the server\n"] and new == "    # retry the request at most three times before giving up on the server\n"
+
+
+def test_commenting_code_out_is_not_prose():
+    before = "def a():\n    x = load(path, mode='r', cache=None)\n    pass\n\n\n\ndef b():\n    x = load(path, mode='r', cache=None)\n"
+    req = session(before, ("    x = load(path, mode='r', cache=None)\n", "    # x = load(path, mode='r', cache=None)\n"))
+    old, new = changed_lines(req, predict(req))
+    assert new == "    # x = load(path, mode='r', cache=None)\n"
+
+
+TS_DATA = """\
+export const sponsors = [
+  {
+    name: 'A',
+    weight: 101,
+    since: 1686753485872,
+  },
+  {
+    name: 'B',
+    weight: 101,
+    since: 1686753485872,
+  },
+  {
+    name: 'C',
+    weight: 101,
+    since: 1686753485872,
+  },
+]
+"""
+
+
+def test_changed_data_values_need_a_second_example():
+    step = ("    weight: 101,\n    since: 1686753485872,\n", "    weight: 90,\n    since: 1687281676503,\n")
+    assert predict(session(TS_DATA, step, language="typescript"), min_confidence=0.0) is None
+    req = session(TS_DATA, step, step, language="typescript")
+    old, new = changed_lines(req, predict(req))
+    assert new == "    weight: 90,\n    since: 1687281676503,\n"
+
+
+PY_CLASSES = """\
+class Bar:
+    def __init__(self):
+        self.hidden = False
+
+    def render(self):
+        if self.hidden:
+            return
+
+    def finish(self):
+        if self.hidden:
+            return
+"""
+
+
+def test_an_edit_is_not_repeated_where_it_would_define_a_method_twice():
+    step = ("    def render(self):\n        if self.hidden:\n",
+            "    def is_fast(self):\n        return True\n\n    def render(self):\n        if self.hidden or self.is_fast():\n")
+    # `finish` is in the class that has `is_fast` now: a second `def is_fast` would replace the first
+    assert predict(session(PY_CLASSES, step), min_confidence=0.0) is None
+    # another class has no `is_fast`: there the whole edit repeats
+    other = PY_CLASSES.replace("    def finish(self):", "\n\nclass Baz:\n    def finish(self):")
+    req = session(other, step)
+    old, new = changed_lines(req, predict(req))
+    assert "    def is_fast(self):\n" in new and "if self.hidden or self.is_fast():" in new
+
+
+RS_CALLS = """\
+fn main() {
+    if !is_escape(ch) {
+        return;
+    }
+    match r {
+        Ok(e) if e.depth() == 0 => 1,
+        Ok(e) => 2,
+    }
+}
+
+
+
+fn is_escape(ch: u8) -> bool {
+    true
+}
+{more}
+"""
+
+
+def test_an_argument_added_to_a_call_is_not_added_to_a_definition_or_a_pattern():
+    from nxedit.model.structural import calls
+
+    def call_args(before, step):
+        req = session(before, step, language="rust")
+        ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
+        return calls.predict(ctx)
+
+    step = ("    if !is_escape(ch) {\n", "    if !is_escape(ch, true) {\n")
+    assert call_args(RS_CALLS.replace("{more}", ""), step) == []  # the next `is_escape(` defines it
+    more = "\n\n\nfn other() {\n    let y = is_escape(b);\n}\n"
+    (found,) = call_args(RS_CALLS.replace("{more}", more), step)
+    assert found.edit.new_text == "    let y = is_escape(b, true);\n"
+    # `Ok(e)` in a match arm is a pattern, not a call of `Ok`
+    pattern = ("        Ok(e) if e.depth() == 0 => 1,\n", "        Ok(ref e) if e.depth() == 0 => 1,\n")
+    assert call_args(RS_CALLS.replace("{more}", ""), pattern) == []

@@ -371,20 +371,8 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
     return any(not ctx.in_history(ln) for f in functions for ln in syntax.declaring_lines(f, info.new))
 
 
-def _definitions(ctx: Context, name: str):
-    """Lines where ``name`` is the name of a definition (function, type, field, ...; not a local)."""
-    buf, syntax = ctx.buf, ctx.buf.syntax
-    regex = word_regex(name, buf.dollar)
-    for line in buf.lines_containing(name):
-        for m in regex.finditer(buf.line_text(line)):
-            if syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, m.start(), m.end()))):
-                yield line
-                break
-
-
 def _both_defined(ctx: Context, info: _Pair) -> bool:
     """Whether the old name is still defined outside the user's edits while the new one is
     defined too: the user added a second thing beside the first, they did not rename it."""
-    if ctx.buf.syntax is None:
-        return False
-    return any(not ctx.in_history(ln) for ln in _definitions(ctx, info.old)) and any(_definitions(ctx, info.new))
+    buf = ctx.buf
+    return any(not ctx.in_history(ln) for ln in buf.definition_lines(info.old)) and bool(buf.definition_lines(info.new))

@@ -7,6 +7,12 @@ confident. When an earlier hunk made the same edit, the two examples are anti-un
 (what differs between them becomes a hole) and every level gets more confident.
 Pure line insertions are placed between the same neighbour lines; pure deletions remove
 the same lines elsewhere.
+
+Two kinds of edit are repeated only once two recent hunks agree on them: edits of literal
+text (words inside strings, docstrings and comments: prose is reworded differently each
+time) and edits of literal values (numbers, string contents: data rarely changes twice the
+same way). And an edit is never repeated where it would define a second function, class or
+type of a name the same scope already defines (the history added that method already).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 
+import re
+
+from ..edits import LineEdit
+from ..text import split_lines
 from .candidates import Candidate, Site, cluster, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
@@ -25,6 +35,12 @@ SOURCE = "structural:repeat"
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.1  # learned from an edit before the last one
 SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+# a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
+_DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
+                      r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
+                      r"([^\W\d][\w$]*)")
+# definitions whose scope is the class (or file) they sit in, not the function body they may land in
+_CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
 
 
 def pattern_key(ex: Example) -> tuple:
@@ -53,7 +69,28 @@ def predict(ctx: Context) -> list[Candidate]:
         if out:
             break
         out += [replace(c, confidence=c.confidence - EARLIER_PENALTY) for c in _rewrites(ctx, age)]
-    return out
+    return [c for c in out if not redefines(ctx, c.edit)]
+
+
+def redefines(ctx: Context, edit: LineEdit) -> bool:
+    """Whether the edit adds the definition of a name (function, class, type) that the class
+    or file it lands in already defines: repeating it would define the thing twice."""
+    lines = ctx.buf.lines
+    had = {m.group(1) for ln in lines[edit.start_line : edit.end_line] if (m := _DEFINES.match(ln))}
+    names = {m.group(1) for ln in split_lines(edit.new_text) if (m := _DEFINES.match(ln))} - had
+    if not names:
+        return False
+    first, last = 0, len(lines)
+    syntax = ctx.buf.syntax
+    if syntax is not None and edit.start_line < len(lines):
+        text = lines[edit.start_line]
+        col = len(text) - len(text.lstrip())
+        node = syntax.node_at(edit.start_line, col, col + 1)
+        while node is not None and not any(k in node.type for k in _CLASS_KINDS):
+            node = node.parent
+        if node is not None:
+            first, last = node.start_point[0], node.end_point[0] + 1
+    return any(first <= line < last for name in names for line in ctx.buf.definition_lines(name))
 
 
 def _rewrites(ctx: Context, age: int) -> list[Candidate]:
@@ -63,6 +100,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         return []  # a pure rename: the rename behaviour knows its scope, text patterns do not
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
+    literal = None if twin is not None else literal_only(ctx, ctx.recent_hunk(age), ex)
+    if literal == "value":
+        return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
     levels: list[tuple[str, Rewrite | None, float]] = []
     if twin is not None:
@@ -79,6 +119,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     ]
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
+    if literal == "text":  # prose is reworded differently each time: only the very same lines
+        levels = [level for level in levels if level[0] == "same-lines"]
     out = []
     hunk = ctx.recent_hunk(age)
     code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))  # parses only once a site is found
@@ -102,6 +144,29 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
         return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
+
+
+def literal_only(ctx: Context, hunk, ex: Example) -> str | None:
+    """"value" when the edit only changed numbers, "text" when it only changed literal text
+    (words inside strings and comments: a docstring, a message, a template), else None.
+    Commenting code out or in is a change of code: the comment marker is not text."""
+    if all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
+        return "value"
+    syntax = ctx.buf.syntax
+    if syntax is None or not hunk.intact:
+        return None
+    _, _, top = hunk.core()
+    for i1, i2, j1, j2 in ex.opcodes:
+        inserted = ex.new_tokens[j1:j2]
+        # where the change sits now: its new tokens, or the token before (after) a deletion
+        for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
+            line = hunk.start + top + ex.new.count("\n", 0, t.start)
+            col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
+            if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
+                return None
+        if inserted and all(t.kind == PUNCT for t in inserted) and i1 == i2:
+            return None  # only a comment marker put before code: the code was commented out
+    return "text"
 
 
 def _code_edit(ctx: Context, hunk) -> bool:

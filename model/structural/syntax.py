@@ -63,13 +63,14 @@ class Syntax:
             self._tree = new_parser(self.grammar).parse(self._text.encode("utf-8"))
         return self._tree.root_node
 
-    def _point(self, line: int, column: int) -> tuple[int, int]:
+    def point(self, line: int, column: int) -> tuple[int, int]:
+        """The tree-sitter point (row, byte column) of a character position."""
         text = self._lines[line] if line < len(self._lines) else ""
         return (line, column if text.isascii() else len(text[:column].encode("utf-8")))
 
     def node_at(self, line: int, start_col: int, end_col: int):
         """The smallest node covering characters [start_col, end_col) of a line."""
-        return self.root.descendant_for_point_range(self._point(line, start_col), self._point(line, end_col))
+        return self.root.descendant_for_point_range(self.point(line, start_col), self.point(line, end_col))
 
     @staticmethod
     def in_string_or_comment(node) -> bool:
