@@ -292,3 +292,32 @@ def test_an_argument_added_to_a_call_is_not_added_to_a_definition_or_a_pattern()
     pattern = ("        Ok(e) if e.depth() == 0 => 1,\n", "        Ok(ref e) if e.depth() == 0 => 1,\n")
     assert call_args(RS_CALLS.replace("{more}", "\n\n\nfn other() {\n    let r = Ok(e);\n}\n"), pattern) == []
     assert call_args(RS_CALLS.replace("{more}", ""), pattern) == []
+
+
+POOL = """\
+def {name}():
+    client = Pool(
+        {first}={first},
+        {second}={second},
+    )
+
+
+"""
+PY_POOLS = "".join(POOL.format(name=n, first=f, second=s) for n, f, s in
+                   (("a", "http2", "retries"), ("b", "http1", "retries"), ("c", "http1", "http2")))
+
+
+def _insert_after_retries():
+    # the first `retries=retries,` still followed by `)` gets the new argument
+    return ("        retries=retries,\n    )\n", "        retries=retries,\n        socket_options=socket_options,\n    )\n")
+
+
+def test_lines_inserted_twice_go_where_a_neighbour_has_the_same_shape():
+    # twice after `retries=retries,`: the argument list of `c` ends in a line of that shape
+    req = session(PY_POOLS, _insert_after_retries(), _insert_after_retries())
+    s = predict(req)
+    assert applied(req, s).endswith("        http2=http2,\n        socket_options=socket_options,\n    )\n\n\n")
+    # once: which look-alike places get the line too is not known yet
+    a_and_c = "".join(POOL.format(name=n, first=f, second=s) for n, f, s in
+                      (("a", "http2", "retries"), ("c", "http1", "http2")))
+    assert predict(session(a_and_c, _insert_after_retries()), min_confidence=0.0) is None

@@ -313,8 +313,15 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     return [Candidate(edit, SOURCE, 0.7 if confirmed else 0.35, "delete-lines")]
 
 
+def _shape(line: str) -> tuple:
+    """A line's tokens with names and numbers abstracted: lines of one shape are the same construct."""
+    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line))
+
+
 def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
-    """The user inserted lines: insert them again between the same neighbours elsewhere."""
+    """The user inserted lines: insert them again between the same neighbours elsewhere, or,
+    once the same lines were inserted twice, also where one neighbour is the same line and the
+    other a line of the same shape (``retries=retries,`` / ``http2=http2,`` above ``)``)."""
     last = ctx.last
     lines = ctx.buf.lines
     top = last.core()[2]
@@ -324,22 +331,36 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     above, below = _norm(lines[at - 1]), _norm(lines[at + len(new)])
     if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) or not _names("".join(new)):
         return []
+    shapes = (_shape(lines[at - 1]), _shape(lines[at + len(new)]))
     new_key = [_norm(ln) for ln in new]
     indent = indent_of(lines[at - 1])
     confirmed = any(not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key for h in ctx.hunks[-RECENT:-1])
 
-    def sites():
+    def sites(similar: bool):
         for p in scan_lines(len(lines), ctx.cursor.line):
             if p <= 0 or p >= len(lines) or ctx.in_history(p) or ctx.in_history(p - 1):
                 continue
-            if _norm(lines[p - 1]) != above or _norm(lines[p]) != below:
+            same = (_norm(lines[p - 1]) == above, _norm(lines[p]) == below)
+            if similar:
+                # one neighbour the same, the other a meaningful line of the same shape
+                alike = (_shape(lines[p - 1]) == shapes[0] and _meaningful(lines[p - 1]),
+                         _shape(lines[p]) == shapes[1] and _meaningful(lines[p]))
+                if all(same) or not ((same[0] and alike[1]) or (same[1] and alike[0])):
+                    continue
+            elif not all(same):
                 continue
-            if [_norm(x) for x in lines[p : p + len(new)]] == new_key:
+            if [_norm(x) for x in lines[p : p + len(new)]] == new_key or (
+                    similar and [_norm(lines[p - 1])] == new_key[-1:]):
                 continue  # already there
             text = reindent("\n" + "".join(new), indent, indent_of(lines[p - 1]))[1:]
             yield Site(p, p, text)
 
-    edit = cluster(sites(), lines)
-    if edit is None:
-        return []
-    return [Candidate(edit, SOURCE, 0.75 if confirmed else 0.45, "insert-between")]
+    out = []
+    levels = [(False, "insert-between", 0.75 if confirmed else 0.45)]
+    if confirmed:  # one example says little about which look-alike places get the lines too
+        levels.append((True, "insert-similar", 0.7))
+    for similar, rule, confidence in levels:
+        edit = cluster(sites(similar), lines)
+        if edit is not None:
+            out.append(Candidate(edit, SOURCE, confidence, rule))
+    return out
