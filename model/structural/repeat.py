@@ -32,9 +32,12 @@ from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 
 SOURCE = "structural:repeat"
+# Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
+# cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
-EARLIER_PENALTY = 0.1  # learned from an edit before the last one
+EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
 SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
 _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
                       r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
@@ -108,19 +111,19 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if twin is not None:
         levels += [
             ("two-examples", learn(ex, holes_from=twin), 0.85),
-            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.75),
+            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.6),
         ]
     levels += [
         ("same-lines", learn(ex), 0.75 + bonus),
-        ("same-shape", learn(ex, radius=1), 0.7 + bonus),
+        ("same-shape", learn(ex, radius=1), 0.65 + bonus),
         ("local-3", learn(ex, window=3), 0.66 + bonus),
         ("local-2", learn(ex, window=2), 0.63 + bonus),
-        ("local-1", learn(ex, window=1), 0.6 + bonus),
+        ("local-1", learn(ex, window=1), 0.55 + bonus),
     ]
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     if literal == "text":  # prose is reworded differently each time: only the very same lines
-        levels = [level for level in levels if level[0] == "same-lines"]
+        levels = [(rule, rw, c - PROSE_PENALTY) for rule, rw, c in levels if rule == "same-lines"]
     out = []
     hunk = ctx.recent_hunk(age)
     code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))  # parses only once a site is found
