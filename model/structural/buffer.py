@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from itertools import accumulate
 
 from ..text import split_lines, strip_eol
@@ -59,16 +60,17 @@ class Buffer:
             self._containing[needle] = found
         return self._containing[needle]
 
-    def definition_lines(self, name: str) -> list[int]:
+    def definition_lines(self, name: str) -> Iterator[int]:
         """Lines where ``name`` is the name of a definition (function, class, type, field,
-        import; not a local variable). Empty without a grammar."""
+        import; not a local variable), top down, found lazily. None without a grammar."""
         syntax = self.syntax
         if syntax is None:
-            return []
+            return
         regex = word_regex(name, self.dollar)
-        return [line for line in self.lines_containing(name)
-                if any(syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, m.start(), m.end())))
-                       for m in regex.finditer(self.line_text(line)))]
+        for line in self.lines_containing(name):
+            if any(syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, m.start(), m.end())))
+                   for m in regex.finditer(self.line_text(line))):
+                yield line
 
     @property
     def syntax(self) -> Syntax | None:

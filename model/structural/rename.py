@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster, in_scan_order
-from .context import Context
+from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize, word_regex
 from .rewrite import Example
 
@@ -375,7 +375,13 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
 
 
 def _both_defined(ctx: Context, info: _Pair) -> bool:
-    """Whether the old name is still defined outside the user's edits while the new one is
-    defined too: the user added a second thing beside the first, they did not rename it."""
-    buf = ctx.buf
-    return any(not ctx.in_history(ln) for ln in buf.definition_lines(info.old)) and bool(buf.definition_lines(info.new))
+    """Whether the old name is still defined outside the user's edits while the new one got a
+    definition of its own (not the old one renamed): the user added a second thing beside
+    the first, they did not rename it."""
+    buf, regex = ctx.buf, word_regex(info.old, ctx.buf.dollar)
+
+    def renamed_here(line: int) -> bool:  # the old name was defined on the lines this edit replaced
+        return any(h.start <= line < h.end and regex.search(h.old_text) for h in ctx.hunks[-RECENT:])
+
+    return any(not renamed_here(ln) for ln in buf.definition_lines(info.new)) and any(
+        not ctx.in_history(ln) for ln in buf.definition_lines(info.old))

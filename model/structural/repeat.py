@@ -103,8 +103,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         return []  # a pure rename: the rename behaviour knows its scope, text patterns do not
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
-    literal = None if twin is not None else literal_only(ctx, ctx.recent_hunk(age), ex)
-    if literal == "value":
+    if twin is None and values_only(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
     levels: list[tuple[str, Rewrite | None, float]] = []
@@ -122,15 +121,17 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     ]
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
-    if literal == "text":  # prose is reworded differently each time: only the very same lines
-        levels = [(rule, rw, c - PROSE_PENALTY) for rule, rw, c in levels if rule == "same-lines"]
     out = []
     hunk = ctx.recent_hunk(age)
-    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))  # parses only once a site is found
+    # both parse the file: asked only once a site is found
+    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))
+    prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
         edit = cluster(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
+        if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
+            edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
         if edit is not None:
             out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
@@ -149,27 +150,30 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     return len(literal) >= 2 or bool(replaced)
 
 
-def literal_only(ctx: Context, hunk, ex: Example) -> str | None:
-    """"value" when the edit only changed numbers, "text" when it only changed literal text
-    (words inside strings and comments: a docstring, a message, a template), else None.
-    Commenting code out or in is a change of code: the comment marker is not text."""
-    if all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
-        return "value"
+def values_only(ex: Example) -> bool:
+    """Whether the edit only changed numbers (data values, expected results)."""
+    return all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2]))
+
+
+def prose_only(ctx: Context, hunk, ex: Example) -> bool:
+    """Whether every change of the edit is inside strings and comments (the words of a
+    docstring, a message, a template); False when unknown. Commenting code out or in is a
+    change of code: a comment marker alone is not prose."""
     syntax = ctx.buf.syntax
     if syntax is None or not hunk.intact:
-        return None
+        return False
     _, _, top = hunk.core()
     for i1, i2, j1, j2 in ex.opcodes:
         inserted = ex.new_tokens[j1:j2]
+        if inserted and all(t.kind == PUNCT for t in inserted) and i1 == i2:
+            return False  # only a comment marker put before code: the code was commented out
         # where the change sits now: its new tokens, or the token before (after) a deletion
         for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
             line = hunk.start + top + ex.new.count("\n", 0, t.start)
             col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
             if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
-                return None
-        if inserted and all(t.kind == PUNCT for t in inserted) and i1 == i2:
-            return None  # only a comment marker put before code: the code was commented out
-    return "text"
+                return False
+    return True
 
 
 def _code_edit(ctx: Context, hunk) -> bool:

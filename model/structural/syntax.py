@@ -55,6 +55,7 @@ class Syntax:
         self._text = text
         self._lines = lines
         self._tree = None
+        self._declares: dict[tuple, bool] = {}
         self._declared: dict[tuple, tuple[int, ...]] = {}
 
     @property
@@ -107,7 +108,10 @@ class Syntax:
         """Whether a function declares one of ``names`` itself: a parameter or a local
         variable (in nested blocks too). Only the places where a name is written are looked
         at, so this costs as much as the name's uses, not the function's size."""
-        return any(self.declaring_lines(function, name) for name in names)
+        key = (function.start_byte, function.end_byte, frozenset(names))
+        if key not in self._declares:
+            self._declares[key] = any(next(self._declaring_lines(function, name), None) is not None for name in names)
+        return self._declares[key]
 
     def declaring_lines(self, function, name: str) -> tuple[int, ...]:
         """The lines inside ``function`` where it declares ``name`` (parameter or local)."""
