@@ -8,11 +8,16 @@ confident. When an earlier hunk made the same edit, the two examples are anti-un
 Pure line insertions are placed between the same neighbour lines; pure deletions remove
 the same lines elsewhere.
 
-Two kinds of edit are repeated only once two recent hunks agree on them: edits of literal
-text (words inside strings, docstrings and comments: prose is reworded differently each
-time) and edits of literal values (numbers, string contents: data rarely changes twice the
-same way). And an edit is never repeated where it would define a second function, class or
-type of a name the same scope already defines (the history added that method already).
+Lines inserted twice are also inserted where one neighbour is the same line and the other
+a line of the same shape (the next argument list that ends like the examples did).
+
+Two kinds of edit generalise only once two recent hunks agree on them. Edits of prose
+(every change inside strings, docstrings or comments: text is reworded differently each
+time) are repeated from one example only on the very same lines, and then with a confidence
+below the engine's default threshold (a guess, for clients that ask for guesses). Edits of
+numbers only (data, expected values) are not repeated from one example at all. And an edit
+is never repeated where it would define a second function, class or type of a name that
+the class (or file) it lands in already defines (the history added that method already).
 """
 
 from __future__ import annotations
