@@ -161,7 +161,7 @@ def test_rename_taught_by_a_refactor_does_not_ripple():
     assert predict(req) is None
     req = session(GO_LAYOUT, ("\tlayout string\n", "\tformat   string\n"),  # realigned: still pure
                   ("\t\tlayout: v,\n", "\t\tformat: v,\n"), language="go")
-    old, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req))
     assert new == "\ttime.Parse(t.format, v)\n"
 
 
@@ -302,7 +302,7 @@ def test_rename_inside_a_string_does_not_rename_code():
     assert predict(req, min_confidence=0.0) is None
     # an import path names code: the package's uses follow
     req = session(GO_TEMPLATE, ('\t"fmt"\n', '\t"log"\n'), language="go")
-    old, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req))
     assert new == "\tlog.Println(usage)\n"
 
 

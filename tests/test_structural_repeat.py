@@ -181,7 +181,7 @@ def test_prose_edit_needs_a_second_example_before_it_generalises():
     assert predict(session(PY_DOCSTRINGS, _docstring_edit("Option")), min_confidence=0.0) is None
     # the same rewording twice: now it is a pattern
     req = session(PY_DOCSTRINGS, _docstring_edit("Option"), _docstring_edit("Argument"))
-    old, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req))
     assert new == "    :param cls: the {Group} class to instantiate.\n"
 
 
@@ -199,7 +199,7 @@ def test_prose_edit_once_is_a_guess_on_the_very_same_text_only():
 def test_commenting_code_out_is_not_prose():
     before = "def a():\n    x = load(path, mode='r', cache=None)\n    pass\n\n\n\ndef b():\n    x = load(path, mode='r', cache=True)\n"
     req = session(before, ("    x = load(path, mode='r', cache=None)\n", "    # x = load(path, mode='r', cache=None)\n"))
-    old, new = changed_lines(req, predict(req))  # not the same line: only code generalises like this
+    _, new = changed_lines(req, predict(req))  # not the same line: only code generalises like this
     assert new == "    # x = load(path, mode='r', cache=True)\n"
 
 
@@ -228,7 +228,7 @@ def test_changed_data_values_need_a_second_example():
     step = ("    weight: 101,\n    since: 1686753485872,\n", "    weight: 90,\n    since: 1687281676503,\n")
     assert predict(session(TS_DATA, step, language="typescript"), min_confidence=0.0) is None
     req = session(TS_DATA, step, step, language="typescript")
-    old, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req))
     assert new == "    weight: 90,\n    since: 1687281676503,\n"
 
 
@@ -255,7 +255,7 @@ def test_an_edit_is_not_repeated_where_it_would_define_a_method_twice():
     # another class has no `is_fast`: there the whole edit repeats
     other = PY_CLASSES.replace("    def finish(self):", "\n\nclass Baz:\n    def finish(self):")
     req = session(other, step)
-    old, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req))
     assert "    def is_fast(self):\n" in new and "if self.hidden or self.is_fast():" in new
 
 

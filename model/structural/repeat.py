@@ -22,11 +22,10 @@ the class (or file) it lands in already defines (the history added that method a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import lru_cache
-
-import re
 
 from ..edits import LineEdit
 from ..text import split_lines
