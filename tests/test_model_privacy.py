@@ -6,25 +6,16 @@ from nxedit.model.backends.base import Completion
 from nxedit.model.model_config import ModelConfig
 from nxedit.model.model_predictor import ModelPredictor
 
-from next_edit_cases import small_request
+from next_edit_cases import StubBackend, small_request
 
 
-class RecordingBackend:
+class RecordingBackend(StubBackend):
     """Answers nothing useful, but remembers every prompt it was sent."""
 
     name = "recording"
 
     def __init__(self):
         self.prompts = []
-
-    def load(self, on_status=None):
-        pass
-
-    def count_tokens(self, text):
-        return None
-
-    def close(self):
-        pass
 
     def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
         self.prompts.append(str(prompt))
