@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from recorded_history import commit, new_repo, record
-
 from nxedit.model.edits import LineEdit
 from nxedit.model.prompts import get_format
 from nxedit.model.store import HistoryStore
@@ -19,6 +17,7 @@ from nxedit.training.cli import main as train
 from nxedit.training.dedup import NearDuplicates, fingerprint_text
 from nxedit.training.examples import context_of, read_jsonl, region_rewrite
 from nxedit.training.split import split_by_time_and_file
+from recorded_history import commit, new_repo, record
 
 
 def module(name: str, var: str) -> str:
@@ -114,6 +113,11 @@ def test_history_examples_rebuild_the_buffer_before_each_edit(project, tmp_path,
     assert len(third["request"]["history"]) == 2
     assert apply_line_edits(third["request"]["current"], third["expected"]) == final
 
+    from nxedit.editor.history_cli import main as history  # the export file gives the same examples
+    assert history(["export", "--jsonl", "-o", str(tmp_path / "export.jsonl")]) == 0
+    assert train(["dataset", "--history-export", str(tmp_path / "export.jsonl"), "--out", str(tmp_path / "d2")]) == 0
+    assert rows(tmp_path / "d2") == rows(out)
+
 
 def event(start, old, new, t):
     return {"type": "event", "start_line": start, "old_text": old, "new_text": new, "t_start": t, "t_end": t + 0.5}
@@ -158,6 +162,23 @@ def test_rejected_suggestions_become_kto_labels_and_actionrl_pairs(project, tmp_
     start, chosen_end, rejected_end = pair["span"]
     assert pair["chosen"][:start] == pair["rejected"][:start]  # the shared prefix
     assert pair["chosen"][start:chosen_end] == "idth * h\n" and pair["rejected"][start:rejected_end] == " * height\n"
+
+
+def test_a_suggestion_on_a_buffer_that_cannot_be_rebuilt_uses_its_stored_excerpt(project, tmp_path):
+    store = HistoryStore()
+    lines = [f"value_{i} = {i}\n" for i in range(120)]
+    request = {"path": "gone.py", "language": "python", "current": "".join(lines), "cursor": {"line": 100, "column": 0},
+               "history": [{"start_line": 99, "old_text": "value_99 = 0\n", "new_text": "value_99 = 99\n"}]}
+    s = Suggestion((LineEdit(101, 102, "value_101 = 101  # checked\n"),), "model:test", 0.7)
+    store.submit_suggestion(s, request, 5000.0, str(project / "gone.py"))  # no such file on disk any more
+    store.submit_outcome(Outcome(s.id, "accepted", 5000.0, 5001.0))
+    assert store.close()
+    out = tmp_path / "data"
+    assert train(["dataset", "--history", "--out", str(out)]) == 0
+    (row,) = list(read_jsonl(out / "prefs.jsonl"))
+    assert row["label"] is True and row["meta"]["partial"] is True
+    assert "value_101 = 101  # checked" in row["completion"]
+    assert "value_5 = 5" not in row["prompt"] and "value_99 = 99" in row["prompt"]  # the excerpt: 40 lines around
 
 
 PY_CODE = '''\
@@ -268,6 +289,6 @@ def test_help_and_a_dry_run_do_not_import_torch(repo, tmp_path):
         "heavy = [m for m in ('torch', 'transformers', 'peft', 'trl', 'accelerate') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "dry run: would write" in done.stdout and not (tmp_path / "d" / "train.jsonl").exists()

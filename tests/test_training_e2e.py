@@ -12,15 +12,15 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from recorded_history import record  # noqa: E402
-from tiny_models import make_model  # noqa: E402
-
 from nxedit.model.model_config import ModelConfig  # noqa: E402
 from nxedit.model.model_predictor import ModelPredictor  # noqa: E402
 from nxedit.model.request import parse_request  # noqa: E402
 from nxedit.model.store import HistoryStore  # noqa: E402
 from nxedit.training.cli import main as train  # noqa: E402
 from nxedit.training.examples import read_jsonl  # noqa: E402
+from nxedit.training.metrics import find_bench  # noqa: E402
+from recorded_history import record  # noqa: E402
+from tiny_models import make_model  # noqa: E402
 
 MODULES = {
     "shapes.py": ("area", "w", "width"),
@@ -64,10 +64,15 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
                   "--schedule", "constant_with_warmup", "--logging-steps", "40", "--save-steps", "1000"]) == 0
 
     evaluation = tmp_path / "eval"
+    bench = find_bench()  # the dev cases too, when shared/bench is beside this checkout (a few: CPU)
     assert train(["eval", "--base", str(base), "--model", str(run / "final"), "--data", str(data),
-                  "--split", "train", "--bench", "none", "--out", str(evaluation)]) == 0
+                  "--split", "train", "--bench", str(bench or "none"), "--limit", "3", "--max-tokens", "48",
+                  "--out", str(evaluation)]) == 0
     printed = capsys.readouterr().out
-    results = json.loads((evaluation / "results.json").read_text())["results"]["train"]
+    everything = json.loads((evaluation / "results.json").read_text())["results"]
+    results = everything["train"]
+    if bench is not None:
+        assert set(everything["dev"]) == {"base", "sft/final"} and everything["dev"]["base"]["cases"] == 3
     assert results["base"]["exact_match"] == 0.0
     assert results["sft/final"]["exact_match"] == 1.0 and results["sft/final"]["reversal_rate"] == 0.0
     assert results["sft/final"]["kept_rate"] == 1.0 and results["sft/final"]["ks_saved"] > 0
@@ -75,6 +80,10 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
     assert table[2].startswith("train       base") and table[3].startswith("train       sft/final")
 
     exported = tmp_path / "export"
+    assert train(["export", "--model", str(run / "final"), "--out", str(exported), "--dry-run"]) == 0
+    plan = capsys.readouterr().out
+    assert f"-m exllamav2.conversion.convert_exl2 -i {exported / 'hf'} -o {exported / 'exl2-work'}" in plan
+    assert not exported.exists()
     assert train(["export", "--model", str(run / "final"), "--out", str(exported), "--no-quantize"]) == 0
     snippet = (exported / "model.toml").read_text()
     assert 'backend = "transformers"' in snippet and 'prompt_format = "zeta"' in snippet

@@ -6,7 +6,6 @@ import random
 import sys
 
 import pytest
-
 from nxedit.training.metrics import evaluate_case, find_bench, kept_chars, score_case, summarise
 
 CURRENT = "def area(width, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"

@@ -9,10 +9,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-from tiny_models import make_model  # noqa: E402
-
 from nxedit.training import prefs  # noqa: E402
 from nxedit.training.action_rl import action_rl_loss, first_divergent_action, token_mask  # noqa: E402
+from tiny_models import make_model  # noqa: E402
 
 REGION = "def area(w, h):\n    return w * h"
 CHOSEN = "def area(width, h):\n    return width * h"

@@ -10,11 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from tiny_models import make_model  # noqa: E402
-
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.examples import write_jsonl  # noqa: E402
 from nxedit.training.selekt import changed_weights  # noqa: E402
+from tiny_models import make_model  # noqa: E402
 
 PAIRS = [
     ("<|editable_region_start|>\ndef area(w, h):\n    return w * h\n", "def area(width, h):\n    return width * h"),

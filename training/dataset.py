@@ -48,7 +48,7 @@ from . import git_history, history_data, synthetic
 from .action_rl import first_divergent_action
 from .cli import TrainError, existing, need
 from .dedup import NearDuplicates, fingerprint_text
-from .examples import Example, context_of, example_row, prompt_fields, read_jsonl, region_rewrite, render, write_jsonl
+from .examples import Example, context_of, example_row, prompt_fields, region_rewrite, render, write_jsonl
 from .progress import Stopwatch, progress, summary
 from .split import split_by_time_and_file
 
@@ -232,6 +232,14 @@ def drop_near_duplicates(items: list[tuple[Example, object]], threshold: float) 
     return kept, len(items) - len(kept)
 
 
+def _rewrite_of(ctx, edits: list[dict]) -> str | None:
+    """The editable region after ``edits``; None when they reach outside it (or are broken)."""
+    try:
+        return region_rewrite(ctx, apply_line_edits(ctx.current, edits))
+    except ValueError:
+        return None
+
+
 def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -> tuple[list[dict], Counter]:
     """KTO rows (one completion with a label) and ActionRL pairs (chosen, rejected, spans)."""
     rows, dropped = [], Counter()
@@ -242,17 +250,10 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
         except (ValueError, PromptRefused):
             dropped["preference: bad request"] += 1
             continue
-        base = {"prompt": prompt, "messages": messages, "file": p.file, "time": p.time, "meta": p.meta}
-        current = p.request["current"]
-
-        def rewrite_of(edits):
-            try:
-                return region_rewrite(ctx, apply_line_edits(current, edits))
-            except ValueError:
-                return None
-
-        suggested = rewrite_of(p.suggested)
-        chosen = rewrite_of(p.chosen) if p.chosen else None
+        base = {"prompt": prompt, "messages": messages, "file": p.file, "time": p.time, "meta": p.meta,
+                "format": fmt.NAME}
+        suggested = _rewrite_of(ctx, p.suggested)
+        chosen = _rewrite_of(ctx, p.chosen) if p.chosen else None
         if suggested is None or suggested == ctx.region_text:
             dropped["preference: suggestion outside the region"] += 1
             continue
@@ -374,11 +375,3 @@ def run(cfg: Config) -> int:
     (cfg.out / "stats.json").write_text(json.dumps({**stats, "format": cfg.format}, indent=2), encoding="utf-8")
     summary("dataset", f"{what} -> {cfg.out} ({clock})")
     return 0
-
-
-def load_split(folder: Path, split: str) -> list[dict]:
-    """The rows of one split of a dataset folder written by this command."""
-    path = Path(folder) / f"{split}.jsonl"
-    need(path.is_file(), f"{path} not found: run `nxedit train dataset --out {folder}` first")
-    return list(read_jsonl(path))
-

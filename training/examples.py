@@ -12,7 +12,7 @@ prompt format, shared by training and the editor.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -122,10 +122,6 @@ def example_row(example: Example, rendered: Rendered, fmt_name: str, split: str,
     }
 
 
-def example_from_row(row: dict) -> Example:
-    return Example(row["source"], row["file"], row["time"], row["request"], row["expected"], row.get("meta", {}))
-
-
 def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
     """Write rows atomically (a crash leaves the old file); returns how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +140,3 @@ def read_jsonl(path: Path) -> Iterator[dict]:
         for line in f:
             if line.strip():
                 yield json.loads(line)
-
-
-def to_dict(example: Example) -> dict:
-    return asdict(example)

@@ -108,7 +108,7 @@ def run(cfg: Config) -> int:
     reason = cannot_quantize()
     if reason:
         raise TrainError(f"cannot quantize to EXL2 here: {reason}; the Hugging Face folder is {hf}")
-    done = subprocess.run(converter_command(cfg, hf))
+    done = subprocess.run(converter_command(cfg, hf), check=False)
     if done.returncode != 0 or not (exl2_folder(cfg) / "config.json").is_file():
         raise TrainError(f"exllamav2's converter failed (status {done.returncode}); run this again to resume it")
     table = model_table(exl2_folder(cfg), prompt_format, cfg.max_seq_len)

@@ -271,7 +271,7 @@ def rename_pairs(old: str, new: str) -> set | None:
 
 
 def edit_pattern(old: str, new: str, above: str, below: str):
-    ops, a, b, sm = ops_of(old, new)
+    ops, a, _, sm = ops_of(old, new)
     if not ops:
         return None
     context = set(tokens(above)) | set(tokens(below))

@@ -27,11 +27,10 @@ import difflib
 import re
 from pathlib import Path
 
-from rapidfuzz.distance import LCSseq, Levenshtein
-
 from nxedit.model.edits import LineEdit
 from nxedit.model.rewrite_diff import undoes_edit
-from nxedit.model.text import apply_line_edits, split_lines
+from nxedit.model.text import apply_line_edits, shared_line_ends, split_lines
+from rapidfuzz.distance import LCSseq, Levenshtein
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\w]+|\s+|[^\w\s]", re.UNICODE)
@@ -59,12 +58,7 @@ def region_distance(a: str, b: str) -> int:
     if a == b:
         return 0
     la, lb = split_lines(a), split_lines(b)
-    p = 0
-    while p < min(len(la), len(lb)) and la[p] == lb[p]:
-        p += 1
-    s = 0
-    while s < min(len(la), len(lb)) - p and la[-1 - s] == lb[-1 - s]:
-        s += 1
+    p, s = shared_line_ends(la, lb)
     la, lb = la[p : len(la) - s], lb[p : len(lb) - s]
     sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
     return sum(levenshtein("".join(la[i1:i2]), "".join(lb[j1:j2]))
@@ -124,12 +118,8 @@ def kept_chars(base: str, predicted: str, final: str) -> tuple[int, int]:
     if abs(abs(len(predicted) - len(base)) - abs(len(final) - len(base))) > MAX_DIRTY_DELTA:
         return 0, abs(len(predicted) - len(base))
     lb, lp, lf = split_lines(base), split_lines(predicted), split_lines(final)
-    head = 0  # lines equal in all three at the top and bottom are context: leave them out
-    while head < min(len(lb), len(lp), len(lf)) and lb[head] == lp[head] == lf[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(lb), len(lp), len(lf)) - head and lb[-1 - tail] == lp[-1 - tail] == lf[-1 - tail]:
-        tail += 1
+    (top1, bottom1), (top2, bottom2) = shared_line_ends(lb, lp), shared_line_ends(lb, lf)
+    head, tail = min(top1, top2), min(bottom1, bottom2)  # lines all three share: context, left out
     b, p, f = ("".join(x[head : len(x) - tail]) for x in (lb, lp, lf))
     bt, pt, ft = _tokens(b), _tokens(p), _tokens(f)
     p_context = [x and y for x, y in zip(_on_lcs(pt, bt), _on_lcs(pt, ft))]

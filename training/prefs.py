@@ -31,8 +31,22 @@ from pathlib import Path
 
 from .action_rl import action_rl_loss, token_mask
 from .cli import need
-from .hf import (TrainingRun, dataset_format, encode, last_checkpoint, load_model, load_tokenizer, lora_config,
-                 loss_trend, prompt_string, read_rows, save_final, trainer_arguments, updates_per_epoch, with_lora)
+from .hf import (
+    TrainingRun,
+    dataset_format,
+    encode,
+    last_checkpoint,
+    load_model,
+    load_tokenizer,
+    lora_config,
+    loss_trend,
+    prompt_string,
+    read_rows,
+    save_final,
+    trainer_arguments,
+    updates_per_epoch,
+    with_lora,
+)
 from .progress import Stopwatch, progress, say, summary
 
 DEFAULT_LR = {"lora": 5e-5, "full": 1e-6}

@@ -42,7 +42,7 @@ class BaseWeights:
             from safetensors import safe_open
 
             with safe_open(str(single), framework="pt") as f:
-                self.files = {name: single for name in f.keys()}
+                self.files = dict.fromkeys(f.keys(), single)
         self._open: dict[Path, object] = {}
 
     def __contains__(self, name: str) -> bool:

@@ -23,8 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cli import need
-from .hf import (PadCollator, TrainingRun, dataset_format, last_checkpoint, load_model, load_tokenizer, loss_trend,
-                 read_rows, save_final, sft_features, trainer_arguments, updates_per_epoch, with_lora)
+from .hf import (
+    PadCollator,
+    TrainingRun,
+    dataset_format,
+    last_checkpoint,
+    load_model,
+    load_tokenizer,
+    loss_trend,
+    read_rows,
+    save_final,
+    sft_features,
+    trainer_arguments,
+    updates_per_epoch,
+    with_lora,
+)
 from .progress import Stopwatch, say, summary
 
 DEFAULT_LR = {"lora": 2e-4, "selekt": 2e-5}

@@ -92,15 +92,13 @@ def synthesize(path: Path, language: str, root: Path, rng: random.Random) -> lis
         mtime = 0.0
     examples = []
     for kind, making in (("rename", _renames), ("parameter", _parameters), ("import", _imports)):
-        made = 0
-        for before, hunks, order in making(source, rng):
+        for made, (before, hunks, order) in enumerate(making(source, rng), 1):
             for k in range(1, min(3, len(hunks))):
                 case = cut_case(before, hunks, k, order)
                 request = {"path": rel, "language": language, "current": case["current"],
                            "cursor": case["cursor"], "history": case["history"], "files": {}}
                 meta = {"kind": kind, "k": k, "category": case["category"]}
                 examples.append(Example("synthetic", f"{root}:{rel}", mtime, request, case["expected"], meta))
-            made += 1
             if made >= PER_KIND:
                 break
     return examples
