@@ -37,11 +37,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gpu_latency import write_random_model  # noqa: E402
 
-SHAPE_05B = dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
-                 num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1e6,
-                 tie_word_embeddings=True)
-SHAPE_TINY = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                  num_key_value_heads=2, vocab_size=4096, max_position_embeddings=4096, tie_word_embeddings=True)
+SHAPE_05B = dict(
+    hidden_size=896,
+    intermediate_size=4864,
+    num_hidden_layers=24,
+    num_attention_heads=14,
+    num_key_value_heads=2,
+    vocab_size=151936,
+    max_position_embeddings=32768,
+    rope_theta=1e6,
+    tie_word_embeddings=True,
+)
+SHAPE_TINY = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    vocab_size=4096,
+    max_position_embeddings=4096,
+    tie_word_embeddings=True,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
     except ImportError:
-        print("needs torch with CUDA, transformers, peft, trl and accelerate: pip install 'nxedit[train,gpu]'")
+        print(
+            "needs torch with CUDA, transformers, peft, trl and accelerate: pip install 'nxedit[train,gpu]'"
+        )
         return 2
     cuda = torch.cuda.is_available()
     if not cuda and args.shape != "tiny":
@@ -79,9 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     alpha = 0.05
     for method in ("lora", "selekt"):
         out = work / f"sft-{method}"
-        cfg = sft.Config(data=data, base=str(base), out=out, method=method, max_steps=args.steps, batch_size=1,
-                         grad_accum=1, max_length=2048, save_steps=10**6, logging_steps=5, resume=False,
-                         selekt_alpha=alpha, selekt_every=5)
+        cfg = sft.Config(
+            data=data,
+            base=str(base),
+            out=out,
+            method=method,
+            max_steps=args.steps,
+            batch_size=1,
+            grad_accum=1,
+            max_length=2048,
+            save_steps=10**6,
+            logging_steps=5,
+            resume=False,
+            selekt_alpha=alpha,
+            selekt_every=5,
+        )
         if cuda:
             torch.cuda.reset_peak_memory_stats()
         t0 = time.perf_counter()
@@ -89,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         seconds = (time.perf_counter() - t0) / args.steps
         peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
         after = completion_loss(out / "final", rows, device)
-        line = (f"{method:<7} {args.steps} updates: {seconds:.3f} s/update (with start-up), peak GPU memory "
-                f"{peak:.1f} GiB, completion loss {before:.3f} -> {after:.3f}")
+        line = (
+            f"{method:<7} {args.steps} updates: {seconds:.3f} s/update (with start-up), peak GPU memory "
+            f"{peak:.1f} GiB, completion loss {before:.3f} -> {after:.3f}"
+        )
         if method == "selekt":
             counts = changed_weights(base, out / "final")
             share = sum(c for _, c, _ in counts) / sum(n for _, _, n in counts)
@@ -118,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         done = backend.complete(rows[0]["prompt"], 64, zeta.STOP)
         times.append((time.perf_counter() - t0) * 1000)
-    print(f"exllamav2 backend: {done.prompt_tokens}-token prompt, {done.new_tokens} new tokens, "
-          f"median {sorted(times)[2]:.1f} ms", flush=True)
+    print(
+        f"exllamav2 backend: {done.prompt_tokens}-token prompt, {done.new_tokens} new tokens, "
+        f"median {sorted(times)[2]:.1f} ms",
+        flush=True,
+    )
     backend.close()
     return 0
 

@@ -10,8 +10,17 @@ from nxedit.model.events import EditEvent
 from nxedit.model.text import split_lines
 
 
-def record(store, path: Path, initial: str, steps, t0: float, origin: str = "typed", project: Path | None = None,
-           gap: float = 2.0, write: bool = True) -> tuple[str, float]:
+def record(
+    store,
+    path: Path,
+    initial: str,
+    steps,
+    t0: float,
+    origin: str = "typed",
+    project: Path | None = None,
+    gap: float = 2.0,
+    write: bool = True,
+) -> tuple[str, float]:
     """Submit one event per ``(old, new)`` step (whole lines; the first occurrence of ``old``
     in the text as it is then), save the final text to ``path`` and return it with the
     time after the last event."""
@@ -22,9 +31,16 @@ def record(store, path: Path, initial: str, steps, t0: float, origin: str = "typ
         start = text.count("\n", 0, at)
         text = text[:at] + new + text[at + len(old) :]
         new_lines = split_lines(new)
-        cursor = Position(start + len(new_lines) - 1, len(new_lines[-1].rstrip("\n"))) if new_lines else Position(start, 0)
-        store.submit_event(EditEvent(str(path), t, t + 0.5, start, old, new, cursor, origin,
-                                     project=str(project or path.parent)))
+        cursor = (
+            Position(start + len(new_lines) - 1, len(new_lines[-1].rstrip("\n")))
+            if new_lines
+            else Position(start, 0)
+        )
+        store.submit_event(
+            EditEvent(
+                str(path), t, t + 0.5, start, old, new, cursor, origin, project=str(project or path.parent)
+            )
+        )
         t += gap
     if write:
         path.write_text(text, encoding="utf-8")
@@ -37,7 +53,9 @@ def git(repo: Path, *args: str, when: int | None = None) -> str:
         import os
 
         env = {**os.environ, "GIT_AUTHOR_DATE": f"{when} +0000", "GIT_COMMITTER_DATE": f"{when} +0000"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
 
 
 def new_repo(path: Path) -> Path:

@@ -22,7 +22,9 @@ from recorded_history import commit, new_repo, record
 
 def module(name: str, var: str) -> str:
     """A file of small functions, each using ``var`` once, far enough apart to be separate hunks."""
-    return "".join(f"def {name}_{i}({var}):\n    total = {var} + {i}\n    return total\n\n\n\n" for i in range(5))
+    return "".join(
+        f"def {name}_{i}({var}):\n    total = {var} + {i}\n    return total\n\n\n\n" for i in range(5)
+    )
 
 
 def rows(out: Path) -> dict[str, list[dict]]:
@@ -41,8 +43,22 @@ def repo(tmp_path):
 
 def test_git_examples_are_cut_like_the_benchmark_and_split_by_file_and_time(repo, tmp_path, capsys):
     out = tmp_path / "data"
-    assert train(["dataset", "--git", str(repo), "--out", str(out), "--val-fraction", "0.25",
-                  "--cases-per-commit", "3"]) == 0
+    assert (
+        train(
+            [
+                "dataset",
+                "--git",
+                str(repo),
+                "--out",
+                str(out),
+                "--val-fraction",
+                "0.25",
+                "--cases-per-commit",
+                "3",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     got = rows(out)
     everything = got["train"] + got["validation"]
@@ -56,12 +72,16 @@ def test_git_examples_are_cut_like_the_benchmark_and_split_by_file_and_time(repo
         after = apply_line_edits(r["request"]["current"], [r["expected"][r["target"]]])
         assert "amount" in after and after != r["request"]["current"]
         ctx = context_of(r["request"], fmt)
-        assert r["completion"] == fmt.render_target(ctx, region_rewrite(ctx, after))  # the editor's own renderer
+        assert r["completion"] == fmt.render_target(
+            ctx, region_rewrite(ctx, after)
+        )  # the editor's own renderer
         assert r["prompt"] == fmt.render(ctx)
         for h in r["request"]["history"]:  # the history replays: each hunk's new lines are in the buffer
             assert "amount" in h["new_text"] and "x" in h["old_text"]
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["split"]["train"] == len(got["train"]) and stats["split"]["validation"] == len(got["validation"])
+    assert stats["split"]["train"] == len(got["train"]) and stats["split"]["validation"] == len(
+        got["validation"]
+    )
     assert stats["by_source"]["git"]["python"] == len(everything)
     assert "split       train" in printed and "tokens      prompt" in printed
     assert printed.strip().splitlines()[-1].startswith(f"dataset: {len(everything)} examples")
@@ -92,8 +112,11 @@ def test_history_examples_rebuild_the_buffer_before_each_edit(project, tmp_path,
     (nxedit_home / "config").mkdir(exist_ok=True)
     (nxedit_home / "config" / "config.toml").write_text('[history]\nprivate_globs = ["notes.py"]\n')
     store = HistoryStore(privacy=history_data.PrivacyRules())  # recorded before notes.py became private
-    steps = [("def area(w, h):\n", "def area(width, h):\n"), ("    return w * h\n", "    return width * h\n"),
-             ("def perimeter(w, h):\n", "def perimeter(width, h):\n")]
+    steps = [
+        ("def area(w, h):\n", "def area(width, h):\n"),
+        ("    return w * h\n", "    return width * h\n"),
+        ("def perimeter(w, h):\n", "def perimeter(width, h):\n"),
+    ]
     final, t = record(store, project / "geometry.py", GEOMETRY, steps, 1000.0)
     record(store, project / "notes.py", GEOMETRY, steps[:2], t)
     record(store, project / ".env", "A=1\nB=2\n", [("A=1\n", "A=2\n"), ("B=2\n", "B=3\n")], t + 10)
@@ -105,7 +128,9 @@ def test_history_examples_rebuild_the_buffer_before_each_edit(project, tmp_path,
     by_new = {r["expected"][0]["new_text"]: r for r in got}
     second = by_new["    return width * h\n"]  # the first edit has no earlier edit: no cursor, no example
     assert second["request"]["current"] == GEOMETRY.replace("def area(w, h)", "def area(width, h)")
-    assert second["request"]["history"] == [{"start_line": 0, "old_text": steps[0][0], "new_text": steps[0][1]}]
+    assert second["request"]["history"] == [
+        {"start_line": 0, "old_text": steps[0][0], "new_text": steps[0][1]}
+    ]
     assert second["request"]["cursor"] == {"line": 0, "column": len("def area(width, h):")}
     assert second["expected"] == [{"start_line": 1, "end_line": 2, "new_text": "    return width * h\n"}]
     assert "    return width * h" in second["completion"] and "return w * h" in second["prompt"]
@@ -114,13 +139,24 @@ def test_history_examples_rebuild_the_buffer_before_each_edit(project, tmp_path,
     assert apply_line_edits(third["request"]["current"], third["expected"]) == final
 
     from nxedit.editor.history_cli import main as history  # the export file gives the same examples
+
     assert history(["export", "--jsonl", "-o", str(tmp_path / "export.jsonl")]) == 0
-    assert train(["dataset", "--history-export", str(tmp_path / "export.jsonl"), "--out", str(tmp_path / "d2")]) == 0
+    assert (
+        train(["dataset", "--history-export", str(tmp_path / "export.jsonl"), "--out", str(tmp_path / "d2")])
+        == 0
+    )
     assert rows(tmp_path / "d2") == rows(out)
 
 
 def event(start, old, new, t):
-    return {"type": "event", "start_line": start, "old_text": old, "new_text": new, "t_start": t, "t_end": t + 0.5}
+    return {
+        "type": "event",
+        "start_line": start,
+        "old_text": old,
+        "new_text": new,
+        "t_start": t,
+        "t_end": t + 0.5,
+    }
 
 
 def test_rebuild_undoes_saved_edits_and_redoes_unsaved_ones():
@@ -142,8 +178,13 @@ def test_rejected_suggestions_become_kto_labels_and_actionrl_pairs(project, tmp_
     path = project / "geometry.py"
     first = [("def area(w, h):\n", "def area(width, h):\n")]
     current, t = record(store, path, GEOMETRY, first, 1000.0, write=False)
-    request = {"path": "geometry.py", "language": "python", "current": current, "cursor": {"line": 0, "column": 19},
-               "history": [{"start_line": 0, "old_text": first[0][0], "new_text": first[0][1]}]}
+    request = {
+        "path": "geometry.py",
+        "language": "python",
+        "current": current,
+        "cursor": {"line": 0, "column": 19},
+        "history": [{"start_line": 0, "old_text": first[0][0], "new_text": first[0][1]}],
+    }
     wrong = Suggestion((LineEdit(1, 2, "    return w * height\n"),), "model:test", 0.4)
     store.submit_suggestion(wrong, request, t, str(path))
     store.submit_outcome(Outcome(wrong.id, "rejected", t, t + 0.5))
@@ -157,18 +198,28 @@ def test_rejected_suggestions_become_kto_labels_and_actionrl_pairs(project, tmp_
     prefs = list(read_jsonl(out / "prefs.jsonl"))
     kto = {(r["completion"].split("\n")[1], r["label"]) for r in prefs if r["kind"] == "kto"}
     assert ("    return w * height", False) in kto and ("    return width * h", True) in kto
-    assert any("def perimeter(width, h):" in r["completion"] and r["label"] for r in prefs if r["kind"] == "kto")
+    assert any(
+        "def perimeter(width, h):" in r["completion"] and r["label"] for r in prefs if r["kind"] == "kto"
+    )
     (pair,) = [r for r in prefs if r["kind"] == "pair"]
     start, chosen_end, rejected_end = pair["span"]
     assert pair["chosen"][:start] == pair["rejected"][:start]  # the shared prefix
-    assert pair["chosen"][start:chosen_end] == "idth * h\n" and pair["rejected"][start:rejected_end] == " * height\n"
+    assert (
+        pair["chosen"][start:chosen_end] == "idth * h\n"
+        and pair["rejected"][start:rejected_end] == " * height\n"
+    )
 
 
 def test_a_suggestion_on_a_buffer_that_cannot_be_rebuilt_uses_its_stored_excerpt(project, tmp_path):
     store = HistoryStore()
     lines = [f"value_{i} = {i}\n" for i in range(120)]
-    request = {"path": "gone.py", "language": "python", "current": "".join(lines), "cursor": {"line": 100, "column": 0},
-               "history": [{"start_line": 99, "old_text": "value_99 = 0\n", "new_text": "value_99 = 99\n"}]}
+    request = {
+        "path": "gone.py",
+        "language": "python",
+        "current": "".join(lines),
+        "cursor": {"line": 100, "column": 0},
+        "history": [{"start_line": 99, "old_text": "value_99 = 0\n", "new_text": "value_99 = 99\n"}],
+    }
     s = Suggestion((LineEdit(101, 102, "value_101 = 101  # checked\n"),), "model:test", 0.7)
     store.submit_suggestion(s, request, 5000.0, str(project / "gone.py"))  # no such file on disk any more
     store.submit_outcome(Outcome(s.id, "accepted", 5000.0, 5001.0))
@@ -178,10 +229,12 @@ def test_a_suggestion_on_a_buffer_that_cannot_be_rebuilt_uses_its_stored_excerpt
     (row,) = list(read_jsonl(out / "prefs.jsonl"))
     assert row["label"] is True and row["meta"]["partial"] is True
     assert "value_101 = 101  # checked" in row["completion"]
-    assert "value_5 = 5" not in row["prompt"] and "value_99 = 99" in row["prompt"]  # the excerpt: 40 lines around
+    assert (
+        "value_5 = 5" not in row["prompt"] and "value_99 = 99" in row["prompt"]
+    )  # the excerpt: 40 lines around
 
 
-PY_CODE = '''\
+PY_CODE = """\
 import os
 from pathlib import Path
 
@@ -202,9 +255,9 @@ def save(folder, name, text):
 def copy(folder, a, b):
     save(folder, b, load(folder, a))
     return load(folder, b)
-'''
+"""
 
-GO_CODE = '''\
+GO_CODE = """\
 package store
 
 import (
@@ -225,7 +278,7 @@ func Describe(folder string, name string) string {
 func Twice(folder string) string {
 \treturn Load(folder, "a") + Load(folder, "b")
 }
-'''
+"""
 
 
 def test_synthesized_examples_rename_add_a_parameter_and_import(tmp_path):
@@ -250,7 +303,10 @@ def test_synthesized_examples_rename_add_a_parameter_and_import(tmp_path):
     for r in by_kind[("python", "import")]:  # a line using the name was written, then the import comes
         (written,) = r["request"]["history"]
         (imported,) = r["expected"]
-        assert imported["new_text"].startswith(("import ", "from ")) and imported["start_line"] < written["start_line"]
+        assert (
+            imported["new_text"].startswith(("import ", "from "))
+            and imported["start_line"] < written["start_line"]
+        )
     for r in by_kind[("go", "rename")]:
         old, new = r["request"]["history"][0]["old_text"], r["request"]["history"][0]["new_text"]
         assert old != new and len(split_lines(old)) == len(split_lines(new))
@@ -263,7 +319,11 @@ def test_near_duplicates_are_the_same_edit_not_the_same_place():
     fix = {"start_line": 1, "end_line": 2, "new_text": "    return a + 1\n"}
     assert not seen.seen(fingerprint_text(current, fix))
     assert seen.seen(fingerprint_text("# another file\n" + current, {**fix, "start_line": 2, "end_line": 3}))
-    other = {"start_line": 1, "end_line": 2, "new_text": "    raise ValueError(a)\n"}  # same place, other edit
+    other = {
+        "start_line": 1,
+        "end_line": 2,
+        "new_text": "    raise ValueError(a)\n",
+    }  # same place, other edit
     assert not seen.seen(fingerprint_text(current, other))
 
 
@@ -277,14 +337,19 @@ def test_the_split_keeps_files_apart_and_validates_only_the_newest_real_edits():
     assert val_files == {"c"} and val_files.isdisjoint(train_files)
     assert [labels[i] for i in (5, 6, 7, 8)] == ["dropped", "validation", "validation", "dropped"]
     assert labels[9] == "train"  # made-up examples never validate
-    assert split_by_time_and_file([1, 2], ["a", "a"]).labels == ["train", "train"]  # one file: nothing to hold out
+    assert split_by_time_and_file([1, 2], ["a", "a"]).labels == [
+        "train",
+        "train",
+    ]  # one file: nothing to hold out
 
 
 def test_help_and_a_dry_run_do_not_import_torch(repo, tmp_path):
     code = (
         "import sys\n"
         "from nxedit.editor.cli import main\n"
-        f"assert main(['train', 'dataset', '--git', {str(repo)!r}, '--out', {str(tmp_path / 'd')!r}, '--dry-run']) == 0\n"
+        f"argv = ['train', 'dataset', '--git', {str(repo)!r}, '--out', {str(tmp_path / 'd')!r}]\n"
+        "argv.append('--dry-run')\n"
+        "assert main(argv) == 0\n"
         "try:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('torch', 'transformers', 'peft', 'trl', 'accelerate') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

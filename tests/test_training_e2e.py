@@ -33,8 +33,10 @@ MODULES = {
 def session(func: str, old: str, new: str) -> tuple[str, list[tuple[str, str]]]:
     """A small module, and the user renaming a parameter: the signature first, then its use."""
     text = f"def {func}({old}, k):\n    return {old} * k\n\n\ndef other(a):\n    return a\n"
-    steps = [(f"def {func}({old}, k):\n", f"def {func}({new}, k):\n"),
-             (f"    return {old} * k\n", f"    return {new} * k\n")]
+    steps = [
+        (f"def {func}({old}, k):\n", f"def {func}({new}, k):\n"),
+        (f"    return {old} * k\n", f"    return {new} * k\n"),
+    ]
     return text, steps
 
 
@@ -57,17 +59,69 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
 
     base = tmp_path / "base"
     # embeddings large enough that adapters alone can make the (tied, frozen) output layer confident
-    make_model(base, [r["prompt"] + r["completion"] for r in rows + validation] * 2, vocab_size=500, init_range=0.3)
+    make_model(
+        base, [r["prompt"] + r["completion"] for r in rows + validation] * 2, vocab_size=500, init_range=0.3
+    )
     run = tmp_path / "sft"
-    assert train(["sft", "--data", str(data), "--base", str(base), "--out", str(run), "--method", "lora",
-                  "--lr", "5e-3", "--max-steps", "200", "--batch-size", "1", "--grad-accum", "1", "--warmup", "0",
-                  "--schedule", "constant_with_warmup", "--logging-steps", "40", "--save-steps", "1000"]) == 0
+    assert (
+        train(
+            [
+                "sft",
+                "--data",
+                str(data),
+                "--base",
+                str(base),
+                "--out",
+                str(run),
+                "--method",
+                "lora",
+                "--lr",
+                "5e-3",
+                "--max-steps",
+                "200",
+                "--batch-size",
+                "1",
+                "--grad-accum",
+                "1",
+                "--warmup",
+                "0",
+                "--schedule",
+                "constant_with_warmup",
+                "--logging-steps",
+                "40",
+                "--save-steps",
+                "1000",
+            ]
+        )
+        == 0
+    )
 
     evaluation = tmp_path / "eval"
     bench = find_bench()  # the dev cases too, when shared/bench is beside this checkout (a few: CPU)
-    assert train(["eval", "--base", str(base), "--model", str(run / "final"), "--data", str(data),
-                  "--split", "train", "--bench", str(bench or "none"), "--limit", "3", "--max-tokens", "48",
-                  "--out", str(evaluation)]) == 0
+    assert (
+        train(
+            [
+                "eval",
+                "--base",
+                str(base),
+                "--model",
+                str(run / "final"),
+                "--data",
+                str(data),
+                "--split",
+                "train",
+                "--bench",
+                str(bench or "none"),
+                "--limit",
+                "3",
+                "--max-tokens",
+                "48",
+                "--out",
+                str(evaluation),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     everything = json.loads((evaluation / "results.json").read_text())["results"]
     results = everything["train"]
@@ -76,7 +130,7 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
     assert results["base"]["exact_match"] == 0.0
     assert results["sft/final"]["exact_match"] == 1.0 and results["sft/final"]["reversal_rate"] == 0.0
     assert results["sft/final"]["kept_rate"] == 1.0 and results["sft/final"]["ks_saved"] > 0
-    table = printed[printed.index("set "):].splitlines()
+    table = printed[printed.index("set ") :].splitlines()
     assert table[2].startswith("train       base") and table[3].startswith("train       sft/final")
 
     exported = tmp_path / "export"
@@ -87,14 +141,18 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
     assert train(["export", "--model", str(run / "final"), "--out", str(exported), "--no-quantize"]) == 0
     snippet = (exported / "model.toml").read_text()
     assert 'backend = "transformers"' in snippet and 'prompt_format = "zeta"' in snippet
-    predictor = ModelPredictor(ModelConfig(backend="transformers", model=str(exported / "hf"), prompt_format="zeta"))
+    predictor = ModelPredictor(
+        ModelConfig(backend="transformers", model=str(exported / "hf"), prompt_format="zeta")
+    )
     for row in rows:
         suggestion = predictor.predict(parse_request({"id": row["id"], **row["request"]}))
         assert suggestion is not None, predictor.last_rejection
         assert [e.to_dict() for e in suggestion.edits] == row["expected"][:1]
         assert suggestion.source == "model:transformers"
 
-    assert train(["export", "--model", str(run / "final"), "--out", str(exported)]) == 1  # no GPU, no exllamav2
+    assert (
+        train(["export", "--model", str(run / "final"), "--out", str(exported)]) == 1
+    )  # no GPU, no exllamav2
     message = capsys.readouterr().err.strip().splitlines()[-1]
     assert message.startswith("nxedit train export: cannot quantize to EXL2 here: ")
     assert message.endswith(f"the Hugging Face folder is {exported / 'hf'}")

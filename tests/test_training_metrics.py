@@ -12,8 +12,10 @@ CURRENT = "def area(width, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    
 CASE = {
     "current": CURRENT,
     "history": [{"start_line": 0, "old_text": "def area(w, h):\n", "new_text": "def area(width, h):\n"}],
-    "expected": [{"start_line": 1, "end_line": 2, "new_text": "    return width * h\n"},
-                 {"start_line": 4, "end_line": 5, "new_text": "def perimeter(width, h):\n"}],
+    "expected": [
+        {"start_line": 1, "end_line": 2, "new_text": "    return width * h\n"},
+        {"start_line": 4, "end_line": 5, "new_text": "def perimeter(width, h):\n"},
+    ],
 }
 
 
@@ -27,8 +29,13 @@ def test_exact_match_is_one_expected_hunk_and_keystrokes_count_what_a_suggestion
     close = evaluate_case(CASE, [{"start_line": 1, "end_line": 2, "new_text": "    return widht * h\n"}])
     assert not close["hit"] and close["ks_with"] == close["ks_without"] - 2  # Tab, then fix two characters
     assert not evaluate_case(CASE, [])["predicted"]
-    bad = evaluate_case(CASE, [{"start_line": 0, "end_line": 2, "new_text": "x\n"}, {"start_line": 1, "end_line": 3,
-                                                                                        "new_text": "y\n"}])
+    bad = evaluate_case(
+        CASE,
+        [
+            {"start_line": 0, "end_line": 2, "new_text": "x\n"},
+            {"start_line": 1, "end_line": 3, "new_text": "y\n"},
+        ],
+    )
     assert bad["invalid"] and not bad["hit"]
 
 
@@ -45,8 +52,12 @@ def test_kept_rate_counts_the_predicted_characters_the_user_kept():
 
 def test_a_prediction_undoing_the_last_edit_is_a_reversal():
     undo = [{"start_line": 0, "end_line": 1, "new_text": "def area(w, h):\n"}]
-    results = [evaluate_case(CASE, undo), evaluate_case(CASE, CASE["expected"][:1]), evaluate_case(CASE, []),
-               evaluate_case(CASE, [], refused_as_reversal=True)]
+    results = [
+        evaluate_case(CASE, undo),
+        evaluate_case(CASE, CASE["expected"][:1]),
+        evaluate_case(CASE, []),
+        evaluate_case(CASE, [], refused_as_reversal=True),
+    ]
     assert [r["reversal"] for r in results] == [True, False, False, True]
     s = summarise(results)
     assert s["reversal_rate"] == pytest.approx(2 / 3)  # of the three edits the model proposed
@@ -56,7 +67,9 @@ def test_a_prediction_undoing_the_last_edit_is_a_reversal():
 BENCH = find_bench()
 
 
-@pytest.mark.skipif(BENCH is None, reason="shared/bench (the dev cases and score.py) is not beside this checkout")
+@pytest.mark.skipif(
+    BENCH is None, reason="shared/bench (the dev cases and score.py) is not beside this checkout"
+)
 def test_exact_match_and_keystroke_savings_equal_score_py_on_the_dev_cases():
     sys.path.insert(0, str(BENCH))
     try:
@@ -69,7 +82,12 @@ def test_exact_match_and_keystroke_savings_equal_score_py_on_the_dev_cases():
         lines = case["current"].count("\n")
         at = rng.randrange(lines)
         first = dict(case["expected"][0], new_text=case["expected"][0]["new_text"].replace("e", "E", 1))
-        for edits in ([], case["expected"][:1], case["expected"][-1:], [first],
-                      [{"start_line": at, "end_line": at + 1, "new_text": "pass\n"}],
-                      [{"start_line": lines + 3, "end_line": lines + 3, "new_text": "x\n"}]):
+        for edits in (
+            [],
+            case["expected"][:1],
+            case["expected"][-1:],
+            [first],
+            [{"start_line": at, "end_line": at + 1, "new_text": "pass\n"}],
+            [{"start_line": lines + 3, "end_line": lines + 3, "new_text": "x\n"}],
+        ):
             assert score_case(case, edits) == score.score_case(case, edits), case["id"]

@@ -25,7 +25,9 @@ def test_actionrl_loss_is_dpo_on_the_divergent_action_only():
     rejected_mask = torch.tensor([[0, 0, 1, 0, 0, 0]])
     ref_chosen, ref_rejected = torch.tensor([-2.5]), torch.tensor([-1.6])
     beta = 0.5
-    loss, margins = action_rl_loss(chosen, rejected, chosen_mask, rejected_mask, ref_chosen, ref_rejected, beta)
+    loss, margins = action_rl_loss(
+        chosen, rejected, chosen_mask, rejected_mask, ref_chosen, ref_rejected, beta
+    )
     margin = beta * ((-1.5 - 0.7 - (-2.5)) - (-0.9 - (-1.6)))
     assert margins.item() == pytest.approx(margin, abs=1e-6) and margin != 0
     assert loss.item() == pytest.approx(-math.log(1 / (1 + math.exp(-margin))), abs=1e-6)
@@ -38,7 +40,10 @@ def test_actionrl_loss_is_dpo_on_the_divergent_action_only():
 def test_the_divergent_action_starts_where_the_rewrites_part_and_ends_with_the_hunk():
     div = first_divergent_action(REGION, CHOSEN, REJECTED)
     assert CHOSEN[: div.start] == REJECTED[: div.start] == "def area(width, h):\n    return w"
-    assert CHOSEN[div.start : div.chosen_end] == "idth * h" and REJECTED[div.start : div.rejected_end] == " * height"
+    assert (
+        CHOSEN[div.start : div.chosen_end] == "idth * h"
+        and REJECTED[div.start : div.rejected_end] == " * height"
+    )
     # declining to act: the rejected rewrite copies the line the chosen one changes
     div = first_divergent_action(REGION, CHOSEN, "def area(width, h):\n    return w * h")
     assert CHOSEN[div.start : div.chosen_end] == "idth * h"
@@ -55,9 +60,15 @@ def test_token_masks_cover_the_span_and_an_empty_span_marks_where_it_would_start
 def pair_row(chosen_region, rejected_region):
     div = first_divergent_action(REGION, chosen_region, rejected_region)
     tail = "\n<|editable_region_end|>\n```"
-    return {"kind": "pair", "prompt": f"### User Excerpt:\n{REGION}\n### Response:\n", "messages": None,
-            "chosen": chosen_region + tail, "rejected": rejected_region + tail,
-            "span": [div.start, div.chosen_end, div.rejected_end], "format": "zeta"}
+    return {
+        "kind": "pair",
+        "prompt": f"### User Excerpt:\n{REGION}\n### Response:\n",
+        "messages": None,
+        "chosen": chosen_region + tail,
+        "rejected": rejected_region + tail,
+        "span": [div.start, div.chosen_end, div.rejected_end],
+        "format": "zeta",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +94,21 @@ def test_pair_features_mask_exactly_the_tokens_of_each_action(tiny):
 
 
 def run_config(tmp_path, base, method, **kw):
-    return prefs.Config(data=tmp_path, base=str(base), out=tmp_path / method, method=method, tuning="full",
-                        batch_size=2, grad_accum=1, max_steps=1, logging_steps=1, save_steps=1000, warmup=0.0,
-                        schedule="constant_with_warmup", **kw)
+    return prefs.Config(
+        data=tmp_path,
+        base=str(base),
+        out=tmp_path / method,
+        method=method,
+        tuning="full",
+        batch_size=2,
+        grad_accum=1,
+        max_steps=1,
+        logging_steps=1,
+        save_steps=1000,
+        warmup=0.0,
+        schedule="constant_with_warmup",
+        **kw,
+    )
 
 
 def test_one_actionrl_step_raises_the_chosen_action_over_the_rejected_one(tiny, tmp_path):
@@ -117,8 +140,10 @@ def test_one_kto_step_matches_the_kto_formula_and_lowers_the_loss(tiny, tmp_path
     from nxedit.training.hf import load_model, load_tokenizer
 
     tok, model = load_tokenizer(str(folder)), load_model(str(folder))
-    kto_rows = [{"prompt": rows[0]["prompt"], "messages": None, "completion": rows[0]["chosen"], "label": True},
-                {"prompt": rows[0]["prompt"], "messages": None, "completion": rows[0]["rejected"], "label": False}]
+    kto_rows = [
+        {"prompt": rows[0]["prompt"], "messages": None, "completion": rows[0]["chosen"], "label": True},
+        {"prompt": rows[0]["prompt"], "messages": None, "completion": rows[0]["rejected"], "label": False},
+    ]
     cfg = run_config(tmp_path, folder, "kto", beta=0.5)
     trainer = prefs.kto_trainer(cfg, model, tok, kto_rows, lr=5e-3)
     batch = next(iter(trainer.get_train_dataloader()))
@@ -130,7 +155,9 @@ def test_one_kto_step_matches_the_kto_formula_and_lowers_the_loss(tiny, tmp_path
     logratio, kl = {}, []
     for i in range(len(data)):
         p, c, k = data[i]["prompt_ids"], data[i]["completion_ids"], data[i]["KL_completion_ids"]
-        logratio[data[i]["label"]] = sequence_logp(trainer.model, p, c) - sequence_logp(trainer.ref_model, p, c)
+        logratio[data[i]["label"]] = sequence_logp(trainer.model, p, c) - sequence_logp(
+            trainer.ref_model, p, c
+        )
         kl.append(sequence_logp(trainer.model, p, k) - sequence_logp(trainer.ref_model, p, k))
     z = max(0.0, sum(kl) / len(kl))
     sigmoid = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731

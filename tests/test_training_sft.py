@@ -16,8 +16,14 @@ from nxedit.training.selekt import changed_weights  # noqa: E402
 from tiny_models import make_model  # noqa: E402
 
 PAIRS = [
-    ("<|editable_region_start|>\ndef area(w, h):\n    return w * h\n", "def area(width, h):\n    return width * h"),
-    ("<|editable_region_start|>\ndef scale(v, k):\n    return v * k\n", "def scale(value, k):\n    return value * k"),
+    (
+        "<|editable_region_start|>\ndef area(w, h):\n    return w * h\n",
+        "def area(width, h):\n    return width * h",
+    ),
+    (
+        "<|editable_region_start|>\ndef scale(v, k):\n    return v * k\n",
+        "def scale(value, k):\n    return value * k",
+    ),
     ("<|editable_region_start|>\nfor i in items:\n    print(i)\n", "for item in items:\n    print(item)"),
     ("<|editable_region_start|>\nx = load(p)\nreturn x\n", "data = load(p)\nreturn data"),
 ]
@@ -29,15 +35,33 @@ def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("sft")
     base = root / "base"
     make_model(base, [p + c for p, c in PAIRS] * 3)
-    rows = [{"prompt": p, "completion": c, "messages": None, "format": "zeta", "prompt_tokens": len(p) // 3,
-             "completion_tokens": len(c) // 3} for p, c in PAIRS]
+    rows = [
+        {
+            "prompt": p,
+            "completion": c,
+            "messages": None,
+            "format": "zeta",
+            "prompt_tokens": len(p) // 3,
+            "completion_tokens": len(c) // 3,
+        }
+        for p, c in PAIRS
+    ]
     write_jsonl(root / "data" / "train.jsonl", rows)
     return root, base, rows
 
 
 def config(root, base, name, **kw):
-    values = dict(data=root / "data", base=str(base), out=root / name, batch_size=2, grad_accum=1, logging_steps=1,
-                  save_steps=1000, warmup=0.0, schedule="constant_with_warmup")
+    values = dict(
+        data=root / "data",
+        base=str(base),
+        out=root / name,
+        batch_size=2,
+        grad_accum=1,
+        logging_steps=1,
+        save_steps=1000,
+        warmup=0.0,
+        schedule="constant_with_warmup",
+    )
     return sft.Config(**{**values, **kw})
 
 
@@ -59,7 +83,9 @@ def test_a_lora_run_lowers_the_loss_and_resumes_from_its_checkpoint(setup, capsy
 def test_selekt_lowers_the_loss_and_keeps_at_most_alpha_of_the_changes(setup):
     root, base, rows = setup
     alpha = 0.05
-    cfg = config(root, base, "selekt", method="selekt", lr=2e-2, max_steps=6, selekt_alpha=alpha, selekt_every=3)
+    cfg = config(
+        root, base, "selekt", method="selekt", lr=2e-2, max_steps=6, selekt_alpha=alpha, selekt_every=3
+    )
     assert sft.run(cfg) == 0
     final = root / "selekt" / "final"
     assert not hf.is_adapter(final)

@@ -16,14 +16,17 @@ def make_tokenizer(texts, folder: Path, vocab_size: int = 400):
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[EOS],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=[EOS], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
     bpe.train_from_iterator(list(texts), trainer)
     PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token=EOS, pad_token=EOS).save_pretrained(folder)
     return AutoTokenizer.from_pretrained(folder)
 
 
-def make_model(folder: Path, texts, seed: int = 0, hidden: int = 64, vocab_size: int = 400, init_range: float = 0.02):
+def make_model(
+    folder: Path, texts, seed: int = 0, hidden: int = 64, vocab_size: int = 400, init_range: float = 0.02
+):
     """A random 2-layer Qwen2 and its tokenizer saved in ``folder``; returns (model, tokenizer)."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
@@ -31,11 +34,19 @@ def make_model(folder: Path, texts, seed: int = 0, hidden: int = 64, vocab_size:
     torch.manual_seed(seed)
     folder.mkdir(parents=True, exist_ok=True)
     tok_probe = make_tokenizer(texts, folder, vocab_size)
-    config = Qwen2Config(vocab_size=len(tok_probe), hidden_size=hidden, intermediate_size=2 * hidden,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=4096, eos_token_id=tok_probe.eos_token_id,
-                         pad_token_id=tok_probe.eos_token_id, tie_word_embeddings=True,
-                         initializer_range=init_range)
+    config = Qwen2Config(
+        vocab_size=len(tok_probe),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        eos_token_id=tok_probe.eos_token_id,
+        pad_token_id=tok_probe.eos_token_id,
+        tie_word_embeddings=True,
+        initializer_range=init_range,
+    )
     config.save_pretrained(folder)  # AutoTokenizer picks its class from the model type
     model = Qwen2ForCausalLM(config)
     model.save_pretrained(folder)

@@ -102,8 +102,9 @@ def token_mask(offsets: list[tuple[int, int]], start: int, end: int, extra: int 
     return mask
 
 
-def action_rl_loss(chosen_logps, rejected_logps, chosen_mask, rejected_mask, ref_chosen, ref_rejected,
-                   beta: float = 0.1):
+def action_rl_loss(
+    chosen_logps, rejected_logps, chosen_mask, rejected_mask, ref_chosen, ref_rejected, beta: float = 0.1
+):
     """ActionRL's loss (mean over the batch) and the per-pair margins β·(Δ_chosen − Δ_rejected).
 
     ``*_logps``: per-token log-probabilities of each completion's tokens ``[B, T]``;

@@ -65,16 +65,23 @@ def config_from(args: argparse.Namespace, config_cls):
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
-    p = argparse.ArgumentParser(prog="nxedit train", description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n\n", 1)[1])
+    p = argparse.ArgumentParser(
+        prog="nxedit train",
+        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     sub = p.add_subparsers(dest="job", metavar="STEP")
     modules = {}
     for name, module_name in JOBS.items():
         module = importlib.import_module(module_name)
         about = (module.__doc__ or "").strip().split("\n")[0]
-        sp = sub.add_parser(name, help=about.split(": ", 1)[-1], description=module.__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp = sub.add_parser(
+            name,
+            help=about.split(": ", 1)[-1],
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         add_config_arguments(sp, module.Config)
         modules[name] = module
     return p, modules

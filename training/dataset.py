@@ -55,23 +55,48 @@ from .split import split_by_time_and_file
 
 @dataclass
 class Config:
-    out: Path = field(default=Path("runs/data"), metadata={"help": "folder for the dataset files"})
+    out: Path = field(
+        default=Path("runs/data"), metadata={"help": "folder for the dataset files", "metavar": "DIR"}
+    )
     format: str = field(default="zeta", metadata={"help": "prompt format", "choices": sorted(FORMATS)})
     history: bool = field(default=False, metadata={"help": "use the edit-history database"})
-    history_export: Path | None = field(default=None, metadata={
-        "help": "use a `nxedit history export --jsonl` file instead of the database", "type": Path})
-    git: list = field(default_factory=list, metadata={"help": "a git repository to cut examples from (repeat)"})
-    code: list = field(default_factory=list, metadata={"help": "a folder of code to synthesize examples from (repeat)"})
-    since: str | None = field(default=None, metadata={"help": "history from this date on (ISO 8601)", "type": str})
+    history_export: Path | None = field(
+        default=None,
+        metadata={
+            "help": "use a `nxedit history export --jsonl` file instead of the database",
+            "type": Path,
+            "metavar": "FILE",
+        },
+    )
+    git: list = field(
+        default_factory=list,
+        metadata={"help": "a git repository to cut examples from (repeat)", "metavar": "REPO"},
+    )
+    code: list = field(
+        default_factory=list,
+        metadata={"help": "a folder of code to synthesize examples from (repeat)", "metavar": "DIR"},
+    )
+    since: str | None = field(
+        default=None, metadata={"help": "history from this date on (ISO 8601)", "type": str}
+    )
     project: str | None = field(default=None, metadata={"help": "history of this project only", "type": str})
-    tokenizer: Path | None = field(default=None, metadata={
-        "help": "the base model's folder: count tokens (and cut regions) with its tokenizer", "type": Path})
+    tokenizer: Path | None = field(
+        default=None,
+        metadata={
+            "help": "the base model's folder: count tokens (and cut regions) with its tokenizer",
+            "type": Path,
+            "metavar": "DIR",
+        },
+    )
     val_fraction: float = field(default=0.1, metadata={"help": "share of the examples for validation"})
-    dedup_threshold: float = field(default=0.8, metadata={"help": "Jaccard similarity that makes a near-duplicate"})
+    dedup_threshold: float = field(
+        default=0.8, metadata={"help": "Jaccard similarity that makes a near-duplicate"}
+    )
     max_commits: int = field(default=5000, metadata={"help": "newest commits walked per repository"})
     cases_per_commit: int = field(default=2, metadata={"help": "examples per changed file of a commit"})
-    ignored_as_rejected: bool = field(default=False, metadata={
-        "help": "count suggestions the user typed past as rejected (preferences)"})
+    ignored_as_rejected: bool = field(
+        default=False, metadata={"help": "count suggestions the user typed past as rejected (preferences)"}
+    )
     seed: int = field(default=7, metadata={"help": "random seed (sampling of cases)"})
     fresh: bool = field(default=False, metadata={"help": "rebuild collected sources instead of reusing them"})
     dry_run: bool = field(default=False, metadata={"help": "print what would be written and the statistics"})
@@ -94,13 +119,20 @@ def _cached(cfg: Config, key: dict, build: Callable[[], Collected]) -> Collected
     path = cfg.out / "sources" / f"{key['source']}-{digest}.json"
     if path.exists() and not cfg.fresh:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Collected([Example(**e) for e in data["examples"]],
-                         [history_data.Preference(**p) for p in data["prefs"]], Counter(data["skipped"]))
+        return Collected(
+            [Example(**e) for e in data["examples"]],
+            [history_data.Preference(**p) for p in data["prefs"]],
+            Counter(data["skipped"]),
+        )
     got = build()
     if not cfg.dry_run:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"key": key, "examples": [asdict(e) for e in got.examples], "prefs": [asdict(p) for p in got.prefs],
-                "skipped": dict(got.skipped)}
+        data = {
+            "key": key,
+            "examples": [asdict(e) for e in got.examples],
+            "prefs": [asdict(p) for p in got.prefs],
+            "skipped": dict(got.skipped),
+        }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         tmp.replace(path)
@@ -121,16 +153,22 @@ def collect_history(cfg: Config, private_globs: tuple[str, ...]) -> Collected:
         existing(cfg.history_export, "history export")
     from nxedit.model import history_db
 
-    db = history_db.default_path()
-    stamp = cfg.history_export or db
-    stamp_info = os.stat(stamp) if os.path.exists(stamp) else None
-    key = {"source": "history", "file": str(stamp), "mtime": stamp_info and stamp_info.st_mtime_ns,
-           "size": stamp_info and stamp_info.st_size, "since": cfg.since, "project": cfg.project,
-           "globs": private_globs, "ignored": cfg.ignored_as_rejected}
+    source = Path(cfg.history_export or history_db.default_path())
+    files = [source, source.with_name(source.name + "-wal")]  # new records sit in the WAL until a checkpoint
+    stamps = [(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists()]
+    key = {
+        "source": "history",
+        "files": stamps,
+        "since": cfg.since,
+        "project": cfg.project,
+        "globs": private_globs,
+        "ignored": cfg.ignored_as_rejected,
+    }
 
     def build() -> Collected:
         examples, prefs, skipped, pref_skipped = history_data.history_sources(
-            cfg.history_export, _since(cfg), cfg.project, private_globs, cfg.ignored_as_rejected)
+            cfg.history_export, _since(cfg), cfg.project, private_globs, cfg.ignored_as_rejected
+        )
         skipped.update({f"preference: {k}": v for k, v in pref_skipped.items()})
         return Collected(examples, prefs, skipped)
 
@@ -143,8 +181,15 @@ def collect_git(cfg: Config, repo: str, privacy: PrivacyRules) -> Collected:
         head = git_history.git(root, "rev-parse", "HEAD").strip()
     except (subprocess.CalledProcessError, FileNotFoundError):
         raise TrainError(f"{repo}: not a git repository with commits") from None
-    key = {"source": "git", "repo": root, "head": head, "max": cfg.max_commits, "per": cfg.cases_per_commit,
-           "seed": cfg.seed, "globs": privacy.user_globs}
+    key = {
+        "source": "git",
+        "repo": root,
+        "head": head,
+        "max": cfg.max_commits,
+        "per": cfg.cases_per_commit,
+        "seed": cfg.seed,
+        "globs": privacy.user_globs,
+    }
     return _cached(cfg, key, lambda: _git_examples(cfg, root, privacy))
 
 
@@ -171,8 +216,14 @@ def _git_examples(cfg: Config, root: str, privacy: PrivacyRules) -> Collected:
             before, hunks = found
             for k in sorted(rng.sample(range(1, len(hunks)), min(cfg.cases_per_commit, len(hunks) - 1))):
                 case = git_history.cut_case(before, hunks, k)
-                request = {"path": path, "language": spec.name, "current": case["current"], "cursor": case["cursor"],
-                           "history": case["history"], "files": {}}
+                request = {
+                    "path": path,
+                    "language": spec.name,
+                    "current": case["current"],
+                    "cursor": case["cursor"],
+                    "history": case["history"],
+                    "files": {},
+                }
                 meta = {"commit": commit, "k": k, "category": case["category"]}
                 got.examples.append(Example("git", f"{root}:{path}", when, request, case["expected"], meta))
     return got
@@ -250,15 +301,23 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
         except (ValueError, PromptRefused):
             dropped["preference: bad request"] += 1
             continue
-        base = {"prompt": prompt, "messages": messages, "file": p.file, "time": p.time, "meta": p.meta,
-                "format": fmt.NAME}
+        base = {
+            "prompt": prompt,
+            "messages": messages,
+            "file": p.file,
+            "time": p.time,
+            "meta": p.meta,
+            "format": fmt.NAME,
+        }
         suggested = _rewrite_of(ctx, p.suggested)
         chosen = _rewrite_of(ctx, p.chosen) if p.chosen else None
         if suggested is None or suggested == ctx.region_text:
             dropped["preference: suggestion outside the region"] += 1
             continue
         if p.label is not None:
-            rows.append({**base, "kind": "kto", "completion": fmt.render_target(ctx, suggested), "label": p.label})
+            rows.append(
+                {**base, "kind": "kto", "completion": fmt.render_target(ctx, suggested), "label": p.label}
+            )
         if chosen is None or chosen == ctx.region_text or chosen == suggested:
             continue
         chosen_completion = fmt.render_target(ctx, chosen)
@@ -266,11 +325,22 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
         rejected_completion = fmt.render_target(ctx, suggested)
         div = first_divergent_action(ctx.region_text, chosen, suggested)
         # spans are offsets in the rewrite; a completion starts with it unless markers were escaped
-        if div is None or not chosen_completion.startswith(chosen) or not rejected_completion.startswith(suggested):
+        if (
+            div is None
+            or not chosen_completion.startswith(chosen)
+            or not rejected_completion.startswith(suggested)
+        ):
             dropped["preference: pair without a usable divergence"] += 1
             continue
-        rows.append({**base, "kind": "pair", "chosen": chosen_completion, "rejected": rejected_completion,
-                     "span": [div.start, div.chosen_end, div.rejected_end]})
+        rows.append(
+            {
+                **base,
+                "kind": "pair",
+                "chosen": chosen_completion,
+                "rejected": rejected_completion,
+                "span": [div.start, div.chosen_end, div.rejected_end],
+            }
+        )
     return rows, dropped
 
 
@@ -286,8 +356,14 @@ def _quantiles(values: list[int]) -> str:
     return f"mean {statistics.fmean(values):.0f}  p50 {p(0.5)}  p95 {p(0.95)}  max {values[-1]}"
 
 
-def statistics_of(rows: list[dict], pref_rows: list[dict], skipped: Counter, dropped: Counter,
-                  cutoff: float | None, counted_with: str) -> dict:
+def statistics_of(
+    rows: list[dict],
+    pref_rows: list[dict],
+    skipped: Counter,
+    dropped: Counter,
+    cutoff: float | None,
+    counted_with: str,
+) -> dict:
     by = defaultdict(Counter)
     for r in rows:
         if r["split"] != "dropped":
@@ -302,9 +378,11 @@ def statistics_of(rows: list[dict], pref_rows: list[dict], skipped: Counter, dro
         "prompt_tokens": _quantiles([r["prompt_tokens"] for r in kept]),
         "completion_tokens": _quantiles([r["completion_tokens"] for r in kept]),
         "tokens_counted_with": counted_with,
-        "prefs": {"kto": sum(r["kind"] == "kto" for r in pref_rows),
-                  "desirable": sum(r["kind"] == "kto" and r["label"] for r in pref_rows),
-                  "pairs": sum(r["kind"] == "pair" for r in pref_rows)},
+        "prefs": {
+            "kto": sum(r["kind"] == "kto" for r in pref_rows),
+            "desirable": sum(r["kind"] == "kto" and r["label"] for r in pref_rows),
+            "pairs": sum(r["kind"] == "pair" for r in pref_rows),
+        },
         "skipped": dict(skipped.most_common()),
         "dropped": dict(dropped.most_common()),
     }
@@ -314,16 +392,28 @@ def print_statistics(stats: dict) -> None:
     languages = sorted({lang for c in stats["by_source"].values() for lang in c})
     print(f"{'source':<12}{'examples':>9}" + "".join(f"{lang:>12}" for lang in languages))
     for source, counts in stats["by_source"].items():
-        print(f"{source:<12}{sum(counts.values()):>9}" + "".join(f"{counts.get(lang, 0):>12}" for lang in languages))
+        print(
+            f"{source:<12}{sum(counts.values()):>9}"
+            + "".join(f"{counts.get(lang, 0):>12}" for lang in languages)
+        )
     split, files = stats["split"], stats["files"]
-    when = datetime.fromtimestamp(stats["validation_from"]).strftime("%Y-%m-%d %H:%M") if stats["validation_from"] else "-"
-    print(f"split       train {split['train']} ({files['train']} files), validation {split['validation']} "
-          f"({files['validation']} files, edits from {when}), dropped {split['dropped']} "
-          "(validation files' older edits)")
+    when = (
+        datetime.fromtimestamp(stats["validation_from"]).strftime("%Y-%m-%d %H:%M")
+        if stats["validation_from"]
+        else "-"
+    )
+    print(
+        f"split       train {split['train']} ({files['train']} files), validation {split['validation']} "
+        f"({files['validation']} files, edits from {when}), dropped {split['dropped']} "
+        "(validation files' older edits)"
+    )
     print(f"tokens      prompt {stats['prompt_tokens']}  ({stats['tokens_counted_with']})")
     print(f"            completion {stats['completion_tokens']}")
     prefs = stats["prefs"]
-    print(f"preferences {prefs['kto']} KTO rows ({prefs['desirable']} desirable), {prefs['pairs']} ActionRL pairs")
+    print(
+        f"preferences {prefs['kto']} KTO rows ({prefs['desirable']} desirable), "
+        f"{prefs['pairs']} ActionRL pairs"
+    )
     for title, counts in (("skipped", stats["skipped"]), ("dropped", stats["dropped"])):
         if counts:
             print(f"{title:<12}" + ", ".join(f"{reason} {n}" for reason, n in counts.items()))
@@ -339,8 +429,11 @@ def run(cfg: Config) -> int:
     privacy = PrivacyRules(settings.private_globs)
     collected = Collected()
     use_history = cfg.history or cfg.history_export is not None or not (cfg.git or cfg.code)
-    parts = ([collect_history(cfg, tuple(settings.private_globs))] if use_history else []) + \
-        [collect_git(cfg, repo, privacy) for repo in cfg.git] + [collect_code(cfg, d, privacy) for d in cfg.code]
+    parts = (
+        ([collect_history(cfg, tuple(settings.private_globs))] if use_history else [])
+        + [collect_git(cfg, repo, privacy) for repo in cfg.git]
+        + [collect_code(cfg, d, privacy) for d in cfg.code]
+    )
     for part in parts:
         collected.examples += part.examples
         collected.prefs += part.prefs
@@ -355,23 +448,40 @@ def run(cfg: Config) -> int:
     # synthesized examples only ever train (and are dropped with a validation file)
     times = [ex.time if ex.source != "synthetic" else None for ex, _ in rendered]
     split = split_by_time_and_file(times, [ex.file for ex, _ in rendered], cfg.val_fraction)
-    rows = [example_row(ex, r, cfg.format, label, i) for i, ((ex, r), label) in enumerate(zip(rendered, split.labels))]
+    rows = [
+        example_row(ex, r, cfg.format, label, i)
+        for i, ((ex, r), label) in enumerate(zip(rendered, split.labels))
+    ]
     pref_rows, pref_dropped = preference_rows(collected.prefs, fmt, count, exclude)
     dropped += pref_dropped
 
-    stats = statistics_of(rows, pref_rows, collected.skipped, dropped, split.cutoff,
-                          "tokenizer" if cfg.tokenizer else "estimate: ~3 bytes a token")
+    stats = statistics_of(
+        rows,
+        pref_rows,
+        collected.skipped,
+        dropped,
+        split.cutoff,
+        "tokenizer" if cfg.tokenizer else "estimate: ~3 bytes a token",
+    )
     print_statistics(stats)
     n_train, n_val = stats["split"]["train"], stats["split"]["validation"]
-    what = f"{n_train + n_val} examples (train {n_train}, validation {n_val}), {len(pref_rows)} preference rows, " \
-           f"{cfg.format} format"
+    what = (
+        f"{n_train + n_val} examples (train {n_train}, validation {n_val}), "
+        f"{len(pref_rows)} preference rows, "
+        f"{cfg.format} format"
+    )
     if cfg.dry_run:
         summary("dataset", f"dry run: would write {what} to {cfg.out} ({clock})")
         return 0
-    need(bool(rows) or bool(pref_rows), "no examples: nothing recorded, or nothing could be rebuilt (see 'skipped')")
+    need(
+        bool(rows) or bool(pref_rows),
+        "no examples: nothing recorded, or nothing could be rebuilt (see 'skipped')",
+    )
     for name in ("train", "validation"):
         write_jsonl(cfg.out / f"{name}.jsonl", (r for r in rows if r["split"] == name))
     write_jsonl(cfg.out / "prefs.jsonl", pref_rows)
-    (cfg.out / "stats.json").write_text(json.dumps({**stats, "format": cfg.format}, indent=2), encoding="utf-8")
+    (cfg.out / "stats.json").write_text(
+        json.dumps({**stats, "format": cfg.format}, indent=2), encoding="utf-8"
+    )
     summary("dataset", f"{what} -> {cfg.out} ({clock})")
     return 0

@@ -35,17 +35,38 @@ REQUEST_FIELDS = ("path", "language", "current", "cursor", "history", "files")
 
 @dataclass
 class Config:
-    base: str | None = field(default=None, metadata={"help": "the model before fine-tuning (a folder)", "type": str})
-    model: list = field(default_factory=list, metadata={"help": "a fine-tuned model folder (repeat to compare)"})
-    data: Path = field(default=Path("runs/data"), metadata={"help": "dataset folder (nxedit train dataset --out)"})
-    split: str = field(default="validation", metadata={"help": "which split of the dataset to evaluate",
-                                                       "choices": ["validation", "train", "none"]})
-    bench: str = field(default="auto", metadata={"help": "benchmark folder with dev/*.jsonl (auto: find "
-                                                         "shared/bench; none: skip)"})
-    prompt_format: str | None = field(default=None, metadata={
-        "help": "prompt format (default: the fine-tuned model's, else the dataset's)", "type": str,
-        "choices": sorted(FORMATS)})
-    device: str = field(default="auto", metadata={"help": "cpu, cuda, cuda:1 ... (auto: cuda when there is one)"})
+    base: str | None = field(
+        default=None, metadata={"help": "the model before fine-tuning (a folder)", "type": str}
+    )
+    model: list = field(
+        default_factory=list,
+        metadata={"help": "a fine-tuned model folder (repeat to compare)", "metavar": "DIR"},
+    )
+    data: Path = field(
+        default=Path("runs/data"), metadata={"help": "dataset folder (nxedit train dataset --out)"}
+    )
+    split: str = field(
+        default="validation",
+        metadata={
+            "help": "which split of the dataset to evaluate",
+            "choices": ["validation", "train", "none"],
+        },
+    )
+    bench: str = field(
+        default="auto",
+        metadata={"help": "benchmark folder with dev/*.jsonl (auto: find shared/bench; none: skip)"},
+    )
+    prompt_format: str | None = field(
+        default=None,
+        metadata={
+            "help": "prompt format (default: the fine-tuned model's, else the dataset's)",
+            "type": str,
+            "choices": sorted(FORMATS),
+        },
+    )
+    device: str = field(
+        default="auto", metadata={"help": "cpu, cuda, cuda:1 ... (auto: cuda when there is one)"}
+    )
     limit: int = field(default=0, metadata={"help": "at most this many cases per set (0: all)"})
     max_tokens: int = field(default=512, metadata={"help": "longest answer generated"})
     out: Path = field(default=Path("runs/eval"), metadata={"help": "folder for predictions and the results"})
@@ -80,7 +101,9 @@ def _label(folder: str) -> str:
     return f"{p.parent.name}/{p.name}" if p.name in ("final", "hf") else p.name
 
 
-def predictions(model_dir: Path, label: str, set_name: str, cases: list[dict], cfg: Config, prompt_format: str) -> dict:
+def predictions(
+    model_dir: Path, label: str, set_name: str, cases: list[dict], cfg: Config, prompt_format: str
+) -> dict:
     """``{case id: {"edits", "reversal"}}`` from the model pipeline; cached in ``--out``."""
     from nxedit.model.model_config import ModelConfig
     from nxedit.model.model_predictor import ModelPredictor
@@ -97,18 +120,29 @@ def predictions(model_dir: Path, label: str, set_name: str, cases: list[dict], c
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        config = ModelConfig(backend="transformers", model=str(model_dir), prompt_format=prompt_format,
-                             device=device, max_tokens=cfg.max_tokens)
+        config = ModelConfig(
+            backend="transformers",
+            model=str(model_dir),
+            prompt_format=prompt_format,
+            device=device,
+            max_tokens=cfg.max_tokens,
+        )
         predictor = ModelPredictor(config)
         need(predictor.load(), f"{model_dir}: {predictor.status}")
         cache.parent.mkdir(parents=True, exist_ok=True)
         with cache.open("a", encoding="utf-8") as f:
             for case in progress(todo, f"{set_name}: {label}", len(todo)):
                 predictor.last_rejection = None
-                request = parse_request({"id": case["id"], **{k: case.get(k) for k in REQUEST_FIELDS if k in case}})
+                request = parse_request(
+                    {"id": case["id"], **{k: case.get(k) for k in REQUEST_FIELDS if k in case}}
+                )
                 suggestion = predictor.predict(request)
-                row = {"id": case["id"], "edits": [e.to_dict() for e in suggestion.edits] if suggestion else [],
-                       "reversal": predictor.last_rejection == UNDOES_LAST_EDIT, "rejection": predictor.last_rejection}
+                row = {
+                    "id": case["id"],
+                    "edits": [e.to_dict() for e in suggestion.edits] if suggestion else [],
+                    "reversal": predictor.last_rejection == UNDOES_LAST_EDIT,
+                    "rejection": predictor.last_rejection,
+                }
                 f.write(json.dumps(row) + "\n")
                 f.flush()  # each answer kept as it comes: an interrupted run resumes after it
                 done[case["id"]] = row
@@ -132,8 +166,10 @@ def run(cfg: Config) -> int:
     tuned_info = next((run_info(m) for m in cfg.model if run_info(m)), {})
     data_format = next((c.get("format") for _, cases in sets for c in cases if c.get("format")), None)
     prompt_format = cfg.prompt_format or tuned_info.get("prompt_format") or data_format or "zeta"
-    print(f"sets: {', '.join(f'{name} ({len(cases)} cases)' for name, cases in sets)}; "
-          f"models: {', '.join(label for label, _ in models)}; prompt format {prompt_format}")
+    print(
+        f"sets: {', '.join(f'{name} ({len(cases)} cases)' for name, cases in sets)}; "
+        f"models: {', '.join(label for label, _ in models)}; prompt format {prompt_format}"
+    )
     if cfg.dry_run:
         summary("eval", f"dry run: nothing predicted ({clock})")
         return 0
@@ -149,10 +185,14 @@ def run(cfg: Config) -> int:
         table += [(set_name, label, results[set_name][label]) for label, _ in models]
     print(format_table(table))
     cfg.out.mkdir(parents=True, exist_ok=True)
-    (cfg.out / "results.json").write_text(json.dumps({"prompt_format": prompt_format, "results": results}, indent=2),
-                                          encoding="utf-8")
+    (cfg.out / "results.json").write_text(
+        json.dumps({"prompt_format": prompt_format, "results": results}, indent=2), encoding="utf-8"
+    )
     first = sets[0][0]
     trend = " -> ".join(f"{results[first][label]['exact_match']:.3f}" for label, _ in models)
-    summary("eval", f"exact match on {first} ({len(sets[0][1])} cases): {trend} "
-                    f"({', '.join(label for label, _ in models)}); results in {cfg.out / 'results.json'} ({clock})")
+    summary(
+        "eval",
+        f"exact match on {first} ({len(sets[0][1])} cases): {trend} "
+        f"({', '.join(label for label, _ in models)}); results in {cfg.out / 'results.json'} ({clock})",
+    )
     return 0

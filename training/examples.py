@@ -62,8 +62,12 @@ def region_rewrite(ctx: EditContext, new_text: str) -> str | None:
     return new_text[len(head) : len(new_text) - len(tail)]
 
 
-def context_of(request: dict, fmt, count_tokens: Callable[[str], int] | None = None,
-               exclude: Callable[[str], bool] | None = None) -> EditContext:
+def context_of(
+    request: dict,
+    fmt,
+    count_tokens: Callable[[str], int] | None = None,
+    exclude: Callable[[str], bool] | None = None,
+) -> EditContext:
     """The context the model predictor would build for ``request`` (raises ValueError if bad)."""
     try:
         return build_context(parse_request(request), fmt.REGION, count_tokens, exclude)
@@ -78,8 +82,12 @@ def prompt_fields(prompt) -> tuple[str, list[dict] | None]:
     return prompt, None
 
 
-def render(example: Example, fmt, count_tokens: Callable[[str], int] | None = None,
-           exclude: Callable[[str], bool] | None = None) -> Rendered | str:
+def render(
+    example: Example,
+    fmt,
+    count_tokens: Callable[[str], int] | None = None,
+    exclude: Callable[[str], bool] | None = None,
+) -> Rendered | str:
     """``example`` in prompt format ``fmt``, answering its first expected hunk that lies in
     the editable region; a one-line reason when it cannot be rendered."""
     count = count_tokens or estimate_tokens
@@ -102,7 +110,9 @@ def render(example: Example, fmt, count_tokens: Callable[[str], int] | None = No
         except PromptRefused as exc:
             return f"bad request: {exc}"
         text, messages = prompt_fields(prompt)
-        return Rendered(text, completion, messages, i, ctx.region_text, rewrite, count(text), count(completion))
+        return Rendered(
+            text, completion, messages, i, ctx.region_text, rewrite, count(text), count(completion)
+        )
     return "the next edit is outside the editable region"
 
 
@@ -113,12 +123,23 @@ def render(example: Example, fmt, count_tokens: Callable[[str], int] | None = No
 def example_row(example: Example, rendered: Rendered, fmt_name: str, split: str, index: int) -> dict:
     """One line of a dataset file: the rendered pair plus what evaluation needs."""
     return {
-        "id": f"{example.source}:{index}", "source": example.source, "split": split, "file": example.file,
-        "time": example.time, "language": example.language, "path": example.request.get("path", ""),
-        "format": fmt_name, "prompt": rendered.prompt, "messages": rendered.messages,
-        "completion": rendered.completion, "target": rendered.target,
-        "prompt_tokens": rendered.prompt_tokens, "completion_tokens": rendered.completion_tokens,
-        "request": example.request, "expected": example.expected, "meta": example.meta,
+        "id": f"{example.source}:{index}",
+        "source": example.source,
+        "split": split,
+        "file": example.file,
+        "time": example.time,
+        "language": example.language,
+        "path": example.request.get("path", ""),
+        "format": fmt_name,
+        "prompt": rendered.prompt,
+        "messages": rendered.messages,
+        "completion": rendered.completion,
+        "target": rendered.target,
+        "prompt_tokens": rendered.prompt_tokens,
+        "completion_tokens": rendered.completion_tokens,
+        "request": example.request,
+        "expected": example.expected,
+        "meta": example.meta,
     }
 
 

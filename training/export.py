@@ -35,16 +35,24 @@ from .progress import Stopwatch, summary
 
 @dataclass
 class Config:
-    model: Path = field(default=Path("runs/sft/final"), metadata={"help": "the trained model folder (or adapter)"})
+    model: Path = field(
+        default=Path("runs/sft/final"), metadata={"help": "the trained model folder (or adapter)"}
+    )
     out: Path = field(default=Path("runs/export"), metadata={"help": "folder for the exported model"})
     bits: float = field(default=4.0, metadata={"help": "EXL2 bits per weight (decoder layers)"})
     head_bits: int = field(default=6, metadata={"help": "EXL2 bits per weight of the output layer"})
     quantize: bool = field(default=True, metadata={"help": "quantize to EXL2 (a GPU step)"})
-    calibration: Path | None = field(default=None, metadata={
-        "help": "a .parquet calibration set (default: exllamav2's own)", "type": Path})
-    prompt_format: str | None = field(default=None, metadata={
-        "help": "prompt format for the editor (default: the one it was trained on)", "type": str,
-        "choices": sorted(FORMATS)})
+    calibration: Path | None = field(
+        default=None, metadata={"help": "a .parquet calibration set (default: exllamav2's own)", "type": Path}
+    )
+    prompt_format: str | None = field(
+        default=None,
+        metadata={
+            "help": "prompt format for the editor (default: the one it was trained on)",
+            "type": str,
+            "choices": sorted(FORMATS),
+        },
+    )
     max_seq_len: int = field(default=4096, metadata={"help": "the editor's cache length for it"})
     dry_run: bool = field(default=False, metadata={"help": "print the steps and the converter command"})
 
@@ -55,8 +63,21 @@ def exl2_folder(cfg: Config) -> Path:
 
 def converter_command(cfg: Config, hf: Path) -> list[str]:
     """exllamav2's converter, as a command line (it resumes from its working folder)."""
-    cmd = [sys.executable, "-m", "exllamav2.conversion.convert_exl2", "-i", str(hf), "-o", str(cfg.out / "exl2-work"),
-           "-cf", str(exl2_folder(cfg)), "-b", f"{cfg.bits:g}", "-hb", str(cfg.head_bits)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "exllamav2.conversion.convert_exl2",
+        "-i",
+        str(hf),
+        "-o",
+        str(cfg.out / "exl2-work"),
+        "-cf",
+        str(exl2_folder(cfg)),
+        "-b",
+        f"{cfg.bits:g}",
+        "-hb",
+        str(cfg.head_bits),
+    ]
     if cfg.calibration:
         cmd += ["-c", str(cfg.calibration)]
     return cmd
@@ -77,7 +98,12 @@ def cannot_quantize() -> str | None:
 
 def model_table(folder: Path, prompt_format: str, max_seq_len: int, backend: str = "exllamav2") -> str:
     """The ``[model]`` table that loads ``folder`` in the editor."""
-    lines = ["[model]", f'backend = "{backend}"', f'model = "{folder.resolve()}"', f'prompt_format = "{prompt_format}"']
+    lines = [
+        "[model]",
+        f'backend = "{backend}"',
+        f'model = "{folder.resolve()}"',
+        f'prompt_format = "{prompt_format}"',
+    ]
     if backend == "exllamav2":
         lines.append(f"max_seq_len = {max_seq_len}")
     return "\n".join(lines) + "\n"
@@ -88,10 +114,16 @@ def run(cfg: Config) -> int:
     src = existing(cfg.model, "trained model")
     prompt_format = cfg.prompt_format or run_info(src).get("prompt_format") or "zeta"
     hf = cfg.out / "hf" if is_adapter(src) else src
-    steps = [f"merge the LoRA adapter {src} into its base -> {hf}" if is_adapter(src) else f"Hugging Face folder: {src}"]
+    steps = [
+        f"merge the LoRA adapter {src} into its base -> {hf}"
+        if is_adapter(src)
+        else f"Hugging Face folder: {src}"
+    ]
     if cfg.quantize:
         steps.append(f"quantize to EXL2 {cfg.bits:g} bpw: {shlex.join(converter_command(cfg, hf))}")
-    steps.append(f"write {cfg.out / 'model.toml'} ([model] table for the editor, prompt format {prompt_format})")
+    steps.append(
+        f"write {cfg.out / 'model.toml'} ([model] table for the editor, prompt format {prompt_format})"
+    )
     for i, step in enumerate(steps, 1):
         print(f"{i}. {step}")
     if cfg.dry_run:
@@ -110,9 +142,14 @@ def run(cfg: Config) -> int:
         raise TrainError(f"cannot quantize to EXL2 here: {reason}; the Hugging Face folder is {hf}")
     done = subprocess.run(converter_command(cfg, hf), check=False)
     if done.returncode != 0 or not (exl2_folder(cfg) / "config.json").is_file():
-        raise TrainError(f"exllamav2's converter failed (status {done.returncode}); run this again to resume it")
+        raise TrainError(
+            f"exllamav2's converter failed (status {done.returncode}); run this again to resume it"
+        )
     table = model_table(exl2_folder(cfg), prompt_format, cfg.max_seq_len)
     (cfg.out / "model.toml").write_text(table, encoding="utf-8")
     print(table, end="")
-    summary("export", f"EXL2 {cfg.bits:g} bpw in {exl2_folder(cfg)}, editor config {cfg.out / 'model.toml'} ({clock})")
+    summary(
+        "export",
+        f"EXL2 {cfg.bits:g} bpw in {exl2_folder(cfg)}, editor config {cfg.out / 'model.toml'} ({clock})",
+    )
     return 0

@@ -128,7 +128,9 @@ def merge_close(raw: list[tuple[int, int, int, int]]) -> list[tuple[int, int, in
 
 def diff_hunks(repo: str, commit: str, path: str) -> list[tuple[int, int, int, int, int]]:
     """(old_start, old_count, new_start, new_count, changed_lines), 0-based, close hunks merged."""
-    out = git(repo, "diff", "-U0", "--diff-algorithm=myers", "--indent-heuristic", f"{commit}^", commit, "--", path)
+    out = git(
+        repo, "diff", "-U0", "--diff-algorithm=myers", "--indent-heuristic", f"{commit}^", commit, "--", path
+    )
     raw = []
     for line in out.splitlines():
         m = HUNK_RE.match(line)
@@ -184,7 +186,9 @@ def cut_case(before: str, hunks: list[Hunk], k: int, order: list[int] | None = N
     done = order[:k]
 
     def shift(i: int, applied) -> int:  # where hunk i starts once the hunks in `applied` are made
-        return hunks[i].old_start + sum(hunks[j].delta for j in applied if hunks[j].old_start < hunks[i].old_start)
+        return hunks[i].old_start + sum(
+            hunks[j].delta for j in applied if hunks[j].old_start < hunks[i].old_start
+        )
 
     history = []
     for n, i in enumerate(done):
@@ -197,7 +201,9 @@ def cut_case(before: str, hunks: list[Hunk], k: int, order: list[int] | None = N
     expected = []
     for i in sorted(set(range(len(hunks))) - set(done)):
         start = shift(i, done)
-        expected.append({"start_line": start, "end_line": start + hunks[i].old_count, "new_text": hunks[i].new})
+        expected.append(
+            {"start_line": start, "end_line": start + hunks[i].old_count, "new_text": hunks[i].new}
+        )
     last = history[-1]
     n_new = len(split_lines(last["new_text"]))
     if n_new:
@@ -217,17 +223,29 @@ def cut_case(before: str, hunks: list[Hunk], k: int, order: list[int] | None = N
     hist_h = []
     for i in done:
         s = shift(i, everything)
-        hist_h.append((hunks[i].old, hunks[i].new, *around(after_lines, s, s + len(split_lines(hunks[i].new)))))
-    exp_h = [(hunks[i].old, hunks[i].new, *around(split_lines(before), hunks[i].old_start,
-                                                  hunks[i].old_start + hunks[i].old_count))
-             for i in sorted(set(everything) - set(done))]
+        hist_h.append(
+            (hunks[i].old, hunks[i].new, *around(after_lines, s, s + len(split_lines(hunks[i].new))))
+        )
+    exp_h = [
+        (
+            hunks[i].old,
+            hunks[i].new,
+            *around(split_lines(before), hunks[i].old_start, hunks[i].old_start + hunks[i].old_count),
+        )
+        for i in sorted(set(everything) - set(done))
+    ]
     return {
-        "history": history, "current": current, "cursor": {"line": line, "column": column},
-        "expected": expected, "category": categorise(hist_h, exp_h),
+        "history": history,
+        "current": current,
+        "cursor": {"line": line, "column": column},
+        "expected": expected,
+        "category": categorise(hist_h, exp_h),
     }
 
 
-def cases_for_commit(repo: str, name: str, language: str, commit: str, path: str, rng: random.Random) -> list[dict]:
+def cases_for_commit(
+    repo: str, name: str, language: str, commit: str, path: str, rng: random.Random
+) -> list[dict]:
     """Up to 2 benchmark cases (different k) from one commit's change to ``path``."""
     found = commit_hunks(repo, commit, path)
     if found is None:
@@ -237,11 +255,21 @@ def cases_for_commit(repo: str, name: str, language: str, commit: str, path: str
     out = []
     for k in sorted(ks):
         case = cut_case(before, hunks, k)
-        out.append({
-            "id": f"{name}@{commit[:12]}#k{k}", "repo": name, "commit": commit, "path": path,
-            "language": language, "before": before, "history": case["history"], "current": case["current"],
-            "cursor": case["cursor"], "expected": case["expected"], "category": case["category"],
-        })
+        out.append(
+            {
+                "id": f"{name}@{commit[:12]}#k{k}",
+                "repo": name,
+                "commit": commit,
+                "path": path,
+                "language": language,
+                "before": before,
+                "history": case["history"],
+                "current": case["current"],
+                "cursor": case["cursor"],
+                "expected": case["expected"],
+                "category": case["category"],
+            }
+        )
     return out
 
 
@@ -256,7 +284,12 @@ def tokens(text: str) -> list[str]:
 def ops_of(old: str, new: str):
     a, b = tokens(old), tokens(new)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return [(t, tuple(a[i1:i2]), tuple(b[j1:j2])) for t, i1, i2, j1, j2 in sm.get_opcodes() if t != "equal"], a, b, sm
+    return (
+        [(t, tuple(a[i1:i2]), tuple(b[j1:j2])) for t, i1, i2, j1, j2 in sm.get_opcodes() if t != "equal"],
+        a,
+        b,
+        sm,
+    )
 
 
 def rename_pairs(old: str, new: str) -> set | None:
@@ -264,7 +297,13 @@ def rename_pairs(old: str, new: str) -> set | None:
     ops, *_ = ops_of(old, new)
     pairs = set()
     for tag, d, i in ops:
-        if tag != "replace" or len(d) != 1 or len(i) != 1 or not IDENT_RE.fullmatch(d[0]) or not IDENT_RE.fullmatch(i[0]):
+        if (
+            tag != "replace"
+            or len(d) != 1
+            or len(i) != 1
+            or not IDENT_RE.fullmatch(d[0])
+            or not IDENT_RE.fullmatch(i[0])
+        ):
             return None
         pairs.add((d[0], i[0]))
     return pairs or None
@@ -285,7 +324,9 @@ def edit_pattern(old: str, new: str, above: str, below: str):
     return tuple((t, hole(d), hole(i)) for t, d, i in ops)
 
 
-def categorise(hist_pairs: list[tuple[str, str, str, str]], exp_pairs: list[tuple[str, str, str, str]]) -> str:
+def categorise(
+    hist_pairs: list[tuple[str, str, str, str]], exp_pairs: list[tuple[str, str, str, str]]
+) -> str:
     """hunks as (old, new, line_above, line_below)."""
     everything = hist_pairs + exp_pairs
     pairs = [rename_pairs(o, n) for o, n, _, _ in everything]

@@ -22,19 +22,36 @@ RUN_INFO = "nxedit.json"  # written into every saved model folder: how it was ma
 class TrainingRun:
     """Options every training step has (the steps add their own)."""
 
-    data: Path = field(default=Path("runs/data"), metadata={"help": "dataset folder (nxedit train dataset --out)"})
-    base: str = field(default="Qwen/Qwen2.5-Coder-0.5B", metadata={
-        "help": "the model to start from: a folder, or a Hugging Face name (downloaded by transformers)"})
-    out: Path = field(default=Path("runs/sft"), metadata={"help": "folder for checkpoints and the final model"})
+    data: Path = field(
+        default=Path("runs/data"),
+        metadata={"help": "dataset folder (nxedit train dataset --out)", "metavar": "DIR"},
+    )
+    base: str = field(
+        default="Qwen/Qwen2.5-Coder-0.5B",
+        metadata={
+            "help": "the model to start from: a folder, or a Hugging Face name (downloaded by transformers)",
+            "metavar": "MODEL",
+        },
+    )
+    out: Path = field(
+        default=Path("runs/sft"),
+        metadata={"help": "folder for checkpoints and the final model", "metavar": "DIR"},
+    )
     epochs: float = field(default=5.0, metadata={"help": "passes over the training set"})
-    lr: float | None = field(default=None, metadata={"help": "peak learning rate (default: per method)", "type": float})
+    lr: float | None = field(
+        default=None, metadata={"help": "peak learning rate (default: per method)", "type": float}
+    )
     batch_size: int = field(default=1, metadata={"help": "sequences per device and step"})
     grad_accum: int = field(default=8, metadata={"help": "steps whose gradients add up to one update"})
-    max_length: int = field(default=4096, metadata={"help": "longest prompt + completion in tokens (longer: skipped)"})
+    max_length: int = field(
+        default=4096, metadata={"help": "longest prompt + completion in tokens (longer: skipped)"}
+    )
     weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay"})
     warmup: float = field(default=0.03, metadata={"help": "share of the updates spent warming up"})
-    schedule: str = field(default="cosine", metadata={"help": "learning-rate schedule",
-                                                      "choices": ["cosine", "linear", "constant_with_warmup"]})
+    schedule: str = field(
+        default="cosine",
+        metadata={"help": "learning-rate schedule", "choices": ["cosine", "linear", "constant_with_warmup"]},
+    )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
@@ -42,11 +59,18 @@ class TrainingRun:
     save_steps: int = field(default=200, metadata={"help": "updates between checkpoints"})
     logging_steps: int = field(default=10, metadata={"help": "updates between loss lines"})
     gradient_checkpointing: bool = field(default=False, metadata={"help": "trade compute for memory"})
-    deepspeed: Path | None = field(default=None, metadata={
-        "help": "a DeepSpeed JSON config (or use accelerate launch --config_file, see README)", "type": Path})
+    deepspeed: Path | None = field(
+        default=None,
+        metadata={
+            "help": "a DeepSpeed JSON config (or use accelerate launch --config_file, see README)",
+            "type": Path,
+        },
+    )
     seed: int = field(default=0, metadata={"help": "random seed"})
     resume: bool = field(default=True, metadata={"help": "continue from the last checkpoint in --out"})
-    dry_run: bool = field(default=False, metadata={"help": "print the plan and the data's statistics, train nothing"})
+    dry_run: bool = field(
+        default=False, metadata={"help": "print the plan and the data's statistics, train nothing"}
+    )
 
 
 def cuda_available() -> bool:
@@ -100,8 +124,10 @@ def save_merged(src: str | Path, dest: Path) -> Path:
     its base and saved to ``dest`` (reused when already there); a whole model is its own."""
     if not is_adapter(src):
         return Path(src)
-    stamp = {"merged_from": str(Path(src).resolve()),
-             "adapter_mtime": (Path(src) / "adapter_config.json").stat().st_mtime_ns}
+    stamp = {
+        "merged_from": str(Path(src).resolve()),
+        "adapter_mtime": (Path(src) / "adapter_config.json").stat().st_mtime_ns,
+    }
     if (dest / "config.json").is_file() and all(run_info(dest).get(k) == v for k, v in stamp.items()):
         return dest
     model = load_model(str(src), dtype="auto")
@@ -157,7 +183,11 @@ class PadCollator:
         ids = [b["input_ids"] + [self.pad_id] * (width - len(b["input_ids"])) for b in batch]
         labels = [b["labels"] + [-100] * (width - len(b["labels"])) for b in batch]
         mask = [[1] * len(b["input_ids"]) + [0] * (width - len(b["input_ids"])) for b in batch]
-        return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
+        return {
+            "input_ids": torch.tensor(ids),
+            "labels": torch.tensor(labels),
+            "attention_mask": torch.tensor(mask),
+        }
 
 
 def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu") -> float:
@@ -176,8 +206,13 @@ def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu"
 def lora_config(run: TrainingRun):
     from peft import LoraConfig
 
-    return LoraConfig(r=run.lora_r, lora_alpha=run.lora_alpha, lora_dropout=run.lora_dropout,
-                      target_modules="all-linear", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=run.lora_r,
+        lora_alpha=run.lora_alpha,
+        lora_dropout=run.lora_dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
 
 
 def with_lora(model, run: TrainingRun):
@@ -194,14 +229,30 @@ def trainer_arguments(run: TrainingRun, lr: float, has_eval: bool) -> dict:
 
     bf16 = cuda_available() and torch.cuda.is_bf16_supported()
     return dict(
-        output_dir=str(run.out), num_train_epochs=run.epochs, max_steps=run.max_steps, learning_rate=lr,
-        per_device_train_batch_size=run.batch_size, per_device_eval_batch_size=run.batch_size,
-        gradient_accumulation_steps=run.grad_accum, weight_decay=run.weight_decay, warmup_steps=run.warmup,
-        lr_scheduler_type=run.schedule, logging_steps=run.logging_steps, logging_first_step=True,
-        save_strategy="steps", save_steps=run.save_steps, save_total_limit=2,
-        eval_strategy="steps" if has_eval else "no", eval_steps=run.save_steps, bf16=bf16, use_cpu=not cuda_available(),
-        deepspeed=str(run.deepspeed) if run.deepspeed else None, seed=run.seed, report_to="none",
-        remove_unused_columns=False, save_only_model=False,
+        output_dir=str(run.out),
+        num_train_epochs=run.epochs,
+        max_steps=run.max_steps,
+        learning_rate=lr,
+        per_device_train_batch_size=run.batch_size,
+        per_device_eval_batch_size=run.batch_size,
+        gradient_accumulation_steps=run.grad_accum,
+        weight_decay=run.weight_decay,
+        warmup_steps=run.warmup,
+        lr_scheduler_type=run.schedule,
+        logging_steps=run.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=run.save_steps,
+        save_total_limit=2,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=run.save_steps,
+        bf16=bf16,
+        use_cpu=not cuda_available(),
+        deepspeed=str(run.deepspeed) if run.deepspeed else None,
+        seed=run.seed,
+        report_to="none",
+        remove_unused_columns=False,
+        save_only_model=False,
         # named only when wanted: transformers 5 renamed it (and warns), 4.x knows only this name
         **({"gradient_checkpointing": True} if run.gradient_checkpointing else {}),
     )

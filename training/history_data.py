@@ -103,7 +103,9 @@ def rebuild(events: list[dict], disk: str | None, saved_at: float | None = None)
     texts: list[str | None] = [None] * (n + 1)
     if disk is None or not events:
         return texts
-    candidates = [n] if saved_at is None else [sum(e.get("t_end", e["t_start"]) <= saved_at for e in events), n]
+    candidates = (
+        [n] if saved_at is None else [sum(e.get("t_end", e["t_start"]) <= saved_at for e in events), n]
+    )
     for j in dict.fromkeys(candidates):  # the disk must show the edit before it (or fit the first one)
         if (undo(disk, events[j - 1]) if j else redo(disk, events[0])) is not None:
             anchor = j
@@ -132,7 +134,9 @@ def read_file(path: str) -> tuple[str, float] | None:
         return None
 
 
-def load_records(export: Path | None = None, since: float | None = None, project: str | None = None) -> list[dict]:
+def load_records(
+    export: Path | None = None, since: float | None = None, project: str | None = None
+) -> list[dict]:
     """Export records from a ``nxedit history export --jsonl`` file, or from the history database."""
     if export is not None:
         with open(export, encoding="utf-8") as f:
@@ -154,8 +158,11 @@ def _record_time(record: dict) -> float:
     return record.get("t_start") or record.get("shown_at") or record.get("decided_at") or 0.0
 
 
-def timelines(records: Iterable[dict], privacy: PrivacyRules,
-              read: Callable[[str], tuple[str, float] | None] = read_file) -> tuple[dict[str, Timeline], Counter]:
+def timelines(
+    records: Iterable[dict],
+    privacy: PrivacyRules,
+    read: Callable[[str], tuple[str, float] | None] = read_file,
+) -> tuple[dict[str, Timeline], Counter]:
     """Every recorded file's :class:`Timeline`, and counts of what was skipped."""
     by_path: dict[str, list[dict]] = {}
     for r in records:
@@ -210,7 +217,11 @@ def _hunk(event: dict) -> dict:
 def _edit(event: dict) -> dict:
     """An event as a line edit against the text before it."""
     s = event["start_line"]
-    return {"start_line": s, "end_line": s + len(split_lines(event["old_text"])), "new_text": event["new_text"]}
+    return {
+        "start_line": s,
+        "end_line": s + len(split_lines(event["old_text"])),
+        "new_text": event["new_text"],
+    }
 
 
 def _language(path: str) -> str:
@@ -246,12 +257,19 @@ def sft_examples(tls: dict[str, Timeline]) -> tuple[list[Example], Counter]:
                 skipped["no earlier edit in the session"] += 1
                 continue
             request = {
-                "path": tl.relative, "language": _language(tl.path), "current": before, "cursor": cursor,
-                "history": [_hunk(e) for e in recent], "files": _related_files(tls, tl, event["t_start"]),
+                "path": tl.relative,
+                "language": _language(tl.path),
+                "current": before,
+                "cursor": cursor,
+                "history": [_hunk(e) for e in recent],
+                "files": _related_files(tls, tl, event["t_start"]),
             }
             meta = {"session": event.get("session"), "origin": event.get("origin")}
-            examples.append(Example("history", f"{tl.project}:{tl.relative}", event["t_start"], request,
-                                    [_edit(event)], meta))
+            examples.append(
+                Example(
+                    "history", f"{tl.project}:{tl.relative}", event["t_start"], request, [_edit(event)], meta
+                )
+            )
     return examples, skipped
 
 
@@ -328,23 +346,37 @@ def _excerpt_request(stored: dict, edits: list[dict]) -> tuple[dict, list[dict],
         shifted = _shift(edits, by, n)
         if shifted is None:
             return None
-        history = [{**h, "start_line": h["start_line"] - by} for h in stored.get("history") or ()
-                   if 0 <= h["start_line"] - by <= n]
+        history = [
+            {**h, "start_line": h["start_line"] - by}
+            for h in stored.get("history") or ()
+            if 0 <= h["start_line"] - by <= n
+        ]
         cursor = _cursor(ex["text"], {**stored["cursor"], "line": line - by})
         if cursor is None:
             return None
-        return {**_request_fields(stored), "current": ex["text"], "cursor": cursor, "history": history}, shifted, by
+        return (
+            {**_request_fields(stored), "current": ex["text"], "cursor": cursor, "history": history},
+            shifted,
+            by,
+        )
     return None
 
 
 def _request_fields(stored: dict) -> dict:
-    return {"path": stored.get("path", ""), "language": stored.get("language") or _language(stored.get("path", "")),
-            "history": [{k: h[k] for k in ("start_line", "old_text", "new_text")} for h in stored.get("history") or ()],
-            "cursor": stored.get("cursor"), "files": {}}
+    return {
+        "path": stored.get("path", ""),
+        "language": stored.get("language") or _language(stored.get("path", "")),
+        "history": [
+            {k: h[k] for k in ("start_line", "old_text", "new_text")} for h in stored.get("history") or ()
+        ],
+        "cursor": stored.get("cursor"),
+        "files": {},
+    }
 
 
-def preferences(records: list[dict], tls: dict[str, Timeline], privacy: PrivacyRules,
-                ignored_as_rejected: bool = False) -> tuple[list[Preference], Counter]:
+def preferences(
+    records: list[dict], tls: dict[str, Timeline], privacy: PrivacyRules, ignored_as_rejected: bool = False
+) -> tuple[list[Preference], Counter]:
     """Every shown suggestion with an outcome, as a :class:`Preference` (see the module doc)."""
     outcomes = _outcomes(records)
     prefs, skipped = [], Counter()
@@ -364,9 +396,17 @@ def preferences(records: list[dict], tls: dict[str, Timeline], privacy: PrivacyR
         k = _state_index(tl, s["shown_at"], stored) if tl else None
         chosen = None
         if k is not None:
-            request = {**_request_fields(stored), "current": tl.texts[k], "files": _related_files(tls, tl, s["shown_at"])}
+            request = {
+                **_request_fields(stored),
+                "current": tl.texts[k],
+                "files": _related_files(tls, tl, s["shown_at"]),
+            }
             request["cursor"] = _cursor(tl.texts[k], stored.get("cursor"))
-            if k < len(tl.events) and tl.texts[k + 1] is not None and tl.events[k].get("origin") in ("typed", "paste"):
+            if (
+                k < len(tl.events)
+                and tl.texts[k + 1] is not None
+                and tl.events[k].get("origin") in ("typed", "paste")
+            ):
                 chosen = [_edit(tl.events[k])]
             partial = False
         else:
@@ -385,8 +425,15 @@ def preferences(records: list[dict], tls: dict[str, Timeline], privacy: PrivacyR
             skipped[f"{outcome['kind']} (no label)"] += 1
             continue
         project = s.get("project") or privacy.classify(s["path"]).project
-        meta = {"suggestion": s["id"], "outcome": outcome["kind"], "source": s.get("source"), "partial": partial}
-        prefs.append(Preference(f"{project}:{request['path']}", s["shown_at"], request, edits, label, chosen, meta))
+        meta = {
+            "suggestion": s["id"],
+            "outcome": outcome["kind"],
+            "source": s.get("source"),
+            "partial": partial,
+        }
+        prefs.append(
+            Preference(f"{project}:{request['path']}", s["shown_at"], request, edits, label, chosen, meta)
+        )
     return prefs, skipped
 
 
@@ -399,9 +446,14 @@ def _state_index(tl: Timeline, shown_at: float, stored: dict) -> int | None:
     return None
 
 
-def history_sources(export: Path | None, since: float | None, project: str | None,
-                    private_globs: Iterable[str] = (), ignored_as_rejected: bool = False,
-                    read: Callable[[str], tuple[str, float] | None] = read_file):
+def history_sources(
+    export: Path | None,
+    since: float | None,
+    project: str | None,
+    private_globs: Iterable[str] = (),
+    ignored_as_rejected: bool = False,
+    read: Callable[[str], tuple[str, float] | None] = read_file,
+):
     """SFT examples and preferences from the history (an export file, or the database)."""
     privacy = PrivacyRules(tuple(private_globs))
     records = load_records(export, since, os.path.abspath(project) if project else None)

@@ -61,8 +61,11 @@ def region_distance(a: str, b: str) -> int:
     p, s = shared_line_ends(la, lb)
     la, lb = la[p : len(la) - s], lb[p : len(lb) - s]
     sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
-    return sum(levenshtein("".join(la[i1:i2]), "".join(lb[j1:j2]))
-               for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
+    return sum(
+        levenshtein("".join(la[i1:i2]), "".join(lb[j1:j2]))
+        for tag, i1, i2, j1, j2 in sm.get_opcodes()
+        if tag != "equal"
+    )
 
 
 def score_case(case: dict, edits: list[dict]) -> dict:
@@ -70,9 +73,17 @@ def score_case(case: dict, edits: list[dict]) -> dict:
     current = case["current"]
     cur_lines = split_lines(current)
     expected = case["expected"]
-    by_hand = [1 + levenshtein("".join(cur_lines[h["start_line"] : h["end_line"]]), h["new_text"]) for h in expected]
-    res = {"predicted": bool(edits), "invalid": False, "hit": False, "ws_hit": False,
-           "ks_without": sum(by_hand), "ks_with": sum(by_hand)}
+    by_hand = [
+        1 + levenshtein("".join(cur_lines[h["start_line"] : h["end_line"]]), h["new_text"]) for h in expected
+    ]
+    res = {
+        "predicted": bool(edits),
+        "invalid": False,
+        "hit": False,
+        "ws_hit": False,
+        "ks_without": sum(by_hand),
+        "ks_with": sum(by_hand),
+    }
     if not edits:
         return res
     try:
@@ -140,7 +151,9 @@ def last_edit_undone(case: dict, edits: list[dict]) -> bool:
     last = case["history"][-1]
     try:
         line_edits = tuple(LineEdit.from_dict(e) for e in edits)
-        return undoes_edit(case["current"], last["start_line"], last["old_text"], last["new_text"], line_edits)
+        return undoes_edit(
+            case["current"], last["start_line"], last["old_text"], last["new_text"], line_edits
+        )
     except ValueError:
         return False
 

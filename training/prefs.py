@@ -54,13 +54,25 @@ DEFAULT_LR = {"lora": 5e-5, "full": 1e-6}
 
 @dataclass
 class Config(TrainingRun):
-    base: str = field(default="runs/sft/final", metadata={"help": "the model to improve (usually the SFT result)"})
-    out: Path = field(default=Path("runs/prefs"), metadata={"help": "folder for checkpoints and the final model"})
-    method: str = field(default="kto", metadata={"help": "kto (unpaired labels) or actionrl (pairs)",
-                                                 "choices": ["kto", "actionrl"]})
-    tuning: str = field(default="lora", metadata={"help": "lora (adapters) or full (every weight)",
-                                                  "choices": ["lora", "full"]})
-    beta: float = field(default=0.1, metadata={"help": "how far from the reference model the loss lets it go"})
+    base: str = field(
+        default="runs/sft/final",
+        metadata={"help": "the model to improve (usually the SFT result)", "metavar": "MODEL"},
+    )
+    out: Path = field(
+        default=Path("runs/prefs"),
+        metadata={"help": "folder for checkpoints and the final model", "metavar": "DIR"},
+    )
+    method: str = field(
+        default="kto",
+        metadata={"help": "kto (unpaired labels) or actionrl (pairs)", "choices": ["kto", "actionrl"]},
+    )
+    tuning: str = field(
+        default="lora",
+        metadata={"help": "lora (adapters) or full (every weight)", "choices": ["lora", "full"]},
+    )
+    beta: float = field(
+        default=0.1, metadata={"help": "how far from the reference model the loss lets it go"}
+    )
     epochs: float = field(default=1.0, metadata={"help": "passes over the preference data"})
     batch_size: int = field(default=4, metadata={"help": "sequences per device and step (KTO: 2 or more)"})
     grad_accum: int = field(default=2, metadata={"help": "steps whose gradients add up to one update"})
@@ -77,15 +89,25 @@ def kto_trainer(cfg: Config, model, tokenizer, rows: list[dict], lr: float):
     need(cfg.batch_size >= 2, "KTO needs --batch-size 2 or more (its KL term is estimated within a batch)")
     rows = list(rows)
     random.Random(cfg.seed).shuffle(rows)
-    data = Dataset.from_list([{"prompt": prompt_string(tokenizer, r), "completion": r["completion"],
-                               "label": bool(r["label"])} for r in rows])
+    data = Dataset.from_list(
+        [
+            {"prompt": prompt_string(tokenizer, r), "completion": r["completion"], "label": bool(r["label"])}
+            for r in rows
+        ]
+    )
     good = sum(r["label"] for r in rows)
     bad = len(rows) - good
     weights = {"undesirable_weight": good / bad} if good and bad else {}
-    args = KTOConfig(**{"gradient_checkpointing": cfg.gradient_checkpointing, **trainer_arguments(cfg, lr, False)},
-                     beta=cfg.beta, max_length=cfg.max_length, **weights)
+    args = KTOConfig(
+        **{"gradient_checkpointing": cfg.gradient_checkpointing, **trainer_arguments(cfg, lr, False)},
+        beta=cfg.beta,
+        max_length=cfg.max_length,
+        **weights,
+    )
     peft = lora_config(cfg) if cfg.tuning == "lora" else None
-    return KTOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer, peft_config=peft)
+    return KTOTrainer(
+        model=model, args=args, train_dataset=data, processing_class=tokenizer, peft_config=peft
+    )
 
 
 # -- ActionRL ---------------------------------------------------------------------------
@@ -133,9 +155,13 @@ class PairCollator:
         attention = [[0] * (width - len(s)) + [1] * len(s) for s in seqs]
         positions = [[0] * (width - len(s)) + list(range(len(s))) for s in seqs]
         action = [[0] * (k - len(m)) + m for m in masks]
-        return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(attention),
-                "position_ids": torch.tensor(positions), "action_mask": torch.tensor(action),
-                "ref": torch.tensor(refs, dtype=torch.float32)}
+        return {
+            "input_ids": torch.tensor(ids),
+            "attention_mask": torch.tensor(attention),
+            "position_ids": torch.tensor(positions),
+            "action_mask": torch.tensor(action),
+            "ref": torch.tensor(refs, dtype=torch.float32),
+        }
 
 
 def completion_logps(model, batch: dict):
@@ -143,8 +169,13 @@ def completion_logps(model, batch: dict):
     import torch
 
     k = batch["action_mask"].shape[1]
-    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                position_ids=batch["position_ids"], logits_to_keep=k + 1, use_cache=False)
+    out = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        position_ids=batch["position_ids"],
+        logits_to_keep=k + 1,
+        use_cache=False,
+    )
     logits = out.logits[:, :-1].float()
     targets = batch["input_ids"][:, -k:]
     return torch.log_softmax(logits, -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
@@ -161,8 +192,9 @@ def add_reference(model, features: list[dict], collate: PairCollator, cache: Pat
     training; stored in ``cache`` so a resumed run reuses them."""
     import torch
 
-    key = hashlib.sha256(json.dumps([[f["prompt_ids"], f["chosen_ids"], f["rejected_ids"]] for f in features])
-                         .encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([[f["prompt_ids"], f["chosen_ids"], f["rejected_ids"]] for f in features]).encode()
+    ).hexdigest()
     if cache.is_file():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
@@ -221,13 +253,22 @@ def run(cfg: Config) -> int:
     rows = read_rows(cfg.data, "prefs.jsonl")
     kind = "kto" if cfg.method == "kto" else "pair"
     chosen = [r for r in rows if r["kind"] == kind]
-    need(bool(chosen), f"{cfg.data}/prefs.jsonl has no {'KTO rows' if kind == 'kto' else 'ActionRL pairs'}: "
-         "the history needs shown suggestions that were accepted or rejected")
+    need(
+        bool(chosen),
+        f"{cfg.data}/prefs.jsonl has no {'KTO rows' if kind == 'kto' else 'ActionRL pairs'}: "
+        "the history needs shown suggestions that were accepted or rejected",
+    )
     lr = cfg.lr or DEFAULT_LR[cfg.tuning]
-    what = f"{sum(r['label'] for r in chosen)} desirable / {sum(not r['label'] for r in chosen)} undesirable" \
-        if kind == "kto" else "pairs"
-    say(f"{cfg.method} ({cfg.tuning}) on {cfg.base}: {len(chosen)} rows ({what}), "
-          f"{updates_per_epoch(len(chosen), cfg)} updates an epoch, lr {lr}, beta {cfg.beta} -> {cfg.out / 'final'}")
+    what = (
+        f"{sum(r['label'] for r in chosen)} desirable / {sum(not r['label'] for r in chosen)} undesirable"
+        if kind == "kto"
+        else "pairs"
+    )
+    say(
+        f"{cfg.method} ({cfg.tuning}) on {cfg.base}: {len(chosen)} rows ({what}), "
+        f"{updates_per_epoch(len(chosen), cfg)} updates an epoch, lr {lr}, beta {cfg.beta} "
+        f"-> {cfg.out / 'final'}"
+    )
     if cfg.dry_run:
         summary("prefs", f"dry run: nothing trained ({clock})")
         return 0
@@ -240,8 +281,21 @@ def run(cfg: Config) -> int:
         say(f"resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
     final = cfg.out / "final"
-    save_final(trainer, tokenizer, final, {"step": "prefs", "method": cfg.method, "base": cfg.base,
-                                           "prompt_format": dataset_format(rows), "adapter": cfg.tuning == "lora"})
-    summary("prefs", f"{cfg.method} ({cfg.tuning}), {trainer.state.global_step} updates, {loss_trend(trainer)} "
-            f"-> {final} ({clock})")
+    save_final(
+        trainer,
+        tokenizer,
+        final,
+        {
+            "step": "prefs",
+            "method": cfg.method,
+            "base": cfg.base,
+            "prompt_format": dataset_format(rows),
+            "adapter": cfg.tuning == "lora",
+        },
+    )
+    summary(
+        "prefs",
+        f"{cfg.method} ({cfg.tuning}), {trainer.state.global_step} updates, {loss_trend(trainer)} "
+        f"-> {final} ({clock})",
+    )
     return 0

@@ -19,7 +19,9 @@ def progress(items: Iterable[T], description: str, total: int | None = None) -> 
     from rich.console import Console
     from rich.progress import track
 
-    yield from track(items, description=description, total=total, console=Console(stderr=True), transient=True)
+    yield from track(
+        items, description=description, total=total, console=Console(stderr=True), transient=True
+    )
 
 
 class Stopwatch:

@@ -69,7 +69,9 @@ def keep_top_changes(weights, base, alpha: float) -> None:
         keep = torch.zeros_like(delta, dtype=torch.bool)
         if k:
             keep[torch.topk(delta.abs(), k, sorted=False).indices] = True
-        weights.data.copy_((base.flatten() + torch.where(keep, delta, torch.zeros_like(delta))).view_as(weights))
+        weights.data.copy_(
+            (base.flatten() + torch.where(keep, delta, torch.zeros_like(delta))).view_as(weights)
+        )
 
 
 def _param_name(name: str) -> str:

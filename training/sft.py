@@ -1,7 +1,8 @@
 """nxedit train sft: supervised fine-tuning on the dataset, with LoRA or SeleKT.
 
     nxedit train sft --data runs/data --base ~/models/Qwen2.5-Coder-7B --method selekt --out runs/sft
-    accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m nxedit.editor.cli train sft ...
+    accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml \\
+        -m nxedit.editor.cli train sft --method selekt ...
 
 * ``--method lora`` (default): low-rank adapters on every linear layer (peft); lr 2e-4.
 * ``--method selekt``: full fine-tuning; every ``--selekt-every`` updates each weight
@@ -45,10 +46,17 @@ DEFAULT_LR = {"lora": 2e-4, "selekt": 2e-5}
 
 @dataclass
 class Config(TrainingRun):
-    out: Path = field(default=Path("runs/sft"), metadata={"help": "folder for checkpoints and the final model"})
-    method: str = field(default="lora", metadata={"help": "lora (adapters) or selekt (sparse full fine-tune)",
-                                                  "choices": ["lora", "selekt"]})
-    selekt_alpha: float = field(default=0.05, metadata={"help": "SeleKT: share of each tensor's changes kept"})
+    out: Path = field(
+        default=Path("runs/sft"),
+        metadata={"help": "folder for checkpoints and the final model", "metavar": "DIR"},
+    )
+    method: str = field(
+        default="lora",
+        metadata={"help": "lora (adapters) or selekt (sparse full fine-tune)", "choices": ["lora", "selekt"]},
+    )
+    selekt_alpha: float = field(
+        default=0.05, metadata={"help": "SeleKT: share of each tensor's changes kept"}
+    )
     selekt_every: int = field(default=25, metadata={"help": "SeleKT: updates between sparsifications"})
 
 
@@ -58,12 +66,18 @@ def plan(cfg: Config, train: list[dict], validation: list[dict]) -> str:
     per_epoch = updates_per_epoch(len(train), cfg)
     total = cfg.max_steps if cfg.max_steps > 0 else int(per_epoch * cfg.epochs)
     lr = cfg.lr or DEFAULT_LR[cfg.method]
-    extra = f", SeleKT alpha {cfg.selekt_alpha} every {cfg.selekt_every} updates" if cfg.method == "selekt" else \
-        f", LoRA r {cfg.lora_r} alpha {cfg.lora_alpha}"
-    return (f"{cfg.method} on {cfg.base}: {len(train)} training / {len(validation)} validation examples "
-            f"(prompt+completion up to ~{longest} tokens as counted by the dataset), {per_epoch} updates an epoch "
-            f"(batch {cfg.batch_size} x accumulation {cfg.grad_accum} per device), {total} updates, lr {lr} "
-            f"{cfg.schedule}, weight decay {cfg.weight_decay}{extra} -> {cfg.out / 'final'}")
+    extra = (
+        f", SeleKT alpha {cfg.selekt_alpha} every {cfg.selekt_every} updates"
+        if cfg.method == "selekt"
+        else f", LoRA r {cfg.lora_r} alpha {cfg.lora_alpha}"
+    )
+    return (
+        f"{cfg.method} on {cfg.base}: {len(train)} training / {len(validation)} validation examples "
+        f"(prompt+completion up to ~{longest} tokens as counted by the dataset), "
+        f"{per_epoch} updates an epoch "
+        f"(batch {cfg.batch_size} x accumulation {cfg.grad_accum} per device), {total} updates, lr {lr} "
+        f"{cfg.schedule}, weight decay {cfg.weight_decay}{extra} -> {cfg.out / 'final'}"
+    )
 
 
 def run(cfg: Config) -> int:
@@ -77,8 +91,10 @@ def run(cfg: Config) -> int:
     prompt_format = dataset_format(train_rows)
     say(plan(cfg, train_rows, val_rows))
     if cfg.dry_run:
-        say("several GPUs: accelerate launch --config_file training/accelerate/multi_gpu.yaml "
-              "-m nxedit.editor.cli train sft ...")
+        say(
+            "several GPUs: accelerate launch --config_file training/accelerate/multi_gpu.yaml "
+            "-m nxedit.editor.cli train sft ..."
+        )
         summary("sft", f"dry run: nothing trained ({clock})")
         return 0
 
@@ -100,8 +116,14 @@ def run(cfg: Config) -> int:
         base = BaseWeights(cfg.base)
         callbacks.append(selekt_callback(base, cfg.selekt_alpha, cfg.selekt_every))
     args = TrainingArguments(**trainer_arguments(cfg, cfg.lr or DEFAULT_LR[cfg.method], bool(validation)))
-    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=validation or None,
-                      data_collator=PadCollator(tokenizer.pad_token_id), callbacks=callbacks)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=validation or None,
+        data_collator=PadCollator(tokenizer.pad_token_id),
+        callbacks=callbacks,
+    )
     resume = last_checkpoint(cfg)
     if resume:
         say(f"resuming from {resume}")
@@ -109,11 +131,26 @@ def run(cfg: Config) -> int:
     if cfg.method == "selekt":
         from .selekt import apply_selekt
 
-        apply_selekt(trainer.model, base, cfg.selekt_alpha)  # the last updates since the previous sparsification
+        apply_selekt(
+            trainer.model, base, cfg.selekt_alpha
+        )  # the last updates since the previous sparsification
     if validation:
         trainer.evaluate()  # the summary's eval loss is the final model's
     final = cfg.out / "final"
-    save_final(trainer, tokenizer, final, {"step": "sft", "method": cfg.method, "base": cfg.base,
-                                           "prompt_format": prompt_format, "adapter": cfg.method == "lora"})
-    summary("sft", f"{cfg.method}, {trainer.state.global_step} updates, {loss_trend(trainer)} -> {final} ({clock})")
+    save_final(
+        trainer,
+        tokenizer,
+        final,
+        {
+            "step": "sft",
+            "method": cfg.method,
+            "base": cfg.base,
+            "prompt_format": prompt_format,
+            "adapter": cfg.method == "lora",
+        },
+    )
+    summary(
+        "sft",
+        f"{cfg.method}, {trainer.state.global_step} updates, {loss_trend(trainer)} -> {final} ({clock})",
+    )
     return 0

@@ -34,13 +34,35 @@ from .git_history import MAX_LINES, SKIPPED, Hunk, cut_case, line_hunks, usable_
 
 LANGUAGES = ("python", "rust", "go", "javascript", "typescript", "tsx")
 PER_KIND = 2  # cases of each kind per file
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "vendor", "third_party", "dist", "build", "target",
-             ".venv", "venv", "__pycache__", ".mypy_cache", ".tox"}
-DEFINITIONS = frozenset({"function_definition", "function_item", "function_declaration", "method_declaration",
-                         "method_definition"})
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "vendor",
+    "third_party",
+    "dist",
+    "build",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".tox",
+}
+DEFINITIONS = frozenset(
+    {
+        "function_definition",
+        "function_item",
+        "function_declaration",
+        "method_declaration",
+        "method_definition",
+    }
+)
 CALLS = frozenset({"call", "call_expression"})
-MEMBER_ACCESS = frozenset({"attribute", "member_expression", "field_expression", "selector_expression",
-                           "scoped_identifier"})
+MEMBER_ACCESS = frozenset(
+    {"attribute", "member_expression", "field_expression", "selector_expression", "scoped_identifier"}
+)
 NEW_PARAMS = ("timeout", "verbose", "context", "options", "retries", "strict")
 # how a new parameter reads in a definition and at a call site, per language
 PARAM_SYNTAX = {
@@ -52,6 +74,7 @@ PARAM_SYNTAX = {
     "tsx": ("{p}: number", "{p}"),
 }
 _SUFFIXES = ("count", "value", "items", "result", "info", "data")
+CAMEL_CASE = frozenset({"go", "javascript", "typescript", "tsx"})
 
 
 def code_files(roots: list[Path], privacy: PrivacyRules) -> Iterator[tuple[Path, str]]:
@@ -95,8 +118,14 @@ def synthesize(path: Path, language: str, root: Path, rng: random.Random) -> lis
         for made, (before, hunks, order) in enumerate(making(source, rng), 1):
             for k in range(1, min(3, len(hunks))):
                 case = cut_case(before, hunks, k, order)
-                request = {"path": rel, "language": language, "current": case["current"],
-                           "cursor": case["cursor"], "history": case["history"], "files": {}}
+                request = {
+                    "path": rel,
+                    "language": language,
+                    "current": case["current"],
+                    "cursor": case["cursor"],
+                    "history": case["history"],
+                    "files": {},
+                }
                 meta = {"kind": kind, "k": k, "category": case["category"]}
                 examples.append(Example("synthetic", f"{root}:{rel}", mtime, request, case["expected"], meta))
             if made >= PER_KIND:
@@ -152,11 +181,18 @@ def _ordered_hunks(before: str, after: str, first_line: int) -> tuple[list[Hunk]
 # -- rename ---------------------------------------------------------------------------
 
 
-def new_name(name: str, taken: set[str], rng: random.Random) -> str | None:
-    """A plausible new name for ``name`` in its own casing, not yet used in the file."""
-    camel = not name.isupper() and "_" not in name and any(c.isupper() for c in name)  # fooBar, FooBar
+def new_name(name: str, language: str, taken: set[str], rng: random.Random) -> str | None:
+    """A plausible new name for ``name`` in the language's casing, not yet used in the file."""
+    camel = (
+        "_" not in name and (language in CAMEL_CASE or any(c.isupper() for c in name)) and not name.isupper()
+    )
     for suffix in rng.sample(_SUFFIXES, len(_SUFFIXES)):
-        candidate = name + suffix.capitalize() if camel else f"{name}_{suffix}"
+        if name.lower().endswith(suffix):
+            continue
+        if name.isupper():
+            candidate = f"{name}_{suffix.upper()}"
+        else:
+            candidate = name + suffix.capitalize() if camel else f"{name}_{suffix}"
         if candidate not in taken:
             return candidate
     return None
@@ -187,7 +223,7 @@ def _renames(src: _Source, rng: random.Random):
             around = Syntax.functions_around(decl)
             scope = around[0] if around else None
         uses = [n for n in nodes if scope is None or scope.start_byte <= n.start_byte < scope.end_byte]
-        renamed = new_name(name, taken, rng)
+        renamed = new_name(name, src.language, taken, rng)
         if renamed is None or len(uses) < 3:
             continue
         after = src.replaced([(n.start_byte, n.end_byte, renamed) for n in uses])
@@ -224,7 +260,9 @@ def _append_inside(src: _Source, parens, text: str) -> tuple[int, int, str] | No
 
 
 def _parameters(src: _Source, rng: random.Random):
-    defs = [n for n in src.walk() if n.type in DEFINITIONS and n.child_by_field_name("parameters") is not None]
+    defs = [
+        n for n in src.walk() if n.type in DEFINITIONS and n.child_by_field_name("parameters") is not None
+    ]
     calls: dict[str, list] = {}
     for node in src.walk():
         if node.type in CALLS and node.child_by_field_name("arguments") is not None:
@@ -243,7 +281,9 @@ def _parameters(src: _Source, rng: random.Random):
         if param is None:
             continue
         spans = [_append_inside(src, d.child_by_field_name("parameters"), in_def.format(p=param))]
-        spans += [_append_inside(src, c.child_by_field_name("arguments"), at_call.format(p=param)) for c in sites]
+        spans += [
+            _append_inside(src, c.child_by_field_name("arguments"), at_call.format(p=param)) for c in sites
+        ]
         if any(s is None for s in spans):
             continue
         found = _ordered_hunks(src.text, src.replaced(spans), d.start_point.row)
@@ -325,21 +365,31 @@ def _statement_line(src: _Source, node) -> int | None:
 
 
 def _imports(src: _Source, rng: random.Random):
-    imports = [n for n in src.walk() if n.type in ("import_statement", "import_from_statement", "import_spec",
-                                                    "use_declaration")]
+    imports = [
+        n
+        for n in src.walk()
+        if n.type in ("import_statement", "import_from_statement", "import_spec", "use_declaration")
+    ]
     rng.shuffle(imports)
     for imp in imports:
         name = _imported_name(src, imp)
         span = _whole_lines(src, imp)
         if not name or span is None:
             continue
-        uses = [n for n in src.walk() if n.type in ("identifier", "package_identifier", "type_identifier")
-                and src.node_text(n) == name and not (imp.start_byte <= n.start_byte < imp.end_byte)]
+        uses = [
+            n
+            for n in src.walk()
+            if n.type in ("identifier", "package_identifier", "type_identifier")
+            and src.node_text(n) == name
+            and not (imp.start_byte <= n.start_byte < imp.end_byte)
+        ]
         rows = [r for r in (_statement_line(src, n) for n in uses) if r is not None and r >= span[1]]
         if not rows:
             continue
         use_row = rows[0]
-        before = "".join(line for i, line in enumerate(src.lines) if not (span[0] <= i < span[1] or i == use_row))
+        before = "".join(
+            line for i, line in enumerate(src.lines) if not (span[0] <= i < span[1] or i == use_row)
+        )
         hunks = usable_hunks(before, src.text, line_hunks(before, src.text))
         if hunks is None or len(hunks) != 2:
             continue
