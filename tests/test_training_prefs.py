@@ -11,7 +11,7 @@ pytest.importorskip("trl")
 
 from nxedit.training import prefs  # noqa: E402
 from nxedit.training.action_rl import action_rl_loss, first_divergent_action, token_mask  # noqa: E402
-from tiny_models import make_model  # noqa: E402
+from tiny_models import QUICK_RUN, make_model  # noqa: E402
 
 REGION = "def area(w, h):\n    return w * h"
 CHOSEN = "def area(width, h):\n    return width * h"
@@ -94,21 +94,8 @@ def test_pair_features_mask_exactly_the_tokens_of_each_action(tiny):
 
 
 def run_config(tmp_path, base, method, **kw):
-    return prefs.Config(
-        data=tmp_path,
-        base=str(base),
-        out=tmp_path / method,
-        method=method,
-        tuning="full",
-        batch_size=2,
-        grad_accum=1,
-        max_steps=1,
-        logging_steps=1,
-        save_steps=1000,
-        warmup=0.0,
-        schedule="constant_with_warmup",
-        **kw,
-    )
+    return prefs.Config(data=tmp_path, base=str(base), out=tmp_path / method, method=method, tuning="full",
+                        max_steps=1, **QUICK_RUN, **kw)
 
 
 def test_one_actionrl_step_raises_the_chosen_action_over_the_rejected_one(tiny, tmp_path):

@@ -13,7 +13,7 @@ pytest.importorskip("peft")
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.examples import write_jsonl  # noqa: E402
 from nxedit.training.selekt import changed_weights  # noqa: E402
-from tiny_models import make_model  # noqa: E402
+from tiny_models import QUICK_RUN, make_model  # noqa: E402
 
 PAIRS = [
     (
@@ -51,18 +51,7 @@ def setup(tmp_path_factory):
 
 
 def config(root, base, name, **kw):
-    values = dict(
-        data=root / "data",
-        base=str(base),
-        out=root / name,
-        batch_size=2,
-        grad_accum=1,
-        logging_steps=1,
-        save_steps=1000,
-        warmup=0.0,
-        schedule="constant_with_warmup",
-    )
-    return sft.Config(**{**values, **kw})
+    return sft.Config(**{"data": root / "data", "base": str(base), "out": root / name, **QUICK_RUN, **kw})
 
 
 def test_a_lora_run_lowers_the_loss_and_resumes_from_its_checkpoint(setup, capsys):

@@ -5,6 +5,9 @@ transformers backend and the training steps load like any other. Nothing is down
 from pathlib import Path
 
 EOS = "<|endoftext|>"
+# training options for a few quick updates on a tiny model: small batches, the same rate throughout
+QUICK_RUN = {"batch_size": 2, "grad_accum": 1, "logging_steps": 1, "save_steps": 1000, "warmup": 0.0,
+             "schedule": "constant_with_warmup"}
 
 
 def make_tokenizer(texts, folder: Path, vocab_size: int = 400):
