@@ -67,21 +67,23 @@ def write_tokenizer(folder: Path, vocab_size: int) -> None:
     tok.save_pretrained(folder)
 
 
-def write_random_model(folder: Path, shape: dict) -> Path:
-    """A random-weight Qwen2 of ``shape`` in FP16 safetensors (made on the GPU: fast)."""
+def write_random_model(folder: Path, shape: dict, device: str = "cuda") -> Path:
+    """A random-weight Qwen2 of ``shape`` in FP16 safetensors (made on the GPU: fast); ``shape``
+    may set ``tie_word_embeddings`` (default: untied)."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     if (folder / "config.json").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    config = Qwen2Config(**shape, torch_dtype="float16", tie_word_embeddings=False,
+    config = Qwen2Config(**{"tie_word_embeddings": False, **shape}, torch_dtype="float16",
                          bos_token_id=0, eos_token_id=0)
-    with torch.device("cuda"):
+    with torch.device(device):
         model = Qwen2ForCausalLM(config).half()
     model.save_pretrained(folder, safe_serialization=True)
     del model
-    torch.cuda.empty_cache()
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
     write_tokenizer(folder, shape["vocab_size"])
     return folder
 

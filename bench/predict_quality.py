@@ -24,18 +24,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from nxedit.training.metrics import find_bench
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def find_bench() -> Path:
-    """``../shared/bench`` of the repository (of the main checkout, for a worktree beside it)."""
-    for base in ROOT.parents:
-        if (base / "shared" / "bench" / "score.py").is_file():
-            return base / "shared" / "bench"
-    return ROOT.parent / "shared" / "bench"
-
-
-BENCH = find_bench()
+BENCH = find_bench(ROOT) or ROOT.parent / "shared" / "bench"  # of the main checkout, for a worktree beside it
 REQUEST_FIELDS = ("id", "path", "language", "history", "current", "cursor")
 
 

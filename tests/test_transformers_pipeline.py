@@ -9,6 +9,7 @@ transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
 from next_edit_cases import cancel_after, small_request  # noqa: E402
+from tiny_models import make_model, teach  # noqa: E402
 from nxedit.model.backends import CancelToken  # noqa: E402
 from nxedit.model.backends.transformers import TransformersBackend  # noqa: E402
 from nxedit.model.context import build_context  # noqa: E402
@@ -17,7 +18,6 @@ from nxedit.model.model_config import ModelConfig  # noqa: E402
 from nxedit.model.model_predictor import ModelPredictor  # noqa: E402
 from nxedit.model.prompts import zeta  # noqa: E402
 
-EOS = "<|endoftext|>"
 the_request = small_request  # the user renamed w to width in the signature; next: its use below
 
 
@@ -28,44 +28,13 @@ def expected_rewrite(ctx):
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
     """A 2-layer Qwen2 with a byte-level BPE tokenizer made from the prompt, taught one answer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import AutoTokenizer, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
-
-    torch.manual_seed(0)
     torch.set_num_threads(2)
     ctx = build_context(the_request(), zeta.REGION)
     prompt = zeta.render(ctx)
     target = zeta.render_target(ctx, expected_rewrite(ctx))
-
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=[EOS],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    bpe.train_from_iterator([prompt + target], trainer)
-    eos = bpe.token_to_id(EOS)
-    config = Qwen2Config(vocab_size=bpe.get_vocab_size(), hidden_size=64, intermediate_size=128,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=2048, eos_token_id=eos, pad_token_id=eos, tie_word_embeddings=True)
     folder = tmp_path_factory.mktemp("tiny-qwen2")
-    config.save_pretrained(folder)  # first: AutoTokenizer picks its class from the model type
-    PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token=EOS, pad_token=EOS).save_pretrained(folder)
-    tok = AutoTokenizer.from_pretrained(folder)  # train on the tokenization the backend will use
-    model = Qwen2ForCausalLM(config)
-    prompt_ids = tok(prompt, add_special_tokens=False).input_ids
-    target_ids = tok(target, add_special_tokens=False).input_ids + [tok.eos_token_id]
-    ids = torch.tensor([prompt_ids + target_ids])
-    labels = ids.clone()
-    labels[0, : len(prompt_ids)] = -100  # learn the answer only
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    model.train()
-    for _ in range(300):
-        loss = model(input_ids=ids, labels=labels).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if loss.item() < 0.01:
-            break
+    model, tok = make_model(folder, [prompt + target])
+    teach(model, tok, [(prompt, target)])
     model.save_pretrained(folder)
     return folder
 

@@ -54,11 +54,6 @@ class TransformersBackend:
     def close(self) -> None:
         self.model = self.tokenizer = None
 
-    def _text(self, prompt: Prompt) -> str:
-        if isinstance(prompt, ChatPrompt) and getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(prompt.to_openai(), tokenize=False, add_generation_prompt=True)
-        return prompt if isinstance(prompt, str) else prompt.to_text()
-
     def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
                  cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
         if self.model is None:
@@ -67,7 +62,7 @@ class TransformersBackend:
 
         cancel = cancel or CancelToken()
         tok = self.tokenizer
-        ids = tok(self._text(prompt), return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
+        ids = tok(tokenizer_prompt(tok, prompt), return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
         scanner = StopScanner(stop)
         streamer = _streamer(tok, scanner, on_text)
         eos = tok.eos_token_id
@@ -96,6 +91,15 @@ class TransformersBackend:
             reason = "length" if len(new) >= max_tokens else "stop"
         mean = sum(logprobs) / len(logprobs) if logprobs else None
         return Completion(scanner.text, reason, len(new), ids.shape[1], mean)
+
+
+def tokenizer_prompt(tokenizer, prompt: Prompt) -> str:
+    """The text ``tokenizer`` reads for ``prompt``: a chat prompt through the model's chat
+    template when it has one (else ChatML), a string as it is. Training uses it too, so a
+    fine-tuned model is trained on exactly what this backend sends it."""
+    if isinstance(prompt, ChatPrompt) and getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(prompt.to_openai(), tokenize=False, add_generation_prompt=True)
+    return prompt if isinstance(prompt, str) else prompt.to_text()
 
 
 def _streamer(tokenizer, scanner: StopScanner, on_text: TextCallback | None):

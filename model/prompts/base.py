@@ -104,6 +104,9 @@ class Rejected:
     reason: str
 
 
+UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"  # evaluation counts these as reversals
+
+
 def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     """Check an extracted rewrite and diff it into edits (shared by all formats)."""
     reason = repetition_reason(context.region_text, rewrite)
@@ -112,7 +115,7 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     edits = rewrite_edits(context.current, context.region_start, context.region_end, rewrite)
     last = context.last_event
     if edits and last and undoes_edit(context.current, last.start_line, last.old_text, last.new_text, edits):
-        return Rejected("the rewrite undoes the user's last edit")
+        return Rejected(UNDOES_LAST_EDIT)
     return Parsed(rewrite, edits)
 
 

@@ -1,0 +1,307 @@
+"""What the training steps share: their common options, loading the base model, turning
+dataset rows into tokens, LoRA, the Trainer's arguments, checkpoints and the final folder.
+
+Imports torch, transformers and peft only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nxedit.model.prompts.base import ChatPrompt
+
+from .cli import TrainError, need
+
+RUN_INFO = "nxedit.json"  # written into every saved model folder: how it was made
+
+
+@dataclass
+class TrainingRun:
+    """Options every training step has (the steps add their own)."""
+
+    data: Path = field(
+        default=Path("runs/data"),
+        metadata={"help": "dataset folder (nxedit train dataset --out)", "metavar": "DIR"},
+    )
+    base: str = field(
+        default="Qwen/Qwen2.5-Coder-0.5B",
+        metadata={
+            "help": "the model to start from: a folder, or a Hugging Face name (downloaded by transformers)",
+            "metavar": "MODEL",
+        },
+    )
+    out: Path = field(
+        default=Path("runs/sft"),
+        metadata={"help": "folder for checkpoints and the final model", "metavar": "DIR"},
+    )
+    epochs: float = field(default=5.0, metadata={"help": "passes over the training set"})
+    lr: float | None = field(
+        default=None, metadata={"help": "peak learning rate (default: per method)", "type": float}
+    )
+    batch_size: int = field(default=1, metadata={"help": "sequences per device and step"})
+    grad_accum: int = field(default=8, metadata={"help": "steps whose gradients add up to one update"})
+    max_length: int = field(
+        default=4096, metadata={"help": "longest prompt + completion in tokens (longer: skipped)"}
+    )
+    weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay"})
+    warmup: float = field(default=0.03, metadata={"help": "share of the updates spent warming up"})
+    schedule: str = field(
+        default="cosine",
+        metadata={"help": "learning-rate schedule", "choices": ["cosine", "linear", "constant_with_warmup"]},
+    )
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
+    max_steps: int = field(default=-1, metadata={"help": "stop after this many updates (-1: by epochs)"})
+    save_steps: int = field(default=200, metadata={"help": "updates between checkpoints"})
+    logging_steps: int = field(default=10, metadata={"help": "updates between loss lines"})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "trade compute for memory"})
+    deepspeed: Path | None = field(
+        default=None,
+        metadata={
+            "help": "a DeepSpeed JSON config (or use accelerate launch --config_file, see README)",
+            "type": Path,
+        },
+    )
+    seed: int = field(default=0, metadata={"help": "random seed"})
+    resume: bool = field(default=True, metadata={"help": "continue from the last checkpoint in --out"})
+    dry_run: bool = field(
+        default=False, metadata={"help": "print the plan and the data's statistics, train nothing"}
+    )
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def load_tokenizer(base: str):
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(base)
+    except (OSError, ValueError) as exc:
+        raise TrainError(f"cannot load the tokenizer of {base}: {str(exc).splitlines()[0]}") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    need(tok.eos_token_id is not None, f"the tokenizer of {base} has no end-of-sequence token")
+    return tok
+
+
+def is_adapter(folder: str | Path) -> bool:
+    """Whether a folder holds a LoRA adapter (peft) rather than a whole model."""
+    return (Path(folder) / "adapter_config.json").is_file()
+
+
+def load_model(base: str, dtype=None):
+    """The base model in bfloat16 on a GPU that has it, else float32 (the Trainer places it);
+    ``dtype="auto"`` keeps the one it was saved in. A LoRA adapter folder gives its base
+    model (the one ``nxedit.json`` names, itself merged if it is an adapter) with the
+    adapter merged in."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if dtype is None:
+        dtype = torch.bfloat16 if cuda_available() and torch.cuda.is_bf16_supported() else torch.float32
+    try:
+        if is_adapter(base):
+            from peft import PeftModel
+
+            config = json.loads((Path(base) / "adapter_config.json").read_text(encoding="utf-8"))
+            under = run_info(base).get("base") or config["base_model_name_or_path"]
+            return PeftModel.from_pretrained(load_model(under, dtype), base).merge_and_unload()
+        return AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise TrainError(f"cannot load {base}: {str(exc).splitlines()[0]}") from None
+
+
+def save_merged(src: str | Path, dest: Path) -> Path:
+    """A trained folder as a plain Hugging Face model folder: a LoRA adapter is merged into
+    its base and saved to ``dest`` (reused when already there); a whole model is its own."""
+    if not is_adapter(src):
+        return Path(src)
+    stamp = {
+        "merged_from": str(Path(src).resolve()),
+        "adapter_mtime": (Path(src) / "adapter_config.json").stat().st_mtime_ns,
+    }
+    if (dest / "config.json").is_file() and all(run_info(dest).get(k) == v for k, v in stamp.items()):
+        return dest
+    model = load_model(str(src), dtype="auto")
+    model.save_pretrained(str(dest))
+    load_tokenizer(str(src)).save_pretrained(str(dest))
+    info = {**run_info(src), **stamp, "adapter": False}
+    (dest / RUN_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    return dest
+
+
+def row_prompt(row: dict):
+    """A dataset row's prompt as the prompt formats made it (a chat prompt when it has messages)."""
+    if row.get("messages"):
+        return ChatPrompt(tuple((m["role"], m["content"]) for m in row["messages"]))
+    return row["prompt"]
+
+
+def prompt_string(tokenizer, row: dict) -> str:
+    """The text the editor's transformers backend would feed ``tokenizer`` for this row's prompt."""
+    from nxedit.model.backends.transformers import tokenizer_prompt
+
+    return tokenizer_prompt(tokenizer, row_prompt(row))
+
+
+def encode(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False).input_ids
+
+
+def sft_features(tokenizer, rows: list[dict], max_length: int) -> tuple[list[dict], int]:
+    """Token ids with labels on the completion (and its end-of-sequence token) only; rows
+    longer than ``max_length`` are skipped (cutting a prompt would break its format)."""
+    features, skipped = [], 0
+    for row in rows:
+        prompt = encode(tokenizer, prompt_string(tokenizer, row))
+        completion = encode(tokenizer, row["completion"]) + [tokenizer.eos_token_id]
+        if len(prompt) + len(completion) > max_length:
+            skipped += 1
+            continue
+        features.append({"input_ids": prompt + completion, "labels": [-100] * len(prompt) + completion})
+    return features, skipped
+
+
+class PadCollator:
+    """Right-pads ``input_ids`` (and ``labels`` with -100) into a batch with an attention mask."""
+
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, batch: list[dict]) -> dict:
+        import torch
+
+        width = max(len(b["input_ids"]) for b in batch)
+        ids = [b["input_ids"] + [self.pad_id] * (width - len(b["input_ids"])) for b in batch]
+        labels = [b["labels"] + [-100] * (width - len(b["labels"])) for b in batch]
+        mask = [[1] * len(b["input_ids"]) + [0] * (width - len(b["input_ids"])) for b in batch]
+        return {
+            "input_ids": torch.tensor(ids),
+            "labels": torch.tensor(labels),
+            "attention_mask": torch.tensor(mask),
+        }
+
+
+def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu") -> float:
+    """The mean SFT loss (completion tokens only) of ``rows`` under a saved model."""
+    import torch
+
+    tok = load_tokenizer(str(model_dir))
+    model = load_model(str(model_dir)).to(device).eval()
+    features, _ = sft_features(tok, rows, 1 << 30)
+    collate = PadCollator(tok.pad_token_id)
+    with torch.no_grad():
+        losses = [model(**{k: v.to(device) for k, v in collate([f]).items()}).loss.item() for f in features]
+    return sum(losses) / max(1, len(losses))
+
+
+def lora_config(run: TrainingRun):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=run.lora_r,
+        lora_alpha=run.lora_alpha,
+        lora_dropout=run.lora_dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+
+
+def with_lora(model, run: TrainingRun):
+    from peft import get_peft_model
+
+    if run.gradient_checkpointing:
+        model.enable_input_require_grads()  # checkpointed blocks need an input that wants gradients
+    return get_peft_model(model, lora_config(run))
+
+
+def trainer_arguments(run: TrainingRun, lr: float, has_eval: bool) -> dict:
+    """Keyword arguments for ``TrainingArguments`` (or trl's configs built on it)."""
+    import torch
+
+    bf16 = cuda_available() and torch.cuda.is_bf16_supported()
+    return dict(
+        output_dir=str(run.out),
+        num_train_epochs=run.epochs,
+        max_steps=run.max_steps,
+        learning_rate=lr,
+        per_device_train_batch_size=run.batch_size,
+        per_device_eval_batch_size=run.batch_size,
+        gradient_accumulation_steps=run.grad_accum,
+        weight_decay=run.weight_decay,
+        warmup_steps=run.warmup,
+        lr_scheduler_type=run.schedule,
+        logging_steps=run.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=run.save_steps,
+        save_total_limit=2,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=run.save_steps,
+        bf16=bf16,
+        use_cpu=not cuda_available(),
+        deepspeed=str(run.deepspeed) if run.deepspeed else None,
+        seed=run.seed,
+        report_to="none",
+        remove_unused_columns=False,
+        save_only_model=False,
+        # named only when wanted: transformers 5 renamed it (and warns), 4.x knows only this name
+        **({"gradient_checkpointing": True} if run.gradient_checkpointing else {}),
+    )
+
+
+def last_checkpoint(run: TrainingRun) -> str | None:
+    """The checkpoint an interrupted run left in ``--out`` (None: start fresh)."""
+    if not run.resume or not run.out.is_dir():
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(run.out))
+
+
+def updates_per_epoch(examples: int, run: TrainingRun, world: int = 1) -> int:
+    return max(1, math.ceil(examples / (run.batch_size * run.grad_accum * world)))
+
+
+def loss_trend(trainer) -> str:
+    """``loss A -> B`` from the first and last logged training losses (and the last eval loss)."""
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    evals = [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h]
+    text = f"loss {losses[0]:.3f} -> {losses[-1]:.3f}" if losses else "no loss logged"
+    return text + (f", eval loss {evals[-1]:.3f}" if evals else "")
+
+
+def save_final(trainer, tokenizer, folder: Path, info: dict) -> None:
+    """The trained model (or LoRA adapter), its tokenizer, and ``nxedit.json`` saying how it was made."""
+    trainer.save_model(str(folder))
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(str(folder))
+        (folder / RUN_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+
+def run_info(folder: Path | str) -> dict:
+    """What ``save_final`` wrote about a model folder ({} for a model made elsewhere)."""
+    path = Path(folder) / RUN_INFO
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def read_rows(data: Path, name: str) -> list[dict]:
+    from .examples import read_jsonl
+
+    path = Path(data) / name
+    need(path.is_file(), f"{path} not found: run `nxedit train dataset --out {data}` first")
+    return list(read_jsonl(path))
+
+
+def dataset_format(rows: list[dict]) -> str:
+    formats = {r.get("format") for r in rows if r.get("format")}
+    need(len(formats) <= 1, f"the dataset mixes prompt formats {sorted(formats)}")
+    return formats.pop() if formats else "zeta"
