@@ -93,6 +93,7 @@ class EditorApp(App[None], inherit_bindings=False):
             id="editor",
         )
         self.status = StatusLine(id="status")
+        self.view.state_listeners.append(self.status.refresh)
         self.findbar: FindBar | None = None
         self.find_origin = 0
         self._finder = None
@@ -489,11 +490,6 @@ class EditorApp(App[None], inherit_bindings=False):
     def on_find_bar_closed(self, message) -> None:
         self.view.set_find(None)
         self.view.focus()
-
-    # -- status -----------------------------------------------------------------------
-
-    def on_editor_view_state_changed(self, message: EditorView.StateChanged) -> None:
-        self.status.refresh()
 
 
 def run_app(files: "list[FileArg]", args) -> int:

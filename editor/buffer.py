@@ -8,9 +8,8 @@ with an ``origin`` saying why. No Textual here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, NamedTuple, Union
 
 from nxedit.model.changeset import ChangeSet
 from nxedit.model.document import Change, Document
@@ -20,8 +19,7 @@ from nxedit.model.undo import UndoHistory
 ORIGINS = ("typed", "paste", "command", "undo", "redo", "suggestion", "reload", "restore")
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """A range of character offsets: ``head`` is the cursor, ``anchor`` the other end.
 
     ``goal`` is the display cell the cursor wants to keep when moving up and down
@@ -58,8 +56,7 @@ class Selection:
         return Selection(changes.map_pos(self.anchor, a_assoc), changes.map_pos(self.head, h_assoc))
 
 
-@dataclass(frozen=True, slots=True)
-class BufferEdit:
+class BufferEdit(NamedTuple):
     """What one :meth:`Buffer.edit` did, as listeners receive it.
 
     ``changes`` are the Document's replacements (last first, each in the coordinates just
@@ -92,16 +89,21 @@ def inverse_of(changes: list[Change], len_after: int) -> ChangeSet:
     return ChangeSet.from_edits(len_after, edits)
 
 
-@dataclass
 class FileInfo:
     """What the buffer knows about its file on disk (kept when saving)."""
 
-    path: Path | None = None
-    encoding: str = "utf-8"
-    bom: bool = False
-    exists: bool = False
-    stamp: Any = None  # fileio's DiskStamp of the last load or save
-    mode: int | None = None
+    __slots__ = ("path", "encoding", "bom", "exists", "stamp", "mode")
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        encoding: str = "utf-8",
+        bom: bool = False,
+        exists: bool = False,
+        stamp: Any = None,  # fileio's DiskStamp of the last load or save
+        mode: int | None = None,
+    ) -> None:
+        self.path, self.encoding, self.bom, self.exists, self.stamp, self.mode = path, encoding, bom, exists, stamp, mode
 
 
 class Buffer:
@@ -118,6 +120,7 @@ class Buffer:
         self.block_comment: tuple[str, str] | None = None
         self.indent_unit = detect_indent_unit(self.document)
         self.listeners: list[Listener] = []
+        self._eol: str | None = None
 
     # -- facts ------------------------------------------------------------------------
 
@@ -142,6 +145,14 @@ class Buffer:
         return self.document.text
 
     @property
+    def eol(self) -> str:
+        """The file's line ending (the one most lines use); re-counted only after an edit
+        that added or removed line breaks."""
+        if self._eol is None:
+            self._eol = self.document.eol
+        return self._eol
+
+    @property
     def cursor(self) -> tuple[int, int]:
         """``(line, column)`` of the cursor."""
         return self.document.position(self.selection.head)
@@ -152,7 +163,7 @@ class Buffer:
         """Move the cursor/selection (clamped to the text); a jump closes the undo group."""
         n = len(self.document)
         anchor, head = min(max(selection.anchor, 0), n), min(max(selection.head, 0), n)
-        self.selection = replace(selection, anchor=anchor, head=head)
+        self.selection = selection._replace(anchor=anchor, head=head)
         if seal:
             self.history.seal()
 
@@ -183,6 +194,8 @@ class Buffer:
         self.selection = after
         if not applied:
             return None
+        if self._eol is not None and any("\n" in c.inserted or "\n" in c.deleted for c in applied):
+            self._eol = None
         inverse = inverse_of(applied, changes.len_after)
         if origin not in ("undo", "redo"):
             self.history.record(changes, inverse, before, after, undo_kind)

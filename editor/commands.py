@@ -13,8 +13,7 @@ Ctrl+Right).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, NamedTuple
 
 from . import editing, motion
 
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 Handler = Callable[["EditorApp"], Any]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     title: str
     keys: tuple[str, ...]

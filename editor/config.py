@@ -19,22 +19,22 @@ defaults apply for what could not be read.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nxedit.model.paths import config_dir
 
 
-@dataclass
 class Config:
-    theme: str = "dark"
-    tab_width: int = 4
-    soft_wrap: bool = False
-    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    sections: dict[str, Any] = field(default_factory=dict)  # tables for other parts of nxedit
-    path: Path | None = None
+    """The settings, defaults filled in."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.theme = "dark"
+        self.tab_width = 4
+        self.soft_wrap = False
+        self.keys: dict[str, tuple[str, ...]] = {}
+        self.sections: dict[str, Any] = {}  # tables for other parts of nxedit ([predict], [model], ...)
+        self.path = path
 
 
 def default_path() -> Path:
@@ -60,6 +60,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return config, [f"{path}: cannot read config ({reason}); using defaults"]
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:

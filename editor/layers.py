@@ -13,14 +13,12 @@ A layer provider (the ghost diff of a suggestion, find matches, ...) hands the v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Literal, Protocol
+from typing import Iterable, Literal, NamedTuple, Protocol
 
 Kind = Literal["inline", "overlay", "line"]
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(NamedTuple):
     kind: Kind
     line: int
     col: int = 0
@@ -42,8 +40,7 @@ class Layer(Protocol):
         ...
 
 
-@dataclass
-class LineAnnotations:
+class LineAnnotations(NamedTuple):
     """The annotations of one line, sorted by kind, as the renderer uses them."""
 
     inline: list[Annotation]

@@ -8,9 +8,8 @@ longer than the screen is wrapped once and the result cached).
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from nxedit.model.document import Document
 from nxedit.model.text import char_width
@@ -18,8 +17,7 @@ from nxedit.model.text import char_width
 from .layers import Annotation, LineAnnotations
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One screen row: columns ``[start, end)`` of ``line`` (``end`` None = to its end),
     or, when ``virtual`` is set, that virtual row (drawn after or before ``line``)."""
 

@@ -8,10 +8,11 @@ characters).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 
 from nxedit.model.text import char_width
 
@@ -129,3 +130,103 @@ def render_text(
     elif used < width:
         segments.append(Segment(" " * (width - used), base))
     return segments
+
+
+# -- whole rows ---------------------------------------------------------------------------
+
+
+class TextRow(NamedTuple):
+    """Everything one row of real text shows: what it draws from, and its cache key."""
+
+    text: str  # the line, without its ending
+    start: int  # the row's columns [start, end) (a wrap segment, or the whole line)
+    end: int
+    last: bool  # the line's last row: the cursor may sit after its text
+    number: int  # line number in the gutter (1-based); 0 on continuation rows
+    current: bool  # the cursor's line
+    cursor: int | None
+    selection: tuple[int, int] | None
+    selected_eol: bool  # the selection runs on past this line's end
+    spans: tuple  # syntax (start, end, scope)
+    matches: tuple  # find matches (start, end)
+    current_match: tuple[int, int] | None
+    overlays: tuple  # (start, end, ui style name)
+    inline: tuple  # (col, text, ui style name)
+    skip: int  # cells scrolled off to the left
+    width: int  # cells of the whole row, gutter included
+    gutter: int
+    theme: int
+
+
+class VirtualRow(NamedTuple):
+    text: str
+    style: str  # ui style name
+    skip: int
+    width: int
+    gutter: int
+    theme: int
+
+
+class BlankRow(NamedTuple):
+    width: int
+    gutter: int
+    theme: int
+
+
+class RowStyles:
+    """The theme's styles as rows use them (looked up once, scopes cached)."""
+
+    def __init__(self, theme) -> None:
+        self.theme = theme
+        self.ui = {name: theme.ui(name) for name in UI_STYLES}
+        self.text = self.ui["text"]
+        self.current_line = self.text + self.ui["line.current"]
+        self._scopes: dict[str, Style] = {}
+
+    def scope(self, name: str) -> Style:
+        style = self._scopes.get(name)
+        if style is None:
+            style = self._scopes[name] = self.theme.syntax(name)
+        return style
+
+    def named(self, name: str, fallback: str) -> Style:
+        return self.ui.get(name) or self.theme.ui(name) or self.ui[fallback]
+
+
+UI_STYLES = (
+    "text", "gutter", "gutter.current", "cursor", "selection", "line.current",
+    "find.match", "find.current", "ghost.insert", "ghost.delete", "ghost.marker", "ghost.hint",
+)
+
+
+def draw_row(row: TextRow | VirtualRow | BlankRow, styles: RowStyles, tab_width: int) -> Strip:
+    """The strip for one screen row (gutter included)."""
+    ui = styles.ui
+    if isinstance(row, BlankRow):
+        return Strip([Segment(" " * row.gutter, ui["gutter"]), Segment(" " * (row.width - row.gutter), styles.text)],
+                     row.width)
+    gutter = [Segment(" " * row.gutter, ui["gutter"])]
+    if isinstance(row, VirtualRow):
+        style = styles.text + styles.named(row.style, "ghost.insert")
+        body = render_text(row.text, 0, len(row.text), row.skip, row.width - row.gutter, tab_width, style)
+        return Strip(gutter + body, row.width)
+    base = styles.current_line if row.current else styles.text
+    if row.number:
+        number_style = ui["gutter.current"] if row.current else ui["gutter"]
+        gutter = [Segment(f" {row.number:>{row.gutter - 2}} ", number_style)]
+    layers: list[list[Paint]] = [[(s, e, styles.scope(scope)) for s, e, scope in row.spans]]
+    if row.overlays:
+        layers.append([(s, e, styles.named(name, "ghost.delete")) for s, e, name in row.overlays])
+    if row.matches:
+        layers.append([(s, e, ui["find.match"]) for s, e in row.matches])
+    if row.current_match:
+        layers.append([(*row.current_match, ui["find.current"])])
+    if row.selection:
+        layers.append([(*row.selection, ui["selection"])])
+    body = render_text(
+        row.text, row.start, row.end, row.skip, row.width - row.gutter, tab_width, base, layers,
+        cursor=row.cursor, cursor_style=ui["cursor"],
+        inline=[(col, text, base + styles.named(name, "ghost.insert")) for col, text, name in row.inline],
+        eol_style=base + ui["selection"] if row.selected_eol else None,
+    )
+    return Strip(gutter + body, row.width)

@@ -2,10 +2,11 @@
 
 Only the rows on screen are laid out and drawn. A *frame* (the visible rows, their
 highlight spans, find matches and layer annotations) is rebuilt when the text, the scroll
-position, the size or a layer changes; each drawn row is cached under exactly what it
-shows, so a keystroke redraws the rows it touched and looks up the rest. Nothing here
-walks the whole file: the virtual size comes from ``Document.line_count`` and
-``Document.max_width`` (kept per edit), and soft wrap is computed for visible lines only.
+position, the size or a layer changes. Each row is described by a small value
+(:class:`render.TextRow`) that is also its cache key; after a keystroke only the rows whose
+description changed are repainted. Nothing here walks the whole file: the virtual size
+comes from ``Document.line_count`` and ``Document.max_width`` (kept per edit, measured
+once after the first paint), and soft wrap is computed for visible lines only.
 
 Scrolling: ``scroll_y`` is the first visible *line*; ``subrow`` says which of its rows
 (wrap segments, virtual rows) is on top, so a line taller than the screen still scrolls.
@@ -14,17 +15,14 @@ Scrolling: ``scroll_y`` is the first visible *line*; ``subrow`` says which of it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from itertools import chain
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingsMap
 from textual.cache import LRUCache
-from textual.geometry import Size
-from textual.message import Message
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -34,13 +32,8 @@ from . import editing, motion
 from .buffer import Buffer, BufferEdit, Selection
 from .layers import Layer, LineAnnotations, group_by_line
 from .layout import Row, layout, line_rows, segment_index, wrap_starts
-from .render import Paint, render_text
+from .render import BlankRow, RowStyles, TextRow, VirtualRow, draw_row
 from .search import line_matches
-
-UI_STYLES = (
-    "text", "gutter", "gutter.current", "cursor", "selection", "line.current",
-    "find.match", "find.current", "ghost.insert", "ghost.delete", "ghost.marker", "ghost.hint",
-)
 
 
 class ThemeLike(Protocol):
@@ -58,19 +51,35 @@ class HighlighterLike(Protocol):
     def line_spans(self, first: int, last: int) -> list[list[tuple[int, int, str]]]: ...
 
 
-@dataclass
+class _Geometry(NamedTuple):
+    """The view's size and scroll position, read from Textual once per paint."""
+
+    width: int  # content cells, scrollbars excluded
+    height: int
+    gutter: int
+    top: int  # first line shown
+    skip: int  # cells scrolled off to the left (0 with soft wrap)
+    wrap: int | None  # wrap width, None without soft wrap
+
+    @property
+    def text_width(self) -> int:
+        return max(1, self.width - self.gutter)
+
+
 class _Frame:
     """What the visible window shows, rebuilt when ``key`` changes."""
 
-    key: tuple
-    rows: list[Row]
-    spans: dict[int, tuple] = field(default_factory=dict)
-    notes: dict[int, LineAnnotations] = field(default_factory=dict)
-    matches: dict[int, tuple] = field(default_factory=dict)
+    __slots__ = ("key", "rows", "spans", "notes", "matches")
+
+    def __init__(self, key: tuple, rows: list[Row], notes: dict[int, LineAnnotations]) -> None:
+        self.key = key
+        self.rows = rows
+        self.notes = notes
+        self.spans: dict[int, tuple] = {}
+        self.matches: dict[int, tuple] = {}
 
 
-@dataclass
-class _Place:
+class _Place(NamedTuple):
     """Where a buffer was scrolled, remembered while another buffer is shown."""
 
     x: float = 0
@@ -88,12 +97,6 @@ class EditorView(ScrollView, can_focus=True):
         scrollbar-size: 1 1;
     }
     """
-
-    class StateChanged(Message):
-        """The cursor, selection or text changed (the status line listens)."""
-
-    class Edited(Message):
-        """The text changed (sent once per edit)."""
 
     def __init__(
         self,
@@ -115,9 +118,14 @@ class EditorView(ScrollView, can_focus=True):
         self.find_pattern: re.Pattern[str] | None = None
         self.current_match: tuple[int, int] | None = None
         self.subrow = 0
+        # called after every cursor, selection or text change (the status line, later the predictor)
+        self.state_listeners: list[Callable[[], None]] = []
         self._places: dict[int, _Place] = {}
+        self._geometry: _Geometry | None = None
         self._frame: _Frame | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._drawn: dict[int, tuple] = {}  # screen row -> the row description last drawn there
+        self._repaint_pending = False
         self._sel_key: tuple | None = None
         self._sel_lines: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._setting_scroll = False
@@ -139,12 +147,8 @@ class EditorView(ScrollView, can_focus=True):
 
     def set_theme(self, theme: ThemeLike) -> None:
         self.theme = theme
-        self._ui = {name: theme.ui(name) for name in UI_STYLES}
-        text = self._ui["text"]
-        self._text_style = text
-        self._current_style = text + self._ui["line.current"]
-        self._scope_styles: dict[str, Style] = {}
-        self._theme_gen = id(theme)
+        self.styles_for_rows = RowStyles(theme)
+        self._theme_gen = id(self.styles_for_rows)
         self._invalidate()
 
     def show(self, buffer: Buffer, highlighter: HighlighterLike | None = None) -> None:
@@ -186,20 +190,21 @@ class EditorView(ScrollView, can_focus=True):
             self.refresh_layers()
 
     def refresh_layers(self) -> None:
-        """A layer's annotations changed: redraw (the frame key sees its version)."""
+        """A layer's annotations or the highlights changed: repaint what differs."""
         self._frame = None
-        self.refresh()
+        self.repaint()
 
     def set_find(self, pattern: re.Pattern[str] | None, current: tuple[int, int] | None = None) -> None:
         """Highlight matches of ``pattern`` on screen; ``current`` is the selected one."""
         self.find_pattern = pattern
         self.current_match = current
         self._frame = None
-        self.refresh()
+        self.repaint()
 
     def set_soft_wrap(self, on: bool) -> None:
         self.soft_wrap = on
         self.subrow = 0
+        self._geometry = None
         self._update_virtual_size()
         if on:
             self._set_scroll(0, self.scroll_y, 0)
@@ -213,37 +218,42 @@ class EditorView(ScrollView, can_focus=True):
 
     # -- geometry ---------------------------------------------------------------------
 
-    @property
-    def gutter_width(self) -> int:
-        return max(3, len(str(self.buffer.document.line_count))) + 2
-
-    @property
-    def text_width(self) -> int:
-        return max(1, self.scrollable_content_region.width - self.gutter_width)
+    def geometry(self) -> _Geometry:
+        """Size and scroll position (cached: Textual's properties are slow to read)."""
+        geom = self._geometry
+        if geom is None:
+            region = self.scrollable_content_region
+            gutter = max(3, len(str(self.buffer.document.line_count))) + 2
+            wrap = max(2, region.width - gutter - 1) if self.soft_wrap else None  # a cell for the cursor
+            skip = 0 if self.soft_wrap else int(self.scroll_x)
+            geom = self._geometry = _Geometry(region.width, max(1, region.height), gutter, int(self.scroll_y), skip, wrap)
+        return geom
 
     @property
     def page_height(self) -> int:
-        return max(1, self.scrollable_content_region.height)
+        return self.geometry().height
 
     @property
     def top_line(self) -> int:
-        return int(self.scroll_y)
-
-    def _wrap_width(self) -> int | None:
-        return self.text_width - 1 if self.soft_wrap else None  # one cell for the cursor
+        return self.geometry().top
 
     def _update_virtual_size(self) -> None:
         doc = self.buffer.document
+        geom = self.geometry()
+        gutter = max(3, len(str(doc.line_count))) + 2
+        if gutter != geom.gutter:
+            self._geometry = None
         if self.soft_wrap:
-            width = self.gutter_width + self.text_width
+            width = geom.width
         elif self._max_width_known:
-            width = self.gutter_width + doc.max_width + 1
-        else:  # the widest line is measured after the first paint (it reads every line)
-            width = self.gutter_width + self.text_width
+            width = gutter + doc.max_width + 1
+        else:  # the widest line is measured after the first paint (that reads every line)
+            width = geom.width
             self.call_after_refresh(self._measure_width)
-        size = Size(width, doc.line_count + max(self.page_height - 1, 0))
+        size = Size(width, doc.line_count + max(geom.height - 1, 0))
         if size != self.virtual_size:
             self.virtual_size = size
+            self._geometry = None
 
     def _measure_width(self) -> None:
         if not self._max_width_known:
@@ -251,21 +261,47 @@ class EditorView(ScrollView, can_focus=True):
             self._update_virtual_size()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._geometry = None
         self._update_virtual_size()
         self._invalidate()
 
-    # -- invalidation -----------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._geometry = None  # read the size and scroll position once per paint
+        return super().render_lines(crop)
+
+    # -- invalidation and repaint -----------------------------------------------------
 
     def _invalidate(self) -> None:
+        """Everything may look different (theme, buffer, size): repaint all rows."""
         self._frame = None
-        self._strips.clear()
+        self._geometry = None
+        self._drawn.clear()
         self.refresh()
+
+    def repaint(self) -> None:
+        """Repaint, soon, the rows whose description changed (once per batch of changes)."""
+        if not self._repaint_pending:
+            self._repaint_pending = True
+            self.call_later(self._repaint_changed_rows)
+
+    def _repaint_changed_rows(self) -> None:
+        self._repaint_pending = False
+        if not self.is_mounted:
+            return
+        frame = self._get_frame()
+        geom = self.geometry()
+        drawn = self._drawn
+        dirty = [y for y in range(geom.height) if drawn.get(y) != self._row_spec(frame, y, geom)]
+        while dirty:  # one region per run of consecutive rows
+            first = last = dirty.pop(0)
+            while dirty and dirty[0] == last + 1:
+                last = dirty.pop(0)
+            super().refresh(Region(0, first, geom.width, last - first + 1))
 
     def _on_edit(self, event: BufferEdit) -> None:
         self._frame = None
         self._update_virtual_size()
-        self.refresh()
-        self.post_message(self.Edited())
+        self.repaint()
 
     def _highlights_changed(self) -> None:
         """Called by the highlighter from its worker thread."""
@@ -275,8 +311,9 @@ class EditorView(ScrollView, can_focus=True):
             pass
 
     def _state_changed(self) -> None:
-        self.refresh()
-        self.post_message(self.StateChanged())
+        self.repaint()
+        for listener in self.state_listeners:
+            listener()
 
     # -- scrolling --------------------------------------------------------------------
 
@@ -286,30 +323,35 @@ class EditorView(ScrollView, can_focus=True):
             self.scroll_to(x, y, animate=False, immediate=True)
         finally:
             self._setting_scroll = False
-        self.subrow = subrow if y is None or int(self.scroll_y) == int(y) else 0
+        self._geometry = None
+        new_subrow = subrow if y is None or int(self.scroll_y) == int(y) else 0
+        if new_subrow != self.subrow:
+            self.subrow = new_subrow
+            self.refresh()
         self._frame = None
-        self.refresh()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if not self._setting_scroll:
             self.subrow = 0  # the user scrolled: whole lines from here
+        self._geometry = None
         self._frame = None
 
     def watch_scroll_x(self, old: float, new: float) -> None:
         super().watch_scroll_x(old, new)
+        self._geometry = None
         self._frame = None
 
-    def _annotated_range(self, first: int, last: int) -> Callable[[int], LineAnnotations | None]:
+    def _annotated(self, first: int, last: int) -> Callable[[int], LineAnnotations | None]:
         if not self.text_layers:
             return lambda line: None
-        notes = group_by_line(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
-        return notes.get
+        return group_by_line(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers)).get
 
     def _rows_of(self, line: int, annotated) -> list[Row]:
-        return line_rows(self.buffer.document, line, self._wrap_width(), annotated(line))
+        return line_rows(self.buffer.document, line, self.geometry().wrap, annotated(line))
 
-    def _cursor_row(self, line: int, col: int, rows: list[Row]) -> int:
+    @staticmethod
+    def _cursor_row(col: int, rows: list[Row]) -> int:
         for i, row in enumerate(rows):
             if row.virtual is None and row.start <= col and (row.end is None or col < row.end):
                 return i
@@ -321,40 +363,40 @@ class EditorView(ScrollView, can_focus=True):
             return
         doc = self.buffer.document
         line, col = doc.position(self.buffer.selection.head)
-        height = self.page_height
-        top, sub = self.top_line, self.subrow
-        annotated = self._annotated_range(max(0, line - height), line + height)
-        rows = self._rows_of(line, annotated)
-        idx = self._cursor_row(line, col, rows)
+        geom = self.geometry()
+        height = geom.height
+        top, sub = geom.top, self.subrow
+        annotated = self._annotated(max(0, line - height), line + height)
+        idx = self._cursor_row(col, self._rows_of(line, annotated))
         new_top: tuple[int, int] | None = None
         if center:
             new_top = self._top_above(line, idx, height // 2, annotated)
         elif (line, idx) < (top, sub):
             new_top = (line, idx)
         elif line - top <= height:
-            seen = 0
+            seen = -sub
             for ln in range(top, line):
                 seen += len(self._rows_of(ln, annotated))
-                if seen - sub > height:
+                if seen > height:
                     break
-            if seen - sub + idx >= height:
+            if seen + idx >= height:
                 new_top = self._top_above(line, idx, height - 1, annotated)
         else:
             new_top = self._top_above(line, idx, height - 1, annotated)
         x = None
         if not self.soft_wrap:
             cell = column_to_cell(doc.line_text(line), col, doc.tab_width)
-            width = self.text_width
-            if cell < self.scroll_x:
+            width = geom.text_width
+            if cell < geom.skip:
                 x = max(0, cell - width // 4)
-            elif cell >= self.scroll_x + width:
+            elif cell >= geom.skip + width:
                 x = cell - width + 1 + width // 4
-                if x + width > self.virtual_size.width - self.gutter_width:
-                    self._max_width_known = False  # make room while the width is measured
-                    self._update_virtual_size()
+                if not self._max_width_known:
+                    self._measure_width()  # room to scroll into
+        if new_top is not None and new_top == (top, sub):
+            new_top = None
         if new_top is not None or x is not None:
-            y = new_top[0] if new_top else None
-            self._set_scroll(x, y, new_top[1] if new_top else self.subrow)
+            self._set_scroll(x, new_top[0] if new_top else None, new_top[1] if new_top else self.subrow)
 
     def _top_above(self, line: int, idx: int, rows_above: int, annotated) -> tuple[int, int]:
         """The top (line, subrow) that puts row ``idx`` of ``line`` ``rows_above`` rows down."""
@@ -372,35 +414,31 @@ class EditorView(ScrollView, can_focus=True):
 
     # -- frame and rows ---------------------------------------------------------------
 
-    def _layer_versions(self) -> tuple:
-        return tuple(layer.version for layer in self.text_layers)
-
     def _get_frame(self) -> _Frame:
         doc = self.buffer.document
         hl = self.highlighter
-        pattern = self.find_pattern
+        geom = self.geometry()
         key = (
-            id(self.buffer), doc.version, self.top_line, self.subrow, self.page_height, self._wrap_width(),
-            hl.version if hl else None, self._layer_versions(), pattern, self._theme_gen,
+            id(self.buffer), doc.version, geom, self.subrow, hl.version if hl else None,
+            tuple(layer.version for layer in self.text_layers), self.find_pattern,
         )
         frame = self._frame
         if frame is not None and frame.key == key:
             return frame
-        height = self.page_height
-        top = min(self.top_line, doc.line_count - 1)
-        first, last = top, min(doc.line_count, top + height + 1)
+        top = min(geom.top, doc.line_count - 1)
+        first, last = top, min(doc.line_count, top + geom.height + 1)
         notes: dict[int, LineAnnotations] = {}
         if self.text_layers:
             notes = group_by_line(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
-        rows = layout(doc, top, self.subrow, height, self._wrap_width(), notes.get)
+        rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get)
         last = (rows[-1].line + 1) if rows else first
         frame = _Frame(key, rows, notes=notes)
         if hl is not None:
             for line, spans in enumerate(hl.line_spans(first, last), first):
                 if spans:
                     frame.spans[line] = tuple(spans)
-        if pattern is not None:
-            frame.matches = {ln: tuple(m) for ln, m in line_matches(doc, first, last, pattern).items()}
+        if self.find_pattern is not None:
+            frame.matches = {ln: tuple(m) for ln, m in line_matches(doc, first, last, self.find_pattern).items()}
         self._frame = frame
         return frame
 
@@ -414,94 +452,56 @@ class EditorView(ScrollView, can_focus=True):
             self._sel_key = key
         return self._sel_lines
 
-    def _scope_style(self, scope: str) -> Style:
-        style = self._scope_styles.get(scope)
-        if style is None:
-            style = self._scope_styles[scope] = self.theme.syntax(scope)
-        return style
-
-    def render_line(self, y: int) -> Strip:
-        frame = self._get_frame()
-        width = self.scrollable_content_region.width
-        gutter = self.gutter_width
+    def _row_spec(self, frame: _Frame, y: int, geom: _Geometry) -> tuple:
+        """The description (and cache key) of screen row ``y``."""
         if y >= len(frame.rows):
-            return Strip([Segment(" " * gutter, self._ui["gutter"]), Segment(" " * (width - gutter), self._text_style)], width)
+            return BlankRow(geom.width, geom.gutter, self._theme_gen)
         row = frame.rows[y]
         if row.virtual is not None:
-            return self._virtual_strip(row, width, gutter)
-        return self._text_strip(frame, row, width, gutter)
-
-    def _virtual_strip(self, row: Row, width: int, gutter: int) -> Strip:
-        note = row.virtual
-        skip = 0 if self.soft_wrap else int(self.scroll_x)
-        key = ("v", note, width, gutter, skip, self._theme_gen)
-        strip = self._strips.get(key)
-        if strip is None:
-            style = self._text_style + self._ui.get(note.style, self._ui["ghost.insert"])
-            segments = [Segment(" " * gutter, self._ui["gutter"])]
-            segments += render_text(note.text, 0, len(note.text), skip, width - gutter, self.tab_width, style)
-            strip = self._strips[key] = Strip(segments, width)
-        return strip
-
-    def _text_strip(self, frame: _Frame, row: Row, width: int, gutter: int) -> Strip:
+            note = row.virtual
+            return VirtualRow(note.text, note.style, geom.skip, geom.width, geom.gutter, self._theme_gen)
         doc = self.buffer.document
         line = row.line
         text = doc.line_text(line)
-        end = len(text) if row.end is None else row.end
-        last_segment = row.end is None
+        last = row.end is None
+        end = len(text) if last else row.end
         l0, c0, l1, c1 = self._selection_lines()
-        cursor_line, cursor_col = (l1, c1) if self.buffer.selection.head >= self.buffer.selection.anchor else (l0, c0)
-        is_current = line == cursor_line
+        sel = self.buffer.selection
+        cursor_line, cursor_col = (l1, c1) if sel.head >= sel.anchor else (l0, c0)
+        current = line == cursor_line
         cursor = None
-        if is_current and row.start <= cursor_col and (cursor_col < end or last_segment):
+        if current and row.start <= cursor_col and (cursor_col < end or last):
             cursor = cursor_col
-        sel = None
-        sel_eol = False
+        selection = None
+        selected_eol = False
         if (l0, c0) != (l1, c1) and l0 <= line <= l1:
-            sel = (c0 if line == l0 else 0, c1 if line == l1 else len(text))
-            sel_eol = line < l1 and last_segment
-        current = None
+            selection = (c0 if line == l0 else 0, c1 if line == l1 else len(text))
+            selected_eol = line < l1 and last
+        current_match = None
         if self.current_match is not None:
             (m0, mc0), (m1, mc1) = doc.position(self.current_match[0]), doc.position(self.current_match[1])
             if m0 == line == m1:
-                current = (mc0, mc1)
+                current_match = (mc0, mc1)
         notes = frame.notes.get(line)
-        overlays = tuple((a.col, a.end, a.style) for a in notes.overlay) if notes else ()
-        inline = tuple((a.col, a.text, a.style) for a in notes.inline) if notes else ()
-        spans = frame.spans.get(line, ())
-        matches = frame.matches.get(line, ())
-        skip = 0 if self.soft_wrap else int(self.scroll_x)
-        key = (
-            text, row.start, end, last_segment, line + 1 if row.start == 0 else 0, is_current, cursor, sel,
-            sel_eol, spans, matches, current, overlays, inline, skip, width, gutter, self._theme_gen,
+        return TextRow(
+            text, row.start, end, last, line + 1 if row.start == 0 else 0, current, cursor, selection, selected_eol,
+            frame.spans.get(line, ()), frame.matches.get(line, ()), current_match,
+            tuple((a.col, a.end, a.style) for a in notes.overlay) if notes else (),
+            tuple((a.col, a.text, a.style) for a in notes.inline) if notes else (),
+            geom.skip, geom.width, geom.gutter, self._theme_gen,
         )
-        strip = self._strips.get(key)
-        if strip is not None:
-            return strip
-        ui = self._ui
-        base = self._current_style if is_current else self._text_style
-        if row.start == 0:
-            number_style = ui["gutter.current"] if is_current else ui["gutter"]
-            segments = [Segment(f" {line + 1:>{gutter - 2}} ", number_style)]
-        else:
-            segments = [Segment(" " * gutter, ui["gutter"])]
-        layers: list[list[Paint]] = [[(s, e, self._scope_style(scope)) for s, e, scope in spans]]
-        if overlays:
-            layers.append([(s, e, ui.get(name, ui["ghost.delete"])) for s, e, name in overlays])
-        if matches:
-            layers.append([(s, e, ui["find.match"]) for s, e in matches])
-        if current:
-            layers.append([(current[0], current[1], ui["find.current"])])
-        if sel:
-            layers.append([(sel[0], sel[1], ui["selection"])])
-        segments += render_text(
-            text, row.start, end, skip, width - gutter, doc.tab_width, base, layers,
-            cursor=cursor, cursor_style=ui["cursor"],
-            inline=[(col, t, base + ui.get(name, ui["ghost.insert"])) for col, t, name in inline],
-            eol_style=base + ui["selection"] if sel_eol else None,
-        )
-        strip = self._strips[key] = Strip(segments, width)
+
+    def render_line(self, y: int) -> Strip:
+        spec = self._row_spec(self._get_frame(), y, self.geometry())
+        self._drawn[y] = spec
+        strip = self._strips.get(spec)
+        if strip is None:
+            strip = self._strips[spec] = draw_row(spec, self.styles_for_rows, self.buffer.document.tab_width)
         return strip
+
+    def visible_rows(self) -> list[Row]:
+        """The rows on screen, top first (real lines, wrap segments, virtual rows)."""
+        return list(self._get_frame().rows)
 
     # -- cursor and selection ---------------------------------------------------------
 
@@ -518,11 +518,10 @@ class EditorView(ScrollView, can_focus=True):
     def move(self, fn: Callable[..., int], extend: bool = False) -> None:
         """Move the cursor with a motion from :mod:`motion` (extend: keep the anchor)."""
         sel = self.buffer.selection
-        doc = self.buffer.document
         if not extend and not sel.is_empty and fn in (motion.char_left, motion.char_right):
             # an arrow collapses a selection to its edge, as in every other editor
             return self.move_to(sel.start if fn is motion.char_left else sel.end)
-        self.move_to(fn(doc, sel.head), extend)
+        self.move_to(fn(self.buffer.document, sel.head), extend)
 
     def move_vertical(self, rows: int, extend: bool = False) -> None:
         """Up/down ``rows`` screen rows (wrapped segments count when soft wrap is on)."""
@@ -535,12 +534,12 @@ class EditorView(ScrollView, can_focus=True):
 
     def _visual_vertical(self, offset: int, rows: int, goal: int | None) -> tuple[int, int]:
         doc = self.buffer.document
-        width = self._wrap_width() or 1
+        width = self.geometry().wrap or 2
         tw = doc.tab_width
         line, col = doc.position(offset)
-        starts = wrap_starts(doc.line_text(line), width, tw)
-        seg = segment_index(starts, col)
         text = doc.line_text(line)
+        starts = wrap_starts(text, width, tw)
+        seg = segment_index(starts, col)
         if goal is None:
             goal = display_width(text[starts[seg] : col], tw)
         step = 1 if rows > 0 else -1
@@ -563,7 +562,7 @@ class EditorView(ScrollView, can_focus=True):
         end = starts[seg + 1] if seg + 1 < len(starts) else len(text)
         col = start + cell_to_column(text[start:end], goal, tw)
         if seg + 1 < len(starts):
-            col = min(col, end - 1)
+            col = min(col, end - 1)  # the end of a wrapped row is drawn on the next one
         return doc.offset(line, col), goal
 
     def page(self, direction: int, extend: bool = False) -> None:
@@ -578,15 +577,11 @@ class EditorView(ScrollView, can_focus=True):
         self.select(Selection(0, len(self.buffer.document)))
 
     def select_line(self) -> None:
-        """Select the current line (again: the next one too)."""
+        """Select the current line; again, and the selection takes the next line too."""
         doc = self.buffer.document
         sel = self.buffer.selection
         first, _ = doc.position(sel.start)
-        last, last_col = doc.position(sel.end)
-        if not sel.is_empty and last_col == 0 and last > first:
-            last -= 1
-            if doc.offset(first, 0) == sel.start:
-                last += 1  # whole lines already selected: take one more
+        last, _ = doc.position(sel.end)  # after a whole-line selection: the next line, which joins
         end = doc.offset(last + 1, 0) if last + 1 < doc.line_count else len(doc)
         self.select(Selection(doc.offset(first, 0), end))
 
@@ -628,18 +623,16 @@ class EditorView(ScrollView, can_focus=True):
     def offset_at(self, x: int, y: int) -> int:
         """The text offset under content cell ``(x, y)`` (clamped to the text)."""
         frame = self._get_frame()
+        geom = self.geometry()
         doc = self.buffer.document
-        if y < 0:
-            line = max(0, self.top_line - 1)
-            return doc.offset(line, 0)
         if not frame.rows or y >= len(frame.rows):
             return len(doc)
-        row = frame.rows[y]
+        row = frame.rows[max(y, 0)]
         text = doc.line_text(row.line)
         if row.virtual is not None:
             return doc.offset(row.line, len(text))
         end = len(text) if row.end is None else row.end
-        cell = max(0, x - self.gutter_width) + (0 if self.soft_wrap else int(self.scroll_x))
+        cell = max(0, x - geom.gutter) + geom.skip
         start_cell = display_width(text[: row.start], doc.tab_width) if row.start else 0
         col = cell_to_column(text, start_cell + cell, doc.tab_width)
         col = max(row.start, min(col, end if row.end is None else end - 1))
@@ -655,8 +648,7 @@ class EditorView(ScrollView, can_focus=True):
         pos = self.offset_at(offset.x, offset.y)
         doc = self.buffer.document
         if event.chain == 2:
-            start, end = motion.word_at(doc, pos)
-            self.select(Selection(start, end))
+            self.select(Selection(*motion.word_at(doc, pos)))
         elif event.chain >= 3:
             line, _ = doc.position(pos)
             end = doc.offset(line + 1, 0) if line + 1 < doc.line_count else len(doc)
@@ -671,8 +663,8 @@ class EditorView(ScrollView, can_focus=True):
             return
         offset = event.get_content_offset_capture(self)
         height = self.page_height
-        if offset.y < 0:
-            self._set_scroll(None, max(0, self.scroll_y - 1), 0)
+        if offset.y < 0 and self.scroll_y > 0:
+            self._set_scroll(None, self.scroll_y - 1, 0)
         elif offset.y >= height:
             self._set_scroll(None, self.scroll_y + 1, 0)
         pos = self.offset_at(offset.x, min(max(offset.y, 0), height - 1))
@@ -685,7 +677,3 @@ class EditorView(ScrollView, can_focus=True):
         if self._dragging:
             self._dragging = False
             self.release_mouse()
-
-    def visible_rows(self) -> list[Row]:
-        """The rows on screen, top first (real lines, wrap segments, virtual rows)."""
-        return list(self._get_frame().rows)
