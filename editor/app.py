@@ -201,7 +201,7 @@ class EditorApp(App[None], inherit_bindings=False):
         buffer = self._find_open(path)
         if buffer is None:
             try:
-                text = path.read_text(encoding="utf-8") if path.exists() else ""
+                text = path.read_bytes().decode("utf-8") if path.exists() else ""
             except (OSError, UnicodeDecodeError) as exc:
                 self.say(f"{path}: {getattr(exc, 'strerror', None) or exc}", error=True)
                 return None

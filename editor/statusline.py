@@ -3,6 +3,8 @@ the predictor's state, and the last one-line message."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -63,11 +65,26 @@ class StatusLine(Widget):
         if y or buf is None:
             return Strip.blank(width, self.normal)
         right = self.right_side()
-        left = [Segment(f" {buf.path or 'untitled'}", self.accent)]
-        if buf.is_modified:
-            left.append(Segment(" ●", self.accent))
+        marker = " ●" if buf.is_modified else ""
+        room = max(0, width - len(right) - len(marker) - 1)
+        name = shorten_path(buf.path, room) if buf.path else "untitled"
+        left = [Segment(f" {name}{marker}", self.accent)]
         if self.message:
             left.append(Segment("  " + self.message, self.error if self.message_is_error else self.warning))
-        room = max(0, width - len(right))
-        strip = Strip(left).crop_extend(0, room, self.normal)
+        strip = Strip(left).crop_extend(0, max(0, width - len(right)), self.normal)
         return Strip([*strip, Segment(right, self.normal)]).crop_extend(0, width, self.normal)
+
+
+def shorten_path(path: Path, room: int) -> str:
+    """The path as the user would write it (relative to the working directory, or with
+    ``~``), cut from the left to ``room`` cells so the file name always shows."""
+    try:
+        text = str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        text = str(path)
+        home = str(Path.home())
+        if text.startswith(home + "/"):
+            text = "~" + text[len(home) :]
+    if len(text) > room:
+        text = "…" + text[len(text) - max(room - 1, len(path.name)) :]
+    return text

@@ -320,7 +320,7 @@ class EditorView(ScrollView, can_focus=True):
     def _set_scroll(self, x: float | None, y: float | None, subrow: int) -> None:
         self._setting_scroll = True
         try:
-            self.scroll_to(x, y, animate=False, immediate=True)
+            self.scroll_to(x, y, animate=False, immediate=True, force=True)
         finally:
             self._setting_scroll = False
         self._geometry = None
@@ -645,18 +645,23 @@ class EditorView(ScrollView, can_focus=True):
         if offset is None:
             return
         self.focus()
-        pos = self.offset_at(offset.x, offset.y)
+        self.move_to(self.offset_at(offset.x, offset.y), extend=event.shift)
+        self._dragging = True
+        self.capture_mouse()
+
+    def on_click(self, event: events.Click) -> None:
+        """Double click selects a word, triple click the line."""
+        offset = event.get_content_offset(self)
+        if offset is None or event.chain < 2:
+            return
         doc = self.buffer.document
+        pos = self.offset_at(offset.x, offset.y)
         if event.chain == 2:
             self.select(Selection(*motion.word_at(doc, pos)))
-        elif event.chain >= 3:
+        else:
             line, _ = doc.position(pos)
             end = doc.offset(line + 1, 0) if line + 1 < doc.line_count else len(doc)
             self.select(Selection(doc.offset(line, 0), end))
-        else:
-            self.move_to(pos, extend=event.shift)
-        self._dragging = True
-        self.capture_mouse()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         if not self._dragging:
