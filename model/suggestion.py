@@ -41,7 +41,8 @@ OutcomeKind = Literal["accepted", "partial", "rejected", "ignored"]
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the user did with a shown suggestion, with timings (monotonic seconds)."""
+    """What the user did with a shown suggestion, with timings (wall-clock seconds, time.time():
+    they are stored in the history database and exported with dates)."""
 
     suggestion_id: int
     kind: OutcomeKind
