@@ -15,12 +15,11 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
-from nxedit.model.languages import spec_for_path
-
 from . import editing
-from .buffer import Buffer, FileInfo, Selection
+from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
+from .filecare import FileCare
 from .statusline import StatusLine
 from .view import EditorView
 
@@ -60,7 +59,7 @@ class _PlainTheme:
         return Style()
 
 
-class EditorApp(App[None], inherit_bindings=False):
+class EditorApp(FileCare, App[None], inherit_bindings=False):
     """``nxedit FILE ...``: edits buffers; keys, palette and help come from one table."""
 
     CSS = """
@@ -154,6 +153,7 @@ class EditorApp(App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._apply_theme()
+        self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
         if not self.buffers:
@@ -189,42 +189,6 @@ class EditorApp(App[None], inherit_bindings=False):
         self.buffers.append(buffer)
         return buffer
 
-    def _find_open(self, path: Path) -> Buffer | None:
-        target = path.resolve()
-        for buffer in self.buffers:
-            if buffer.path is not None and buffer.path.resolve() == target:
-                return buffer
-        return None
-
-    def open_path(self, path: Path, line: int | None = None, column: int | None = None) -> Buffer | None:
-        """Open ``path`` in a buffer (or switch to it) and go to ``line``/``column``."""
-        buffer = self._find_open(path)
-        if buffer is None:
-            try:
-                text = path.read_bytes().decode("utf-8") if path.exists() else ""
-            except (OSError, UnicodeDecodeError) as exc:
-                self.say(f"{path}: {getattr(exc, 'strerror', None) or exc}", error=True)
-                return None
-            buffer = Buffer(text, FileInfo(path, exists=path.exists()), tab_width=self.config.tab_width)
-            buffer.mark_saved()
-            self._setup_language(buffer)
-            if self.buffers and not self.buffers[0].is_modified and self.buffers[0].path is None and not self.buffers[0].text:
-                self.buffers.pop(0)  # the empty start-up buffer gives way to the first real file
-            self._add_buffer(buffer)
-        self.show_buffer(buffer)
-        if line is not None:
-            self.go_to(line, column or 0)
-        return buffer
-
-    def _setup_language(self, buffer: Buffer) -> None:
-        first_line = buffer.document.line_text(0) if buffer.document.line_count else ""
-        spec = spec_for_path(buffer.path, first_line) if buffer.path else None
-        if spec is not None:
-            buffer.language_id = spec.name
-            buffer.language = spec.name.capitalize()
-            buffer.line_comment = spec.line_comment
-            buffer.block_comment = spec.block_comment
-
     def show_buffer(self, buffer: Buffer) -> None:
         self.view.show(buffer, self.highlighters.get(id(buffer)))
         self.status.show(buffer)
@@ -246,6 +210,8 @@ class EditorApp(App[None], inherit_bindings=False):
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
                     return
+                if answer == "discard" and buffer.path is not None:
+                    self.journal.discard(buffer.path)
                 if answer in ("save", "discard"):
                     self._close(buffer)
 
@@ -281,49 +247,6 @@ class EditorApp(App[None], inherit_bindings=False):
 
         self.push_screen(Prompt("Open file:", placeholder="path/to/file"), answered)
 
-    # -- saving -----------------------------------------------------------------------
-
-    def save(self, buffer: Buffer | None = None) -> bool:
-        """Save a buffer to its file; on failure say why and leave the buffer as it is."""
-        buffer = buffer or self.buffer
-        if buffer.path is None:
-            self.save_as()
-            return False
-        try:
-            buffer.path.write_text(buffer.text, encoding="utf-8")
-        except OSError as exc:
-            self.say(f"{buffer.path}: {exc.strerror or exc}", error=True)
-            return False
-        buffer.file.exists = True
-        buffer.mark_saved()
-        self.say(f"Saved {buffer.path}")
-        self.status.refresh()
-        return True
-
-    def save_as(self) -> None:
-        from .dialogs import Prompt
-
-        buffer = self.buffer
-
-        def answered(value: str | None) -> None:
-            if not value:
-                return
-            from .cli import CliError, check_openable
-
-            path = Path(value).expanduser()
-            try:
-                check_openable(path)
-            except CliError as exc:
-                self.say(str(exc), error=True)
-                return
-            buffer.file.path = path
-            buffer.file.exists = path.exists()
-            self._setup_language(buffer)
-            self.save(buffer)
-            self.show_buffer(buffer)
-
-        self.push_screen(Prompt("Save as:", str(buffer.path or ""), "path/to/file"), answered)
-
     # -- quitting ---------------------------------------------------------------------
 
     def request_quit(self) -> None:
@@ -342,6 +265,9 @@ class EditorApp(App[None], inherit_bindings=False):
                 if all(self.save(b) for b in modified):
                     self.exit()
             elif answer == "discard":
+                for buffer in modified:  # thrown away on purpose: no restore offer next time
+                    if buffer.path is not None:
+                        self.journal.discard(buffer.path)
                 self.exit()
 
         self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
