@@ -66,11 +66,13 @@ class StatusLine(Widget):
             return Strip.blank(width, self.normal)
         right = self.right_side()
         marker = " ●" if buf.is_modified else ""
-        room = max(0, width - len(right) - len(marker) - 1)
+        message = f"  {self.message}" if self.message else ""
+        # the message gets room first; the path shrinks, down to the file name
+        room = max(0, width - len(right) - len(marker) - len(message) - 1)
         name = shorten_path(buf.path, room) if buf.path else "untitled"
         left = [Segment(f" {name}{marker}", self.accent)]
-        if self.message:
-            left.append(Segment("  " + self.message, self.error if self.message_is_error else self.warning))
+        if message:
+            left.append(Segment(message, self.error if self.message_is_error else self.warning))
         strip = Strip(left).crop_extend(0, max(0, width - len(right)), self.normal)
         return Strip([*strip, Segment(right, self.normal)]).crop_extend(0, width, self.normal)
 
