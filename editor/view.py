@@ -131,6 +131,7 @@ class EditorView(ScrollView, can_focus=True):
         self._setting_scroll = False
         self._dragging = False
         self._max_width_known = False
+        self._scroll_pending: bool | None = None
         self.set_theme(theme)
 
     # -- commands (bound from the command table; the app runs them) --------------------
@@ -264,6 +265,9 @@ class EditorView(ScrollView, can_focus=True):
         self._geometry = None
         self._update_virtual_size()
         self._invalidate()
+        if self._scroll_pending is not None:
+            center, self._scroll_pending = self._scroll_pending, None
+            self.scroll_to_cursor(center=center)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._geometry = None  # read the size and scroll position once per paint
@@ -359,7 +363,8 @@ class EditorView(ScrollView, can_focus=True):
 
     def scroll_to_cursor(self, center: bool = False) -> None:
         """Scroll so the cursor is on screen (in the middle when ``center``)."""
-        if not self.is_mounted:
+        if not self.is_mounted or not self.size.height:
+            self._scroll_pending = center or self._scroll_pending  # done once laid out
             return
         doc = self.buffer.document
         line, col = doc.position(self.buffer.selection.head)
