@@ -97,7 +97,7 @@ class FileCare:
                 return None
             buffer = self.buffer_for(loaded)
             self._add_buffer(buffer)
-            self._check_journal(buffer)
+            self.call_after_refresh(self._check_journal, buffer)  # after the first paint
         self.show_buffer(buffer)
         if line is not None:
             self.go_to(line, column or 0)

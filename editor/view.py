@@ -250,7 +250,6 @@ class EditorView(ScrollView, can_focus=True):
             width = gutter + doc.max_width + 1
         else:  # the widest line is measured after the first paint (that reads every line)
             width = geom.width
-            self.call_after_refresh(self._measure_width)
         size = Size(width, doc.line_count + max(geom.height - 1, 0))
         if size != self.virtual_size:
             self.virtual_size = size
@@ -271,7 +270,10 @@ class EditorView(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._geometry = None  # read the size and scroll position once per paint
-        return super().render_lines(crop)
+        lines = super().render_lines(crop)
+        if not self._max_width_known:
+            self.call_later(self._measure_width)  # after this paint reaches the screen
+        return lines
 
     # -- invalidation and repaint -----------------------------------------------------
 
