@@ -3,6 +3,7 @@ the predictor's state, and the last one-line message."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from rich.segment import Segment
@@ -77,6 +78,7 @@ class StatusLine(Widget):
         return Strip([*strip, Segment(right, self.normal)]).crop_extend(0, width, self.normal)
 
 
+@lru_cache(maxsize=64)
 def shorten_path(path: Path, room: int) -> str:
     """The path as the user would write it (relative to the working directory, or with
     ``~``), cut from the left to ``room`` cells so the file name always shows."""

@@ -247,7 +247,8 @@ class EditorView(ScrollView, can_focus=True):
         if self.soft_wrap:
             width = geom.width
         elif self._max_width_known:
-            width = gutter + doc.max_width + 1
+            # rounded up, so typing at the end of the longest line rarely resizes (a full repaint)
+            width = gutter + (doc.max_width // 32 + 1) * 32
         else:  # the widest line is measured after the first paint (that reads every line)
             width = geom.width
         size = Size(width, doc.line_count + max(geom.height - 1, 0))
