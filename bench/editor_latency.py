@@ -120,15 +120,26 @@ def bench_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def measure_first_paint(files: dict[int, Path], repeats: int, workdir: Path) -> list[tuple]:
-    socket = f"nxbench{os.getpid()}"
+def nxedit_command() -> list[str]:
+    """How to start nxedit: the installed script next to this Python, else ``-m``."""
+    script = Path(sys.executable).parent / "nxedit"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "nxedit.editor.cli"]
+
+
+def start_server(name: str, workdir: Path) -> tuple[str, dict[str, str]]:
+    """A private tmux server (kept alive by an idle session) and the programs' environment."""
+    socket = f"{name}{os.getpid()}"
     env = bench_env(workdir)
     tmux("new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "sleep 100000", socket=socket)
+    return socket, env
+
+
+def measure_first_paint(files: dict[int, Path], repeats: int, workdir: Path) -> list[tuple]:
+    socket, env = start_server("nxbench", workdir)
     bare = workdir / "bare_app.py"
     bare.write_text(BARE_APP)
     python = sys.executable
-    script = Path(python).parent / "nxedit"
-    nxedit = [str(script)] if script.exists() else [python, "-m", "nxedit.editor.cli"]
+    nxedit = nxedit_command()
     vim = shutil.which("vim")
     rows = []
     try:
@@ -227,14 +238,11 @@ def cpu_per_key(command: list[str], keys: str, env: dict[str, str], socket: str,
 
 
 def measure_keys(files: dict[int, Path], keys: int, baseline_keys: dict[int, int], workdir: Path) -> list[tuple]:
-    socket = f"nxbenchk{os.getpid()}"
-    env = bench_env(workdir)
-    tmux("new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "sleep 100000", socket=socket)
+    socket, env = start_server("nxbenchk", workdir)
     baseline = workdir / "textarea_app.py"
     baseline.write_text(TEXTAREA_APP)
     python = sys.executable
-    script = Path(python).parent / "nxedit"
-    nxedit = [str(script)] if script.exists() else [python, "-m", "nxedit.editor.cli"]
+    nxedit = nxedit_command()
     typed = (TYPED * (keys // len(TYPED) + 1))[:keys]
     rows = []
     try:

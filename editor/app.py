@@ -230,22 +230,26 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self._add_buffer(Buffer("", tab_width=self.config.tab_width))
         self.show_buffer(self.buffers[min(i, len(self.buffers) - 1)])
 
-    def ask_open(self) -> None:
+    def ask_path(self, question: str, then, value: str = "") -> None:
+        """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
+        from .cli import CliError, check_openable
         from .dialogs import Prompt
 
-        def answered(value: str | None) -> None:
-            if value:
-                from .cli import CliError, check_openable
+        def answered(answer: str | None) -> None:
+            if not answer:
+                return
+            path = Path(answer).expanduser()
+            try:
+                check_openable(path)
+            except CliError as exc:
+                self.say(str(exc), error=True)
+                return
+            then(path)
 
-                path = Path(value).expanduser()
-                try:
-                    check_openable(path)
-                except CliError as exc:
-                    self.say(str(exc), error=True)
-                    return
-                self.open_path(path)
+        self.push_screen(Prompt(question, value, "path/to/file"), answered)
 
-        self.push_screen(Prompt("Open file:", placeholder="path/to/file"), answered)
+    def ask_open(self) -> None:
+        self.ask_path("Open file:", self.open_path)
 
     # -- quitting ---------------------------------------------------------------------
 

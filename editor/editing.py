@@ -160,28 +160,28 @@ def backspace(buf: Buffer) -> None:
     if col and not before.strip(" ") and buf.indent_unit != "\t":
         width = len(buf.indent_unit)
         return _delete(buf, sel.head - ((col - 1) % width + 1), sel.head)
-    _delete(buf, motion.char_left(doc, sel.head), sel.head)
+    _delete_to(buf, motion.char_left)
+
+
+def _delete_to(buf: Buffer, motion_fn) -> None:
+    """Delete the selection, or from the cursor to where ``motion_fn`` would move it."""
+    sel = buf.selection
+    if not sel.is_empty:
+        return _delete(buf, sel.start, sel.end)
+    other = motion_fn(buf.document, sel.head)
+    _delete(buf, min(other, sel.head), max(other, sel.head))
 
 
 def delete_forward(buf: Buffer) -> None:
-    sel = buf.selection
-    if not sel.is_empty:
-        return _delete(buf, sel.start, sel.end)
-    _delete(buf, sel.head, motion.char_right(buf.document, sel.head))
+    _delete_to(buf, motion.char_right)
 
 
 def delete_word_left(buf: Buffer) -> None:
-    sel = buf.selection
-    if not sel.is_empty:
-        return _delete(buf, sel.start, sel.end)
-    _delete(buf, motion.word_left(buf.document, sel.head), sel.head)
+    _delete_to(buf, motion.word_left)
 
 
 def delete_word_right(buf: Buffer) -> None:
-    sel = buf.selection
-    if not sel.is_empty:
-        return _delete(buf, sel.start, sel.end)
-    _delete(buf, sel.head, motion.word_right(buf.document, sel.head))
+    _delete_to(buf, motion.word_right)
 
 
 # -- clipboard --------------------------------------------------------------------------

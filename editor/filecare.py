@@ -248,21 +248,9 @@ class FileCare:
         )
 
     def save_as(self) -> None:
-        from .dialogs import Prompt
-
         buffer = self.buffer
 
-        def answered(value: str | None) -> None:
-            if not value:
-                return
-            from .cli import CliError, check_openable
-
-            path = Path(value).expanduser()
-            try:
-                check_openable(path)
-            except CliError as exc:
-                self.say(str(exc), error=True)
-                return
+        def save_to(path: Path) -> None:
             old = buffer.file
             buffer.file = FileInfo(path, old.encoding, old.bom, path.exists(), None, old.mode)
             if path.exists():  # saving over another file: compare with what is there now
@@ -277,7 +265,7 @@ class FileCare:
                 buffer.file = old
             self.show_buffer(buffer)
 
-        self.push_screen(Prompt("Save as:", str(buffer.path or ""), "path/to/file"), answered)
+        self.ask_path("Save as:", save_to, str(buffer.path or ""))
 
     # -- reloading and watching -------------------------------------------------------
 
