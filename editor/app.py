@@ -78,9 +78,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.config = config or Config()
         self.keys, warnings = resolve_keys(self.config.keys)
         self.startup_messages = [*messages, *warnings]
-        self.theme_obj = _PlainTheme()
+        self.theme_obj = self._load_theme(self.config.theme)
         self.buffers: list[Buffer] = []
-        self.highlighters: dict[int, object] = {}
+        # per buffer: its highlighter and the listener feeding it the buffer's changes
+        self.highlighters: dict[int, tuple[object, object]] = {}
         app_bindings, view_bindings = self._bindings_from_table()
         for binding in app_bindings:
             self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
@@ -92,7 +93,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             id="editor",
         )
         self.status = StatusLine(id="status")
-        self.view.state_listeners.append(self.status.refresh)
+        self.view.state_listeners.append(self._view_state_changed)
         self.findbar: FindBar | None = None
         self.find_origin = 0
         self._finder = None
@@ -128,6 +129,12 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                 if command.palette:
                     keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
                     yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
+        elif kind == "themes":
+            from .theme import theme_names
+
+            for name in theme_names():
+                current = " (current)" if name == self.theme_obj.name else ""
+                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n))
         elif kind == "buffers":
             for buffer in self.buffers:
                 marker = " ●" if buffer.is_modified else ""
@@ -163,13 +170,41 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self.say(message, error=True)
         self.view.focus()
 
+    def _load_theme(self, name: str):
+        """The theme called ``name``; on failure a message, and the default theme."""
+        try:
+            from .theme import ThemeError, load_theme
+        except ImportError:  # the theme module has not landed yet
+            return _PlainTheme()
+        try:
+            return load_theme(name)
+        except ThemeError as exc:
+            self.startup_messages.append(f"{exc}; using the dark theme")
+            return load_theme("dark")
+
     def _apply_theme(self) -> None:
-        ui = self.theme_obj.ui
-        self.view.set_theme(self.theme_obj)
-        self.status.set_styles(ui("status"), ui("status.accent"), ui("message.error"), ui("message.warning"))
-        text = ui("text")
-        if text.bgcolor is not None:
-            self.screen.styles.background = text.bgcolor.name if text.bgcolor.is_system_defined else text.bgcolor.get_truecolor().hex
+        theme = self.theme_obj
+        ui = theme.ui
+        self.view.set_theme(theme)
+        status = ui("status")
+        self.status.set_styles(status, status + ui("status.accent"), status + ui("message.error"),
+                               status + ui("message.warning"))
+        if hasattr(theme, "textual_theme"):  # dialogs, palette and scrollbars in the same colours
+            textual_theme = theme.textual_theme()
+            self.register_theme(textual_theme)
+            self.theme = textual_theme.name
+
+    def set_theme_named(self, name: str) -> None:
+        """Switch to another theme; an unknown or broken one is a message."""
+        from .theme import ThemeError, load_theme
+
+        try:
+            self.theme_obj = load_theme(name)
+        except ThemeError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._apply_theme()
+        self.say(f"Theme {name}")
 
     # -- messages ---------------------------------------------------------------------
 
@@ -189,8 +224,48 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.buffers.append(buffer)
         return buffer
 
+    def attach_highlighter(self, buffer: Buffer) -> None:
+        """Give the buffer the highlighter for its file (again after a rename)."""
+        self.detach_highlighter(buffer)
+        try:
+            from .syntax import highlighter_for
+        except ImportError:  # the syntax module has not landed yet
+            return
+        highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
+
+        def feed(event) -> None:
+            highlighter.on_changes(event.changes)
+
+        buffer.listeners.insert(0, feed)  # before anything redraws
+        self.highlighters[id(buffer)] = (highlighter, feed)
+        self.sync_language(buffer)
+
+    def detach_highlighter(self, buffer: Buffer) -> None:
+        old = self.highlighters.pop(id(buffer), None)
+        if old is not None:
+            highlighter, feed = old
+            buffer.listeners.remove(feed)
+            highlighter.close()
+
+    def highlighter_of(self, buffer: Buffer):
+        entry = self.highlighters.get(id(buffer))
+        return entry[0] if entry else None
+
+    def sync_language(self, buffer: Buffer) -> None:
+        """Language name and comment tokens from the highlighter (it may detect them late)."""
+        highlighter = self.highlighter_of(buffer)
+        if highlighter is not None:
+            buffer.language = highlighter.language
+            buffer.line_comment = highlighter.line_comment or buffer.line_comment
+            buffer.block_comment = highlighter.block_comment or buffer.block_comment
+
+    def _view_state_changed(self) -> None:
+        if self.highlighters:
+            self.sync_language(self.buffer)
+        self.status.refresh()
+
     def show_buffer(self, buffer: Buffer) -> None:
-        self.view.show(buffer, self.highlighters.get(id(buffer)))
+        self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
         self.sub_title = buffer.name
 
@@ -226,6 +301,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         i = self.buffers.index(buffer)
         self.buffers.remove(buffer)
         self.view.forget(buffer)
+        self.detach_highlighter(buffer)
         if not self.buffers:
             self._add_buffer(Buffer("", tab_width=self.config.tab_width))
         self.show_buffer(self.buffers[min(i, len(self.buffers) - 1)])

@@ -112,13 +112,14 @@ class FileCare:
         return buffer
 
     def setup_language(self, buffer: Buffer) -> None:
-        """Language facts (comment tokens, name, highlighter) for the buffer's file."""
+        """Language facts (name, comment tokens, highlighter) for the buffer's file."""
         first_line = buffer.document.line_text(0)
         spec = spec_for_path(buffer.path, first_line) if buffer.path else None
         buffer.language_id = spec.name if spec else None
         buffer.language = spec.name.capitalize() if spec else "Plain text"
         buffer.line_comment = spec.line_comment if spec else None
         buffer.block_comment = spec.block_comment if spec else None
+        self.attach_highlighter(buffer)
 
     def _find_open(self, path: Path) -> Buffer | None:
         target = path.resolve()

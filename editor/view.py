@@ -14,6 +14,7 @@ Scrolling: ``scroll_y`` is the first visible *line*; ``subrow`` says which of it
 
 from __future__ import annotations
 
+import asyncio
 import re
 from itertools import chain
 from typing import Callable, NamedTuple, Protocol
@@ -310,12 +311,23 @@ class EditorView(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.repaint()
 
+    def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
     def _highlights_changed(self) -> None:
-        """Called by the highlighter from its worker thread."""
-        try:
-            self.app.call_from_thread(self.refresh_layers)
-        except Exception:  # the app is closing: nothing to redraw
-            pass
+        """Called by the highlighter, from its worker thread: new colours (or language).
+        Never blocks that thread; the redraw happens on the UI thread."""
+        loop = getattr(self, "_loop", None)
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._highlights_arrived)
+            except RuntimeError:  # the app has closed: nothing to redraw
+                pass
+
+    def _highlights_arrived(self) -> None:
+        self.refresh_layers()
+        for listener in self.state_listeners:
+            listener()
 
     def _state_changed(self) -> None:
         self.repaint()
