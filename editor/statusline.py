@@ -3,6 +3,7 @@ the predictor's state, and the last one-line message."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,13 +83,13 @@ class StatusLine(Widget):
 def shorten_path(path: Path, room: int) -> str:
     """The path as the user would write it (relative to the working directory, or with
     ``~``), cut from the left to ``room`` cells so the file name always shows."""
-    try:
-        text = str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError):
-        text = str(path)
-        home = str(Path.home())
-        if text.startswith(home + "/"):
-            text = "~" + text[len(home) :]
+    text = os.path.abspath(path)  # no symlink resolving: no file system calls per repaint
+    cwd = os.getcwd()
+    home = os.path.expanduser("~")
+    if text.startswith(cwd + os.sep):
+        text = text[len(cwd) + 1 :]
+    elif text.startswith(home + os.sep):
+        text = "~" + text[len(home) :]
     if len(text) > room:
         text = "…" + text[len(text) - max(room - 1, len(path.name)) :]
     return text
