@@ -27,10 +27,16 @@ class LanguageSpec:
     module: str | None = None  # tree_sitter_<x> package
     loader: str = "language"  # function in the module returning the language pointer
     # highlight queries: the module's HIGHLIGHTS_QUERY, then queries/<file> of other modules
-    highlights: tuple[tuple[str, str], ...] = field(default=())  # (module, "attr:NAME" | "file:queries/x.scm")
+    # (module, "attr:NAME" | "file:queries/x.scm") or ("", "text:<query>") for our own patterns
+    highlights: tuple[tuple[str, str], ...] = field(default=())
     tags: tuple[tuple[str, str], ...] = field(default=())
     line_comment: str | None = None
     block_comment: tuple[str, str] | None = None
+    title: str = ""  # display name ("Python", "C++"); the name capitalised when empty
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name.capitalize()
 
     @property
     def has_grammar(self) -> bool:
@@ -54,8 +60,13 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         "javascript", (".js", ".mjs", ".cjs", ".jsx"), (), ("node",), "tree_sitter_javascript",
-        highlights=(_q("tree_sitter_javascript", "attr:HIGHLIGHTS_QUERY"),),
+        highlights=(
+            _q("tree_sitter_javascript", "attr:HIGHLIGHTS_QUERY"),
+            _q("tree_sitter_javascript", "file:queries/highlights-jsx.scm"),
+            _q("tree_sitter_javascript", "file:queries/highlights-params.scm"),
+        ),
         tags=(_q("tree_sitter_javascript", "attr:TAGS_QUERY"),), line_comment="//", block_comment=("/*", "*/"),
+        title="JavaScript",
     ),
     LanguageSpec(
         "typescript", (".ts", ".mts", ".cts"), (), ("deno", "ts-node"), "tree_sitter_typescript", "language_typescript",
@@ -64,14 +75,17 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             _q("tree_sitter_typescript", "file:queries/highlights.scm"),
         ),
         tags=(_q("tree_sitter_typescript", "file:queries/tags.scm"),), line_comment="//", block_comment=("/*", "*/"),
+        title="TypeScript",
     ),
     LanguageSpec(
         "tsx", (".tsx",), (), (), "tree_sitter_typescript", "language_tsx",
         highlights=(
             _q("tree_sitter_javascript", "attr:HIGHLIGHTS_QUERY"),
+            _q("tree_sitter_javascript", "file:queries/highlights-jsx.scm"),
             _q("tree_sitter_typescript", "file:queries/highlights.scm"),
         ),
         tags=(_q("tree_sitter_typescript", "file:queries/tags.scm"),), line_comment="//", block_comment=("/*", "*/"),
+        title="TSX",
     ),
     LanguageSpec(
         "go", (".go",), (), (), "tree_sitter_go",
@@ -87,6 +101,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++", ".ipp"), (), (), "tree_sitter_cpp",
         highlights=(_q("tree_sitter_c", "attr:HIGHLIGHTS_QUERY"), _q("tree_sitter_cpp", "attr:HIGHLIGHTS_QUERY")),
         tags=(_q("tree_sitter_cpp", "attr:TAGS_QUERY"),), line_comment="//", block_comment=("/*", "*/"),
+        title="C++",
     ),
     LanguageSpec(
         "java", (".java",), (), (), "tree_sitter_java",
@@ -104,23 +119,26 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         "json", (".json", ".jsonc", ".geojson"), (".prettierrc",), (), "tree_sitter_json",
-        highlights=(_q("tree_sitter_json", "attr:HIGHLIGHTS_QUERY"),), line_comment="//",
+        highlights=(_q("tree_sitter_json", "attr:HIGHLIGHTS_QUERY"),), line_comment="//", title="JSON",
     ),
     LanguageSpec(
         "toml", (".toml",), ("Cargo.lock", "poetry.lock"), (), "tree_sitter_toml",
-        highlights=(_q("tree_sitter_toml", "attr:HIGHLIGHTS_QUERY"),), line_comment="#",
+        # upstream captures the whole pair, not its key, as @property (0.7.0)
+        highlights=(_q("tree_sitter_toml", "attr:HIGHLIGHTS_QUERY"), _q("", "text:(pair (bare_key) @property)")),
+        line_comment="#", title="TOML",
     ),
     LanguageSpec(
         "yaml", (".yaml", ".yml"), (), (), "tree_sitter_yaml",
-        highlights=(_q("tree_sitter_yaml", "attr:HIGHLIGHTS_QUERY"),), line_comment="#",
+        highlights=(_q("tree_sitter_yaml", "attr:HIGHLIGHTS_QUERY"),), line_comment="#", title="YAML",
     ),
     LanguageSpec(
         "html", (".html", ".htm", ".xhtml"), (), (), "tree_sitter_html",
         highlights=(_q("tree_sitter_html", "attr:HIGHLIGHTS_QUERY"),), block_comment=("<!--", "-->"),
+        title="HTML",
     ),
     LanguageSpec(
         "css", (".css",), (), (), "tree_sitter_css",
-        highlights=(_q("tree_sitter_css", "attr:HIGHLIGHTS_QUERY"),), block_comment=("/*", "*/"),
+        highlights=(_q("tree_sitter_css", "attr:HIGHLIGHTS_QUERY"),), block_comment=("/*", "*/"), title="CSS",
     ),
     LanguageSpec(
         "markdown", (".md", ".markdown", ".mdx"), (), (), "tree_sitter_markdown",
@@ -170,7 +188,9 @@ def _query_source(parts: tuple[tuple[str, str], ...]) -> str:
     chunks = []
     for module_name, where in parts:
         kind, _, name = where.partition(":")
-        if kind == "attr":
+        if kind == "text":
+            chunks.append(name)
+        elif kind == "attr":
             module = importlib.import_module(module_name)
             chunks.append(getattr(module, name))
         else:
@@ -179,11 +199,20 @@ def _query_source(parts: tuple[tuple[str, str], ...]) -> str:
 
 
 @lru_cache(maxsize=None)
+def highlights_source(name: str) -> str:
+    """The text of a language's highlight query (combined with its base language's).
+
+    Pattern byte offsets of :func:`highlights_query` index into its UTF-8 encoding.
+    """
+    return _query_source(BY_NAME[name].highlights)
+
+
+@lru_cache(maxsize=None)
 def highlights_query(name: str):
     """The compiled highlight query of a language (combined with its base language's)."""
     import tree_sitter
 
-    return tree_sitter.Query(ts_language(name), _query_source(BY_NAME[name].highlights))
+    return tree_sitter.Query(ts_language(name), highlights_source(name))
 
 
 @lru_cache(maxsize=None)

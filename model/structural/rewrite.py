@@ -1,0 +1,283 @@
+"""Generalised rewrites learned from one or two example edits, and applied elsewhere.
+
+An example is an edit of a few lines (old -> new). It is diffed token by token (lexical
+tokens, whitespace ignored); the old tokens become a *pattern* and each differing run a
+*change* that replaces the text between two pattern tokens by a template. Some pattern
+tokens are *holes*: they match any identifier or number, consistently, and a template
+may copy them (``let error = MessageError(m)`` -> ``let error: MessageError<M> = ...``
+learns ``MessageError`` as a hole, so it also rewrites ``let error = DisplayError(m)``).
+
+Applying a rewrite to a target keeps the target's own spacing everywhere except inside
+the changed gaps, and re-indents inserted lines to the target's indentation.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, Token, tokenize
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    text: str
+    kind: str
+    hole: int | None = None  # tokens sharing a hole number must bind the same text
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    start: int  # pattern tokens [start, end) are replaced (start == end: insertion before start)
+    end: int
+    template: tuple  # str pieces and int hole references
+    only_if: str | None = None  # a spacing change: made only where the target is spaced like this
+    at_start: bool = False  # the gap reaches back to the start of the first line (whole-line patterns)
+    at_end: bool = False  # ... or on to the end of the last line, with its line ending
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One observed edit, tokenized and diffed."""
+
+    old: str  # old core lines joined (line endings kept)
+    new: str
+    old_tokens: tuple[Token, ...]
+    new_tokens: tuple[Token, ...]
+    opcodes: tuple[tuple[int, int, int, int], ...]  # non-equal runs (i1, i2, j1, j2)
+    indent: str
+
+    @property
+    def changed_old(self) -> set[int]:
+        out: set[int] = set()
+        for i1, i2, _, _ in self.opcodes:
+            out.update(range(i1, i2))
+        return out
+
+
+def indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def make_example(old_lines: list[str], new_lines: list[str], dollar: bool) -> Example | None:
+    """Diff an edit of whole lines; None when it changes no token (whitespace only)."""
+    old, new = "".join(old_lines), "".join(new_lines)
+    ot, nt = tokenize(old, dollar), tokenize(new, dollar)
+    sm = difflib.SequenceMatcher(None, [t.text for t in ot], [t.text for t in nt], autojunk=False)
+    ops = tuple((i1, i2, j1, j2) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
+    if not ops or not ot:
+        return None
+    return Example(old, new, tuple(ot), tuple(nt), ops, indent_of(old_lines[0]) if old_lines else "")
+
+
+def copied_names(ex: Example) -> set[str]:
+    """Identifiers the new text takes from the unchanged part of the old: they become holes."""
+    changed = ex.changed_old
+    kept = {t.text for i, t in enumerate(ex.old_tokens) if i not in changed and t.kind == IDENT}
+    inserted = {t.text for i1, i2, j1, j2 in ex.opcodes for t in ex.new_tokens[j1:j2] if t.kind == IDENT}
+    return (kept & inserted) - KEYWORDS
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    slots: tuple[Slot, ...]
+    changes: tuple[Change, ...]
+    indent: str  # indentation of the example's first old line
+    full_lines: bool  # the pattern covers whole lines (else a window inside one line)
+    slot_lines: tuple[int, ...]  # the pattern line each slot is on (0 = first)
+
+    @property
+    def line_count(self) -> int:
+        return self.slot_lines[-1] + 1
+
+    @property
+    def anchors(self) -> list[int]:
+        """Literal slots worth searching for (identifiers and numbers), longest first."""
+        idx = [i for i, s in enumerate(self.slots) if s.hole is None and s.kind != PUNCT]
+        return sorted(idx, key=lambda i: -len(self.slots[i].text))
+
+    def match(self, tokens: list[Token], at: int) -> dict[int, str] | None:
+        """Bindings when the pattern matches ``tokens[at:at+len(slots)]``, else None."""
+        if at < 0 or at + len(self.slots) > len(tokens):
+            return None
+        binding: dict[int, str] = {}
+        for slot, tok in zip(self.slots, tokens[at : at + len(self.slots)]):
+            if slot.hole is None:
+                if tok.text != slot.text:
+                    return None
+            elif tok.kind != slot.kind or tok.text in KEYWORDS:
+                return None
+            elif binding.setdefault(slot.hole, tok.text) != tok.text:
+                return None
+        return binding
+
+    def apply(self, text: str, tokens: list[Token], at: int, binding: dict[int, str]) -> str:
+        """``text`` with the changes made to the matched tokens ``tokens[at:...]``."""
+        matched = tokens[at : at + len(self.slots)]
+        target_indent = indent_of(text[text.rfind("\n", 0, matched[0].start) + 1 :])
+        out, pos = [], 0
+        n = len(matched)
+        for ch in self.changes:
+            left = 0 if ch.at_start else matched[ch.start - 1].end if ch.start > 0 else matched[0].start
+            right = len(text) if ch.at_end else matched[ch.end].start if ch.end < n else matched[-1].end
+            if ch.only_if is not None and reindent(text[left:right], target_indent, self.indent) != ch.only_if:
+                continue
+            piece = "".join(binding[p] if isinstance(p, int) else p for p in ch.template)
+            out.append(text[pos:left])
+            if ch.at_start:  # the first line's own indentation is part of the template
+                out.append(reindent("\n" + piece, self.indent, target_indent)[1:])
+            else:
+                out.append(reindent(piece, self.indent, target_indent))
+            pos = right
+        out.append(text[pos:])
+        return "".join(out)
+
+
+def reindent(piece: str, old_indent: str, new_indent: str) -> str:
+    """Move lines after the first from ``old_indent`` to ``new_indent``."""
+    if old_indent == new_indent or "\n" not in piece:
+        return piece
+    first, *rest = piece.split("\n")
+    return "\n".join([first] + [new_indent + r[len(old_indent):] if r.startswith(old_indent) else r for r in rest])
+
+
+def _distances(ex: Example) -> list[int]:
+    """For each old token, how many tokens away the nearest change is (0: changed itself)."""
+    far = len(ex.old_tokens) + 1
+    out = [far] * len(ex.old_tokens)
+    for i1, i2, _, _ in ex.opcodes:
+        for t in range(len(out)):
+            d = i1 - t if t < i1 else (t - i2 + 1 if t >= i2 else 0)
+            out[t] = min(out[t], d)
+    return out
+
+
+def _heads(ex: Example) -> set[int]:
+    """Old tokens naming a call whose arguments the edit changes (``f(a)`` -> ``f(a, b)``):
+    generalising over them would make an edit of one function's calls apply to every call."""
+    ot = ex.old_tokens
+    points = {i1 for i1, _, _, _ in ex.opcodes} | ex.changed_old
+    out = set()
+    for i in range(len(ot) - 1):
+        if ot[i].kind == IDENT and ot[i + 1].text == "(":
+            close = _closing_paren(ot, i + 1)
+            if any(i + 1 < p <= close for p in points):
+                out.add(i)
+    return out
+
+
+def _closing_paren(tokens, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
+        if depth == 0:
+            return i
+    return len(tokens)
+
+
+def _extend_to_head(ex: Example, lo: int) -> int:
+    """Move a window's start back to the call whose argument list it starts in (for an
+    argument inserted, the call says where it belongs; an argument replaced says it itself)."""
+    ot, depth = ex.old_tokens, 0
+    for p in range(lo - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(ot[p].text, 0)
+        if depth < 0:
+            return p - 1 if p > 0 and ot[p - 1].kind == IDENT else lo
+    return lo
+
+
+def window_bounds(ex: Example, window: int) -> tuple[int, int]:
+    """Old-token range of the changes plus ``window`` tokens of context each side."""
+    first = min(i1 for i1, _, _, _ in ex.opcodes)
+    last = max(i2 for _, i2, _, _ in ex.opcodes)
+    return max(0, first - window), min(len(ex.old_tokens), last + window)
+
+
+def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
+          holes_from: Example | None = None) -> Rewrite | None:
+    """A rewrite from an example.
+
+    ``radius``: unchanged identifiers/numbers more than this many tokens from every
+    change become holes (None: keep them literal). ``window``: instead of whole lines,
+    the pattern is the changed tokens plus this many tokens each side. ``holes_from``: a
+    second example of the same edit; tokens where the two differ become holes
+    (anti-unification), so two examples generalise exactly as far as they disagree.
+    """
+    ot, nt = ex.old_tokens, ex.new_tokens
+    changed = ex.changed_old
+    lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window)
+    inserts_only = all(i1 == i2 for i1, i2, _, _ in ex.opcodes)
+    if window is not None and inserts_only:
+        lo = _extend_to_head(ex, lo)
+    if lo >= hi:
+        return None
+    differs: set[int] = set()
+    if holes_from is not None:
+        tlo, thi = (0, len(holes_from.old_tokens)) if window is None else window_bounds(holes_from, window)
+        if window is not None and inserts_only:
+            tlo = _extend_to_head(holes_from, tlo)
+        twin = holes_from.old_tokens[tlo:thi]
+        if thi - tlo != hi - lo:
+            return None
+        for i, (a, b) in enumerate(zip(ot[lo:hi], twin), lo):
+            if a.text != b.text:
+                if a.kind == PUNCT or a.kind != b.kind or i in changed or a.text in KEYWORDS:
+                    return None  # the examples disagree on structure: not the same edit
+                differs.add(i)
+    distance = _distances(ex)
+    copied = copied_names(ex)
+    heads = _heads(ex)
+    holes: dict[str, int] = {}
+    slots = []
+    for i in range(lo, hi):
+        t = ot[i]
+        generic = t.kind in (IDENT, NUMBER) and t.text not in KEYWORDS and i not in changed
+        far = radius is not None and distance[i] > radius and i not in heads
+        if generic and (t.text in copied or far or i in differs):
+            slots.append(Slot(t.text, t.kind, holes.setdefault(t.text, len(holes))))
+        else:
+            slots.append(Slot(t.text, t.kind))
+    changes = []
+    for i1, i2, j1, j2 in ex.opcodes:
+        # the changed gap runs from the end of the token before to the start of the token after;
+        # for whole lines, a change at either edge takes the edge's blank lines with it
+        at_start = window is None and i1 == 0 and j1 == 0
+        at_end = window is None and i2 == len(ot) and j2 == len(nt)
+        new_left = 0 if at_start else nt[j1 - 1].end if j1 > 0 else (nt[0].start if nt else 0)
+        new_right = len(ex.new) if at_end else nt[j2].start if j2 < len(nt) else (nt[-1].end if nt else 0)
+        template = _template(ex.new[new_left:new_right], nt, new_left, j1, j2, holes)
+        changes.append(Change(i1 - lo, i2 - lo, template, None, at_start, at_end))
+    changes += _spacing_changes(ex, lo, hi)
+    changes.sort(key=lambda c: (c.start, c.end))
+    first = ot[lo].start
+    slot_lines = tuple(ex.old.count("\n", first, ot[i].start) for i in range(lo, hi))
+    return Rewrite(tuple(slots), tuple(changes), ex.indent, window is None, slot_lines)
+
+
+def _spacing_changes(ex: Example, lo: int, hi: int) -> list[Change]:
+    """Changes of spacing (a reflowed line, realigned columns) between tokens the edit kept."""
+    ot, nt, out = ex.old_tokens, ex.new_tokens, []
+    equal_pairs = []
+    prev_i2 = prev_j2 = 0
+    for i1, i2, _, j2 in (*ex.opcodes, (len(ot), len(ot), len(nt), len(nt))):
+        equal_pairs += [(prev_i2 + k, prev_j2 + k) for k in range(i1 - prev_i2)]
+        prev_i2, prev_j2 = i2, j2
+    for (i0, j0), (i, j) in zip(equal_pairs, equal_pairs[1:]):
+        if i == i0 + 1 and j == j0 + 1 and lo < i < hi:
+            old_gap, new_gap = ex.old[ot[i0].end : ot[i].start], ex.new[nt[j0].end : nt[j].start]
+            if old_gap != new_gap:
+                out.append(Change(i - lo, i - lo, (new_gap,), only_if=old_gap))
+    return out
+
+
+def _template(text: str, new_tokens, base: int, j1: int, j2: int, holes: dict[str, int]) -> tuple:
+    """The inserted text with identifiers bound to holes replaced by hole references."""
+    pieces: list = []
+    pos = 0
+    for t in new_tokens[j1:j2]:
+        if t.kind == IDENT and t.text in holes:
+            pieces.append(text[pos : t.start - base])
+            pieces.append(holes[t.text])
+            pos = t.end - base
+    pieces.append(text[pos:])
+    return tuple(p for p in pieces if p != "")

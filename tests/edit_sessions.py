@@ -1,0 +1,50 @@
+"""Build next-edit requests from a buffer and the edits a user made to it (test helper)."""
+
+from __future__ import annotations
+
+from nxedit.model.edits import Position
+from nxedit.model.request import HistoryHunk, PredictionRequest
+from nxedit.model.structural import StructuralPredictor
+from nxedit.model.text import apply_line_edits, split_lines
+
+PATHS = {"python": "app/main.py", "rust": "src/main.rs", "go": "main.go", "typescript": "src/app.ts"}
+
+
+def session(before: str, *steps: tuple[str, str], language: str = "python", path: str | None = None,
+            files: dict[str, str] | None = None) -> PredictionRequest:
+    """The request after the user replaced, in order, each ``old`` chunk of whole lines by ``new``.
+
+    Each ``old`` must occur in the text as it is at that step (its first occurrence is
+    edited); the cursor ends where the last edit ends, as the benchmark puts it.
+    """
+    text = before
+    history = []
+    cursor = Position(0, 0)
+    for old, new in steps:
+        at = text.index(old)
+        assert at == 0 or text[at - 1] == "\n", f"{old!r} must start a line"
+        start = text.count("\n", 0, at)
+        text = text[:at] + new + text[at + len(old):]
+        history.append(HistoryHunk(start, old, new))
+        new_lines = split_lines(new)
+        if new_lines:
+            cursor = Position(start + len(new_lines) - 1, len(new_lines[-1].rstrip("\r\n")))
+        else:
+            cursor = Position(start, 0)
+    return PredictionRequest(text, cursor, tuple(history), path or PATHS.get(language, "file.txt"), language,
+                             dict(files or {}), "test")
+
+
+def predict(request: PredictionRequest, min_confidence: float = 0.5):
+    """The engine's suggestion (behaviour errors raise instead of being skipped)."""
+    return StructuralPredictor(min_confidence=min_confidence, strict=True).predict(request)
+
+
+def applied(request: PredictionRequest, suggestion) -> str:
+    return apply_line_edits(request.current, [e.to_dict() for e in suggestion.edits])
+
+
+def changed_lines(request: PredictionRequest, suggestion) -> tuple[list[str], str]:
+    """(the current lines the suggestion replaces, what it puts there)."""
+    (edit,) = suggestion.edits
+    return split_lines(request.current)[edit.start_line : edit.end_line], edit.new_text

@@ -1,0 +1,71 @@
+"""Signature change: parameters added, removed or reordered -> the next call site."""
+
+from edit_sessions import changed_lines, predict, session
+from nxedit.model.structural.signature import find_change, split_top_level
+
+PY = """\
+def area(w, h):
+    return w * h
+
+
+def big(a, b):
+    scale = 2
+    return area(a, b)
+
+
+def small(a, b):
+    return area(a, b)
+"""
+
+
+def test_added_parameter_passes_the_local_of_that_name():
+    req = session(PY, ("def area(w, h):\n", "def area(w, h, scale):\n"))
+    s = predict(req)
+    assert s.source == "structural:signature"
+    old, new = changed_lines(req, s)
+    assert old == ["    return area(a, b)\n"] and new == "    return area(a, b, scale)\n"
+
+
+def test_added_parameter_without_a_local_gets_a_marked_placeholder():
+    req = session(PY, ("def area(w, h):\n", "def area(w, h, scale):\n"),
+                  ("    return area(a, b)\n", "    return area(a, b, scale)\n"))
+    s = predict(req)
+    old, new = changed_lines(req, s)
+    assert new == "    return area(a, b, <scale>)\n"
+    assert s.confidence < 0.6  # a placeholder is a jump target, not a finished edit
+
+
+def test_added_parameter_with_a_default_needs_no_call_change():
+    req = session(PY, ("def area(w, h):\n", "def area(w, h, scale=1):\n"))
+    assert predict(req) is None
+
+
+def test_rust_removed_parameter_is_removed_at_the_call():
+    before = "fn add(a: i32, b: i32, c: i32) -> i32 {\n    a + b\n}\n\n\n\nfn main() {\n    let x = add(1, 2, 3);\n}\n"
+    req = session(before, ("fn add(a: i32, b: i32, c: i32) -> i32 {\n", "fn add(a: i32, b: i32) -> i32 {\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req))
+    assert new == "    let x = add(1, 2);\n"
+
+
+def test_go_reordered_parameters_reorder_the_arguments():
+    before = "package m\n\nfunc pair(key string, value int) {}\n\n\n\nfunc main() {\n\tpair(\"a\", 1)\n}\n"
+    req = session(before, ("func pair(key string, value int) {}\n", "func pair(value int, key string) {}\n"),
+                  language="go")
+    old, new = changed_lines(req, predict(req))
+    assert new == '\tpair(1, "a")\n'
+
+
+def test_typescript_method_call_through_an_object():
+    before = "function greet(name: string) {}\n\n\n\nconst user = 'x'\ngreet(user)\n"
+    req = session(before, ("function greet(name: string) {}\n", "function greet(name: string, loud: boolean) {}\n"),
+                  language="typescript")
+    old, new = changed_lines(req, predict(req))
+    assert new == "greet(user, <loud>)\n"
+
+
+def test_header_parsing_keeps_nested_brackets_together():
+    assert split_top_level("a: Map<K, V>, f: (x, y) => z, s = 'a,b'", angle=True) == [
+        "a: Map<K, V>", "f: (x, y) => z", "s = 'a,b'"]
+    change = find_change("    def m(self, a):\n", "    def m(self, a, b):\n", "python")
+    assert [p.name for p in change.new] == ["a", "b"]  # self is not an argument at call sites
