@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from rich.style import Style
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,37 +25,7 @@ from .view import EditorView
 if TYPE_CHECKING:
     from .cli import FileArg
     from .findbar import FindBar
-
-
-class _PlainTheme:
-    """Stand-in colours until the theme module lands (temporary)."""
-
-    name = "dark"
-    dark = True
-    _UI = {
-        "text": Style(color="#d4d4d4", bgcolor="#1e1e1e"),
-        "gutter": Style(color="#6e7681", bgcolor="#1e1e1e"),
-        "gutter.current": Style(color="#e6edf3", bgcolor="#262626", bold=True),
-        "cursor": Style(reverse=True),
-        "selection": Style(bgcolor="#264f78"),
-        "line.current": Style(bgcolor="#262626"),
-        "status": Style(color="#e6edf3", bgcolor="#3a3d41"),
-        "status.accent": Style(color="#ffffff", bgcolor="#3a3d41", bold=True),
-        "find.match": Style(bgcolor="#5a4a1e"),
-        "find.current": Style(bgcolor="#9e6a03", color="#ffffff"),
-        "ghost.insert": Style(color="#7f8c8d", italic=True),
-        "ghost.delete": Style(bgcolor="#4b1818", strike=True),
-        "ghost.marker": Style(color="#e5c07b", bold=True),
-        "ghost.hint": Style(color="#7f8c8d"),
-        "message.error": Style(color="#ff7b72", bgcolor="#3a3d41", bold=True),
-        "message.warning": Style(color="#e3b341", bgcolor="#3a3d41"),
-    }
-
-    def ui(self, name: str) -> Style:
-        return self._UI.get(name, Style())
-
-    def syntax(self, scope: str) -> Style:
-        return Style()
+    from .theme import Theme
 
 
 class EditorApp(FileCare, App[None], inherit_bindings=False):
@@ -170,12 +139,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self.say(message, error=True)
         self.view.focus()
 
-    def _load_theme(self, name: str):
+    def _load_theme(self, name: str) -> "Theme":
         """The theme called ``name``; on failure a message, and the default theme."""
-        try:
-            from .theme import ThemeError, load_theme
-        except ImportError:  # the theme module has not landed yet
-            return _PlainTheme()
+        from .theme import ThemeError, load_theme
+
         try:
             return load_theme(name)
         except ThemeError as exc:
@@ -190,10 +157,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         status = ui("status")
         self.status.set_styles(status, status + ui("status.accent"), status + ui("message.error"),
                                status + ui("message.warning"))
-        if hasattr(theme, "textual_theme"):  # dialogs, palette and scrollbars in the same colours
-            textual_theme = theme.textual_theme()
-            self.register_theme(textual_theme)
-            self.theme = textual_theme.name
+        textual_theme = theme.textual_theme()  # dialogs, palette and scrollbars in the same colours
+        self.register_theme(textual_theme)
+        self.theme = textual_theme.name
 
     def set_theme_named(self, name: str) -> None:
         """Switch to another theme; an unknown or broken one is a message."""
@@ -227,11 +193,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def attach_highlighter(self, buffer: Buffer) -> None:
         """Give the buffer the highlighter for its file (again after a rename)."""
+        from .syntax import highlighter_for
+
         self.detach_highlighter(buffer)
-        try:
-            from .syntax import highlighter_for
-        except ImportError:  # the syntax module has not landed yet
-            return
         highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
 
         def feed(event) -> None:
