@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 class EditorApp(FileCare, App[None], inherit_bindings=False):
     """``nxedit FILE ...``: edits buffers; keys, palette and help come from one table."""
 
+    TITLE = "nxedit"
     CSS = """
     Screen { layout: vertical; }
     """
@@ -429,7 +430,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self.findbar.show_count("no matches")
             return
         self.view.select(Selection(found[0], found[1]), center=True)
-        self.findbar.show_count(f"{finder.count(self.buffer.document, pattern)} matches")
+        n, total = finder.rank(self.buffer.document, pattern, found[0])
+        self.findbar.show_count(f"{n} of {total}")
 
     def on_find_bar_changed(self, message) -> None:
         pattern = self._pattern()

@@ -20,7 +20,7 @@ class FindBar(Vertical):
     FindBar { height: auto; display: none; }
     FindBar.-open { display: block; }
     FindBar Horizontal { height: 1; }
-    FindBar Input { border: none; height: 1; padding: 0 1; width: 1fr; }
+    FindBar Input, FindBar Input:focus { border: none; height: 1; padding: 0 1; width: 1fr; }
     FindBar #replace-row { display: none; }
     FindBar.-replace #replace-row { display: block; }
     FindBar Label { width: auto; min-width: 14; padding: 0 1; }

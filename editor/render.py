@@ -219,10 +219,10 @@ def draw_row(row: TextRow | VirtualRow | BlankRow, styles: RowStyles, tab_width:
         layers.append([(s, e, styles.named(name, "ghost.delete")) for s, e, name in row.overlays])
     if row.matches:
         layers.append([(s, e, ui["find.match"]) for s, e in row.matches])
-    if row.current_match:
-        layers.append([(*row.current_match, ui["find.current"])])
     if row.selection:
         layers.append([(*row.selection, ui["selection"])])
+    if row.current_match:  # over the selection: find selects the match it jumps to
+        layers.append([(*row.current_match, ui["find.current"])])
     body = render_text(
         row.text, row.start, row.end, row.skip, row.width - row.gutter, tab_width, base, layers,
         cursor=row.cursor, cursor_style=ui["cursor"],

@@ -63,8 +63,10 @@ class Finder:
                 last = m
         return last.span() if last else None
 
-    def count(self, doc: Document, pattern: re.Pattern[str]) -> int:
-        return sum(1 for _ in pattern.finditer(self.text(doc)))
+    def rank(self, doc: Document, pattern: re.Pattern[str], start: int) -> tuple[int, int]:
+        """``(n, total)``: the match starting at ``start`` is the n-th (1-based) of ``total``."""
+        starts = [m.start() for m in pattern.finditer(self.text(doc))]
+        return sum(1 for s in starts if s <= start), len(starts)
 
 
 def replace_current(buf: Buffer, pattern: re.Pattern[str], replacement: str) -> bool:

@@ -389,19 +389,11 @@ class EditorView(ScrollView, can_focus=True):
         annotated = self._annotated(max(0, line - height), line + height)
         idx = self._cursor_row(col, self._rows_of(line, annotated))
         new_top: tuple[int, int] | None = None
-        if center:
+        if center and not self._row_visible(line, idx, annotated):
             new_top = self._top_above(line, idx, height // 2, annotated)
         elif (line, idx) < (top, sub):
             new_top = (line, idx)
-        elif line - top <= height:
-            seen = -sub
-            for ln in range(top, line):
-                seen += len(self._rows_of(ln, annotated))
-                if seen > height:
-                    break
-            if seen + idx >= height:
-                new_top = self._top_above(line, idx, height - 1, annotated)
-        else:
+        elif not center and not self._row_visible(line, idx, annotated):
             new_top = self._top_above(line, idx, height - 1, annotated)
         x = None
         if not self.soft_wrap:
@@ -417,6 +409,18 @@ class EditorView(ScrollView, can_focus=True):
             new_top = None
         if new_top is not None or x is not None:
             self._set_scroll(x, new_top[0] if new_top else None, new_top[1] if new_top else self.subrow)
+
+    def _row_visible(self, line: int, idx: int, annotated) -> bool:
+        """Is row ``idx`` of ``line`` on screen now?"""
+        geom = self.geometry()
+        if (line, idx) < (geom.top, self.subrow) or line - geom.top > geom.height:
+            return False
+        seen = -self.subrow
+        for ln in range(geom.top, line):
+            seen += len(self._rows_of(ln, annotated))
+            if seen > geom.height:
+                return False
+        return seen + idx < geom.height
 
     def _top_above(self, line: int, idx: int, rows_above: int, annotated) -> tuple[int, int]:
         """The top (line, subrow) that puts row ``idx`` of ``line`` ``rows_above`` rows down."""

@@ -110,6 +110,7 @@ async def test_find_jumps_to_matches_and_replace_all(py_file: Path):
         assert (app.buffer.cursor[0], app.buffer.text[sel.start : sel.end]) == (0, "total")
         await pilot.press("enter")
         assert app.buffer.cursor[0] == 3
+        assert "2 of 2" in str(app.findbar.query_one("#count").render())
         await pilot.press("enter")  # wraps around
         assert app.buffer.cursor[0] == 0
         await pilot.press("escape")

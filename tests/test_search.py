@@ -22,6 +22,7 @@ def test_find_next_and_previous_wrap_around():
     assert f.find(buf.document, p, 8, backwards=True) == (2, 5)
     assert f.find(buf.document, p, 1, backwards=True) == (8, 11)  # wrapped backwards
     assert f.find(buf.document, compile_query("nope"), 0) is None
+    assert f.rank(buf.document, p, 8) == (2, 2)
 
 
 def test_line_matches_only_for_the_lines_asked():
