@@ -361,3 +361,42 @@ async def test_layers_insert_virtual_rows_that_push_lines_down(py_file: Path):
         app.buffer.select(Selection.cursor(0))
         await pilot.press("down")
         assert app.buffer.cursor[0] == 1  # virtual rows are not lines
+
+
+async def test_an_unknown_theme_is_a_message_and_the_default_applies(py_file: Path):
+    app = editor(py_file, 'theme = "no-such-theme"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "no-such-theme" in app.status.message and app.theme_obj.name == "dark"
+
+
+async def test_choosing_a_theme_from_the_palette(py_file: Path):
+    app = editor(py_file)
+    async with app.run_test(size=SIZE) as pilot:
+        dark_text = list(app.view.render_line(0))[1].style
+        await pilot.press("ctrl+p", *"choose theme")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press(*"light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme_obj.name == "light" and app.theme == "nxedit-light"
+        assert list(app.view.render_line(0))[1].style != dark_text
+
+
+async def test_python_is_highlighted_and_stays_highlighted_while_typing(py_file: Path):
+    app = editor(py_file)
+    async with app.run_test(size=SIZE) as pilot:
+        highlighter = app.highlighter_of(app.buffer)
+        highlighter.settle(10)
+        await pilot.pause()
+        assert app.buffer.language == "Python"
+        spans = app.view._get_frame().spans
+        assert (0, 3, "keyword.function") in spans[0] or any(s[2].startswith("keyword") for s in spans[0])
+        await pilot.press("ctrl+end", *"def more():")
+        highlighter.settle(10)
+        await pilot.pause(0.2)
+        last = app.buffer.document.line_count - 1
+        assert any(s[2].startswith("keyword") for s in app.view._get_frame().spans.get(last, ()))
