@@ -197,6 +197,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         from .syntax import highlighter_for
 
         self.detach_highlighter(buffer)
+        if buffer not in self.buffers:
+            return  # closed before its highlighter was due
         highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
 
         def feed(event) -> None:
@@ -205,6 +207,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         buffer.listeners.insert(0, feed)  # before anything redraws
         self.highlighters[id(buffer)] = (highlighter, feed)
         self.sync_language(buffer)
+        if buffer is self.buffer:
+            self.view.set_highlighter(highlighter)
+            self.status.refresh()
 
     def detach_highlighter(self, buffer: Buffer) -> None:
         old = self.highlighters.pop(id(buffer), None)
@@ -212,6 +217,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             highlighter, feed = old
             buffer.listeners.remove(feed)
             highlighter.close()
+            if buffer is self.buffer:
+                self.view.set_highlighter(None)
 
     def highlighter_of(self, buffer: Buffer):
         entry = self.highlighters.get(id(buffer))

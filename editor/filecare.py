@@ -119,7 +119,8 @@ class FileCare:
         buffer.language = spec.name.capitalize() if spec else "Plain text"
         buffer.line_comment = spec.line_comment if spec else None
         buffer.block_comment = spec.block_comment if spec else None
-        self.attach_highlighter(buffer)
+        # after the next paint: the text shows at once, its colours a frame later (start-up)
+        self.call_after_refresh(self.attach_highlighter, buffer)
 
     def _find_open(self, path: Path) -> Buffer | None:
         target = path.resolve()

@@ -161,20 +161,25 @@ class EditorView(ScrollView, can_focus=True):
         self._places[id(old)] = _Place(self.scroll_x, self.scroll_y, self.subrow)
         if self._on_edit in old.listeners:
             old.listeners.remove(self._on_edit)
-        if self.highlighter is not None and self.highlighter.on_update == self._highlights_changed:
-            self.highlighter.on_update = None
         self.buffer = buffer
-        self.highlighter = highlighter
         buffer.document.tab_width = self.tab_width
         buffer.listeners.append(self._on_edit)
-        if highlighter is not None:
-            highlighter.on_update = self._highlights_changed
+        self.set_highlighter(highlighter)
         self._max_width_known = False
         self._update_virtual_size()
         place = self._places.pop(id(buffer), _Place())
         self._set_scroll(place.x, place.y, place.subrow)
         self._invalidate()
         self._state_changed()
+
+    def set_highlighter(self, highlighter: HighlighterLike | None) -> None:
+        """Colour the shown buffer with ``highlighter`` (None: plain text)."""
+        if self.highlighter is not None and self.highlighter.on_update == self._highlights_changed:
+            self.highlighter.on_update = None
+        self.highlighter = highlighter
+        if highlighter is not None:
+            highlighter.on_update = self._highlights_changed
+        self.refresh_layers()
 
     def forget(self, buffer: Buffer) -> None:
         """Drop what the view remembers of a closed buffer."""

@@ -389,6 +389,7 @@ async def test_choosing_a_theme_from_the_palette(py_file: Path):
 async def test_python_is_highlighted_and_stays_highlighted_while_typing(py_file: Path):
     app = editor(py_file)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
         highlighter = app.highlighter_of(app.buffer)
         highlighter.settle(10)
         await pilot.pause()

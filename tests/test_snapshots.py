@@ -52,8 +52,8 @@ def app_with_theme(path: Path, theme: str) -> EditorApp:
 async def settle(pilot) -> None:
     """Wait for the background parse, so the colours on screen are final."""
     app = pilot.app
-    highlighter = app.highlighter_of(app.buffer)
     await pilot.pause()
+    highlighter = app.highlighter_of(app.buffer)
     if highlighter is not None:
         highlighter.settle(10)
     await pilot.pause(0.1)
