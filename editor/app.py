@@ -7,6 +7,7 @@ keeps working — a failure never touches a buffer.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -130,6 +131,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         yield self.status
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_paint)
         self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
@@ -149,6 +151,11 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         except ThemeError as exc:
             self.startup_messages.append(f"{exc}; using the dark theme")
             return load_theme("dark")
+
+    def _after_first_paint(self) -> None:
+        if not gc.isenabled():  # the command line turned it off for the start-up
+            gc.freeze()  # what start-up made lives as long as the app: no need to scan it again
+            gc.enable()
 
     def _apply_theme(self) -> None:
         """Colour the view, the status line and Textual's own widgets with the theme."""

@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"nxedit: {exc}", file=sys.stderr)
         return 2
+    import gc
+
+    gc.disable()  # start-up allocates much and frees little; the app re-enables it after its first paint
     from .app import run_app  # Textual is imported only when the editor really starts
 
     return run_app(files, args)

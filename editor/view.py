@@ -132,6 +132,7 @@ class EditorView(ScrollView, can_focus=True):
         self._setting_scroll = False
         self._dragging = False
         self._max_width_known = False
+        self._measuring = False
         self._scroll_pending: bool | None = None
         self.set_theme(theme)
 
@@ -263,6 +264,7 @@ class EditorView(ScrollView, can_focus=True):
             self._geometry = None
 
     def _measure_width(self) -> None:
+        self._measuring = False
         if not self._max_width_known:
             self._max_width_known = True
             self._update_virtual_size()
@@ -278,8 +280,10 @@ class EditorView(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._geometry = None  # read the size and scroll position once per paint
         lines = super().render_lines(crop)
-        if not self._max_width_known:
-            self.call_later(self._measure_width)  # after this paint reaches the screen
+        if not self._max_width_known and not self._measuring:
+            # soon after the first paint (and after the colours): it reads every line
+            self._measuring = True
+            self.set_timer(0.3, self._measure_width)
         return lines
 
     # -- invalidation and repaint -----------------------------------------------------
