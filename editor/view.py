@@ -133,6 +133,7 @@ class EditorView(ScrollView, can_focus=True):
         self._dragging = False
         self._max_width_known = False
         self._measuring = False
+        self._language: str | None = None
         self._scroll_pending: bool | None = None
         self.set_theme(theme)
 
@@ -335,8 +336,11 @@ class EditorView(ScrollView, can_focus=True):
 
     def _highlights_arrived(self) -> None:
         self.refresh_layers()
-        for listener in self.state_listeners:
-            listener()
+        language = getattr(self.highlighter, "language", None)
+        if language != self._language:  # detected late (from the content): the status line shows it
+            self._language = language
+            for listener in self.state_listeners:
+                listener()
 
     def _state_changed(self) -> None:
         self.repaint()
