@@ -220,11 +220,6 @@ class EditorView(ScrollView, can_focus=True):
         self._invalidate()
         self.scroll_to_cursor()
 
-    def set_tab_width(self, width: int) -> None:
-        self.tab_width = width
-        self.buffer.document.tab_width = width
-        self._invalidate()
-
     # -- geometry ---------------------------------------------------------------------
 
     def geometry(self) -> _Geometry:

@@ -401,3 +401,25 @@ async def test_python_is_highlighted_and_stays_highlighted_while_typing(py_file:
         await pilot.pause(0.2)
         last = app.buffer.document.line_count - 1
         assert any(s[2].startswith("keyword") for s in app.view._get_frame().spans.get(last, ()))
+
+
+async def test_mouse_wheel_scrolls_the_view(tmp_path: Path):
+    path = tmp_path / "long.txt"
+    path.write_text("".join(f"line {i}\n" for i in range(1, 301)))
+    app = editor(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(5):
+            app.view.post_message(events.MouseScrollDown(app.view, 5, 5, 0, 3, 1, False, False, False))
+        await pilot.pause()
+        assert app.view.top_line >= 5
+        assert screen_text(app)[0].startswith(f"{app.view.top_line + 1:>4} line {app.view.top_line + 1}")
+        assert app.buffer.cursor == (0, 0)  # the wheel scrolls; the cursor stays
+
+
+async def test_the_status_line_has_a_slot_for_the_predictor(py_file: Path):
+    app = editor(py_file)
+    async with app.run_test(size=SIZE) as pilot:
+        app.status.predictor = "structural ready"
+        await pilot.pause()
+        assert "structural ready" in app.status.render_line(0).text
