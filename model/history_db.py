@@ -19,6 +19,7 @@ from . import paths
 
 DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+TRANSIENT_RETRIES = 6  # about 3 s of retries when another editor holds the file
 
 # MIGRATIONS[v] takes a database at version v-1 to version v. Never edit a released one:
 # add the next.
@@ -189,13 +190,20 @@ def connect_or_recover(path: Path | None = None, notify=print) -> sqlite3.Connec
     """:func:`connect`, moving a broken database aside (with a one-line ``notify``)
     and starting a fresh one; None (after a message) when even that fails."""
     path = Path(path or default_path())
-    try:
-        return connect(path)
-    except Exception as exc:  # noqa: BLE001 -- anything that stops recording is reported
-        if not is_broken(exc):
-            notify(f"edit history off: cannot open {path}: {exc}")
-            return None
-        reason = exc
+    for attempt in range(TRANSIENT_RETRIES + 1):
+        try:
+            return connect(path)
+        except Exception as exc:  # noqa: BLE001 -- anything that stops recording is reported
+            if is_broken(exc):
+                reason = exc
+                break
+            # busy/locked: another editor is creating or migrating the same file right now
+            # (switching to WAL can fail with SQLITE_BUSY without waiting); this runs in the
+            # writer thread, so waiting a little costs the user nothing
+            if attempt == TRANSIENT_RETRIES:
+                notify(f"edit history off: cannot open {path}: {exc}")
+                return None
+            time.sleep(0.05 * 2**attempt)
     try:
         aside = move_aside(path)
         notify(f"edit history: {path} was unusable ({reason}); moved to {aside.name}, starting a fresh one")

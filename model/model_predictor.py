@@ -24,6 +24,7 @@ from .backends import Backend, BackendError, CancelToken, create_backend
 from .backends.base import one_line
 from .context import build_context, estimate_tokens
 from .model_config import ModelConfig, model_config_from
+from .privacy import PrivacyRules
 from .prompts import get_format
 from .prompts.base import PromptRefused, Rejected
 from .rewrite_diff import repetition_reason
@@ -46,7 +47,9 @@ class ModelPredictor:
         self.config = config
         self.format = get_format(config.prompt_format)
         self.name = f"model:{config.backend}"
-        self.exclude = exclude  # paths never sent to the model (private files)
+        # paths never sent to a model: the secret-file rules unless the editor passes its own
+        # (with the user's globs); one check for the request's file and for related files
+        self.exclude = exclude if exclude is not None else PrivacyRules().is_private
         self.wait_for_load = wait_for_load
         self.status = "model: not loaded"
         self.last_rejection: str | None = None
@@ -126,6 +129,9 @@ class ModelPredictor:
     def predict(self, request) -> Suggestion | None:
         """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
         t0 = time.perf_counter()
+        if request.path and self.exclude(request.path):
+            self._reject(f"{request.path} is private: it is never sent to a model")
+            return None
         if not self.ready and not (self.wait_for_load and self.load()):
             return None
         token = CancelToken()

@@ -43,7 +43,7 @@ from .document import Change, Document
 from .edits import Position
 from .events import ORIGINS, EditEvent
 from .privacy import PathInfo, PrivacyRules
-from .text import split_editor_lines, split_lines
+from .text import shared_line_ends, split_editor_lines, split_lines
 
 # origins whose changes merge into one event; the others stand alone
 MERGING_ORIGINS = frozenset({"typed", "suggestion"})
@@ -399,10 +399,5 @@ def _trim(start: int, old: str, new: str) -> tuple[int, str, str] | None:
     if old == new:
         return None
     a, b = split_lines(old), split_lines(new)
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = shared_line_ends(a, b)
     return start + head, "".join(a[head : len(a) - tail]), "".join(b[head : len(b) - tail])

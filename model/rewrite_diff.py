@@ -16,7 +16,7 @@ from rapidfuzz.distance import Indel
 
 from .changeset import ChangeSet
 from .edits import LineEdit
-from .text import apply_line_edits, split_lines
+from .text import apply_line_edits, shared_line_ends, split_lines
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -124,12 +124,7 @@ def rewrite_edits(text: str, start: int, end: int, rewrite: str) -> tuple[LineEd
 def _trim_equal_lines(edit: LineEdit, old_chunk: str) -> LineEdit | None:
     """The edit without unchanged whole lines at its ends; None if nothing is left."""
     old, new = split_lines(old_chunk), split_lines(edit.new_text)
-    top = 0
-    while top < min(len(old), len(new)) and old[top] == new[top]:
-        top += 1
-    bottom = 0
-    while bottom < min(len(old), len(new)) - top and old[-1 - bottom] == new[-1 - bottom]:
-        bottom += 1
+    top, bottom = shared_line_ends(old, new)
     if top == len(old) == len(new):
         return None
     return LineEdit(edit.start_line + top, edit.end_line - bottom, "".join(new[top : len(new) - bottom]))

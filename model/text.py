@@ -65,6 +65,18 @@ def dominant_eol(text: str) -> str:
     return "\r\n" if crlf > lf else "\n"
 
 
+def shared_line_ends(old: list[str], new: list[str]) -> tuple[int, int]:
+    """How many whole lines two line lists share at the top and, after those, at the bottom."""
+    n = min(len(old), len(new))
+    top = 0
+    while top < n and old[top] == new[top]:
+        top += 1
+    bottom = 0
+    while bottom < n - top and old[-1 - bottom] == new[-1 - bottom]:
+        bottom += 1
+    return top, bottom
+
+
 def apply_line_edits(text: str, edits: list[dict]) -> str:
     """Apply ``{start_line, end_line, new_text}`` edits, all against ``text``, at once.
 

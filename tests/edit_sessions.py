@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nxedit.model.edits import Position
 from nxedit.model.request import HistoryHunk, PredictionRequest
-from nxedit.model.structural import StructuralPredictor
+from nxedit.model.structural import MIN_CONFIDENCE, StructuralPredictor
 from nxedit.model.text import apply_line_edits, split_lines
 
 PATHS = {"python": "app/main.py", "rust": "src/main.rs", "go": "main.go", "typescript": "src/app.ts"}
@@ -35,8 +35,8 @@ def session(before: str, *steps: tuple[str, str], language: str = "python", path
                              dict(files or {}), "test")
 
 
-def predict(request: PredictionRequest, min_confidence: float = 0.5):
-    """The engine's suggestion (behaviour errors raise instead of being skipped)."""
+def predict(request: PredictionRequest, min_confidence: float = MIN_CONFIDENCE):
+    """The engine's suggestion at its default threshold (behaviour errors raise instead of being skipped)."""
     return StructuralPredictor(min_confidence=min_confidence, strict=True).predict(request)
 
 

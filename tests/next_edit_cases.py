@@ -147,3 +147,18 @@ def cancel_after(count, token):
             token.cancel()
 
     return on_text
+
+
+class StubBackend:
+    """The backend interface with nothing behind it: tests override ``complete``."""
+
+    name = "stub"
+
+    def load(self, on_status=None):
+        pass
+
+    def count_tokens(self, text):
+        return None
+
+    def close(self):
+        pass

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from next_edit_cases import cancel_after, small_request
+from next_edit_cases import StubBackend, cancel_after, small_request
 from nxedit.model.backends import BackendError, CancelToken, Completion
 from nxedit.model.backends import exllamav2 as ex
 from nxedit.model.model_config import ModelConfig
@@ -170,22 +170,13 @@ def test_a_crash_inside_the_generator_is_one_line_and_frees_the_job():
     assert generator.cancelled == ["job"]
 
 
-class BlockingBackend:
+class BlockingBackend(StubBackend):
     """Generates nothing until cancelled (or 5 s): stands in for a slow model."""
 
     name = "blocking"
 
     def __init__(self):
         self.started = threading.Event()
-
-    def load(self, on_status=None):
-        pass
-
-    def count_tokens(self, text):
-        return None
-
-    def close(self):
-        pass
 
     def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
         self.started.set()

@@ -208,6 +208,26 @@ def test_two_editors_write_to_one_database_at_once(db_path):
         }
 
 
+def test_a_second_editor_opening_while_the_first_holds_the_file_waits_and_records(db_path):
+    """Switching a fresh file to WAL fails at once with SQLITE_BUSY while another editor
+    holds its write lock (no busy handler); the store must retry, not turn recording off."""
+    db_path.parent.mkdir(parents=True)
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA user_version = 0")
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.4, lambda: holder.execute("COMMIT"))
+    release.start()
+    messages = []
+    try:
+        conn = history_db.connect_or_recover(db_path, notify=messages.append)
+    finally:
+        release.join()
+        holder.close()
+    assert conn is not None and messages == []
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("reports, delay", [(1, 0.0), (4, 0.004), (9, 0.013)])
 def test_kill_9_mid_write_loses_at_most_the_last_batch(db_path, reports, delay):

@@ -145,3 +145,17 @@ def test_predict_module_start_up_imports_no_grammar():
     code = "import sys, nxedit.model.predict_cli; print(sorted(m for m in sys.modules if 'tree_sitter' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_min_confidence_asks_for_guesses_such_as_placeholders():
+    current = "def area(w, h, scale):\n    return w * h\n\n\n\nprint(area(1, 2))\n"
+    request = {
+        "id": "g1", "path": "a.py", "language": "python", "current": current, "cursor": {"line": 0, "column": 22},
+        "history": [{"start_line": 0, "old_text": "def area(w, h):\n", "new_text": "def area(w, h, scale):\n"}],
+    }
+    default = json.loads(run_cli([], json.dumps(request).encode()).stdout)
+    assert default["edits"] == []  # a placeholder is never the final text: not shown by default
+    guess = json.loads(run_cli(["--min-confidence", "0.2"], json.dumps(request).encode()).stdout)
+    assert guess["edits"] == [{"start_line": 5, "end_line": 6, "new_text": "print(area(1, 2, <scale>))\n"}]
+    assert guess["source"] == "structural:signature" and guess["confidence"] < 0.6

@@ -98,3 +98,237 @@ def test_prose_word_changed_in_a_comment_is_not_a_rename():
     before = "# it is used by the parser\nx = 1\n\n\n\n# called by the user\n"
     req = session(before, ("# it is used by the parser\n", "# it is used from the parser\n"))
     assert predict(req) is None
+
+
+GO_WRITER = """\
+package m
+
+type fakeWriter struct{}
+
+func (fw *fakeWriter) Write() {}
+
+
+
+func TestWrite(t *T) {
+	{local} := &fakeWriter{}
+	use({local})
+}
+"""
+
+
+def _go_writer_session(local):
+    before = GO_WRITER.replace("{local}", local)
+    return session(before, ("type fakeWriter struct{}\n", "type mockWriter struct{}\n"),
+                   ("func (fw *fakeWriter) Write() {}\n", "func (fw *mockWriter) Write() {}\n"), language="go")
+
+
+def test_rename_never_collides_with_a_local_of_the_new_name():
+    # `mockWriter := &mockWriter{}` would shadow the type: the user has to choose another name
+    assert predict(_go_writer_session("mockWriter"), min_confidence=0.0) is None
+    req = _go_writer_session("w")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["\tw := &fakeWriter{}\n"] and new == "\tw := &mockWriter{}\n"
+
+
+GO_LAYOUT = """\
+package m
+
+type flag struct {
+	layout string
+}
+
+
+
+func newFlag(v string) *flag {
+	return &flag{
+		layout: v,
+	}
+}
+
+
+
+func (t *flag) parse(v string) {
+	time.Parse(t.layout, v)
+}
+"""
+
+
+def test_rename_taught_by_a_refactor_does_not_ripple():
+    # the field also changed its type: its uses need more than the new name, even after a
+    # later edit that looks like a pure rename
+    req = session(GO_LAYOUT, ("\tlayout string\n", "\tavailableLayouts []string\n"),
+                  ("\t\tlayout: v,\n", "\t\tavailableLayouts: v,\n"), language="go")
+    assert predict(req) is None
+    req = session(GO_LAYOUT, ("\tlayout string\n", "\tformat   string\n"),  # realigned: still pure
+                  ("\t\tlayout: v,\n", "\t\tformat: v,\n"), language="go")
+    _, new = changed_lines(req, predict(req))
+    assert new == "\ttime.Parse(t.format, v)\n"
+
+
+RS_EXIT = """\
+impl ExitCode {
+    fn code(self) -> i32 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+        }
+    }
+
+
+
+    fn merge(results: Vec<Self>) -> Self {
+        if results.is_empty() {
+            return Self::Success;
+        }
+        Self::Failure
+    }
+}
+"""
+
+
+def test_keyword_is_replaced_only_in_the_role_of_the_examples():
+    req = session(RS_EXIT, ("            Self::Success => 0,\n            Self::Failure => 1,\n",
+                            "            ExitCode::Success => 0,\n            ExitCode::Failure => 1,\n"),
+                  language="rust")
+    s = predict(req)
+    old, new = changed_lines(req, s)
+    # `Self::` paths follow; the `Self` type in `Vec<Self>` and `-> Self` is another use
+    assert old[0] == "            return Self::Success;\n"
+    assert new == "            return ExitCode::Success;\n        }\n        ExitCode::Failure\n"
+    assert "fn merge(results: Vec<Self>) -> Self {" in applied(req, s)
+
+
+RS_VISITOR = """\
+type Visitor = MapImpl;
+
+
+
+impl de::Visitor for ValueVisitor {}
+
+
+
+fn read() {
+    let v = Visitor::new();
+}
+"""
+
+
+def test_name_qualified_by_another_module_is_that_modules_item():
+    req = session(RS_VISITOR, ("type Visitor = MapImpl;\n", "type MapVisitor = MapImpl;\n"), language="rust")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    let v = Visitor::new();\n"] and new == "    let v = MapVisitor::new();\n"
+
+
+GO_TWO_RENAMES = """\
+package m
+
+var controlKeyNames = map[int]string{}
+
+
+
+var keyNames = map[string]string{}
+
+
+
+func lookup() {
+	a := controlKeyNames[1]
+
+
+
+	b := keyNames["x"]
+}
+"""
+
+
+def test_several_renames_under_way_suggest_the_nearest_site():
+    req = session(GO_TWO_RENAMES, ("var controlKeyNames = map[int]string{}\n", "var controlNames = map[int]string{}\n"),
+                  ("var keyNames = map[string]string{}\n", "var sequenceNames = map[string]string{}\n"), language="go")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["\ta := controlKeyNames[1]\n"] and new == "\ta := controlNames[1]\n"
+
+
+PY_DANGLING = """\
+def test_decode_error():
+    body = b"test"
+    compressed = compress(body)
+    with raises(DecodingError):
+        decode(compressed)
+{extra}
+
+
+def test_other():
+    compressed = b"x"
+    decode(compressed)
+"""
+
+
+def test_use_of_a_replaced_local_follows_its_replacement():
+    step = ('    body = b"test"\n    compressed = compress(body)\n', '    broken = b"xxxx"\n')
+    req = session(PY_DANGLING.replace("{extra}", ""), step)
+    s = predict(req)
+    assert s.source == "structural:rename"
+    old, new = changed_lines(req, s)
+    assert old == ["        decode(compressed)\n"] and new == "        decode(broken)\n"
+    # still defined further down: not dangling, nothing to fix
+    req = session(PY_DANGLING.replace("{extra}", "    compressed = other()\n"), step)
+    assert predict(req, min_confidence=0.0) is None
+    # two new locals: which one replaces it is a guess
+    req = session(PY_DANGLING.replace("{extra}", ""), (step[0], '    broken = b"xxxx"\n    spare = 1\n'))
+    assert predict(req, min_confidence=0.0) is None
+
+
+GO_TEMPLATE = """\
+package m
+
+import (
+	"fmt"
+)
+
+var usage = `{{if .HasFlags}}flags{{end}}`
+
+
+
+func (c *Command) HasFlags() bool { return true }
+
+func show() {
+	fmt.Println(usage)
+}
+"""
+
+
+def test_rename_inside_a_string_does_not_rename_code():
+    req = session(GO_TEMPLATE, ("var usage = `{{if .HasFlags}}flags{{end}}`\n",
+                                "var usage = `{{if .HasAvailableFlags}}flags{{end}}`\n"), language="go")
+    assert predict(req, min_confidence=0.0) is None
+    # an import path names code: the package's uses follow
+    req = session(GO_TEMPLATE, ('\t"fmt"\n', '\t"log"\n'), language="go")
+    _, new = changed_lines(req, predict(req))
+    assert new == "\tlog.Println(usage)\n"
+
+
+PY_TWO_DEFINITIONS = """\
+import os
+
+
+def resolve(p):
+    return p
+
+
+
+def main():
+    a = resolve(1)
+
+
+
+    b = resolve(2)
+"""
+
+
+def test_no_rename_while_old_and_new_name_are_both_defined():
+    call = ("    a = resolve(1)\n", "    a = try_resolve(1)\n")
+    added = ("import os\n", "import os\n\n\ndef try_resolve(p):\n    return p\n")
+    # the user added a second function and called it: `resolve` is still needed
+    assert predict(session(PY_TWO_DEFINITIONS, added, call), min_confidence=0.0) is None
+    req = session(PY_TWO_DEFINITIONS, call)
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    b = resolve(2)\n"] and new == "    b = try_resolve(2)\n"

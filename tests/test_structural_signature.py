@@ -1,6 +1,7 @@
 """Signature change: parameters added, removed or reordered -> the next call site."""
 
 from edit_sessions import changed_lines, predict, session
+from nxedit.model.structural import MIN_CONFIDENCE
 from nxedit.model.structural.signature import find_change, split_top_level
 
 PY = """\
@@ -26,13 +27,28 @@ def test_added_parameter_passes_the_local_of_that_name():
     assert old == ["    return area(a, b)\n"] and new == "    return area(a, b, scale)\n"
 
 
-def test_added_parameter_without_a_local_gets_a_marked_placeholder():
+def test_added_parameter_without_a_local_gets_a_marked_placeholder_only_on_request():
     req = session(PY, ("def area(w, h):\n", "def area(w, h, scale):\n"),
                   ("    return area(a, b)\n", "    return area(a, b, scale)\n"))
-    s = predict(req)
+    s = predict(req, min_confidence=0.2)  # a client asking for guesses
     old, new = changed_lines(req, s)
     assert new == "    return area(a, b, <scale>)\n"
-    assert s.confidence < 0.6  # a placeholder is a jump target, not a finished edit
+    # a placeholder is never the user's final text: below the default threshold
+    assert s.confidence < MIN_CONFIDENCE
+    assert predict(req, min_confidence=MIN_CONFIDENCE) is None
+
+
+def test_renamed_parameter_leaves_the_calls_alone():
+    before = "fn error(err: &str) -> ! {\n    panic!(\"{}\", err)\n}\n\n\n\nfn main() {\n    error(&f);\n}\n"
+    req = session(before, ("fn error(err: &str) -> ! {\n", "fn error(message: &str) -> ! {\n"), language="rust")
+    s = predict(req, min_confidence=0.0)
+    assert s is None or s.source != "structural:signature"
+    # a parameter added beside the renamed one is still a signature change
+    req2 = session(before, ("fn error(err: &str) -> ! {\n", "fn error(message: &str, code: i32) -> ! {\n"),
+                   language="rust")
+    s2 = predict(req2, min_confidence=0.0)
+    assert s2.source == "structural:signature"
+    assert changed_lines(req2, s2)[1] == "    error(&f, <code>);\n"
 
 
 def test_added_parameter_with_a_default_needs_no_call_change():
@@ -60,7 +76,7 @@ def test_typescript_method_call_through_an_object():
     before = "function greet(name: string) {}\n\n\n\nconst user = 'x'\ngreet(user)\n"
     req = session(before, ("function greet(name: string) {}\n", "function greet(name: string, loud: boolean) {}\n"),
                   language="typescript")
-    old, new = changed_lines(req, predict(req))
+    old, new = changed_lines(req, predict(req, min_confidence=0.2))
     assert new == "greet(user, <loud>)\n"
 
 

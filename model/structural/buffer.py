@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from itertools import accumulate
 
 from ..text import split_lines, strip_eol
-from .lexer import DOLLAR_LANGUAGES, Token, tokenize
+from .lexer import DOLLAR_LANGUAGES, Token, tokenize, word_regex
 from .syntax import Syntax, grammar_for
 
 
@@ -58,6 +59,18 @@ class Buffer:
                 at = text.find(needle, self.line_start(line + 1))
             self._containing[needle] = found
         return self._containing[needle]
+
+    def definition_lines(self, name: str) -> Iterator[int]:
+        """Lines where ``name`` is the name of a definition (function, class, type, field,
+        import; not a local variable), top down, found lazily. None without a grammar."""
+        syntax = self.syntax
+        if syntax is None:
+            return
+        regex = word_regex(name, self.dollar)
+        for line in self.lines_containing(name):
+            if any(syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, m.start(), m.end())))
+                   for m in regex.finditer(self.line_text(line))):
+                yield line
 
     @property
     def syntax(self) -> Syntax | None:

@@ -2,13 +2,15 @@
 
 The user's last edit inserted text at the start or the end of one call's argument list;
 the next call of the same function that lacks it gets the same text. Lexical: the
-argument list is found by matching parentheses, so calls may span lines.
+argument list is found by matching parentheses, so calls may span lines. Where the
+grammar knows, both the edited place and the target must be calls: a definition's
+parameters (``fn f(a)``) and a pattern (``Ok(e) =>``) look like calls but are not.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import Context
@@ -25,6 +27,7 @@ class ArgumentEdit:
     callee: str
     text: str  # what was inserted, as typed ("seconds=", ", ctx=self.ctx")
     at_end: bool  # appended before ")" (else inserted right after "(")
+    paren: int = field(default=0, compare=False)  # the example's token index of the "("
 
 
 def argument_edit(ex: Example | None) -> ArgumentEdit | None:
@@ -52,9 +55,9 @@ def argument_edit(ex: Example | None) -> ArgumentEdit | None:
     if not text.strip() or "\n" in text:
         return None
     if i1 == p + 1:
-        return ArgumentEdit(ot[p - 1].text, text, at_end=False)
+        return ArgumentEdit(ot[p - 1].text, text, at_end=False, paren=p)
     if ot[i1].text == ")" and _closing(ot, p) == i1:
-        return ArgumentEdit(ot[p - 1].text, text, at_end=True)
+        return ArgumentEdit(ot[p - 1].text, text, at_end=True, paren=p)
     return None
 
 
@@ -83,6 +86,33 @@ def _matching_paren(text: str, open_at: int) -> int | None:
     return None
 
 
+def _is_call(ctx: Context, line: int, column: int) -> bool:
+    """Whether the "(" at ``column`` opens a call's arguments (True when the grammar cannot tell)."""
+    syntax = ctx.buf.syntax
+    if syntax is None:
+        return True
+    node = syntax.node_at(line, column, column + 1)
+    for _ in range(3):  # "(" -> its argument list -> the call (a macro's token tree has one more)
+        node = node.parent
+        if node is None:
+            return False
+        if any(k in node.type for k in ("call", "new_expression", "invocation")):
+            return True
+    return False
+
+
+def _example_is_call(ctx: Context, ex: Example, edit: ArgumentEdit) -> bool:
+    """Whether the user's edit was made to a call (tokens before the insertion are unchanged,
+    so the "(" has the same index in the new text)."""
+    hunk = ctx.last
+    if not hunk.intact:
+        return True
+    _, _, top = hunk.core()
+    paren = ex.new_tokens[edit.paren]
+    line = hunk.start + top + ex.new.count("\n", 0, paren.start)
+    return _is_call(ctx, line, paren.start - (ex.new.rfind("\n", 0, paren.start) + 1))
+
+
 def _in_text(ctx: Context, line: int, column: int) -> bool:
     syntax = ctx.buf.syntax
     return syntax is not None and syntax.in_string_or_comment(syntax.node_at(line, column, column + 1))
@@ -92,7 +122,7 @@ def predict(ctx: Context) -> list[Candidate]:
     if not ctx.examples:
         return []
     edit = argument_edit(ctx.examples[0])
-    if edit is None:
+    if edit is None or not _example_is_call(ctx, ctx.examples[0], edit):
         return []
     twin = any(argument_edit(ex) == edit for ex in ctx.examples[1:])
     buf = ctx.buf
@@ -112,7 +142,7 @@ def predict(ctx: Context) -> list[Candidate]:
                 continue  # a call mentioned in a comment or string is not a call
             open_at = m.end() - 1
             close_at = _matching_paren(buf.text, open_at)
-            if close_at is None:
+            if close_at is None or not _is_call(ctx, line, open_at - buf.line_start(line)):
                 continue
             args = buf.text[open_at + 1 : close_at]
             if wanted in args:

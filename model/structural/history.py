@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..text import split_lines
+from ..text import shared_line_ends, split_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +31,7 @@ class Hunk:
     def core(self) -> tuple[list[str], list[str], int]:
         """(old lines, new lines, lines trimmed at the top): the hunk without unchanged edge lines."""
         old, new = self.old_lines, self.new_lines
-        top = 0
-        while top < min(len(old), len(new)) and old[top] == new[top]:
-            top += 1
-        bottom = 0
-        while bottom < min(len(old), len(new)) - top and old[-1 - bottom] == new[-1 - bottom]:
-            bottom += 1
+        top, bottom = shared_line_ends(old, new)
         return old[top : len(old) - bottom], new[top : len(new) - bottom], top
 
 

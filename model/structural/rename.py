@@ -8,19 +8,50 @@ another declaration of the same kind (a same-named field of another struct is an
 field). Occurrences in strings and comments follow only when the name is distinctive or
 the user renamed one there. Renaming *to* a name that already existed is a change of
 meaning, not a rename: it needs two examples before the engine believes it.
+
+What a rename must look like before it ripples:
+
+* Pure: every recent edit that swapped the two names swapped only names (spacing may be
+  realigned). An edit that also changed a type, restructured the code or added lines is a
+  refactor; its other sites need more than the new name, so such a pair is trusted little.
+* No collision: an occurrence is not renamed to a name that is already another binding
+  where it sits (``mockWriter := &fakeWriter{}`` does not become ``mockWriter :=
+  &mockWriter{}``), and nothing is renamed while the old and the new name are both defined
+  (the user added a second thing, not a new name for the first). The ripple stops there.
+* Same role: a name qualified by a module path (``de::Visitor``) is that module's item, not
+  the renamed one, unless the user's edit was qualified the same way; a keyword is not a
+  binding (``Self::Success`` -> ``ExitCode::Success``), so it is replaced only where it is
+  used as in the examples (``Self::`` paths, not the ``Self`` type).
+
+Several renames may be under way at once: the nearest remaining site of any of them is
+suggested. A *dangling reference* is a rename too: when the last edit replaced the
+definition of a local ``x`` by the definition of a new local ``y`` and ``x`` is still used
+further down in that function, its next use becomes ``y``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster, in_scan_order
-from .context import Context
-from .lexer import IDENT, KEYWORDS, NUMBER, word_regex
+from .context import RECENT, Context
+from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize, word_regex
 from .rewrite import Example
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.", "->")
+# Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
+# cases): a rename seen once hits about 7 times in 10, seen twice (or to a name that existed,
+# seen twice) more often; a local's rename is no surer than a file-wide one.
+RENAME_CONFIDENCE = 0.7
+CONFIRMED_BONUS = 0.05
+REFACTOR_PENALTY = 0.3  # the names were swapped by an edit that changed more: a refactor, not a rename
+DANGLING_CONFIDENCE = 0.8  # the code is broken until the reference is fixed: a strong signal
+PATH_ROOTS = frozenset({"self", "Self", "crate", "super"})  # paths that lead back into this file
+_QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
+# a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
+_DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
 
 
 def rename_ops(ex: Example | None) -> list[tuple[str, str]] | None:
@@ -66,15 +97,18 @@ class _Pair:
     site_kind: str | None = None  # what the renamed occurrence declares, if anything
     site_in_text: bool = False  # the user renamed it inside a string or comment
     site_member: bool = False  # the renamed occurrence follows a "."
+    qualifier: str | None = None  # the module path written before the renamed occurrence
+    roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
 
 
 def predict(ctx: Context) -> list[Candidate]:
-    """A rename from the last edit; when it has no occurrence left, from the one before, ..."""
-    for age in range(len(ctx.examples)):
-        found = _from_example(ctx, age)
-        if found:
-            return found
-    return []
+    """The nearest remaining site of any rename the recent edits are making."""
+    found = [c for age in range(len(ctx.examples)) for c in _from_example(ctx, age)]
+    found += _from_dangling(ctx)
+    if not found:
+        return []
+    n = max(len(ctx.buf.lines), 1)
+    return [min(found, key=lambda c: ((c.edit.start_line - ctx.cursor.line - 1) % n, -c.confidence))]
 
 
 def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
@@ -95,19 +129,34 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
 
 def _from_example(ctx: Context, age: int) -> list[Candidate]:
     ops = rename_ops(ctx.examples[age])
-    partial = False
+    rule = "scoped"
     if ops is None and age == 0:
-        ops, partial = _declared_swaps(ctx, age), True
+        ops, rule = _declared_swaps(ctx, age), "declared"
     pairs = set(ops or ())
     if not pairs or len(pairs) > 4:
         return []
     # seen twice (in this edit or an earlier one): the user is renaming, not changing one use
     earlier = [op for ex in ctx.examples[age + 1 :] for op in rename_ops(ex) or ()]
     confirmed = len(ops) > len(pairs) or bool(pairs & set(earlier))
-    hunk = ctx.recent_hunk(age)
-    infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in KEYWORDS and not confirmed)]
-    if not infos:
+    candidate = _ripple(ctx, ctx.recent_hunk(age), pairs, confirmed, rule)
+    if candidate is None:
         return []
+    if any(_refactored(ctx, old, new) for old, new in pairs):
+        candidate = _lower(candidate, REFACTOR_PENALTY, "-refactor")
+    if age:
+        candidate = _lower(candidate, 0.1, "-earlier")
+    return [candidate]
+
+
+def _lower(c: Candidate, by: float, tag: str) -> Candidate:
+    return Candidate(c.edit, c.source, c.confidence - by, c.rule + tag)
+
+
+def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, rule: str) -> Candidate | None:
+    """The next site of the renamed names, clustered into one hunk, with its confidence."""
+    infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in KEYWORDS and not confirmed)]
+    if not infos or any(_both_defined(ctx, i) for i in infos):
+        return None
     buf = ctx.buf
     found: dict[int, list[tuple[int, int, _Pair]]] = {}  # line -> occurrences of an old name
     for info in infos:
@@ -120,6 +169,8 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
             spans = []
             for start, end, info in sorted(found[line], key=lambda o: o[0]):
                 where = _where(ctx, info, line, start, end)
+                if where == "code" and _collides(ctx, info, line, start, end):
+                    return  # the new name is taken here: the user has to decide, the ripple stops
                 if where is not None:
                     spans.append((start, end, info.new))
                     if where == "text" and not info.site_in_text:
@@ -134,25 +185,69 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
 
     edit = cluster(sites(), buf.lines)
     if edit is None:
-        return []
+        return None
     scoped = all(i.scope is not None for i in infos)
-    confidence = 0.75 if scoped else 0.7
-    if confirmed:
-        confidence += 0.05
-    if any(i.existed for i in infos):
-        confidence = 0.55 if confirmed else 0.3
+    confidence = RENAME_CONFIDENCE + (CONFIRMED_BONUS if confirmed else 0.0)
+    if any(i.existed for i in infos):  # a change of meaning until a second example says otherwise
+        confidence = RENAME_CONFIDENCE if confirmed else 0.3
     if min(len(i.old) for i in infos) <= 2:
         confidence -= 0.15
     if any(edit.start_line <= line < edit.end_line for line in prose_lines):
         confidence -= 0.1  # the user renamed code; this also rewrites prose
     if any(i.site_in_text and not distinctive(i.old) for i in infos) and not confirmed:
         confidence -= 0.3  # a changed word in prose is an edit of the text, not a rename
-    rule = "scoped" if scoped else "file"
-    if partial:
-        confidence, rule = confidence - 0.25, "declared"
-    if age:
-        confidence, rule = confidence - 0.1, rule + "-earlier"
-    return [Candidate(edit, SOURCE, min(confidence, 0.97), rule)]
+    if rule == "declared":
+        confidence -= 0.25
+    elif rule == "dangling":
+        confidence = DANGLING_CONFIDENCE
+    else:
+        rule = "scoped" if scoped else "file"
+    return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
+
+
+def _swaps(ex: Example, old: str, new: str) -> bool:
+    """Whether the example replaced ``old`` by ``new`` somewhere."""
+    return any(old in {t.text for t in ex.old_tokens[i1:i2]} and new in {t.text for t in ex.new_tokens[j1:j2]}
+               for i1, i2, j1, j2 in ex.opcodes)
+
+
+def _refactored(ctx: Context, old: str, new: str) -> bool:
+    """Whether a recent edit that swapped the names also changed more than names."""
+    return any(ex is not None and rename_ops(ex) is None and _swaps(ex, old, new) for ex in ctx.examples)
+
+
+def _from_dangling(ctx: Context) -> list[Candidate]:
+    """The last edit replaced the definition of local ``x`` by that of a new local ``y``, and
+    ``x`` is still used further down in the function: its next use becomes ``y``."""
+    hunk, syntax = ctx.last, ctx.buf.syntax
+    if hunk is None or not hunk.intact or syntax is None or rename_ops(ctx.examples[0]) is not None:
+        return []
+    old, new, top = hunk.core()
+    dollar = ctx.buf.dollar
+    old_names = {t.text for t in tokenize("".join(old), dollar)}
+    new_names = {t.text for t in tokenize("".join(new), dollar)}
+    gone = {m.group(1) for ln in old if (m := _DEFINED.match(ln))} - new_names - KEYWORDS
+    added = []  # (name, its node) of the locals the new lines define
+    for i, ln in enumerate(new):
+        m = _DEFINED.match(ln)
+        if m and m.group(1) not in old_names and m.group(1) not in KEYWORDS:
+            node = syntax.node_at(hunk.start + top + i, m.start(1), m.end(1))
+            if syntax.declaration_kind(node) == "local":
+                added.append((m.group(1), node))
+    if len(added) != 1 or not gone:
+        return []
+    y, node = added[0]
+    functions = syntax.functions_around(node)
+    if not functions:
+        return []
+    function = functions[0]
+    last = function.end_point[0]
+    dangling = [x for x in sorted(gone) if _used_between(ctx, x, hunk.end, last)
+                and all(ctx.in_history(ln) for ln in syntax.declaring_lines(function, x))]
+    if len(dangling) != 1:
+        return []
+    candidate = _ripple(ctx, hunk, {(dangling[0], y)}, False, "dangling")
+    return [] if candidate is None else [candidate]
 
 
 def _occurrences(ctx: Context, name: str):
@@ -184,17 +279,24 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
     info = _Pair(old, new)
     buf = ctx.buf
     for m in word_regex(new, buf.dollar).finditer(buf.text):
-        if not ctx.in_history(buf.line_of(m.start())):
+        line = buf.line_of(m.start())
+        if not ctx.in_history(line) and not _foreign(ctx, line, m.start() - buf.line_start(line), None):
             info.existed = True
             break
+    if old in KEYWORDS:
+        info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
+                               for i1, i2, j1, j2 in ex.opcodes
+                               if [t.text for t in ex.old_tokens[i1:i2]] == [old] and
+                               [t.text for t in ex.new_tokens[j1:j2]] == [new])
     site = _site(ctx, hunk, new) if hunk.intact else None
     if site is None:
         return info
     info.site_member = _is_member(ctx, site[0], site[1])
+    info.qualifier = _qualifier(ctx, site[0], site[1])
     syntax = buf.syntax
     if syntax is not None:
         node = syntax.node_at(*site)
-        info.site_in_text = syntax.in_string_or_comment(node)
+        info.site_in_text = syntax.in_string_or_comment(node) and not syntax.in_import(node)
         if not info.site_in_text:
             info.site_kind = syntax.declaration_kind(node)
             if not info.site_member:
@@ -204,6 +306,10 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
     """"code" or "text" (string, comment) if this occurrence is the renamed thing, else None."""
+    if _foreign(ctx, line, start, info.qualifier):
+        return None  # `module::name`: that module's item, not the renamed one
+    if info.roles and _next_token(ctx.buf.line_text(line), end, ctx.buf.dollar) not in info.roles:
+        return None  # a keyword replaced in one role (`Self::X`) keeps its other roles (`Vec<Self>`)
     syntax = ctx.buf.syntax
     if syntax is None:
         return "code"
@@ -216,8 +322,66 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
             return None
     if syntax.in_string_or_comment(node):
         return "text" if info.site_in_text or distinctive(info.old) else None
+    if info.site_in_text:
+        return None  # the user edited text (a template, a message): code of that name is another thing
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
     if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
+
+
+def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:
+    """Whether ``name`` occurs as a whole word on lines ``first`` to ``last``."""
+    regex = word_regex(name, ctx.buf.dollar)
+    return any(first <= ln <= last and regex.search(ctx.buf.line_text(ln)) for ln in ctx.buf.lines_containing(name))
+
+
+def _qualifier(ctx: Context, line: int, start: int) -> str | None:
+    """The path segment right before ``name`` in ``segment::name``, or None."""
+    m = _QUALIFIER.search(ctx.buf.line_text(line)[:start])
+    return m.group(1) if m else None
+
+
+def _foreign(ctx: Context, line: int, start: int, own: str | None) -> bool:
+    """Whether the name at ``start`` is qualified by a module path (``de::Visitor``) other than
+    ``own`` (the one the user's edit wrote): another module's item of the same name."""
+    qualifier = _qualifier(ctx, line, start)
+    return qualifier is not None and qualifier != own and qualifier[:1].islower() and qualifier not in PATH_ROOTS
+
+
+def _next_token(text: str, end: int, dollar: bool) -> str:
+    """The punctuation right after a name on its line ("" for a name, a number or the line end)."""
+    tokens = tokenize(text[end:], dollar)
+    return tokens[0].text if tokens and tokens[0].kind == PUNCT else ""
+
+
+def _role(ex: Example, i: int) -> str:
+    """What follows old token ``i`` of an example on its line, as :func:`_next_token` sees it."""
+    following = ex.old_tokens[i + 1] if i + 1 < len(ex.old_tokens) else None
+    if following is None or "\n" in ex.old[ex.old_tokens[i].end : following.start] or following.kind != PUNCT:
+        return ""
+    return following.text
+
+
+def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> bool:
+    """Whether the new name is already a parameter or local of a function around this
+    occurrence (declared outside the user's edits): renaming would merge two variables."""
+    syntax = ctx.buf.syntax
+    if syntax is None:
+        return False
+    functions = syntax.functions_around(syntax.node_at(line, start, end))
+    return any(not ctx.in_history(ln) for f in functions for ln in syntax.declaring_lines(f, info.new))
+
+
+def _both_defined(ctx: Context, info: _Pair) -> bool:
+    """Whether the old name is still defined outside the user's edits while the new one got a
+    definition of its own (not the old one renamed): the user added a second thing beside
+    the first, they did not rename it."""
+    buf, regex = ctx.buf, word_regex(info.old, ctx.buf.dollar)
+
+    def renamed_here(line: int) -> bool:  # the old name was defined on the lines this edit replaced
+        return any(h.start <= line < h.end and regex.search(h.old_text) for h in ctx.hunks[-RECENT:])
+
+    return any(not renamed_here(ln) for ln in buf.definition_lines(info.new)) and any(
+        not ctx.in_history(ln) for ln in buf.definition_lines(info.old))

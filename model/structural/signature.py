@@ -4,6 +4,12 @@ The definition is read from the edit itself (old and new header text), so this w
 in any of the languages below even while the file does not parse. At a call site an
 added parameter becomes an argument of the same name when a variable of that name is
 in scope there, else a clearly marked placeholder (``<name>``) for the user to type over.
+
+A placeholder is never the text the user will end up with, so its confidence is that of
+a jump target (``PLACEHOLDER_CONFIDENCE``, below the engine's default threshold): a client
+shows it only when it asks for low-confidence suggestions (``nxedit predict
+--min-confidence 0.2``). A parameter that was only renamed (same place, new name) is not a
+signature change: the calls pass the same value as before.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ HEADERS = {
 HEADERS["javascript"] = HEADERS["tsx"] = HEADERS["typescript"]
 SELF_NAMES = frozenset({"self", "cls", "this"})
 PLACEHOLDER = "<{}>"  # not valid code in any of these languages: the user must type over it
+CALL_SITE_CONFIDENCE = 0.7
+PLACEHOLDER_CONFIDENCE = 0.3  # never the user's exact text: shown only to clients that ask for guesses
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,10 @@ class SignatureChange:
     old: list[Param]
     new: list[Param]
 
+    @property
+    def renamed(self) -> dict[str, str]:
+        return renamed_params(self.old, self.new)
+
 
 def find_change(old: str, new: str, language: str) -> SignatureChange | None:
     """The definition whose parameters an edit changed, from the edit's old and new text."""
@@ -129,9 +141,17 @@ def find_change(old: str, new: str, language: str) -> SignatureChange | None:
     if "old" not in found or "new" not in found or found["old"][0] != found["new"][0]:
         return None
     (name, old_params), (_, new_params) = found["old"], found["new"]
-    if [p.name for p in old_params] == [p.name for p in new_params]:
-        return None
+    renamed = renamed_params(old_params, new_params)
+    if [renamed.get(p.name, p.name) for p in new_params] == [p.name for p in old_params]:
+        return None  # the same parameters, some renamed: the calls stay as they are
     return SignatureChange(name, old_params, new_params)
+
+
+def renamed_params(old: list[Param], new: list[Param]) -> dict[str, str]:
+    """New name -> old name of the parameters that kept their place under a new name
+    (``err`` -> ``message``): callers pass the same argument there as before."""
+    old_names, new_names = {p.name for p in old}, {p.name for p in new}
+    return {b.name: a.name for a, b in zip(old, new) if a.name not in new_names and b.name not in old_names}
 
 
 def predict(ctx: Context) -> list[Candidate]:
@@ -153,10 +173,11 @@ def _new_arguments(change: SignatureChange, args: list[str], in_scope) -> list[s
     if len(args) != len(old_names) or any(re.match(r"\s*[\w$]+\s*=[^=]", a) for a in args):
         return None  # defaults used, or keyword arguments: positions are not the parameters
     by_name = dict(zip(old_names, args))
+    renamed = change.renamed
     out = []
     for p in change.new:
-        if p.name in by_name:
-            out.append(by_name[p.name])
+        if renamed.get(p.name, p.name) in by_name:
+            out.append(by_name[renamed.get(p.name, p.name)])
         elif p.optional:
             continue
         else:
@@ -169,7 +190,7 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
     call = re.compile(rf"(?<![\w$]){re.escape(change.name)}\s*\(")
     headers = [re.compile(p, re.M) for p in HEADERS[language]]
     angle = language != "python"
-    placeholders = []
+    placeholders: set[int] = set()  # lines whose call got a placeholder
 
     def sites():
         busy = -1
@@ -189,7 +210,8 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
             new_args = _new_arguments(change, args, lambda name, at=(line, column): _in_scope(ctx, name, *at))
             if new_args is None or new_args == args:
                 continue
-            placeholders.extend(a for a in new_args if a.startswith("<"))
+            if any(a.startswith("<") for a in new_args):
+                placeholders.add(line)
             start, end = m.end(), close_at - buf.line_start(line)
             busy = line + 1
             yield Site(line, line + 1, buf.lines[line][:start] + ", ".join(new_args) + buf.lines[line][end:])
@@ -197,8 +219,10 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
     edit = cluster(sites(), buf.lines)
     if edit is None:
         return None
-    confidence = 0.55 if placeholders else 0.7
-    return Candidate(edit, SOURCE, confidence, "placeholder" if placeholders else "call-site")
+    # the generator looks one site past the hunk: only the sites inside it count
+    guessed = any(edit.start_line <= line < edit.end_line for line in placeholders)
+    confidence = PLACEHOLDER_CONFIDENCE if guessed else CALL_SITE_CONFIDENCE
+    return Candidate(edit, SOURCE, confidence, "placeholder" if guessed else "call-site")
 
 
 def _in_scope(ctx: Context, name: str, line: int, column: int) -> bool:

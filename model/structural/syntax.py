@@ -32,6 +32,8 @@ DECLARING_FIELDS = frozenset({
 _PATTERN_CONTAINERS = ("pattern", "expression_list", "parameters", "parameter_list", "as_pattern_target")
 _NOT_A_NAME_FIELDS = frozenset({"value", "default", "type", "return_type", "body", "right"})
 _NAME_KINDS = frozenset({"identifier", "shorthand_property_identifier_pattern"})
+# node kinds whose name field defines something (not `Foo { .. }`, `m::Foo`: those name a use)
+_DEFINITION_SUFFIXES = ("_definition", "_item", "_declaration", "_spec", "_signature", "import_specifier")
 
 
 def grammar_for(language: str, path: str) -> str | None:
@@ -53,7 +55,8 @@ class Syntax:
         self._text = text
         self._lines = lines
         self._tree = None
-        self._declared: dict[tuple, bool] = {}
+        self._declares: dict[tuple, bool] = {}
+        self._declared: dict[tuple, tuple[int, ...]] = {}
 
     @property
     def root(self):
@@ -61,13 +64,14 @@ class Syntax:
             self._tree = new_parser(self.grammar).parse(self._text.encode("utf-8"))
         return self._tree.root_node
 
-    def _point(self, line: int, column: int) -> tuple[int, int]:
+    def point(self, line: int, column: int) -> tuple[int, int]:
+        """The tree-sitter point (row, byte column) of a character position."""
         text = self._lines[line] if line < len(self._lines) else ""
         return (line, column if text.isascii() else len(text[:column].encode("utf-8")))
 
     def node_at(self, line: int, start_col: int, end_col: int):
         """The smallest node covering characters [start_col, end_col) of a line."""
-        return self.root.descendant_for_point_range(self._point(line, start_col), self._point(line, end_col))
+        return self.root.descendant_for_point_range(self.point(line, start_col), self.point(line, end_col))
 
     @staticmethod
     def in_string_or_comment(node) -> bool:
@@ -78,6 +82,15 @@ class Syntax:
                 return True
             if kind in FUNCTION_KINDS or kind.endswith("statement"):
                 return False
+            node = node.parent
+        return False
+
+    @staticmethod
+    def in_import(node) -> bool:
+        """Whether a node is part of an import (Go's ``import "fmt"`` names code with a string)."""
+        while node is not None:
+            if "import" in node.type:
+                return True
             node = node.parent
         return False
 
@@ -96,11 +109,18 @@ class Syntax:
         variable (in nested blocks too). Only the places where a name is written are looked
         at, so this costs as much as the name's uses, not the function's size."""
         key = (function.start_byte, function.end_byte, frozenset(names))
+        if key not in self._declares:
+            self._declares[key] = any(next(self._declaring_lines(function, name), None) is not None for name in names)
+        return self._declares[key]
+
+    def declaring_lines(self, function, name: str) -> tuple[int, ...]:
+        """The lines inside ``function`` where it declares ``name`` (parameter or local)."""
+        key = (function.start_byte, function.end_byte, name)
         if key not in self._declared:
-            self._declared[key] = any(self._declares_one(function, name) for name in names)
+            self._declared[key] = tuple(self._declaring_lines(function, name))
         return self._declared[key]
 
-    def _declares_one(self, function, name: str) -> bool:
+    def _declaring_lines(self, function, name: str):
         first, last = function.start_point[0], min(function.end_point[0], len(self._lines) - 1)
         regex = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
         for line in range(first, last + 1):
@@ -108,8 +128,8 @@ class Syntax:
                 node = self.node_at(line, m.start(), m.end())
                 inside = function.start_byte <= node.start_byte and node.end_byte <= function.end_byte
                 if inside and node.type in _NAME_KINDS and _is_declaration(node):
-                    return True
-        return False
+                    yield line
+                    break
 
     @staticmethod
     def declaration_kind(node) -> str | None:
@@ -121,6 +141,12 @@ class Syntax:
         if _field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec"):
             return parent.type
         return "local" if _is_declaration(node) else None
+
+    @staticmethod
+    def is_definition(kind: str | None) -> bool:
+        """Whether a :meth:`declaration_kind` names a definition (function, type, field, import),
+        not a local and not a use."""
+        return kind is not None and kind != "local" and kind.endswith(_DEFINITION_SUFFIXES)
 
     def scope_declaring(self, node, names: set[str]):
         """The innermost enclosing function that declares one of ``names``, or None (file scope)."""
