@@ -50,13 +50,14 @@ def app_with_theme(path: Path, theme: str) -> EditorApp:
 
 
 async def settle(pilot) -> None:
-    """Wait for the background parse, so the colours on screen are final."""
+    """Wait for the background parse and the deferred width measurement (0.3 s after the
+    first paint), so what is on screen is final."""
     app = pilot.app
     await pilot.pause()
     highlighter = app.highlighter_of(app.buffer)
     if highlighter is not None:
         highlighter.settle(10)
-    await pilot.pause(0.1)
+    await pilot.pause(0.5)
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
