@@ -419,7 +419,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def _pattern(self):
         from .search import compile_query
 
-        return compile_query(self.findbar.query) if self.findbar is not None else None
+        return compile_query(self.findbar.search_text) if self.findbar is not None else None
 
     def _finder_for(self):
         if self._finder is None:

@@ -46,6 +46,10 @@ class FindBar(Vertical):
     class Closed(Message):
         pass
 
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False  # steady, like the editor's own cursor (and no timer)
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="find-row"):
             yield Input(placeholder="Find (Enter/↓ next, ↑ previous, Esc close)", id="find")
@@ -55,7 +59,7 @@ class FindBar(Vertical):
             yield Button("Replace all", id="replace-all", compact=True)
 
     @property
-    def query(self) -> str:
+    def search_text(self) -> str:
         return self.query_one("#find", Input).value
 
     @property
