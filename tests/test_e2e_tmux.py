@@ -100,10 +100,16 @@ def test_unsaved_changes_survive_kill_9(terminal: Terminal, tmp_path: Path):
     terminal.keys("typed before the crash", literal=True)
     terminal.wait_for("typed before the crash")
     journal = Journal()
+    expected = "first line\ntyped before the crash"
+
+    def journaled() -> str | None:
+        entry = journal.pending(path)
+        return entry.text if entry else None
+
     deadline = time.monotonic() + 15
-    while journal.pending(path) is None and time.monotonic() < deadline:
+    while journaled() != expected and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert journal.pending(path) is not None, "the journal was never written"
+    assert journaled() == expected, "the journal never caught up with the typing"
 
     os.kill(pid, signal.SIGKILL)
     assert path.read_text() == "first line\n"  # nothing was saved
@@ -115,5 +121,5 @@ def test_unsaved_changes_survive_kill_9(terminal: Terminal, tmp_path: Path):
     assert "●" in screen  # restored text is unsaved
     terminal.keys("C-s")
     terminal.wait_for("Saved notes.txt")
-    assert path.read_text() == "first line\ntyped before the crash"
+    assert path.read_text() == expected
     assert journal.pending(path) is None
