@@ -31,6 +31,21 @@ def py_file(tmp_path: Path) -> Path:
     return path
 
 
+async def choose_in_palette(pilot, text: str) -> None:
+    """Type into the open palette, wait until its list shows the best hit, press Enter."""
+    from textual.command import CommandList
+
+    await pilot.pause()
+    await pilot.press(*text)
+    for _ in range(100):
+        await pilot.pause(0.05)
+        options = pilot.app.screen.query_one(CommandList)
+        if options.option_count and text.split()[0].lower() in str(options.get_option_at_index(0).prompt).lower():
+            break
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 def screen_text(app: EditorApp) -> list[str]:
     return [app.view.render_line(y).text for y in range(app.view.page_height)]
 
@@ -177,11 +192,7 @@ async def test_palette_runs_commands_from_the_table(py_file: Path):
     app = editor(py_file)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"duplicate line")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_in_palette(pilot, "duplicate line")
         assert app.buffer.document.line_text(1) == "def total(items):"
 
 
@@ -238,11 +249,7 @@ async def test_several_buffers_and_the_switcher(py_file: Path, tmp_path: Path):
         await pilot.press("ctrl+pageup")
         assert app.buffer.path == py_file
         await pilot.press("ctrl+e")
-        await pilot.pause()
-        await pilot.press(*"notes")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_in_palette(pilot, "notes")
         assert app.buffer.path == other
 
 
@@ -253,8 +260,11 @@ async def test_copy_paste_and_terminal_paste(py_file: Path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+c")  # nothing selected: the whole line
         assert app.clipboard == "def total(items):\n"
-        await pilot.press("ctrl+v")
-        await pilot.pause(0.2)
+        await pilot.press("ctrl+v")  # the system clipboard is read on a worker thread
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.buffer.document.line_count == 6:
+                break
         assert app.buffer.document.line_text(0) == "def total(items):"
         assert app.buffer.document.line_text(1) == "def total(items):"
         app.view.post_message(events.Paste("pasted\r\ntext"))
@@ -374,14 +384,9 @@ async def test_choosing_a_theme_from_the_palette(py_file: Path):
     app = editor(py_file)
     async with app.run_test(size=SIZE) as pilot:
         dark_text = list(app.view.render_line(0))[1].style
-        await pilot.press("ctrl+p", *"choose theme")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.press(*"light")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await choose_in_palette(pilot, "choose theme")
+        await choose_in_palette(pilot, "light")
         assert app.theme_obj.name == "light" and app.theme == "nxedit-light"
         assert list(app.view.render_line(0))[1].style != dark_text
 
