@@ -1,4 +1,5 @@
-"""Buffers written as text with markers: ``|`` is the cursor, ``^`` the selection anchor."""
+"""Test helpers: buffers written with markers (``|`` the cursor, ``^`` the selection anchor),
+and waiting for the app."""
 
 from nxedit.editor.buffer import Buffer, Selection
 
@@ -27,3 +28,12 @@ def show(buf: Buffer) -> str:
     for at, mark in marks:
         text = text[:at] + mark + text[at:]
     return text
+
+
+async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (workers, timers); fail after ``timeout``."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")

@@ -12,6 +12,8 @@ from nxedit.editor.buffer import Selection
 from nxedit.editor.cli import FileArg
 from nxedit.editor.config import load_config
 
+from editor_helpers import wait_for
+
 SIZE = (100, 30)
 
 
@@ -261,10 +263,7 @@ async def test_copy_paste_and_terminal_paste(py_file: Path, monkeypatch):
         await pilot.press("ctrl+c")  # nothing selected: the whole line
         assert app.clipboard == "def total(items):\n"
         await pilot.press("ctrl+v")  # the system clipboard is read on a worker thread
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.buffer.document.line_count == 6:
-                break
+        await wait_for(pilot, lambda: app.buffer.document.line_count == 6)
         assert app.buffer.document.line_text(0) == "def total(items):"
         assert app.buffer.document.line_text(1) == "def total(items):"
         app.view.post_message(events.Paste("pasted\r\ntext"))

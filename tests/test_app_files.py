@@ -12,6 +12,8 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.cli import FileArg
 from nxedit.editor.journal import Journal
 
+from editor_helpers import wait_for
+
 SIZE = (100, 30)
 
 
@@ -23,14 +25,6 @@ def fast_timers(monkeypatch):
 
 def editor(*paths: Path) -> EditorApp:
     return EditorApp([FileArg(p) for p in paths])
-
-
-async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
 
 
 def screen_name(app: EditorApp) -> str:
