@@ -18,6 +18,7 @@ DIALOG_CSS = """
         padding: 1 2;
     }
     Label { width: 100%; }
+    .hint { color: $text-muted; margin-top: 1; }
     Horizontal { height: auto; margin-top: 1; }
     Button { margin-right: 2; min-width: 10; }
 """
@@ -35,11 +36,13 @@ class Choice(ModalScreen[str]):
         self.answers = answers  # (value, label); the label's first letter is its key
 
     def compose(self) -> ComposeResult:
+        keys = ", ".join(label[0] for _, label in self.answers)
         with Vertical():
-            yield Label(self.question, id="question")
+            yield Label(self.question, id="question", markup=False)
             with Horizontal():
                 for value, label in self.answers:
-                    yield Button(f"{label} [{label[0].lower()}]", id=f"answer-{value}", compact=True)
+                    yield Button(label, id=f"answer-{value}", compact=True)
+            yield Label(f"Keys: {keys} (Esc: {self.answers[-1][1]})", classes="hint", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -70,7 +73,7 @@ class Prompt(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(self.question, markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="answer")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
