@@ -14,7 +14,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # subcommand -> "module:function"; the function takes argv (the arguments after the name)
@@ -27,6 +26,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~20 ms: only for --version
+
     try:
         return version("nxedit")
     except PackageNotFoundError:  # running from a source tree that was never installed
@@ -84,6 +85,16 @@ def check_openable(path: Path) -> None:
         raise CliError(f"{path}: directory {parent} does not exist")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (start-up stays lean)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.exit(message=f"nxedit {package_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     sub_help = "\n".join(f"  {name:<9} {about}" for name, (_, about) in SUBCOMMANDS.items())
     p = argparse.ArgumentParser(
@@ -98,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="files to open")
-    p.add_argument("--version", action="version", version=f"nxedit {package_version()}")
+    p.add_argument("--version", action=_VersionAction)
     p.add_argument("--config", type=Path, help="use this config file instead of the default one")
     p.add_argument("--theme", help="theme name for this session")
     p.add_argument("--backend", help="model backend for next edits (structural, exllamav2, openai, transformers)")
@@ -129,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"nxedit: {exc}", file=sys.stderr)
         return 2
+    import gc
+
+    gc.disable()  # start-up allocates much and frees little; the app re-enables it after its first paint
     from .app import run_app  # Textual is imported only when the editor really starts
 
     return run_app(files, args)

@@ -1,0 +1,488 @@
+"""The nxedit application: open buffers, the editor view, status line, find bar, dialogs.
+
+Keys come from the command table (:mod:`commands`) with the user's config applied;
+every failure (open, save, config, theme) becomes a one-line message and the editor
+keeps working — a failure never touches a buffer.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+
+from . import editing
+from .buffer import Buffer, Selection
+from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
+from .config import Config, load_config
+from .filecare import FileCare
+from .statusline import StatusLine
+from .view import EditorView
+
+if TYPE_CHECKING:
+    from .cli import FileArg
+    from .findbar import FindBar
+    from .theme import Theme
+
+
+class EditorApp(FileCare, App[None], inherit_bindings=False):
+    """``nxedit FILE ...``: edits buffers; keys, palette and help come from one table."""
+
+    TITLE = "nxedit"
+    CSS = """
+    Screen { layout: vertical; }
+    """
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        files: "Iterable[FileArg]" = (),
+        config: Config | None = None,
+        messages: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.files = list(files)
+        self.config = config or Config()
+        self.keys, warnings = resolve_keys(self.config.keys)
+        self.startup_messages = [*messages, *warnings]
+        self.theme_obj = self._load_theme(self.config.theme)
+        self.buffers: list[Buffer] = []
+        # per buffer: its highlighter and the listener feeding it the buffer's changes
+        self.highlighters: dict[int, tuple[object, object]] = {}
+        app_bindings, view_bindings = self._bindings_from_table()
+        for binding in app_bindings:
+            self._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        self.view = EditorView(
+            self.theme_obj,
+            tab_width=self.config.tab_width,
+            soft_wrap=self.config.soft_wrap,
+            bindings=view_bindings,
+            id="editor",
+        )
+        self.status = StatusLine(id="status")
+        self.view.state_listeners.append(self._view_state_changed)
+        self._apply_theme()  # now: set after start-up, a theme restyles every widget (~25 ms)
+        self.findbar: FindBar | None = None
+        self.find_origin = 0
+        self._finder = None
+
+    def _bindings_from_table(self) -> tuple[list[Binding], list[Binding]]:
+        app, view = [], []
+        for command in COMMANDS:
+            for key in self.keys.get(command.name, ()):
+                binding = Binding(key, f"command({command.name!r})", command.title, show=False)
+                (view if command.scope == "editor" else app).append(binding)
+        return app, view
+
+    # -- commands ---------------------------------------------------------------------
+
+    def action_command(self, name: str) -> None:
+        self.run_command(name)
+
+    def run_command(self, name: str) -> None:
+        BY_NAME[name].run(self)
+
+    def command_enabled(self, name: str) -> bool:
+        command = BY_NAME.get(name)
+        return command is not None and (command.when is None or bool(command.when(self)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command" and parameters:
+            return self.command_enabled(str(parameters[0]))
+        return True
+
+    def palette_items(self, kind: str):
+        if kind == "commands":
+            for command in COMMANDS:
+                if command.palette:
+                    keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
+                    yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
+        elif kind == "themes":
+            from .theme import theme_names
+
+            for name in theme_names():
+                current = " (current)" if name == self.theme_obj.name else ""
+                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n))
+        elif kind == "buffers":
+            for buffer in self.buffers:
+                marker = " ●" if buffer.is_modified else ""
+                yield f"{buffer.name}{marker}", str(buffer.path or ""), (lambda b=buffer: self.show_buffer(b))
+
+    def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
+        from textual.command import CommandPalette
+
+        from .palette import PROVIDERS
+
+        self.push_screen(CommandPalette(providers=[PROVIDERS[kind]], placeholder=placeholder))
+
+    def show_help(self) -> None:
+        from .help import HelpScreen
+
+        self.push_screen(HelpScreen(self.keys, str(self.config.path or "config.toml")))
+
+    # -- start-up ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.view
+        yield self.status
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_paint)
+        self.start_file_care()
+        for arg in self.files:
+            self.open_path(arg.path, arg.line, arg.column)
+        if not self.buffers:
+            self.show_buffer(self._add_buffer(Buffer("", tab_width=self.config.tab_width)))
+        self.show_buffer(self.buffers[0])
+        for message in self.startup_messages:
+            self.say(message, error=True)
+        self.view.focus()
+
+    def _load_theme(self, name: str) -> "Theme":
+        """The theme called ``name``; on failure a message, and the default theme."""
+        from .theme import ThemeError, load_theme
+
+        try:
+            return load_theme(name)
+        except ThemeError as exc:
+            self.startup_messages.append(f"{exc}; using the dark theme")
+            return load_theme("dark")
+
+    def _after_first_paint(self) -> None:
+        if not gc.isenabled():  # the command line turned it off for the start-up
+            gc.freeze()  # what start-up made lives as long as the app: no need to scan it again
+            gc.enable()
+
+    def _apply_theme(self) -> None:
+        """Colour the view, the status line and Textual's own widgets with the theme."""
+        theme = self.theme_obj
+        ui = theme.ui
+        self.view.set_theme(theme)
+        status = ui("status")
+        self.status.set_styles(status, status + ui("status.accent"), status + ui("message.error"),
+                               status + ui("message.warning"))
+        textual_theme = theme.textual_theme()  # dialogs, palette and scrollbars in the same colours
+        self.register_theme(textual_theme)
+        self.theme = textual_theme.name
+
+    def set_theme_named(self, name: str) -> None:
+        """Switch to another theme; an unknown or broken one is a message."""
+        from .theme import ThemeError, load_theme
+
+        try:
+            self.theme_obj = load_theme(name)
+        except ThemeError as exc:
+            self.say(str(exc), error=True)
+            return
+        self._apply_theme()
+        self.say(f"Theme {name}")
+
+    # -- messages ---------------------------------------------------------------------
+
+    def say(self, message: str, error: bool = False) -> None:
+        """A one-line message in the status line (and a notification for errors)."""
+        self.status.say(message, error)
+        if error:
+            self.notify(message, severity="error", timeout=6, markup=False)
+
+    # -- buffers ----------------------------------------------------------------------
+
+    @property
+    def buffer(self) -> Buffer:
+        return self.view.buffer
+
+    def _add_buffer(self, buffer: Buffer) -> Buffer:
+        self.buffers.append(buffer)
+        return buffer
+
+    def attach_highlighter(self, buffer: Buffer) -> None:
+        """Give the buffer the highlighter for its file (again after a rename)."""
+        from .syntax import highlighter_for
+
+        self.detach_highlighter(buffer)
+        if buffer not in self.buffers:
+            return  # closed before its highlighter was due
+        highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
+
+        def feed(event) -> None:
+            highlighter.on_changes(event.changes)
+
+        buffer.listeners.insert(0, feed)  # before anything redraws
+        self.highlighters[id(buffer)] = (highlighter, feed)
+        self.sync_language(buffer)
+        if buffer is self.buffer:
+            self.view.set_highlighter(highlighter)
+            self.status.refresh()
+
+    def detach_highlighter(self, buffer: Buffer) -> None:
+        old = self.highlighters.pop(id(buffer), None)
+        if old is not None:
+            highlighter, feed = old
+            buffer.listeners.remove(feed)
+            highlighter.close()
+            if buffer is self.buffer:
+                self.view.set_highlighter(None)
+
+    def highlighter_of(self, buffer: Buffer):
+        entry = self.highlighters.get(id(buffer))
+        return entry[0] if entry else None
+
+    def sync_language(self, buffer: Buffer) -> None:
+        """Language name and comment tokens from the highlighter (it may detect them late)."""
+        highlighter = self.highlighter_of(buffer)
+        if highlighter is not None:
+            buffer.language = highlighter.language
+            buffer.line_comment = highlighter.line_comment or buffer.line_comment
+            buffer.block_comment = highlighter.block_comment or buffer.block_comment
+
+    def _view_state_changed(self) -> None:
+        if self.highlighters:
+            self.sync_language(self.buffer)
+        self.status.refresh()
+
+    def show_buffer(self, buffer: Buffer) -> None:
+        self.view.show(buffer, self.highlighter_of(buffer))
+        self.status.show(buffer)
+        self.sub_title = buffer.name
+
+    def cycle_buffer(self, step: int) -> None:
+        if len(self.buffers) > 1:
+            i = self.buffers.index(self.buffer)
+            self.show_buffer(self.buffers[(i + step) % len(self.buffers)])
+
+    def switch_buffer(self) -> None:
+        self.open_palette("buffers", "Switch to buffer…")
+
+    def close_buffer(self) -> None:
+        buffer = self.buffer
+        if buffer.is_modified:
+            from .dialogs import Choice
+
+            def answered(answer: str | None) -> None:
+                if answer == "save" and not self.save(buffer):
+                    return
+                if answer == "discard" and buffer.path is not None:
+                    self.journal.discard(buffer.path)
+                if answer in ("save", "discard"):
+                    self._close(buffer)
+
+            self.push_screen(
+                Choice(f"{buffer.name} has unsaved changes.", [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")]),
+                answered,
+            )
+        else:
+            self._close(buffer)
+
+    def _close(self, buffer: Buffer) -> None:
+        i = self.buffers.index(buffer)
+        self.buffers.remove(buffer)
+        self.view.forget(buffer)
+        self.detach_highlighter(buffer)
+        if not self.buffers:
+            self._add_buffer(Buffer("", tab_width=self.config.tab_width))
+        self.show_buffer(self.buffers[min(i, len(self.buffers) - 1)])
+
+    def ask_path(self, question: str, then, value: str = "") -> None:
+        """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
+        from .cli import CliError, check_openable
+        from .dialogs import Prompt
+
+        def answered(answer: str | None) -> None:
+            if not answer:
+                return
+            path = Path(answer).expanduser()
+            try:
+                check_openable(path)
+            except CliError as exc:
+                self.say(str(exc), error=True)
+                return
+            then(path)
+
+        self.push_screen(Prompt(question, value, "path/to/file"), answered)
+
+    def ask_open(self) -> None:
+        self.ask_path("Open file:", self.open_path)
+
+    # -- quitting ---------------------------------------------------------------------
+
+    def request_quit(self) -> None:
+        """Quit, asking first when buffers have unsaved changes."""
+        modified = [b for b in self.buffers if b.is_modified]
+        if not modified:
+            self.exit()
+            return
+        from .dialogs import Choice
+
+        names = ", ".join(b.name for b in modified[:3]) + (" …" if len(modified) > 3 else "")
+        question = f"Unsaved changes in {names}. Save before quitting?"
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                if all(self.save(b) for b in modified):
+                    self.exit()
+            elif answer == "discard":
+                for buffer in modified:  # thrown away on purpose: no restore offer next time
+                    if buffer.path is not None:
+                        self.journal.discard(buffer.path)
+                self.exit()
+
+        self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
+
+    # -- view commands ----------------------------------------------------------------
+
+    def go_to(self, line: int, column: int = 0) -> None:
+        doc = self.buffer.document
+        line = max(0, min(line, doc.line_count - 1))
+        self.view.select(Selection.cursor(doc.offset(line, column)), center=True)
+
+    def ask_goto_line(self) -> None:
+        from .dialogs import Prompt
+
+        count = self.buffer.document.line_count
+
+        def answered(value: str | None) -> None:
+            if not value:
+                return
+            parts = value.strip().split(":")
+            try:
+                line = int(parts[0])
+                column = int(parts[1]) if len(parts) > 1 and parts[1] else 1
+            except ValueError:
+                self.say(f"not a line number: {value!r}", error=True)
+                return
+            self.go_to(line - 1, column - 1)
+
+        self.push_screen(Prompt(f"Go to line (1–{count}, or LINE:COL):"), answered)
+
+    def toggle_soft_wrap(self) -> None:
+        self.view.set_soft_wrap(not self.view.soft_wrap)
+        self.status.say(f"Soft wrap {'on' if self.view.soft_wrap else 'off'}")
+
+    def choose_theme(self) -> None:
+        self.open_palette("themes", "Theme…")
+
+    # -- clipboard --------------------------------------------------------------------
+
+    def copy(self) -> None:
+        self._to_clipboard(editing.copy(self.buffer))
+
+    def cut(self) -> None:
+        self._to_clipboard(self.view.run_edit(editing.cut))
+
+    def _to_clipboard(self, text: str) -> None:
+        self.copy_to_clipboard(text)  # OSC 52: works over SSH
+        self._copy_to_system(text)
+
+    @work(thread=True, group="clipboard")
+    def _copy_to_system(self, text: str) -> None:
+        from .clipboard import copy_to_system
+
+        copy_to_system(text)
+
+    def paste(self) -> None:
+        self._paste_from_system()
+
+    @work(thread=True, group="clipboard")
+    def _paste_from_system(self) -> None:
+        from .clipboard import paste_from_system
+
+        text = paste_from_system()
+        self.call_from_thread(self._paste_text, text if text is not None else self.clipboard)
+
+    def _paste_text(self, text: str) -> None:
+        if text:
+            self.view.run_edit(editing.paste, text)
+
+    # -- find and replace -------------------------------------------------------------
+
+    def _findbar(self) -> "FindBar":
+        if self.findbar is None:
+            from .findbar import FindBar
+
+            self.findbar = FindBar(id="findbar")
+            self.mount(self.findbar, before=self.status)
+        return self.findbar
+
+    def open_find(self, replace: bool = False) -> None:
+        bar = self._findbar()
+        sel = self.buffer.selection
+        self.find_origin = sel.start
+        query = editing.selected_text(self.buffer) if not sel.is_empty else None
+        if query is not None and "\n" in query:
+            query = None
+        self.call_after_refresh(bar.open, replace, query)
+
+    def _pattern(self):
+        from .search import compile_query
+
+        return compile_query(self.findbar.search_text) if self.findbar is not None else None
+
+    def _finder_for(self):
+        if self._finder is None:
+            from .search import Finder
+
+            self._finder = Finder()
+        return self._finder
+
+    def find_next(self, backwards: bool = False) -> None:
+        pattern = self._pattern()
+        if pattern is None:
+            self.open_find()
+            return
+        sel = self.buffer.selection
+        self._jump_to_match(pattern, sel.start if backwards else sel.end, backwards)
+
+    def _jump_to_match(self, pattern, offset: int, backwards: bool = False) -> None:
+        finder = self._finder_for()
+        found = finder.find(self.buffer.document, pattern, offset, backwards)
+        self.view.set_find(pattern, found)
+        if found is None:
+            self.findbar.show_count("no matches")
+            return
+        self.view.select(Selection(found[0], found[1]), center=True)
+        n, total = finder.rank(self.buffer.document, pattern, found[0])
+        self.findbar.show_count(f"{n} of {total}")
+
+    def on_find_bar_changed(self, message) -> None:
+        pattern = self._pattern()
+        if pattern is None:
+            self.view.set_find(None)
+            self.findbar.show_count("")
+            self.view.select(Selection.cursor(self.find_origin))
+            return
+        self._jump_to_match(pattern, self.find_origin)
+
+    def on_find_bar_next(self, message) -> None:
+        self.find_next(message.backwards)
+
+    def on_find_bar_replace(self, message) -> None:
+        from .search import replace_all, replace_current
+
+        pattern = self._pattern()
+        if pattern is None:
+            return
+        if message.all:
+            n = replace_all(self.buffer, pattern, message.replacement, self._finder_for())
+            self.view.scroll_to_cursor()
+            self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
+            self.view.set_find(pattern)
+            return
+        replace_current(self.buffer, pattern, message.replacement)
+        self.find_next()
+
+    def on_find_bar_closed(self, message) -> None:
+        self.view.set_find(None)
+        self.view.focus()
+
+
+def run_app(files: "list[FileArg]", args) -> int:
+    """Start the editor on ``files`` (the ``nxedit FILE ...`` entry point)."""
+    config, messages = load_config(getattr(args, "config", None))
+    if getattr(args, "theme", None):
+        config.theme = args.theme
+    EditorApp(files, config, messages).run()
+    return 0

@@ -1,0 +1,167 @@
+"""The command table: every command once, with its name, title, default keys and handler.
+
+It drives the key bindings (editor commands bind on the editor view, so they act only
+when it has focus; app commands bind on the app), the command palette and the help
+screen. Users rebind keys in the ``[keys]`` table of their config file: command name ->
+key or list of keys (an empty list unbinds). Key names are Textual's ("ctrl+s",
+"alt+up", "shift+f3", "ctrl+pagedown").
+
+A command with ``when`` runs only while that predicate holds; otherwise the key falls
+through to the next binding (the suggestion overlay will use this for Tab, Esc and
+Ctrl+Right).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, NamedTuple
+
+from . import editing, motion
+
+if TYPE_CHECKING:
+    from .app import EditorApp
+
+Handler = Callable[["EditorApp"], Any]
+
+
+class Command(NamedTuple):
+    name: str
+    title: str
+    keys: tuple[str, ...]
+    run: Handler
+    scope: Literal["editor", "app"] = "editor"
+    description: str = ""
+    palette: bool = True  # cursor motions stay out of the palette
+    when: Callable[["EditorApp"], bool] | None = None
+
+
+def _move(fn, extend: bool = False) -> Handler:
+    return lambda app: app.view.move(fn, extend)
+
+
+def _vertical(rows: int, extend: bool = False) -> Handler:
+    return lambda app: app.view.move_vertical(rows, extend)
+
+
+def _page(direction: int, extend: bool = False) -> Handler:
+    return lambda app: app.view.page(direction, extend)
+
+
+def _edit(fn, *args) -> Handler:
+    return lambda app: app.view.run_edit(fn, *args)
+
+
+def _motions() -> list[Command]:
+    """Cursor motions, each with its Shift twin that extends the selection."""
+    table = [
+        ("left", "Left", _move, motion.char_left, ("left",)),
+        ("right", "Right", _move, motion.char_right, ("right",)),
+        ("word_left", "Word left", _move, motion.word_left, ("ctrl+left",)),
+        ("word_right", "Word right", _move, motion.word_right, ("ctrl+right",)),
+        ("line_start", "Start of line", _move, motion.line_start, ("home",)),
+        ("line_end", "End of line", _move, motion.line_end, ("end",)),
+        ("file_start", "Start of file", _move, motion.doc_start, ("ctrl+home",)),
+        ("file_end", "End of file", _move, motion.doc_end, ("ctrl+end",)),
+        ("up", "Up", _vertical, -1, ("up",)),
+        ("down", "Down", _vertical, 1, ("down",)),
+        ("page_up", "Page up", _page, -1, ("pageup",)),
+        ("page_down", "Page down", _page, 1, ("pagedown",)),
+    ]
+    out = []
+    for name, title, make, arg, keys in table:
+        shifted = tuple(k.replace("ctrl+", "ctrl+shift+") if k.startswith("ctrl+") else f"shift+{k}" for k in keys)
+        out.append(Command(f"cursor.{name}", f"Cursor: {title.lower()}", keys, make(arg), palette=False))
+        out.append(Command(f"select.{name}", f"Select: {title.lower()}", shifted, make(arg, True), palette=False))
+    return out
+
+
+def _has_selection(app: "EditorApp") -> bool:
+    return not app.view.buffer.selection.is_empty
+
+
+COMMANDS: tuple[Command, ...] = (
+    *_motions(),
+    Command("select.all", "Select all", ("ctrl+a",), lambda app: app.view.select_all()),
+    Command("select.line", "Select line", ("ctrl+l",), lambda app: app.view.select_line()),
+    Command("select.collapse", "Clear selection", ("escape",), lambda app: app.view.collapse_selection(),
+            palette=False, when=_has_selection),
+    Command("edit.newline", "New line", ("enter",), _edit(editing.newline), palette=False,
+            description="keeps the indentation; one level more after a block opener"),
+    Command("edit.backspace", "Delete left", ("backspace",), _edit(editing.backspace), palette=False),
+    Command("edit.delete", "Delete right", ("delete",), _edit(editing.delete_forward), palette=False),
+    Command("edit.delete_word_left", "Delete word left", ("ctrl+backspace", "ctrl+w"),
+            _edit(editing.delete_word_left), palette=False, description="Alt+Backspace in most terminals"),
+    Command("edit.delete_word_right", "Delete word right", ("ctrl+delete",), _edit(editing.delete_word_right),
+            palette=False),
+    Command("edit.indent", "Indent", ("tab",), _edit(editing.indent),
+            description="indents the selected lines, or inserts indentation"),
+    Command("edit.outdent", "Outdent", ("shift+tab",), _edit(editing.outdent)),
+    Command("edit.undo", "Undo", ("ctrl+z",), lambda app: app.view.undo()),
+    Command("edit.redo", "Redo", ("ctrl+y", "ctrl+shift+z"), lambda app: app.view.redo()),
+    Command("edit.copy", "Copy", ("ctrl+c",), lambda app: app.copy(), description="the line when nothing is selected"),
+    Command("edit.cut", "Cut", ("ctrl+x",), lambda app: app.cut(), description="the line when nothing is selected"),
+    Command("edit.paste", "Paste", ("ctrl+v",), lambda app: app.paste(),
+            description="from the system clipboard when a clipboard tool exists; the terminal's paste works too"),
+    Command("edit.duplicate_line", "Duplicate line", ("ctrl+d",), _edit(editing.duplicate_lines)),
+    Command("edit.delete_line", "Delete line", ("ctrl+shift+k", "ctrl+k"), _edit(editing.delete_lines)),
+    Command("edit.move_line_up", "Move line up", ("alt+up",), _edit(editing.move_lines, -1)),
+    Command("edit.move_line_down", "Move line down", ("alt+down",), _edit(editing.move_lines, 1)),
+    Command("edit.toggle_comment", "Toggle comment", ("ctrl+slash", "ctrl+underscore"), _edit(editing.toggle_comment),
+            description="Ctrl+/ (terminals send Ctrl+_)"),
+    Command("file.save", "Save", ("ctrl+s",), lambda app: app.save(), "app"),
+    Command("file.save_as", "Save as…", (), lambda app: app.save_as(), "app"),
+    Command("file.open", "Open file…", ("ctrl+o",), lambda app: app.ask_open(), "app"),
+    Command("file.close", "Close buffer", ("ctrl+f4",), lambda app: app.close_buffer(), "app"),
+    Command("file.reload", "Reload from disk", (), lambda app: app.reload(), "app"),
+    Command("buffer.next", "Next buffer", ("ctrl+pagedown",), lambda app: app.cycle_buffer(1), "app"),
+    Command("buffer.previous", "Previous buffer", ("ctrl+pageup",), lambda app: app.cycle_buffer(-1), "app"),
+    Command("buffer.switch", "Switch buffer…", ("ctrl+e",), lambda app: app.switch_buffer(), "app"),
+    Command("find.open", "Find…", ("ctrl+f",), lambda app: app.open_find(), "app"),
+    Command("find.next", "Find next", ("f3",), lambda app: app.find_next(), "app"),
+    Command("find.previous", "Find previous", ("shift+f3",), lambda app: app.find_next(backwards=True), "app"),
+    Command("find.replace", "Replace…", ("ctrl+r", "ctrl+h"), lambda app: app.open_find(replace=True), "app",
+            description="Ctrl+H is Backspace in most terminals"),
+    Command("goto.line", "Go to line…", ("ctrl+g",), lambda app: app.ask_goto_line(), "app"),
+    Command("view.soft_wrap", "Toggle soft wrap", ("alt+z",), lambda app: app.toggle_soft_wrap(), "app"),
+    Command("view.theme", "Choose theme…", (), lambda app: app.choose_theme(), "app"),
+    Command("app.palette", "Command palette", ("ctrl+p",), lambda app: app.open_palette(), "app", palette=False),
+    Command("app.help", "Help: key bindings", ("f1",), lambda app: app.show_help(), "app"),
+    Command("app.quit", "Quit", ("ctrl+q",), lambda app: app.request_quit(), "app"),
+)
+
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+
+
+def resolve_keys(user: Mapping[str, Iterable[str]] | None = None) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Keys per command: the defaults with the user's ``[keys]`` applied.
+
+    A key the user gives to one command is taken away from any other command that had it
+    by default. Returns the key map and one-line warnings (unknown command names).
+    """
+    keys = {c.name: c.keys for c in COMMANDS}
+    warnings = []
+    taken: set[str] = set()
+    for name, wanted in (user or {}).items():
+        if name not in keys:
+            warnings.append(f"[keys]: unknown command {name!r} (see the help screen, F1, for names)")
+            continue
+        keys[name] = tuple(wanted)
+        taken.update(wanted)
+    if taken:
+        for name, bound in keys.items():
+            if name not in (user or {}):
+                keys[name] = tuple(k for k in bound if k not in taken)
+    return keys, warnings
+
+
+_KEY_NAMES = {
+    "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt",
+    "pageup": "PgUp", "pagedown": "PgDn", "slash": "/", "underscore": "_", "escape": "Esc",
+    "backspace": "Backspace", "delete": "Del", "enter": "Enter", "tab": "Tab", "home": "Home", "end": "End",
+    "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+
+
+def key_label(key: str) -> str:
+    """``"ctrl+shift+k"`` -> ``"Ctrl+Shift+K"`` for the help screen and palette."""
+    parts = key.split("+")
+    return "+".join(_KEY_NAMES.get(p, p.upper() if len(p) <= 3 else p.capitalize()) for p in parts)

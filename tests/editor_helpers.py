@@ -1,0 +1,39 @@
+"""Test helpers: buffers written with markers (``|`` the cursor, ``^`` the selection anchor),
+and waiting for the app."""
+
+from nxedit.editor.buffer import Buffer, Selection
+
+
+def make(marked: str, language: str | None = None, tab_width: int = 4) -> Buffer:
+    head = marked.index("|")
+    anchor = marked.find("^")
+    text = marked.replace("|", "").replace("^", "")
+    if anchor == -1:
+        anchor = head
+    elif anchor < head:
+        head -= 1
+    else:
+        anchor -= 1
+    buf = Buffer(text, tab_width=tab_width)
+    buf.language_id = language
+    buf.select(Selection(anchor, head))
+    return buf
+
+
+def show(buf: Buffer) -> str:
+    """The buffer's text with the cursor (and anchor) markers put back."""
+    text = buf.text
+    sel = buf.selection
+    marks = sorted([(sel.head, "|")] + ([] if sel.is_empty else [(sel.anchor, "^")]), reverse=True)
+    for at, mark in marks:
+        text = text[:at] + mark + text[at:]
+    return text
+
+
+async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (workers, timers); fail after ``timeout``."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
