@@ -48,11 +48,15 @@ def test_missing_or_incomplete_model_folders_are_named(tmp_path):
         backend(tmp_path).load()
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_a_cpu_only_torch_is_reported_as_such(tmp_path):
+@pytest.mark.parametrize("build, expected", [(None, "CPU-only build"), ("13.2", "no CUDA GPU is visible")])
+def test_torch_without_a_usable_gpu_is_reported_as_such(tmp_path, monkeypatch, build, expected):
+    # whichever torch this machine has, pretend it is a CPU-only build, then a CUDA build
+    # on a machine whose GPU is missing
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", build)
     with pytest.raises(BackendError) as failed:
         backend(model_dir(tmp_path)).load()
-    assert "CPU-only build" in str(failed.value) and "\n" not in str(failed.value)
+    assert expected in str(failed.value) and "\n" not in str(failed.value)
 
 
 def test_too_little_vram_is_reported_with_the_sizes(tmp_path, fake_gpu, monkeypatch):
