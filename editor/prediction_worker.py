@@ -22,7 +22,6 @@ class PredictionWorker:
         self._pending: Any = None
         self._closed = False
         self._wake = threading.Condition()
-        self.busy = False  # a job is running (read from the UI thread for the status line)
         self._thread = threading.Thread(target=self._loop, name=f"nxedit-{name}", daemon=True)
         self._thread.start()
 
@@ -51,14 +50,11 @@ class PredictionWorker:
                 if self._closed:
                     return
                 job, self._pending = self._pending, None
-                self.busy = True
             try:
                 result = self.run(job)
             except Exception:  # a predictor bug costs this prediction, not the editor
                 log.exception("prediction failed")
                 result = None
-            finally:
-                self.busy = False
             try:
                 self.deliver(job, result)
             except Exception:

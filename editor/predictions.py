@@ -103,8 +103,9 @@ class Option:
 class PredictorState:
     """What the status line says about prediction."""
 
-    backend: str = "structural"
-    latency_ms: float | None = None
+    backend: str = "structural"  # the model backend's name when one is configured
+    latency_ms: float | None = None  # of the backend's last answer
+    thinking: int = 0  # the request the model is working on (0: none)
     loading: str | None = None  # the model's progress while it loads
     errors: dict[str, str] = field(default_factory=dict)  # worker -> its last one-line failure
 
@@ -192,8 +193,16 @@ class Predictions:
     def _model_loaded(self, ready: bool, status: str) -> None:
         self.state.loading = None
         if not ready:
-            self.state.errors["model"] = status.removeprefix("model: ")
+            self._failed("model", status.removeprefix("model: "))
         self._state_changed()
+
+    def _failed(self, worker: str, error: str) -> None:
+        """A predictor failed: the whole line once as a message, a short one in the status."""
+        if self.state.errors.get(worker) != error:
+            name = self.state.backend if worker == "model" else worker
+            self.say(f"{name}: {error}; the structural engine keeps working" if worker == "model"
+                     else f"{name}: {error}", True)
+        self.state.errors[worker] = error
 
     # -- what the editor reports ----------------------------------------------------------
 
@@ -261,8 +270,10 @@ class Predictions:
     def _cancel_requests(self) -> None:
         for worker in self._workers:
             worker.drop_pending()
-        if self.model is not None and self._model_worker is not None and self._model_worker.busy:
+        if self.state.thinking:  # the model's answer would be stale
             self.model.cancel()
+            self.state.thinking = 0
+            self._state_changed()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -284,6 +295,7 @@ class Predictions:
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)
+            self.state.thinking = job.id
             self._state_changed()
 
     def request_now(self) -> None:
@@ -353,10 +365,12 @@ class Predictions:
         answer = answer or Answer(None)
         state = self.state
         if answer.error:
-            state.errors[worker] = answer.error
+            self._failed(worker, answer.error)
         else:
             state.errors.pop(worker, None)  # it works again
-        if answer.suggestion is not None:
+        if worker == "model" and job.id >= state.thinking:
+            state.thinking = 0
+        if answer.suggestion is not None and (worker == "model") == (self.model is not None):
             state.latency_ms = answer.suggestion.latency_ms
         self._state_changed()
         buffer = self.view.buffer
@@ -584,7 +598,7 @@ class Predictions:
         if state.loading:
             text = f"{state.backend} {state.loading}"
             return text if len(text) <= 48 else text[:47] + "…"
-        if self._model_worker is not None and self._model_worker.busy:
+        if state.thinking:
             text = f"{state.backend} thinking…"
         elif state.latency_ms is not None:
             text = f"{state.backend} {state.latency_ms:.0f} ms"

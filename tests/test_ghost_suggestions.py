@@ -143,7 +143,7 @@ TS = f"function a() {{\n  {TS_WAIT}\n}}\n\n\n\nclass B {{\n  async run() {{\n   
 
 async def wrap_in_a_loop(pilot) -> None:
     """On line 2 of TS: the user wraps the call in a while loop."""
-    await pilot.press("home", *"while (!ready) {", "enter", "end", "enter", *"}")
+    await pilot.press("home", *"while (!ready) {", "enter", "end", "enter", "shift+tab", *"}")
 
 
 async def test_partial_accept_by_line(tmp_path):
