@@ -111,10 +111,12 @@ _PREDICT = (
             palette=False, when=_predict("at_cursor")),
     Command("predict.accept_line", "Accept next line of the edit", ("ctrl+down",), _predict("accept_line"),
             palette=False, when=_predict("at_cursor")),
-    Command("predict.next", "Next suggestion", ("alt+right_square_bracket", "alt+full_stop"), _predict("cycle", 1),
-            palette=False, description="Alt+. where Alt+] does not arrive", when=_predict("has_alternatives")),
-    Command("predict.previous", "Previous suggestion", ("alt+left_square_bracket", "alt+comma"),
-            _predict("cycle", -1), palette=False, description="Alt+, where Alt+[ does not arrive",
+    # legacy terminals send Alt+] and Alt+[ as a plain ] and [ (only the kitty keyboard protocol
+    # tells them apart); Alt+N and Alt+P arrive everywhere
+    Command("predict.next", "Next suggestion", ("alt+right_square_bracket", "alt+n"), _predict("cycle", 1),
+            palette=False, description="Alt+N where Alt+] does not arrive", when=_predict("has_alternatives")),
+    Command("predict.previous", "Previous suggestion", ("alt+left_square_bracket", "alt+p"),
+            _predict("cycle", -1), palette=False, description="Alt+P where Alt+[ does not arrive",
             when=_predict("has_alternatives")),
     Command("predict.show", "Suggest next edit now", ("ctrl+space", "ctrl+@"), _predict("request_now"),
             description="shows the diff in subtle mode; legacy terminals send Ctrl+Space as Ctrl+@"),
@@ -208,7 +210,7 @@ _KEY_NAMES = {
     "pageup": "PgUp", "pagedown": "PgDn", "slash": "/", "underscore": "_", "escape": "Esc",
     "backspace": "Backspace", "delete": "Del", "enter": "Enter", "tab": "Tab", "home": "Home", "end": "End",
     "up": "↑", "down": "↓", "left": "←", "right": "→", "space": "Space",
-    "right_square_bracket": "]", "left_square_bracket": "[", "full_stop": ".", "comma": ",",
+    "right_square_bracket": "]", "left_square_bracket": "[",
 }
 
 

@@ -2,11 +2,12 @@
 
 The flow, on the UI thread unless said otherwise:
 
-* **An edit** of the shown buffer. A suggestion on screen survives only if the edit typed
-  exactly the start of its new text (the rest stays shown); otherwise it ends as
-  "ignored". Running and waiting requests are cancelled (they are stale), and a timer
-  restarts: the debounce (``[predict] debounce_ms``). Undo, redo, reload and an Esc never
-  ask again by themselves, so a dismissed or undone suggestion does not come straight back.
+* **An edit** of the shown buffer. Running and waiting requests are cancelled (they are
+  stale). A suggestion on screen survives only if the edit typed exactly the start of its
+  new text: the rest stays shown and nothing new is asked. Otherwise it ends as "ignored"
+  and a timer restarts: the debounce (``[predict] debounce_ms``, four times longer right
+  after a letter: the word is likely unfinished). Undo, redo, reload and an Esc never ask
+  again by themselves, so a dismissed or undone suggestion does not come straight back.
 * **The timer fires.** A request is built from a window of lines around the cursor (never
   the whole of a big file) and the recent edits, and handed to the structural worker and,
   when a model is configured and the file is not private, to the model worker. Each worker
@@ -34,8 +35,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from nxedit.model.changeset import ChangeSet
 from nxedit.model.document import Document
 from nxedit.model.edits import Position
 from nxedit.model.request import HistoryHunk, PredictionRequest
@@ -129,9 +131,8 @@ class Predictions:
         self.owner: Buffer | None = None  # the buffer the options belong to
         self.touched = False  # the user jumped to or took part of the shown option
         self.revealed = False  # subtle mode: the diff was asked for
-        self._edits: deque[tuple[int, Any, str]] = deque(maxlen=EDIT_LOG)
+        self._edits: deque[tuple[int, ChangeSet, str]] = deque(maxlen=EDIT_LOG)  # (version, change, origin)
         self._jobs = itertools.count(1)
-        self._last_job = 0
         self._quiet_until = -1  # answers for versions up to this one are not shown (Esc, undo)
         self._applying = False
         self._timer: asyncio.TimerHandle | None = None
@@ -163,7 +164,8 @@ class Predictions:
         self._post(self._model_loaded, ready, self.model.status)
 
     def close(self) -> None:
-        self._resolve("ignored")
+        """The editor is closing: record the shown suggestion's fate, stop the workers."""
+        self._resolve("ignored", redraw=False)
         if self._timer is not None:
             self._timer.cancel()
         if self.model is not None:
@@ -224,6 +226,7 @@ class Predictions:
             return  # an accept: the caller decides what shows next
         if self.options and self.owner is buffer and self._follow(event):
             return  # typing through the suggestion: it stays, nothing new is asked
+        self.revealed = False  # a Ctrl+Space was for the text as it was
         if event.origin in QUIET_ORIGINS:
             self._quiet_until = event.version
             return
@@ -255,7 +258,7 @@ class Predictions:
 
     def cursor_moved(self) -> None:
         """After any cursor or text change: the jump marker follows the cursor."""
-        if self.options and self.layer.jump != self._away():
+        if self.options and not self._applying and self.layer.jump != self._away():
             self._display()
 
     def buffer_shown(self, buffer: Buffer) -> None:
@@ -291,7 +294,6 @@ class Predictions:
         if self._structural_worker is None:
             return
         job = self._job(self.view.buffer)
-        self._last_job = job.id
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)
@@ -452,7 +454,7 @@ class Predictions:
         self.view.refresh_layers()
         self._state_changed()
 
-    def _resolve(self, kind: str) -> None:
+    def _resolve(self, kind: str, redraw: bool = True) -> None:
         """The options are done with: record each shown one's outcome, clear the screen."""
         if not self.options:
             return
@@ -461,7 +463,8 @@ class Predictions:
                                                                  else "ignored"))
         self.options, self.index, self.owner = [], 0, None
         self.touched = self.revealed = False
-        self._display()
+        if redraw:
+            self._display()
 
     def _outcome(self, option: Option, kind: str) -> None:
         """Record what became of a shown option (nothing for private files)."""

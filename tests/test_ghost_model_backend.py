@@ -128,7 +128,7 @@ async def test_a_more_confident_model_answer_takes_the_place_and_alt_bracket_cyc
         assert any("print('step 0', flush=True)" in row for row in screen_text(app))
         await pilot.press("alt+right_square_bracket")
         assert app.predictions.shown is structural
-        await pilot.press("alt+comma")  # the fallback key for Alt+[
+        await pilot.press("alt+p")  # the fallback key for Alt+[
         assert app.predictions.shown.suggestion.source == "model:openai"
 
 

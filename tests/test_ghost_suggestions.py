@@ -278,7 +278,7 @@ def test_bad_predict_settings_are_one_line_messages(tmp_path):
     assert "debounce_ms must be" in messages and "unknown setting 'foo'" in messages
 
 
-@pytest.mark.parametrize("keys", [("alt+right_square_bracket",), ("alt+full_stop",)])
+@pytest.mark.parametrize("keys", [("alt+right_square_bracket",), ("alt+n",)])
 async def test_cycle_keys_fall_through_without_alternatives(tmp_path, keys):
     app = editor(tmp_path, "shop.py", RENAME, 1, 4)
     async with app.run_test(size=SIZE) as pilot:
@@ -286,3 +286,20 @@ async def test_cycle_keys_fall_through_without_alternatives(tmp_path, keys):
         shown = await suggestion(pilot)
         await pilot.press(*keys)
         assert app.predictions.shown is shown  # one suggestion: nothing to cycle
+
+
+@pytest.mark.parametrize("sent, key", [
+    ("\t", "tab"), ("\x1b[1;5C", "ctrl+right"), ("\x1b[1;5B", "ctrl+down"), ("\x00", "ctrl+@"),
+    ("\x1bn", "alt+n"), ("\x1bp", "alt+p"),  # what a legacy terminal sends
+    ("\x1b[93;3u", "alt+right_square_bracket"), ("\x1b[91;3u", "alt+left_square_bracket"),  # kitty protocol
+    ("\x1b[32;5u", "ctrl+space"),
+])
+def test_the_suggestion_keys_arrive_from_a_terminal(sent, key):
+    from textual._xterm_parser import XTermParser
+
+    from nxedit.editor.commands import COMMANDS
+
+    parser = XTermParser()
+    (event,) = [*parser.feed(sent), *parser.feed("")]
+    assert event.key == key
+    assert any(key in c.keys for c in COMMANDS if c.name.startswith("predict."))
