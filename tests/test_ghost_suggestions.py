@@ -3,6 +3,7 @@ the real app, driven with keys."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from nxedit.editor.cli import FileArg
 from nxedit.editor.config import load_config
 
 from editor_helpers import screen_text, suggestion, wait_for
+from test_structural_signature import PY
 
 SIZE = (80, 20)  # the view shows 19 lines
 
@@ -25,20 +27,7 @@ RENAME = f"""def total(items):
 {FILLER}    return amount
 """
 
-AREA = """\
-def area(w, h):
-    return w * h
-
-
-def big(a, b):
-    scale = 2
-    return area(a, b)
-
-
-def small(a, b):
-    scale = 0.5
-    return area(a, b)
-"""
+AREA = PY.replace("def small(a, b):\n", "def small(a, b):\n    scale = 0.5\n")  # a local at both calls
 
 
 def editor(tmp_path: Path, name: str, text: str, line: int = 0, column: int = 0,
@@ -62,6 +51,15 @@ async def rename_amount(pilot) -> None:
     await pilot.press(*["delete"] * len("amount"), *"subtotal")
 
 
+@asynccontextmanager
+async def renamed(where: Path, config: str | None = None):
+    """The editor on RENAME (in folder ``where``) once the user has renamed ``amount``."""
+    app = editor(where, "shop.py", RENAME, 1, 4, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await rename_amount(pilot)
+        yield app, pilot
+
+
 def ghost_line(app: EditorApp, line: int) -> str:
     """Line ``line`` as the screen shows it now (ghost text included), or "" off screen."""
     for row in screen_text(app):
@@ -71,9 +69,7 @@ def ghost_line(app: EditorApp, line: int) -> str:
 
 
 async def test_rename_then_walk_the_ripple_with_tab(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         option = await suggestion(pilot)
         assert option.suggestion.source == "structural:rename"
         # away from the cursor: a marker in the gutter and "Tab ⇥ jump" at its line
@@ -165,9 +161,7 @@ async def test_partial_accept_by_line(tmp_path):
 
 
 async def test_esc_dismisses_and_tab_indents_again(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         await suggestion(pilot)
         await pilot.press("escape")
         assert not app.predictions.visible()
@@ -201,9 +195,7 @@ async def test_tab_indents_when_nothing_is_shown(tmp_path):
 
 
 async def test_undo_after_an_accept_undoes_exactly_the_suggestion(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         await suggestion(pilot)
         await pilot.press("tab", "tab")
         assert "subtotal +=" in app.buffer.document.line_text(15)
@@ -217,9 +209,7 @@ async def test_undo_after_an_accept_undoes_exactly_the_suggestion(tmp_path):
 
 
 async def test_subtle_mode_shows_a_marker_until_asked(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config='[predict]\nmode = "subtle"\n')
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path, config='[predict]\nmode = "subtle"\n') as (app, pilot):
         await wait_for(pilot, lambda: app.predictions.shown is not None)
         row = ghost_line(app, 15)
         assert row.startswith("⇥") and "amountsubtotal" not in row and "jump" not in row
@@ -280,9 +270,7 @@ def test_bad_predict_settings_are_one_line_messages(tmp_path):
 
 @pytest.mark.parametrize("keys", [("alt+right_square_bracket",), ("alt+n",)])
 async def test_cycle_keys_fall_through_without_alternatives(tmp_path, keys):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         shown = await suggestion(pilot)
         await pilot.press(*keys)
         assert app.predictions.shown is shown  # one suggestion: nothing to cycle

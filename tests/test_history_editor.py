@@ -9,7 +9,7 @@ import sqlite3
 from nxedit.model.history_db import default_path
 
 from editor_helpers import suggestion
-from test_ghost_suggestions import AREA, RENAME, SIZE, editor, rename_amount
+from test_ghost_suggestions import AREA, SIZE, editor, renamed
 
 
 def rows(app, sql: str) -> list[tuple]:
@@ -21,9 +21,7 @@ def rows(app, sql: str) -> list[tuple]:
 
 
 async def test_typing_becomes_events_in_the_database(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)  # a delete burst, then typing
+    async with renamed(tmp_path) as (app, pilot):
         await pilot.press("ctrl+s")  # a save ends the event
         events = rows(app, "SELECT path, start_line, old_text, new_text, origin, cursor_line FROM events")
         assert events == [(str(tmp_path / "shop.py"), 1, "    amount = 0\n", "    subtotal = 0\n", "typed", 1)]
@@ -35,9 +33,7 @@ async def test_typing_becomes_events_in_the_database(tmp_path):
 
 
 async def test_shown_suggestions_and_their_outcomes_are_kept(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         first = await suggestion(pilot)
         await pilot.press("tab", "tab")  # accepted
         second = await suggestion(pilot)
@@ -74,9 +70,7 @@ async def test_a_partial_accept_then_esc_is_a_partial_outcome(tmp_path):
 
 
 async def test_typing_past_a_suggestion_is_ignored(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path) as (app, pilot):
         await suggestion(pilot)
         await pilot.press("x")
         assert rows(app, "SELECT kind FROM outcomes")[-1:] == [("ignored",)]
@@ -86,9 +80,7 @@ async def test_a_private_file_leaves_nothing_but_still_gets_suggestions(tmp_path
     project = tmp_path / "client"
     project.mkdir()
     (project / ".nxedit-private").write_text("")
-    app = editor(project, "shop.py", RENAME, 1, 4)
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(project) as (app, pilot):
         await suggestion(pilot)  # the structural engine runs in-process: it may
         await pilot.press("tab", "tab", "ctrl+s")
         await suggestion(pilot)
@@ -107,9 +99,7 @@ async def test_a_secret_file_is_never_recorded(tmp_path):
 
 
 async def test_recording_off_writes_no_database(tmp_path):
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config="[history]\nenabled = false\n")
-    async with app.run_test(size=SIZE) as pilot:
-        await rename_amount(pilot)
+    async with renamed(tmp_path, config="[history]\nenabled = false\n") as (app, pilot):
         await suggestion(pilot)  # the recent edits still feed the predictor, from memory
         await pilot.press("tab", "tab", "ctrl+s")
         assert app.recording.history.store is None
