@@ -6,7 +6,9 @@ position, the size or a layer changes. Each row is described by a small value
 (:class:`render.TextRow`) that is also its cache key; after a keystroke only the rows whose
 description changed are repainted. Nothing here walks the whole file: the virtual size
 comes from ``Document.line_count`` and ``Document.max_width`` (kept per edit, measured
-once after the first paint), and soft wrap is computed for visible lines only.
+once after the first paint), and soft wrap is computed for visible lines only. A row with
+a gutter marker or a label (layer annotations) is described by :class:`Decorated`, which
+wraps the row's own description.
 
 Scrolling: ``scroll_y`` is the first visible *line*; ``subrow`` says which of its rows
 (wrap segments, virtual rows) is on top, so a line taller than the screen still scrolls.

@@ -291,3 +291,20 @@ def test_the_suggestion_keys_arrive_from_a_terminal(sent, key):
     (event,) = [*parser.feed(sent), *parser.feed("")]
     assert event.key == key
     assert any(key in c.keys for c in COMMANDS if c.name.startswith("predict."))
+
+
+async def test_a_suggestion_above_the_screen_shows_at_the_top_edge(tmp_path):
+    text = "import os\nimport sys\n" + "\n" * 60 + "def load(raw):\n    return raw\n"
+    app = editor(tmp_path, "load.py", text, 63, 11)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"json.loads(", "end", ")")
+        option = await suggestion(pilot)
+        assert option.suggestion.source == "structural:import"
+        assert "Tab ⇥ jump to line 1" in screen_text(app)[0]  # the import goes at the top
+        await pilot.press("tab")
+        assert app.view.top_line == 0
+        rows = screen_text(app)
+        assert rows[0].rstrip().endswith("import json")  # a ghost row above the first line, no number
+        assert rows[1].startswith("   1 import os")
+        await pilot.press("tab")
+        assert app.buffer.text.startswith("import json\nimport os\n")
