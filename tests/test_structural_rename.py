@@ -332,3 +332,37 @@ def test_no_rename_while_old_and_new_name_are_both_defined():
     req = session(PY_TWO_DEFINITIONS, call)
     old, new = changed_lines(req, predict(req))
     assert old == ["    b = resolve(2)\n"] and new == "    b = try_resolve(2)\n"
+
+
+def test_a_new_name_mentioned_only_in_a_docstring_still_ripples():
+    # the docstring already says "subtotal": a word in prose is not a name the code uses
+    before = (
+        'def cart_total(items):\n    """Sum the items; the subtotal gets a discount over 100."""\n'
+        "    total = 0.0\n    for item in items:\n        total += item.price\n    return total\n"
+    )
+    req = session(before, ("    total = 0.0\n", "    subtotal = 0.0\n"))
+    s = predict(req)
+    assert s is not None and s.source == "structural:rename"
+    assert applied(req, s).count("subtotal") == 4  # the docstring, and every use in the code
+
+
+def test_a_new_name_the_code_already_uses_needs_a_second_example():
+    before = (
+        "def cart_total(items, subtotal):\n    total = 0.0\n    for item in items:\n"
+        "        total += item.price\n    return total + subtotal\n"
+    )
+    req = session(before, ("    total = 0.0\n", "    subtotal = 0.0\n"))
+    assert predict(req) is None
+
+
+def test_an_import_swapping_the_library_is_not_a_rename():
+    before = (
+        'package main\n\nimport (\n\t"fmt"\n\t"github.com/muesli/termenv"\n)\n\n'
+        "var term = termenv.ColorProfile()\n\nfunc main() { fmt.Println(term) }\n"
+    )
+    swap = ('\t"github.com/muesli/termenv"\n', '\t"github.com/charmbracelet/lipgloss"\n')
+    assert predict(session(before, swap, language="go", path="main.go")) is None
+    # the same package moved to a new name is a rename: its uses follow
+    moved = ('\t"github.com/muesli/termenv"\n', '\t"github.com/muesli/termcolor"\n')
+    s = predict(session(before, moved, language="go", path="main.go"))
+    assert s is not None and "termcolor.ColorProfile()" in s.edits[0].new_text

@@ -143,6 +143,10 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
         return []
     if any(_refactored(ctx, old, new) for old, new in pairs):
         candidate = _lower(candidate, REFACTOR_PENALTY, "-refactor")
+    elif len(pairs) > 1 and not confirmed and _in_import(ctx, age, pairs):
+        # one import naming another package (`muesli/termenv` -> `charmbracelet/lipgloss`)
+        # swaps a library, not a name: its call sites need the new library's API
+        candidate = _lower(candidate, REFACTOR_PENALTY, "-library")
     if age:
         candidate = _lower(candidate, 0.1, "-earlier")
     return [candidate]
@@ -209,6 +213,15 @@ def _swaps(ex: Example, old: str, new: str) -> bool:
     """Whether the example replaced ``old`` by ``new`` somewhere."""
     return any(old in {t.text for t in ex.old_tokens[i1:i2]} and new in {t.text for t in ex.new_tokens[j1:j2]}
                for i1, i2, j1, j2 in ex.opcodes)
+
+
+def _in_import(ctx: Context, age: int, pairs: set[tuple[str, str]]) -> bool:
+    """Whether the names were swapped inside an import (Go's path strings, ``use``, ``from``...)."""
+    hunk, syntax = ctx.recent_hunk(age), ctx.buf.syntax
+    if syntax is None or not hunk.intact:
+        return False
+    sites = [_site(ctx, hunk, new) for _, new in pairs]
+    return all(site is not None and syntax.in_import(syntax.node_at(*site)) for site in sites)
 
 
 def _refactored(ctx: Context, old: str, new: str) -> bool:
@@ -280,9 +293,14 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
     buf = ctx.buf
     for m in word_regex(new, buf.dollar).finditer(buf.text):
         line = buf.line_of(m.start())
-        if not ctx.in_history(line) and not _foreign(ctx, line, m.start() - buf.line_start(line), None):
-            info.existed = True
-            break
+        col = m.start() - buf.line_start(line)
+        if ctx.in_history(line) or _foreign(ctx, line, col, None):
+            continue
+        # a word in a comment or docstring is not a name the code already uses
+        if buf.syntax is not None and buf.syntax.in_string_or_comment(buf.syntax.node_at(line, col, col + len(new))):
+            continue
+        info.existed = True
+        break
     if old in KEYWORDS:
         info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
                                for i1, i2, j1, j2 in ex.opcodes
