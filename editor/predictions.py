@@ -8,10 +8,11 @@ The flow, on the UI thread unless said otherwise:
   and a timer restarts: the debounce (``[predict] debounce_ms``, four times longer right
   after a letter: the word is likely unfinished). Undo, redo, reload and an Esc never ask
   again by themselves, so a dismissed or undone suggestion does not come straight back.
-* **The timer fires.** A request is built from a window of lines around the cursor (never
-  the whole of a big file) and the recent edits, and handed to the structural worker and,
-  when a model is configured and the file is not private, to the model worker. Each worker
-  thread predicts, diffs the answer into pieces and prepares its record for the history.
+* **The timer fires.** A request (:mod:`.prediction_jobs`: a window of lines around the
+  cursor, never the whole of a big file, and the recent edits) goes to the structural
+  worker and, when a model is configured and the file is not private, to the model worker.
+  Each worker thread predicts, diffs the answer into pieces and prepares its record for
+  the history.
 * **An answer.** One computed for an older version of the buffer is carried over the
   edits made since only if each of them typed the start of its text; else it is dropped.
   The first answer shows; a later answer to the same request (the model's, usually) takes
@@ -38,51 +39,24 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from nxedit.model.changeset import ChangeSet
-from nxedit.model.document import Document
-from nxedit.model.edits import Position
-from nxedit.model.request import HistoryHunk, PredictionRequest
-from nxedit.model.request_window import RADIUS, RequestWindow
-from nxedit.model.store import training_request
 from nxedit.model.structural import StructuralPredictor
 from nxedit.model.suggestion import Outcome, Suggestion
-from nxedit.model.suggestion_diff import Piece, Unit, changeset_of, follow_typing, shift_after, suggestion_pieces, take
+from nxedit.model.suggestion_diff import Piece, Unit, changeset_of, follow_typing, shift_after, take
 
 from .buffer import Buffer, BufferEdit, Selection
 from .ghost import GhostLayer
 from .predict_settings import MODES, PLAIN, PredictSettings
+from .prediction_jobs import Answer, Job, answer, make_job
 from .prediction_worker import PredictionWorker
 
 if TYPE_CHECKING:
     from .recording import EditRecording
     from .view import EditorView
 
-HISTORY_EVENTS = 5  # recent edits sent with a request
 EDIT_LOG = 64  # edits kept to carry late answers over
 NEAR_LINES = 1  # Tab applies a suggestion this close to the cursor's line without jumping first
 QUIET_ORIGINS = ("undo", "redo", "reload", "restore")  # edits that do not ask for a new suggestion
 MID_WORD_WAIT = 4  # times the debounce while the cursor ends a word being typed (it is likely unfinished)
-
-
-@dataclass(eq=False)
-class Job:
-    """One request, as the workers get it."""
-
-    id: int
-    buffer: Buffer
-    version: int
-    window: RequestWindow
-    base: int  # buffer offset of the window's first line
-    line_count: int  # the buffer's lines (as the history counts them)
-    request: PredictionRequest
-    private: bool
-
-
-@dataclass(eq=False)
-class Answer:
-    suggestion: Suggestion | None
-    pieces: tuple[Piece, ...] = ()
-    record: dict | None = None  # the request as the history stores it
-    error: str | None = None  # a backend's one-line failure
 
 
 @dataclass(eq=False)
@@ -155,7 +129,7 @@ class Predictions:
             threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
 
     def _worker(self, name: str, predictor) -> PredictionWorker:
-        return PredictionWorker(name, lambda job: self._answer(predictor, job),
+        return PredictionWorker(name, lambda job: answer(predictor, job),
                                 lambda job, answer: self._post(self._delivered, job, answer, name))
 
     def _load_model(self) -> None:
@@ -293,7 +267,7 @@ class Predictions:
         self._timer = None
         if self._structural_worker is None:
             return
-        job = self._job(self.view.buffer)
+        job = make_job(self.view.buffer, self.recording, next(self._jobs))
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)
@@ -309,59 +283,6 @@ class Predictions:
         self.revealed = True
         self._quiet_until = -1
         self.request()
-
-    def _job(self, buffer: Buffer) -> Job:
-        """The request for the buffer as it is now: bounded work, whatever its size."""
-        doc = buffer.document
-        line, column = buffer.cursor
-        window = RequestWindow.around(line, doc.line_count, RADIUS)
-        lines = doc.lines
-        text = "".join(lines[window.first : window.stop])
-        hunks = window.history(self.recording.recent_hunks(buffer, HISTORY_EVENTS))
-        path = self.recording.path_of(buffer)
-        request = PredictionRequest(
-            text, Position(line - window.first, column),
-            tuple(HistoryHunk(h["start_line"], h["old_text"], h["new_text"]) for h in hunks),
-            path or "", buffer.language_id or "", {}, next(self._jobs),
-        )
-        line_count = doc.line_count - (1 if not lines[-1] and doc.line_count > 1 else 0)
-        return Job(request.id, buffer, buffer.version, window, doc.offset(window.first, 0), line_count, request,
-                   self.recording.is_private(buffer))
-
-    def _answer(self, predictor, job: Job) -> Answer:
-        """In a worker thread: the predictor's answer as pieces of the buffer, and its record."""
-        status = getattr(predictor, "status", None)
-        try:
-            suggestion = predictor.predict(job.request)
-        except Exception as exc:  # a predictor bug costs this prediction only
-            return Answer(None, error=f"{predictor.name}: {type(exc).__name__}: {exc}")
-        if suggestion is None:
-            now = getattr(predictor, "status", None)
-            changed = now != status and now and "cancel" not in now
-            return Answer(None, error=now.removeprefix("model: ") if changed else None)
-        window_doc = Document(job.request.current)
-        pieces = suggestion_pieces(window_doc, suggestion.edits, job.base)
-        suggestion = replace(suggestion, edits=job.window.to_buffer(suggestion.edits), version=job.version)
-        return Answer(suggestion, pieces, self._record(job, suggestion))
-
-    @staticmethod
-    def _record(job: Job, suggestion: Suggestion) -> dict:
-        """The request as the history keeps it, in buffer lines: excerpts around the cursor
-        and the edits instead of the text."""
-        req, first = job.request, job.window.first
-        edits = [{**e.to_dict(), "start_line": e.start_line - first, "end_line": e.end_line - first}
-                 for e in suggestion.edits]
-        wire = {
-            "id": req.id, "path": req.path, "language": req.language, "current": req.current,
-            "cursor": {"line": req.cursor.line, "column": req.cursor.column},
-            "history": [h.to_dict() for h in req.history],
-        }
-        stored = training_request(wire, edits)
-        stored["cursor"]["line"] += first
-        for item in (*stored["history"], *stored.get("excerpts", ())):
-            item["start_line"] += first
-        stored["line_count"] = job.line_count
-        return stored
 
     def _delivered(self, job: Job, answer: Answer | None, worker: str) -> None:
         answer = answer or Answer(None)

@@ -308,3 +308,17 @@ async def test_a_suggestion_above_the_screen_shows_at_the_top_edge(tmp_path):
         assert rows[1].startswith("   1 import os")
         await pilot.press("tab")
         assert app.buffer.text.startswith("import json\nimport os\n")
+
+
+async def test_a_predictor_that_crashes_costs_one_line_and_nothing_else(tmp_path, monkeypatch):
+    from nxedit.model.structural import StructuralPredictor
+
+    def crash(self, request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(StructuralPredictor, "predict", crash)
+    async with renamed(tmp_path) as (app, pilot):
+        await wait_for(pilot, lambda: app.status.predictor == "structural: RuntimeError: boom")
+        await pilot.press(*"_x")
+        assert app.buffer.document.line_text(1) == "    subtotal_x = 0"
+        assert app.predictions.shown is None
