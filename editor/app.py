@@ -145,8 +145,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
+        self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
         self.start_file_care()
-        self._start_predictions()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
         if not self.buffers:
@@ -157,8 +157,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.view.focus()
 
     def _start_predictions(self) -> None:
-        """The edit history and the next-edit predictors (workers; the model loads in the
-        background; nothing here touches the disk but the small history settings file)."""
+        """The edit history and the next-edit predictors, right after the first paint
+        (workers; the engine and the model load in the background; nothing here touches the
+        disk but the small history settings file)."""
         from nxedit.model.history import start_history
 
         from .predictions import Predictions
@@ -183,6 +184,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         predictions.start(loop)
         self.view.add_layer(predictions.layer)
         self.set_interval(RECORDER_TICK, self.recording.tick)
+        for buffer in self.buffers:  # opened before this ran
+            self.recording.watch(buffer)
+            predictions.watch(buffer)
+        self.recording.focus(self.buffer)
         predictions.on_state()
 
     def _model_predictor(self):

@@ -16,7 +16,6 @@ from nxedit.model.document import Document
 from nxedit.model.edits import Position
 from nxedit.model.request import HistoryHunk, PredictionRequest
 from nxedit.model.request_window import RADIUS, RequestWindow
-from nxedit.model.store import training_request
 from nxedit.model.suggestion import Suggestion
 from nxedit.model.suggestion_diff import Piece, suggestion_pieces
 
@@ -88,6 +87,8 @@ def history_record(job: Job, suggestion: Suggestion) -> dict:
     """The request as the history keeps it, in buffer lines: excerpts around the cursor
     and the edits instead of the text (the store's own format, made here in the worker
     from the window, so the UI thread never joins a big buffer)."""
+    from nxedit.model.store import training_request  # the worker's import, not the UI thread's
+
     req, first = job.request, job.window.first
     edits = [{**e.to_dict(), "start_line": e.start_line - first, "end_line": e.end_line - first}
              for e in suggestion.edits]

@@ -4,6 +4,8 @@ The UI thread hands it jobs with :meth:`PredictionWorker.submit` and never waits
 still waiting when a newer one arrives is dropped (it would be stale), and the answer of
 each job that runs goes to ``deliver`` on the worker's thread (the caller passes it to the
 UI thread). One thread per predictor, so a slow model never holds up the structural engine.
+The predictor can be made in the thread itself (``prepare``), so its imports never hold up
+the UI thread either.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ log = logging.getLogger("nxedit.predict")
 
 
 class PredictionWorker:
-    def __init__(self, name: str, run: Callable[[Any], Any], deliver: Callable[[Any, Any], None]) -> None:
-        self.run = run
+    def __init__(self, name: str, run: Callable[[Any, Any], Any], deliver: Callable[[Any, Any], None],
+                 predictor: Any = None, prepare: Callable[[], Any] | None = None) -> None:
+        self.run = run  # run(predictor, job) -> result
         self.deliver = deliver
+        self.predictor = predictor
+        self._prepare = prepare
         self._pending: Any = None
         self._closed = False
         self._wake = threading.Condition()
@@ -43,6 +48,11 @@ class PredictionWorker:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        if self._prepare is not None:
+            try:
+                self.predictor = self._prepare()
+            except Exception:
+                log.exception("the predictor could not be made")
         while True:
             with self._wake:
                 while self._pending is None and not self._closed:
@@ -51,7 +61,7 @@ class PredictionWorker:
                     return
                 job, self._pending = self._pending, None
             try:
-                result = self.run(job)
+                result = self.run(self.predictor, job)
             except Exception:  # a predictor bug costs this prediction, not the editor
                 log.exception("prediction failed")
                 result = None

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from nxedit.model.changeset import ChangeSet
-from nxedit.model.structural import StructuralPredictor
 from nxedit.model.suggestion import Outcome, Suggestion
 from nxedit.model.suggestion_diff import Piece, Unit, changeset_of, follow_typing, shift_after, take
 
@@ -96,7 +95,6 @@ class Predictions:
         self.settings = settings
         self.say = say or (lambda message, error=False: None)
         self.layer = GhostLayer()
-        self.structural = StructuralPredictor(settings.min_confidence)
         self.model = model  # a ModelPredictor (not loaded yet), or None
         self.state = PredictorState(backend=model.config.backend if model else "structural")
         self.on_state = None  # called when the status text may have changed
@@ -120,17 +118,25 @@ class Predictions:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start the workers (and the model's loading, in the background)."""
         self._loop = loop
-        self._structural_worker = self._worker("structural", self.structural)
+        self._structural_worker = self._worker("structural", prepare=self._structural_engine)
         self._workers = [self._structural_worker]
         if self.model is not None:
             self.state.loading = "loading…"
-            self._model_worker = self._worker("model", self.model)
+            self._model_worker = self._worker("model", predictor=self.model)
             self._workers.append(self._model_worker)
             threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
 
-    def _worker(self, name: str, predictor) -> PredictionWorker:
-        return PredictionWorker(name, lambda job: answer(predictor, job),
-                                lambda job, answer: self._post(self._delivered, job, answer, name))
+    def _structural_engine(self):
+        """In the structural worker's thread, before its first job: the engine (its
+        imports take tens of milliseconds that the UI thread never waits for)."""
+        from nxedit.model.structural import StructuralPredictor
+
+        return StructuralPredictor(self.settings.min_confidence)
+
+    def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
+        """A worker thread for ``predictor`` (or the one ``prepare`` makes in that thread)."""
+        return PredictionWorker(name, answer, lambda job, result: self._post(self._delivered, job, result, name),
+                                predictor, prepare)
 
     def _load_model(self) -> None:
         """In a thread: load the model; its progress and its failure go to the status line."""

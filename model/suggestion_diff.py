@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Iterable, Literal, NamedTuple, Sequence
 
-from rapidfuzz.distance import Indel
-
 from .changeset import ChangeSet
 from .document import Document
 from .edits import LineEdit
@@ -67,6 +65,8 @@ def diff_pieces(old: str, new: str, base: int = 0) -> list[Piece]:
     """The pieces turning ``old`` into ``new`` (offsets plus ``base``), word-snapped."""
     if old == new:
         return []
+    from rapidfuzz.distance import Indel  # here: the editor diffs in worker threads only
+
     ops = Indel.opcodes(old, new)
     spans: list[list[int]] = []
     for i, op in enumerate(ops):

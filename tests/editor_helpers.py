@@ -44,6 +44,12 @@ def screen_text(app) -> list[str]:
     return [app.view.render_line(y).text for y in range(app.view.page_height)]
 
 
+async def ready(pilot) -> None:
+    """Wait until the edit history and the predictors have started (right after the first
+    paint), so that every key the test presses is recorded."""
+    await wait_for(pilot, lambda: pilot.app.predictions is not None)
+
+
 async def suggestion(pilot, timeout: float = 5.0):
     """Wait until a next-edit suggestion is on screen; the shown option."""
     app = pilot.app

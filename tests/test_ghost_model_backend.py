@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from editor_helpers import screen_text, suggestion, wait_for
+from editor_helpers import ready, screen_text, suggestion, wait_for
 from test_ghost_suggestions import RENAME, SIZE, editor, rename_amount
 
 START, END, CURSOR = "<|editable_region_start|>", "<|editable_region_end|>", "<|user_cursor_is_here|>"
@@ -88,6 +88,7 @@ async def test_typing_stays_responsive_while_a_slow_model_works(tmp_path, slow_m
     server, url = slow_model
     app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await model_ready(pilot)
         await pilot.press(*["delete"] * 6, *"sub")
         asked = f"    sub{CURSOR} = 0"
@@ -118,6 +119,7 @@ async def test_a_more_confident_model_answer_takes_the_place_and_alt_bracket_cyc
     server.rewrite = staticmethod(lambda region: region.replace("print('step 0')", "print('step 0', flush=True)"))
     app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await model_ready(pilot)
         await rename_amount(pilot)
         structural = await suggestion(pilot)  # the model holds its answer: the engine's shows first
@@ -137,6 +139,7 @@ async def test_a_private_file_is_never_sent_to_the_model(tmp_path, slow_model):
     server.release.set()
     app = editor(tmp_path, "secrets.py", RENAME, 1, 4, config=model_config(url))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await model_ready(pilot)
         await rename_amount(pilot)
         option = await suggestion(pilot)  # the in-process engine still helps
@@ -152,6 +155,7 @@ async def test_a_broken_backend_is_one_line_and_the_engine_keeps_working(tmp_pat
     sock.close()  # nothing listens there
     app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(f"http://127.0.0.1:{port}/v1"))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await wait_for(pilot, lambda: app.status.predictor.startswith("openai: cannot reach"))
         assert "connection refused" in app.status.message  # the whole line, once
         assert len(app.status.predictor) <= 48

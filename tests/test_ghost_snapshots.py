@@ -13,7 +13,7 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.cli import FileArg
 from nxedit.editor.config import Config
 
-from editor_helpers import suggestion
+from editor_helpers import ready, suggestion
 from test_ghost_suggestions import AREA, RENAME, TS, rename_amount, wrap_in_a_loop
 from test_snapshots import settle
 
@@ -55,6 +55,7 @@ def test_ghost_diff(snap_compare, tmp_path, monkeypatch, form, theme):
     async def before(pilot) -> None:
         app = pilot.app
         await settle(pilot)
+        await ready(pilot)
         await edit(pilot)
         await suggestion(pilot)
         for _ in range(tabs):

@@ -12,7 +12,7 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.cli import FileArg
 from nxedit.editor.config import load_config
 
-from editor_helpers import screen_text, suggestion, wait_for
+from editor_helpers import ready, screen_text, suggestion, wait_for
 from test_structural_signature import PY
 
 SIZE = (80, 20)  # the view shows 19 lines
@@ -56,6 +56,7 @@ async def renamed(where: Path, config: str | None = None):
     """The editor on RENAME (in folder ``where``) once the user has renamed ``amount``."""
     app = editor(where, "shop.py", RENAME, 1, 4, config=config)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await rename_amount(pilot)
         yield app, pilot
 
@@ -90,6 +91,7 @@ async def test_rename_then_walk_the_ripple_with_tab(tmp_path):
 async def test_add_a_parameter_then_fix_the_call_sites(tmp_path):
     app = editor(tmp_path, "geo.py", AREA, 0, 13)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*", scale")
         for line in (6, 11):
             option = await suggestion(pilot)
@@ -104,6 +106,7 @@ async def test_a_suggestion_off_screen_shows_at_the_edge_and_tab_goes_there(tmp_
     far = AREA.replace("\n\ndef small", "\n" + "\n" * 50 + "\ndef small")
     app = editor(tmp_path, "geo.py", far, 0, 13)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*", scale")
         await suggestion(pilot)
         await pilot.press("tab", "tab")  # the first call site is on screen
@@ -121,6 +124,7 @@ async def test_a_suggestion_off_screen_shows_at_the_edge_and_tab_goes_there(tmp_
 async def test_partial_accept_by_word(tmp_path):
     app = editor(tmp_path, "geo.py", AREA, 0, 13)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*", scale")
         await suggestion(pilot)
         await pilot.press("ctrl+right")  # away from the cursor: Ctrl+Right just moves
@@ -145,6 +149,7 @@ async def wrap_in_a_loop(pilot) -> None:
 async def test_partial_accept_by_line(tmp_path):
     app = editor(tmp_path, "wait.ts", TS, 1, 0)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await wrap_in_a_loop(pilot)
         option = await suggestion(pilot)
         (edit,) = option.suggestion.edits
@@ -175,6 +180,7 @@ async def test_esc_dismisses_and_tab_indents_again(tmp_path):
 async def test_typing_through_a_suggestion_keeps_the_rest_until_it_differs(tmp_path):
     app = editor(tmp_path, "geo.py", AREA, 0, 13)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*", scale")
         await suggestion(pilot)
         await pilot.press("tab")  # jump to the call site
@@ -190,6 +196,7 @@ async def test_typing_through_a_suggestion_keeps_the_rest_until_it_differs(tmp_p
 async def test_tab_indents_when_nothing_is_shown(tmp_path):
     app = editor(tmp_path, "shop.py", RENAME, 1, 4)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("tab")
         assert app.buffer.document.line_text(1) == "        amount = 0"
 
@@ -227,6 +234,7 @@ async def test_off_mode_and_disabled_languages_never_suggest(tmp_path):
                            ('[predict]\ndisabled_languages = ["python"]\n', "predict off (python)")):
         app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=config)
         async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
             await rename_amount(pilot)
             await pilot.pause(0.4)
             assert app.predictions.shown is None
@@ -238,6 +246,7 @@ async def test_modes_from_the_palette(tmp_path):
 
     app = editor(tmp_path, "shop.py", RENAME, 1, 4)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("ctrl+p")
         await choose_in_palette(pilot, "Predictions: off")
         assert app.status.predictor == "predict off"
@@ -253,6 +262,7 @@ async def test_modes_from_the_palette(tmp_path):
 async def test_status_line_shows_the_engine_and_its_latency(tmp_path):
     app = editor(tmp_path, "shop.py", RENAME, 1, 4)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         assert app.status.predictor == "structural idle"
         await rename_amount(pilot)
         await suggestion(pilot)
@@ -297,6 +307,7 @@ async def test_a_suggestion_above_the_screen_shows_at_the_top_edge(tmp_path):
     text = "import os\nimport sys\n" + "\n" * 60 + "def load(raw):\n    return raw\n"
     app = editor(tmp_path, "load.py", text, 63, 11)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*"json.loads(", "end", ")")
         option = await suggestion(pilot)
         assert option.suggestion.source == "structural:import"

@@ -8,7 +8,7 @@ import sqlite3
 
 from nxedit.model.history_db import default_path
 
-from editor_helpers import suggestion
+from editor_helpers import ready, suggestion
 from test_ghost_suggestions import AREA, SIZE, editor, renamed
 
 
@@ -63,6 +63,7 @@ async def test_shown_suggestions_and_their_outcomes_are_kept(tmp_path):
 async def test_a_partial_accept_then_esc_is_a_partial_outcome(tmp_path):
     app = editor(tmp_path, "geo.py", AREA, 0, 13)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*", scale")
         await suggestion(pilot)
         await pilot.press("tab", "ctrl+right", "escape")
@@ -93,6 +94,7 @@ async def test_a_private_file_leaves_nothing_but_still_gets_suggestions(tmp_path
 async def test_a_secret_file_is_never_recorded(tmp_path):
     app = editor(tmp_path, ".env", "API_KEY=abc\n", 0, 11)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press(*"def", "ctrl+s")
         assert rows(app, "SELECT COUNT(*) FROM events") == [(0,)]
     assert default_path().exists()  # the store ran; it only kept nothing
