@@ -103,7 +103,7 @@ def render_text(
     first, pieces = visible_cells(text, start, end, skip, width, tab_width)
     styles = paint_styles(base, first, len(pieces), layers)
     on_inline = cursor is not None and any(col == cursor and shown for col, shown, _ in inline)
-    if cursor is not None and cursor_style is not None and first <= cursor < first + len(pieces) and not on_inline:
+    if cursor_style is not None and not on_inline and cursor is not None and first <= cursor < first + len(pieces):
         styles[cursor - first] = styles[cursor - first] + cursor_style
     chars = list(zip(pieces, styles))
     at_end = first + len(pieces) == end
