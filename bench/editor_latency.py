@@ -14,8 +14,13 @@ For 1,000-, 20,000- and 100,000-line Python files (highlighting on) this prints:
 Targets (issue 2): first paint <= 1.2x bare Textual at every size; <= 5 ms of CPU per
 key at 20,000 lines, and within 2x of that at 100,000.
 
+(c) with ``--ratios``: nxedit's CPU per key with next-edit predictions on vs off and with
+    the edit history recorded vs not, and the ratios (targets, issues 4 and 5: <= 1.1).
+    ``--predict``/``--record`` choose the setting for (a) and (b) (default: both on).
+
     python bench/editor_latency.py            # full run (a few minutes)
     python bench/editor_latency.py --quick    # fewer repeats and keys
+    python bench/editor_latency.py --ratios --skip-paint --skip-keys --pace 0.15
 """
 
 from __future__ import annotations
@@ -121,10 +126,19 @@ def bench_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def nxedit_command() -> list[str]:
+def nxedit_command(config: Path | None = None) -> list[str]:
     """How to start nxedit: the installed script next to this Python, else ``-m``."""
     script = Path(sys.executable).parent / "nxedit"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "nxedit.editor.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "nxedit.editor.cli"]
+    return command + (["--config", str(config)] if config else [])
+
+
+def feature_config(workdir: Path, predict: bool, record: bool) -> Path:
+    """A config file turning next-edit predictions and the edit history on or off."""
+    path = workdir / f"config-predict-{predict}-record-{record}.toml"
+    mode = "eager" if predict else "off"
+    path.write_text(f'[predict]\nmode = "{mode}"\n\n[history]\nenabled = {str(record).lower()}\n')
+    return path
 
 
 def start_server(name: str, workdir: Path) -> tuple[str, dict[str, str]]:
@@ -135,12 +149,12 @@ def start_server(name: str, workdir: Path) -> tuple[str, dict[str, str]]:
     return socket, env
 
 
-def measure_first_paint(files: dict[int, Path], repeats: int, workdir: Path) -> list[tuple]:
+def measure_first_paint(files: dict[int, Path], repeats: int, workdir: Path, config: Path | None = None) -> list[tuple]:
     socket, env = start_server("nxbench", workdir)
     bare = workdir / "bare_app.py"
     bare.write_text(BARE_APP)
     python = sys.executable
-    nxedit = nxedit_command()
+    nxedit = nxedit_command(config)
     vim = shutil.which("vim")
     rows = []
     try:
@@ -244,12 +258,13 @@ def cpu_per_key(
     return max(used, 0.0) / len(keys) * 1000, ui / len(keys) * 1000
 
 
-def measure_keys(files: dict[int, Path], keys: int, baseline_keys: dict[int, int], workdir: Path) -> list[tuple]:
+def measure_keys(files: dict[int, Path], keys: int, baseline_keys: dict[int, int], workdir: Path,
+                 config: Path | None = None) -> list[tuple]:
     socket, env = start_server("nxbenchk", workdir)
     baseline = workdir / "textarea_app.py"
     baseline.write_text(TEXTAREA_APP)
     python = sys.executable
-    nxedit = nxedit_command()
+    nxedit = nxedit_command(config)
     typed = (TYPED * (keys // len(TYPED) + 1))[:keys]
     rows = []
     try:
@@ -265,6 +280,53 @@ def measure_keys(files: dict[int, Path], keys: int, baseline_keys: dict[int, int
     return rows
 
 
+# -- (c) predictions and recording on vs off ----------------------------------------------
+
+FEATURES = {"both off": (False, False), "predict on": (True, False), "record on": (False, True),
+            "both on": (True, True)}
+
+
+def measure_feature_ratios(files: dict[int, Path], keys: int, workdir: Path, pace: float,
+                           repeats: int = 3) -> list[tuple]:
+    """nxedit's CPU per key (all threads, and the UI thread) in each setting of FEATURES,
+    the median of ``repeats`` runs (interleaved, so load on the machine hits all alike)."""
+    socket, env = start_server("nxbenchf", workdir)
+    typed = (TYPED * (keys // len(TYPED) + 1))[:keys]
+    rows = []
+    try:
+        for size, path in files.items():
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in FEATURES}
+            for _ in range(repeats):
+                for name, (predict, record) in FEATURES.items():
+                    command = [*nxedit_command(feature_config(workdir, predict, record)), f"{path}:{size // 2 + 1}"]
+                    runs[name].append(cpu_per_key(command, typed, env, socket, pace=pace, settle=False))
+            for name, results in runs.items():
+                rows.append((size, name, statistics.median(r[0] for r in results),
+                             statistics.median(r[1] for r in results)))
+    finally:
+        tmux("kill-server", socket=socket)
+    return rows
+
+
+def print_feature_ratios(rows: list[tuple], keys: int, pace: float) -> None:
+    print(f"\n(c) CPU per keystroke with predictions / recording on and off (ms, median of 3 runs; {keys} keys, "
+          f"one every {pace * 1000:.0f} ms; 'UI' = the main thread)")
+    print(f"{'lines':>8} {'setting':>11} {'all':>7} {'UI':>7}")
+    by: dict[tuple[int, str], tuple[float, float]] = {}
+    for size, name, ours, ui in rows:
+        by[size, name] = (ours, ui)
+        print(f"{size:>8} {name:>11} {ours:>7.2f} {ui:>7.2f}")
+    print(f"{'lines':>8} {'ratio':>28} {'all':>7} {'UI':>7}")
+    for size in sorted({r[0] for r in rows}):
+        for label, on, off in (("predictions on / off", "predict on", "both off"),
+                               ("recording on / off", "record on", "both off"),
+                               ("both on / both off", "both on", "both off")):
+            (a, ua), (b, ub) = by[size, on], by[size, off]
+            ratio = a / b if b else float("nan")
+            ok = "ok" if ratio <= 1.1 else "OVER 1.1"
+            print(f"{size:>8} {label:>28} {ratio:>7.2f} {ua / ub if ub else float('nan'):>7.2f}  {ok}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats and keys")
@@ -273,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keys", type=int, help="keys typed by nxedit per size")
     ap.add_argument("--skip-paint", action="store_true")
     ap.add_argument("--skip-keys", action="store_true")
+    ap.add_argument("--predict", choices=("on", "off"), default="on", help="next-edit predictions in (a) and (b)")
+    ap.add_argument("--record", choices=("on", "off"), default="on", help="the edit history in (a) and (b)")
+    ap.add_argument("--ratios", action="store_true", help="(c): predictions and recording on vs off")
+    ap.add_argument("--pace", type=float, default=PACE, help="seconds between keys in (c)")
     args = ap.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 11)
     keys = args.keys or (100 if args.quick else 500)
@@ -281,19 +347,21 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="nxbench-"))
     files = {size: make_file(workdir, size) for size in args.sizes}
+    # the defaults need no file (reading one would cost start-up time in (a))
+    config = feature_config(workdir, args.predict == "on", args.record == "on") if "off" in (args.predict, args.record) else None
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; files in {workdir}")
     if not args.skip_paint:
         if not shutil.which("tmux"):
             print("(a) skipped: tmux is not installed")
         else:
-            rows = measure_first_paint(files, repeats, workdir)
+            rows = measure_first_paint(files, repeats, workdir, config)
             print(f"\n(a) process start -> first paint in tmux 100x30, median of {repeats} (seconds)")
             print(f"{'lines':>8} {'nxedit':>8} {'bare':>8} {'vim':>8} {'nxedit/bare':>12}")
             for size, ours, bare, vim, ratio in rows:
                 ok = "ok" if ratio <= 1.2 else "OVER 1.2x"
                 print(f"{size:>8} {ours:>8.3f} {bare:>8.3f} {vim:>8.3f} {ratio:>11.2f}x  {ok}")
     if not args.skip_keys:
-        rows = measure_keys(files, keys, baseline, workdir)
+        rows = measure_keys(files, keys, baseline, workdir, config)
         print(f"\n(b) CPU per keystroke of the real process in tmux (ms; all threads; one key every {PACE * 1000:.0f} ms,")
         print("    typing in the middle of the file; 'UI' = nxedit's main thread alone, the rest is the parser)")
         print(f"{'lines':>8} {'nxedit':>8} {'UI':>6} {'keys':>6} {'TextArea':>10} {'keys':>6} {'nxedit/TextArea':>16}")
@@ -305,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         if 20000 in by and 100000 in by:
             r = by[100000] / by[20000]
             print(f"target 100,000 within 2x of 20,000: {'ok' if r <= 2 else 'MISSED'} ({r:.2f}x)")
+    if args.ratios:
+        print_feature_ratios(measure_feature_ratios(files, keys, workdir, args.pace), keys, args.pace)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

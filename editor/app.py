@@ -7,7 +7,9 @@ keeps working — a failure never touches a buffer.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -20,13 +22,18 @@ from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
 from .filecare import FileCare
+from .predict_settings import parse_predict_table
 from .statusline import StatusLine
 from .view import EditorView
 
 if TYPE_CHECKING:
     from .cli import FileArg
     from .findbar import FindBar
+    from .predictions import Predictions
+    from .recording import EditRecording
     from .theme import Theme
+
+RECORDER_TICK = 0.25  # seconds between checks for a paused edit (it closes the event)
 
 
 class EditorApp(FileCare, App[None], inherit_bindings=False):
@@ -43,12 +50,18 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         files: "Iterable[FileArg]" = (),
         config: Config | None = None,
         messages: Iterable[str] = (),
+        backend: str | None = None,
+        model: str | None = None,
     ) -> None:
         super().__init__()
         self.files = list(files)
         self.config = config or Config()
         self.keys, warnings = resolve_keys(self.config.keys)
-        self.startup_messages = [*messages, *warnings]
+        self.predict_settings, predict_warnings = parse_predict_table(self.config.sections.get("predict"))
+        self.model_args = (backend, model)  # --backend, --model
+        self.startup_messages = [*messages, *warnings, *predict_warnings]
+        self.recording: EditRecording | None = None
+        self.predictions: Predictions | None = None
         self.theme_obj = self._load_theme(self.config.theme)
         self.buffers: list[Buffer] = []
         # per buffer: its highlighter and the listener feeding it the buffer's changes
@@ -132,6 +145,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
+        self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
         self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
@@ -141,6 +155,66 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         for message in self.startup_messages:
             self.say(message, error=True)
         self.view.focus()
+
+    def _start_predictions(self) -> None:
+        """The edit history and the next-edit predictors, right after the first paint
+        (workers; the engine and the model load in the background; nothing here touches the
+        disk but the small history settings file)."""
+        from nxedit.model.history import start_history
+
+        from .predictions import Predictions
+        from .recording import EditRecording
+
+        loop = asyncio.get_running_loop()
+        ui_thread = threading.get_ident()
+
+        def notify(message: str) -> None:  # from the history's writer thread, or this one
+            if threading.get_ident() == ui_thread:
+                self.say(message, error=True)
+            else:
+                try:
+                    loop.call_soon_threadsafe(self.say, message, True)
+                except RuntimeError:  # the app has closed
+                    pass
+
+        self.recording = EditRecording(start_history(self.config.path, notify=notify))
+        predictions = self.predictions = Predictions(self.view, self.recording, self.predict_settings, self.say,
+                                                     self._model_predictor())
+        predictions.on_state = lambda: setattr(self.status, "predictor", predictions.status_text())
+        predictions.start(loop)
+        self.view.add_layer(predictions.layer)
+        self.set_interval(RECORDER_TICK, self.recording.tick)
+        for buffer in self.buffers:  # opened before this ran
+            self.recording.watch(buffer)
+            predictions.watch(buffer)
+        self.recording.focus(self.buffer)
+        predictions.on_state()
+
+    def _model_predictor(self):
+        """The model predictor when ``[model]`` or ``--backend`` names one (not loaded yet)."""
+        table = self.config.sections.get("model")
+        backend, model = self.model_args
+        if backend == "structural":
+            backend = None
+        if not table and backend is None:
+            return None  # the usual case: nothing of the model machinery is imported
+        from nxedit.model.model_config import model_config_from
+
+        config, messages = model_config_from(table, backend, model)
+        for message in messages:
+            self.say(message, error=True)
+        if not config.enabled:
+            return None
+        from nxedit.model.model_predictor import ModelPredictor
+
+        return ModelPredictor(config, on_status=lambda text: self.predictions.model_status(text),
+                              exclude=self.recording.history.privacy.is_private, wait_for_load=False)
+
+    def on_unmount(self) -> None:
+        if self.predictions is not None:
+            self.predictions.close()
+        if self.recording is not None:
+            self.recording.close()
 
     def _load_theme(self, name: str) -> "Theme":
         """The theme called ``name``; on failure a message, and the default theme."""
@@ -197,6 +271,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _add_buffer(self, buffer: Buffer) -> Buffer:
         self.buffers.append(buffer)
+        if self.recording is not None:
+            self.recording.watch(buffer)
+            self.predictions.watch(buffer)
         return buffer
 
     def attach_highlighter(self, buffer: Buffer) -> None:
@@ -243,11 +320,17 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.highlighters:
             self.sync_language(self.buffer)
         self.status.refresh()
+        if self.recording is not None:
+            self.recording.cursor_moved(self.buffer)
+            self.predictions.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
         self.sub_title = buffer.name
+        if self.recording is not None:
+            self.recording.focus(buffer)
+            self.predictions.buffer_shown(buffer)
 
     def cycle_buffer(self, step: int) -> None:
         if len(self.buffers) > 1:
@@ -279,12 +362,19 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _close(self, buffer: Buffer) -> None:
         i = self.buffers.index(buffer)
+        if self.recording is not None:
+            self.recording.closed(buffer)
         self.buffers.remove(buffer)
         self.view.forget(buffer)
         self.detach_highlighter(buffer)
         if not self.buffers:
             self._add_buffer(Buffer("", tab_width=self.config.tab_width))
         self.show_buffer(self.buffers[min(i, len(self.buffers) - 1)])
+
+    def _saved(self, buffer: Buffer, stamp) -> None:
+        super()._saved(buffer, stamp)
+        if self.recording is not None:
+            self.recording.saved(buffer)  # a save ends the edit being recorded
 
     def ask_path(self, question: str, then, value: str = "") -> None:
         """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
@@ -484,5 +574,5 @@ def run_app(files: "list[FileArg]", args) -> int:
     config, messages = load_config(getattr(args, "config", None))
     if getattr(args, "theme", None):
         config.theme = args.theme
-    EditorApp(files, config, messages).run()
+    EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None)).run()
     return 0

@@ -7,8 +7,8 @@ key or list of keys (an empty list unbinds). Key names are Textual's ("ctrl+s",
 "alt+up", "shift+f3", "ctrl+pagedown").
 
 A command with ``when`` runs only while that predicate holds; otherwise the key falls
-through to the next binding (the suggestion overlay will use this for Tab, Esc and
-Ctrl+Right).
+through to the next command bound to it, in table order: Tab accepts a suggestion while
+one is shown and indents otherwise; Esc, Ctrl+Right and Ctrl+Down likewise.
 """
 
 from __future__ import annotations
@@ -78,7 +78,59 @@ def _has_selection(app: "EditorApp") -> bool:
     return not app.view.buffer.selection.is_empty
 
 
+def _predict(method: str, *args) -> Handler:
+    return lambda app: app.predictions is not None and getattr(app.predictions, method)(*args)
+
+
+def _ask_debounce(app: "EditorApp") -> None:
+    from .dialogs import Prompt
+
+    def answered(value: str | None) -> None:
+        if value is None or not value.strip():
+            return
+        try:
+            ms = int(value.strip().removesuffix("ms").strip())
+        except ValueError:
+            ms = -1
+        if not 0 <= ms <= 2000:
+            app.say(f"not a debounce in milliseconds (0 to 2000): {value!r}", error=True)
+            return
+        app.predictions.set_debounce(ms)
+
+    current = app.predictions.settings.debounce_ms if app.predictions else 75
+    app.push_screen(Prompt(f"Prediction debounce in ms (now {current}):"), answered)
+
+
+# next-edit suggestions first: their keys fall through to the commands below when none shows
+_PREDICT = (
+    Command("predict.accept", "Accept next edit", ("tab",), _predict("accept"), palette=False,
+            description="jumps to a suggestion away from the cursor first", when=_predict("can_accept")),
+    Command("predict.dismiss", "Dismiss next edit", ("escape",), _predict("dismiss"), palette=False,
+            when=_predict("visible")),
+    Command("predict.accept_word", "Accept next word of the edit", ("ctrl+right",), _predict("accept_word"),
+            palette=False, when=_predict("at_cursor")),
+    Command("predict.accept_line", "Accept next line of the edit", ("ctrl+down",), _predict("accept_line"),
+            palette=False, when=_predict("at_cursor")),
+    # legacy terminals send Alt+] and Alt+[ as a plain ] and [ (only the kitty keyboard protocol
+    # tells them apart); Alt+N and Alt+P arrive everywhere
+    Command("predict.next", "Next suggestion", ("alt+right_square_bracket", "alt+n"), _predict("cycle", 1),
+            palette=False, description="Alt+N where Alt+] does not arrive", when=_predict("has_alternatives")),
+    Command("predict.previous", "Previous suggestion", ("alt+left_square_bracket", "alt+p"),
+            _predict("cycle", -1), palette=False, description="Alt+P where Alt+[ does not arrive",
+            when=_predict("has_alternatives")),
+    Command("predict.show", "Suggest next edit now", ("ctrl+space", "ctrl+@"), _predict("request_now"),
+            description="shows the diff in subtle mode; legacy terminals send Ctrl+Space as Ctrl+@"),
+    Command("predict.eager", "Predictions: eager", (), _predict("set_mode", "eager"), "app",
+            description="show the ghost diff"),
+    Command("predict.subtle", "Predictions: subtle", (), _predict("set_mode", "subtle"), "app",
+            description="only a gutter marker; Ctrl+Space shows the diff"),
+    Command("predict.off", "Predictions: off", (), _predict("set_mode", "off"), "app"),
+    Command("predict.language", "Predictions: on/off for this language", (), _predict("toggle_language"), "app"),
+    Command("predict.debounce", "Predictions: debounce…", (), _ask_debounce, "app"),
+)
+
 COMMANDS: tuple[Command, ...] = (
+    *_PREDICT,
     *_motions(),
     Command("select.all", "Select all", ("ctrl+a",), lambda app: app.view.select_all()),
     Command("select.line", "Select line", ("ctrl+l",), lambda app: app.view.select_line()),
@@ -157,7 +209,8 @@ _KEY_NAMES = {
     "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt",
     "pageup": "PgUp", "pagedown": "PgDn", "slash": "/", "underscore": "_", "escape": "Esc",
     "backspace": "Backspace", "delete": "Del", "enter": "Enter", "tab": "Tab", "home": "Home", "end": "End",
-    "up": "↑", "down": "↓", "left": "←", "right": "→",
+    "up": "↑", "down": "↓", "left": "←", "right": "→", "space": "Space",
+    "right_square_bracket": "]", "left_square_bracket": "[",
 }
 
 

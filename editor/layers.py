@@ -1,12 +1,16 @@
 """Virtual text the view draws on top of the document, in layers (Helix's text annotations).
 
 A layer provider (the ghost diff of a suggestion, find matches, ...) hands the view
-:class:`Annotation` values for the lines on screen only. Three kinds, one type:
+:class:`Annotation` values for the lines on screen only. Five kinds, one type:
 
 * ``"inline"``  -- ``text`` shown before column ``col`` of ``line`` (pushes the rest right);
 * ``"overlay"`` -- columns ``[col, end)`` of ``line`` drawn in ``style`` (the text stays);
 * ``"line"``    -- a virtual row showing ``text``, inserted after ``line`` (before it when
-  ``above``); rows below are pushed down, and the row has no line number.
+  ``above``); rows below are pushed down, and the row has no line number;
+* ``"gutter"``  -- ``text`` (one cell) in the gutter of ``line``, before its number;
+* ``"label"``   -- ``text`` at the right end of ``line``'s row; when that line is off
+  screen, at the top or bottom edge of the view with its line number. A layer returns its
+  labels whatever lines it is asked for (the view decides where they go).
 
 ``style`` names a theme UI style ("ghost.insert", "ghost.delete", "ghost.marker", ...).
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable, Literal, NamedTuple, Protocol
 
-Kind = Literal["inline", "overlay", "line"]
+Kind = Literal["inline", "overlay", "line", "gutter", "label"]
 
 
 class Annotation(NamedTuple):
@@ -47,18 +51,23 @@ class LineAnnotations(NamedTuple):
     overlay: list[Annotation]
     above: list[Annotation]
     below: list[Annotation]
+    gutter: list[Annotation]
 
 
 def group_by_line(annotations: Iterable[Annotation]) -> dict[int, LineAnnotations]:
     out: dict[int, LineAnnotations] = {}
     for a in annotations:
+        if a.kind == "label":
+            continue  # placed by the view once it knows which lines are on screen
         slot = out.get(a.line)
         if slot is None:
-            slot = out[a.line] = LineAnnotations([], [], [], [])
+            slot = out[a.line] = LineAnnotations([], [], [], [], [])
         if a.kind == "inline":
             slot.inline.append(a)
         elif a.kind == "overlay":
             slot.overlay.append(a)
+        elif a.kind == "gutter":
+            slot.gutter.append(a)
         else:
             (slot.above if a.above else slot.below).append(a)
     for slot in out.values():

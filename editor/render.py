@@ -96,23 +96,28 @@ def render_text(
     scrolled ``skip`` cells to the left.
 
     ``cursor`` is a column (``end`` itself draws a block after the text); ``inline`` puts
-    text before a column; ``eol_style`` paints the cell after the text (a selected line
-    ending).
+    text before a column (the cursor at that column sits on its first character, since
+    the text is not there yet); ``eol_style`` paints the cell after the text (a selected
+    line ending).
     """
     first, pieces = visible_cells(text, start, end, skip, width, tab_width)
     styles = paint_styles(base, first, len(pieces), layers)
-    if cursor is not None and cursor_style is not None and first <= cursor < first + len(pieces):
+    on_inline = cursor is not None and any(col == cursor and shown for col, shown, _ in inline)
+    if cursor_style is not None and not on_inline and cursor is not None and first <= cursor < first + len(pieces):
         styles[cursor - first] = styles[cursor - first] + cursor_style
     chars = list(zip(pieces, styles))
     at_end = first + len(pieces) == end
     if at_end:
-        if cursor == end and cursor_style is not None:
+        if cursor == end and cursor_style is not None and not on_inline:
             chars.append((" ", (eol_style or base) + cursor_style))
         elif eol_style is not None:
             chars.append((" ", eol_style))
     for col, shown, style in sorted(inline, key=lambda t: t[0], reverse=True):
         if first <= col <= first + len(pieces):
-            chars.insert(col - first, (shown, style))
+            if col == cursor and shown and cursor_style is not None:
+                chars[col - first : col - first] = [(shown[0], style + cursor_style), (shown[1:], style)]
+            else:
+                chars.insert(col - first, (shown, style))
     segments: list[Segment] = []
     run_text: list[str] = []
     run_style: Style | None = None

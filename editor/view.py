@@ -6,7 +6,9 @@ position, the size or a layer changes. Each row is described by a small value
 (:class:`render.TextRow`) that is also its cache key; after a keystroke only the rows whose
 description changed are repainted. Nothing here walks the whole file: the virtual size
 comes from ``Document.line_count`` and ``Document.max_width`` (kept per edit, measured
-once after the first paint), and soft wrap is computed for visible lines only.
+once after the first paint), and soft wrap is computed for visible lines only. A row with
+a gutter marker or a label (layer annotations) is described by :class:`Decorated`, which
+wraps the row's own description.
 
 Scrolling: ``scroll_y`` is the first visible *line*; ``subrow`` says which of its rows
 (wrap segments, virtual rows) is on top, so a line taller than the screen still scrolls.
@@ -19,6 +21,8 @@ import re
 from itertools import chain
 from typing import Callable, NamedTuple, Protocol
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingsMap
@@ -31,7 +35,7 @@ from nxedit.model.text import cell_to_column, column_to_cell, display_width
 
 from . import editing, motion
 from .buffer import Buffer, BufferEdit, Selection
-from .layers import Layer, LineAnnotations, group_by_line
+from .layers import Annotation, Layer, LineAnnotations, group_by_line
 from .layout import Row, layout, line_rows, segment_index, wrap_starts
 from .render import BlankRow, RowStyles, TextRow, VirtualRow, draw_row
 from .search import line_matches
@@ -70,7 +74,7 @@ class _Geometry(NamedTuple):
 class _Frame:
     """What the visible window shows, rebuilt when ``key`` changes."""
 
-    __slots__ = ("key", "rows", "spans", "notes", "matches")
+    __slots__ = ("key", "rows", "spans", "notes", "matches", "labels")
 
     def __init__(self, key: tuple, rows: list[Row], notes: dict[int, LineAnnotations]) -> None:
         self.key = key
@@ -78,6 +82,45 @@ class _Frame:
         self.notes = notes
         self.spans: dict[int, tuple] = {}
         self.matches: dict[int, tuple] = {}
+        self.labels: dict[int, tuple[str, str]] = {}  # screen row -> (text, ui style)
+
+
+class Decorated(NamedTuple):
+    """A row with a gutter marker or a label over its right end (layer annotations)."""
+
+    row: TextRow | VirtualRow | BlankRow
+    marker: str
+    marker_style: str
+    label: str
+    label_style: str
+
+
+def place_labels(labels: list[Annotation], rows: list[Row], height: int) -> dict[int, tuple[str, str]]:
+    """Screen rows for "label" annotations: their line's first row, or the top or bottom
+    edge (with the line number) when the line is off screen."""
+    placed: dict[int, tuple[str, str]] = {}
+    for a in labels:
+        y = next((i for i, r in enumerate(rows) if r.line == a.line and r.virtual is None), None)
+        if y is None and rows:
+            y = 0 if a.line < rows[0].line else height - 1
+            placed[y] = (f"{a.text.rstrip()} to line {a.line + 1} ", a.style)
+        elif y is not None:
+            placed[y] = (a.text, a.style)
+    return placed
+
+
+def decorate(strip: Strip, spec: Decorated, styles: RowStyles, width: int) -> Strip:
+    """``strip`` with the marker in its first cell and the label over its right end."""
+    if spec.marker:
+        style = styles.ui["gutter"] + styles.named(spec.marker_style, "ghost.marker")
+        marker = Strip([Segment(spec.marker, style)], 1)
+        strip = Strip.join([marker, strip.crop(1, width)])
+    if spec.label:
+        n = min(cell_len(spec.label), width)
+        style = styles.text + styles.named(spec.label_style, "ghost.hint")
+        label = Strip([Segment(spec.label, style)]).crop(0, n)
+        strip = Strip.join([strip.crop(0, width - n), label])
+    return strip
 
 
 class _Place(NamedTuple):
@@ -460,11 +503,16 @@ class EditorView(ScrollView, can_focus=True):
         top = min(geom.top, doc.line_count - 1)
         first, last = top, min(doc.line_count, top + geom.height + 1)
         notes: dict[int, LineAnnotations] = {}
+        labels: list[Annotation] = []
         if self.text_layers:
-            notes = group_by_line(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
+            found = list(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
+            labels = [a for a in found if a.kind == "label"]
+            notes = group_by_line(found)
         rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get)
         last = (rows[-1].line + 1) if rows else first
         frame = _Frame(key, rows, notes=notes)
+        if labels:
+            frame.labels = place_labels(labels, rows, geom.height)
         if hl is not None:
             for line, spans in enumerate(hl.line_spans(first, last), first):
                 if spans:
@@ -486,6 +534,17 @@ class EditorView(ScrollView, can_focus=True):
 
     def _row_spec(self, frame: _Frame, y: int, geom: _Geometry) -> tuple:
         """The description (and cache key) of screen row ``y``."""
+        spec = self._plain_row_spec(frame, y, geom)
+        label = frame.labels.get(y) if frame.labels else None
+        row = frame.rows[y] if y < len(frame.rows) else None
+        notes = frame.notes.get(row.line) if frame.notes and row and row.virtual is None and not row.start else None
+        marker = notes.gutter[0] if notes and notes.gutter else None
+        if label is None and marker is None:
+            return spec
+        return Decorated(spec, marker.text if marker else "", marker.style if marker else "",
+                         *(label or ("", "")))
+
+    def _plain_row_spec(self, frame: _Frame, y: int, geom: _Geometry) -> tuple:
         if y >= len(frame.rows):
             return BlankRow(geom.width, geom.gutter, self._theme_gen)
         row = frame.rows[y]
@@ -528,7 +587,13 @@ class EditorView(ScrollView, can_focus=True):
         self._drawn[y] = spec
         strip = self._strips.get(spec)
         if strip is None:
-            strip = self._strips[spec] = draw_row(spec, self.styles_for_rows, self.buffer.document.tab_width)
+            tab_width = self.buffer.document.tab_width
+            if isinstance(spec, Decorated):
+                strip = decorate(draw_row(spec.row, self.styles_for_rows, tab_width), spec, self.styles_for_rows,
+                                 spec.row.width)
+            else:
+                strip = draw_row(spec, self.styles_for_rows, tab_width)
+            self._strips[spec] = strip
         return strip
 
     def visible_rows(self) -> list[Row]:

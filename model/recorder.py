@@ -197,7 +197,9 @@ class Recorder:
         project). Each hunk is ``{start_line, old_text, new_text, path}`` against the
         text as it was when it was applied; the still-open burst is included (the
         predictor asks while the user is typing), so replaying them in order on a file's
-        older text gives its current text. Call it on the thread that edits the buffer.
+        older text gives its current text. An edit undone is left out with its undo (the
+        user took it back: it is no pattern to repeat). Call it on the thread that edits
+        the buffer.
         """
         info = self.classify(path) if path is not None else _UNTITLED
         if info.private or n <= 0:
@@ -207,7 +209,7 @@ class Recorder:
         burst = self._burst
         if burst is not None and burst.info.project == info.project and (whole_project or burst.info == info):
             events += self._events_of(burst)
-        return [{**e.to_hunk(), "path": e.path} for e in events[-n:]]
+        return [{**e.to_hunk(), "path": e.path} for e in _without_undone(events)[-n:]]
 
     # -- inside -----------------------------------------------------------------------
 
@@ -339,6 +341,22 @@ def _line_groups(spans: list[_Span]) -> Iterable[list[_Span]]:
         group.append(span)
     if group:
         yield group
+
+
+def _without_undone(events: list[EditEvent]) -> list[EditEvent]:
+    """``events`` less each undo that exactly reverses its file's latest kept edit, and
+    that edit. Only the latest of the same file: dropping the pair then leaves the later
+    edits' line numbers as true as before."""
+    kept: list[EditEvent] = []
+    for e in events:
+        if e.origin == "undo":
+            last = next((k for k in reversed(kept) if k.path == e.path), None)
+            if (last is not None and last.start_line == e.start_line
+                    and last.old_text == e.new_text and last.new_text == e.old_text):
+                kept.remove(last)
+                continue
+        kept.append(e)
+    return kept
 
 
 class _TextBefore:

@@ -1,5 +1,5 @@
 """Test helpers: buffers written with markers (``|`` the cursor, ``^`` the selection anchor),
-and waiting for the app."""
+the app's screen, and waiting for the app."""
 
 from nxedit.editor.buffer import Buffer, Selection
 
@@ -37,3 +37,21 @@ async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("condition not reached")
+
+
+def screen_text(app) -> list[str]:
+    """The editor view's rows as the user reads them (gutter included)."""
+    return [app.view.render_line(y).text for y in range(app.view.page_height)]
+
+
+async def ready(pilot) -> None:
+    """Wait until the edit history and the predictors have started (right after the first
+    paint), so that every key the test presses is recorded."""
+    await wait_for(pilot, lambda: pilot.app.predictions is not None)
+
+
+async def suggestion(pilot, timeout: float = 5.0):
+    """Wait until a next-edit suggestion is on screen; the shown option."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.predictions.visible(), timeout)
+    return app.predictions.shown

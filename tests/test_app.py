@@ -12,7 +12,7 @@ from nxedit.editor.buffer import Selection
 from nxedit.editor.cli import FileArg
 from nxedit.editor.config import load_config
 
-from editor_helpers import wait_for
+from editor_helpers import screen_text, wait_for
 
 SIZE = (100, 30)
 
@@ -46,10 +46,6 @@ async def choose_in_palette(pilot, text: str) -> None:
             break
     await pilot.press("enter")
     await pilot.pause()
-
-
-def screen_text(app: EditorApp) -> list[str]:
-    return [app.view.render_line(y).text for y in range(app.view.page_height)]
 
 
 async def test_typing_with_auto_indent_and_save(py_file: Path):

@@ -7,10 +7,14 @@ from pathlib import Path
 from nxedit.editor.commands import BY_NAME, COMMANDS, key_label, resolve_keys
 
 
-def test_names_are_unique_and_no_key_is_bound_twice():
+def test_names_are_unique_and_a_shared_key_falls_through():
     assert len(BY_NAME) == len(COMMANDS)
     keys = Counter(k for c in COMMANDS for k in c.keys)
-    assert [k for k, n in keys.items() if n > 1] == []
+    for key in [k for k, n in keys.items() if n > 1]:
+        holders = [c for c in COMMANDS if key in c.keys]
+        # every command but the last has a predicate: the key reaches the next one when it is false
+        assert all(c.when is not None for c in holders[:-1]), key
+    assert keys["tab"] == 2 and keys["escape"] == 2 and keys["ctrl+right"] == 2
 
 
 def test_user_keys_replace_defaults_and_take_the_key_from_other_commands():

@@ -304,6 +304,20 @@ def test_recent_hunks_include_the_open_burst_and_keep_their_own_coordinates():
     ]
 
 
+def test_an_undone_edit_and_its_undo_are_left_out_of_the_recent_hunks():
+    rec = recorder(keep=16)
+    text = "".join(f"total{i}\n" for i in range(30))
+    buf = Buffer(rec, text)
+    buf.type(20, 5, "x", 0.0)  # total20 -> totalx20: a pattern the predictor would repeat
+    buf.replace(20, 5, (20, 6), "", 1.0, origin="undo")
+    buf.type(2, 0, "sub\n", 6.0)
+    hunks = rec.recent_hunks(buf.path)
+    assert [(h["start_line"], h["new_text"]) for h in hunks] == [(2, "sub\n")]
+    assert replay_hunks(text, hunks) == buf.doc.text
+    buf.replace(0, 0, (0, 5), "", 10.0, origin="undo")  # not the reverse of an edit: kept
+    assert [h["old_text"] for h in rec.recent_hunks(buf.path)][-1] == "total0\n"
+
+
 def test_recent_memory_is_bounded_per_project():
     rec = recorder(keep=3)
     buf = Buffer(rec, "x\n")
