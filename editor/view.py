@@ -129,6 +129,8 @@ class EditorView(ScrollView, can_focus=True):
         self._repaint_pending = False
         self._sel_key: tuple | None = None
         self._sel_lines: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._specs: list[tuple] = []
+        self._specs_key: tuple | None = None
         self._setting_scroll = False
         self._dragging = False
         self._max_width_known = False
@@ -256,7 +258,12 @@ class EditorView(ScrollView, can_focus=True):
             width = geom.width
         size = Size(width, doc.line_count + max(geom.height - 1, 0))
         if size != self.virtual_size:
-            self.virtual_size = size
+            # Not ``self.virtual_size = size``: that lays out the whole screen (~10 ms, on
+            # every Enter). The scrollbars are updated instead, as Textual does after a
+            # layout; one that appears or goes still asks for a layout itself.
+            self.set_reactive(ScrollView.virtual_size, size)
+            if self.is_mounted:
+                self._scroll_update(size)
             self._geometry = None
 
     def _measure_width(self) -> None:
@@ -301,10 +308,10 @@ class EditorView(ScrollView, can_focus=True):
         self._repaint_pending = False
         if not self.is_mounted:
             return
-        frame = self._get_frame()
         geom = self.geometry()
         drawn = self._drawn
-        dirty = [y for y in range(geom.height) if drawn.get(y) != self._row_spec(frame, y, geom)]
+        specs = self._row_specs()
+        dirty = [y for y, spec in enumerate(specs) if drawn.get(y) != spec]
         while dirty:  # one region per run of consecutive rows
             first = last = dirty.pop(0)
             while dirty and dirty[0] == last + 1:
@@ -423,6 +430,8 @@ class EditorView(ScrollView, can_focus=True):
         geom = self.geometry()
         if (line, idx) < (geom.top, self.subrow) or line - geom.top > geom.height:
             return False
+        if geom.wrap is None and not self.text_layers:  # one row per line: no need to lay them out
+            return line - geom.top < geom.height
         seen = -self.subrow
         for ln in range(geom.top, line):
             seen += len(self._rows_of(ln, annotated))
@@ -462,7 +471,7 @@ class EditorView(ScrollView, can_focus=True):
         notes: dict[int, LineAnnotations] = {}
         if self.text_layers:
             notes = group_by_line(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
-        rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get)
+        rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get if notes else None)
         last = (rows[-1].line + 1) if rows else first
         frame = _Frame(key, rows, notes=notes)
         if hl is not None:
@@ -523,8 +532,21 @@ class EditorView(ScrollView, can_focus=True):
             geom.skip, geom.width, geom.gutter, self._theme_gen,
         )
 
+    def _row_specs(self) -> list[tuple]:
+        """The descriptions of all screen rows, kept until the frame or the selection changes
+        (the repaint compares them all, then draws the changed ones)."""
+        frame = self._get_frame()
+        sel = self.buffer.selection
+        key = (frame, sel.anchor, sel.head, self.current_match, self._theme_gen)  # frame: by identity
+        if key != self._specs_key:
+            geom = self.geometry()
+            self._specs = [self._row_spec(frame, y, geom) for y in range(geom.height)]
+            self._specs_key = key
+        return self._specs
+
     def render_line(self, y: int) -> Strip:
-        spec = self._row_spec(self._get_frame(), y, self.geometry())
+        specs = self._row_specs()
+        spec = specs[y] if y < len(specs) else self._row_spec(self._get_frame(), y, self.geometry())
         self._drawn[y] = spec
         strip = self._strips.get(spec)
         if strip is None:
