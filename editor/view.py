@@ -4,7 +4,8 @@ Only the rows on screen are laid out and drawn. A *frame* (the visible rows, the
 highlight spans, find matches and layer annotations) is rebuilt when the text, the scroll
 position, the size or a layer changes. Each row is described by a small value
 (:class:`render.TextRow`) that is also its cache key; after a keystroke only the rows whose
-description changed are repainted. Nothing here walks the whole file: the virtual size
+description changed are repainted. An edit within lines (typing) patches the frame and the
+descriptions of the lines it touched instead of rebuilding them for the whole screen. Nothing here walks the whole file: the virtual size
 comes from ``Document.line_count`` and ``Document.max_width`` (kept per edit, measured
 once after the first paint), and soft wrap is computed for visible lines only.
 
@@ -70,7 +71,7 @@ class _Geometry(NamedTuple):
 class _Frame:
     """What the visible window shows, rebuilt when ``key`` changes."""
 
-    __slots__ = ("key", "rows", "spans", "notes", "matches")
+    __slots__ = ("key", "rows", "spans", "notes", "matches", "edited", "expect")
 
     def __init__(self, key: tuple, rows: list[Row], notes: dict[int, LineAnnotations]) -> None:
         self.key = key
@@ -78,6 +79,8 @@ class _Frame:
         self.notes = notes
         self.spans: dict[int, tuple] = {}
         self.matches: dict[int, tuple] = {}
+        self.edited: set[int] = set()  # lines edited since: patch them in (see _get_frame)
+        self.expect: tuple | None = None  # the key's versions once the edits are patched in
 
 
 class _Place(NamedTuple):
@@ -131,6 +134,8 @@ class EditorView(ScrollView, can_focus=True):
         self._sel_lines: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._specs: list[tuple] = []
         self._specs_key: tuple | None = None
+        self._specs_selected: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._respec: set[int] = set()  # lines whose rows' descriptions must be made again
         self._setting_scroll = False
         self._dragging = False
         self._max_width_known = False
@@ -319,7 +324,16 @@ class EditorView(ScrollView, can_focus=True):
             super().refresh(Region(0, first, geom.width, last - first + 1))
 
     def _on_edit(self, event: BufferEdit) -> None:
-        self._frame = None
+        frame = self._frame
+        hl = self.highlighter
+        if (frame is not None and not self.soft_wrap and not frame.notes
+                and not any("\n" in c.inserted or "\n" in c.deleted for c in event.changes)):
+            # no line moved (typing): the highlighter re-colours just these lines, so the
+            # frame can take them in (the highlighter has already seen the edit)
+            frame.edited.update(c.start_line for c in event.changes)
+            frame.expect = (event.version, hl.version if hl else None)
+        else:
+            self._frame = None
         self._update_virtual_size()
         self.repaint()
 
@@ -460,12 +474,14 @@ class EditorView(ScrollView, can_focus=True):
         hl = self.highlighter
         geom = self.geometry()
         key = (
-            id(self.buffer), doc.version, geom, self.subrow, hl.version if hl else None,
-            tuple(layer.version for layer in self.text_layers), self.find_pattern,
+            id(self.buffer), geom, self.subrow, tuple(layer.version for layer in self.text_layers),
+            self.find_pattern, doc.version, hl.version if hl else None,
         )
         frame = self._frame
         if frame is not None and frame.key == key:
             return frame
+        if frame is not None and frame.expect == key[5:] and frame.key[:5] == key[:5]:
+            return self._patch_frame(frame, key)
         top = min(geom.top, doc.line_count - 1)
         first, last = top, min(doc.line_count, top + geom.height + 1)
         notes: dict[int, LineAnnotations] = {}
@@ -481,6 +497,24 @@ class EditorView(ScrollView, can_focus=True):
         if self.find_pattern is not None:
             frame.matches = {ln: tuple(m) for ln, m in line_matches(doc, first, last, self.find_pattern).items()}
         self._frame = frame
+        return frame
+
+    def _patch_frame(self, frame: _Frame, key: tuple) -> _Frame:
+        """The frame after edits within the lines in ``frame.edited``: their spans and matches
+        are fetched again; their rows' descriptions are remade by :meth:`_row_specs`."""
+        first, last = frame.rows[0].line, frame.rows[-1].line + 1
+        hl = self.highlighter
+        # the whole window, as a full rebuild asks: the highlighter re-colours only what it lacks
+        window = hl.line_spans(first, last) if hl is not None and frame.edited else []
+        for line in frame.edited:
+            if first <= line < last:
+                frame.spans[line] = tuple(window[line - first]) if window else ()
+                if self.find_pattern is not None:
+                    found = line_matches(self.buffer.document, line, line + 1, self.find_pattern)
+                    frame.matches[line] = tuple(found.get(line, ()))
+        self._respec.update(frame.edited)
+        frame.edited.clear()
+        frame.key, frame.expect = key, None
         return frame
 
     def _selection_lines(self) -> tuple[int, int, int, int]:
@@ -536,12 +570,22 @@ class EditorView(ScrollView, can_focus=True):
         """The descriptions of all screen rows, kept until the frame or the selection changes
         (the repaint compares them all, then draws the changed ones)."""
         frame = self._get_frame()
-        sel = self.buffer.selection
-        key = (frame, sel.anchor, sel.head, self.current_match, self._theme_gen)  # frame: by identity
+        selected = self._selection_lines()
+        key = (frame, self.current_match, self._theme_gen)  # frame: by identity
+        geom = self.geometry()
         if key != self._specs_key:
-            geom = self.geometry()
             self._specs = [self._row_spec(frame, y, geom) for y in range(geom.height)]
             self._specs_key = key
+        elif frame.rows and (self._respec or selected != self._specs_selected):
+            redo = self._respec
+            for l0, _, l1, _ in (selected, self._specs_selected):  # the cursor's lines, then and now
+                redo.update(range(max(l0, frame.rows[0].line), min(l1, frame.rows[-1].line) + 1))
+            specs = self._specs
+            for y, row in enumerate(frame.rows):
+                if row.line in redo:
+                    specs[y] = self._row_spec(frame, y, geom)
+        self._respec.clear()
+        self._specs_selected = selected
         return self._specs
 
     def render_line(self, y: int) -> Strip:
