@@ -142,10 +142,15 @@ def feature_config(workdir: Path, predict: bool, record: bool) -> Path:
 
 
 def start_server(name: str, workdir: Path) -> tuple[str, dict[str, str]]:
-    """A private tmux server (kept alive by an idle session) and the programs' environment."""
+    """A private tmux server (kept alive by an idle session) and the programs' environment.
+
+    The server is started with that environment: a tmux session's program gets the
+    server's environment, not that of the client asking for the session.
+    """
     socket = f"{name}{os.getpid()}"
     env = bench_env(workdir)
-    tmux("new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "sleep 100000", socket=socket)
+    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "sleep 100000"],
+                   env=env, check=True)
     return socket, env
 
 

@@ -467,7 +467,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.copy_to_clipboard(text)  # OSC 52: works over SSH
         self._copy_to_system(text)
 
-    @work(thread=True, group="clipboard")
+    @work(thread=True, group="clipboard", description="copy to the system clipboard")  # no repr(text)
     def _copy_to_system(self, text: str) -> None:
         from .clipboard import copy_to_system
 

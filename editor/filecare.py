@@ -184,7 +184,8 @@ class FileCare:
                 base = buffer.file.stamp.digest if buffer.file.stamp else None
                 self._write_journal(buffer.path, buffer.text, base)
 
-    @work(thread=True, group="journal")
+    # a description, or Textual builds one from repr() of the arguments: the whole text, on the UI thread
+    @work(thread=True, group="journal", description="journal unsaved text")
     def _write_journal(self, path: Path, text: str, base_digest: str | None) -> None:
         from .fileio import FileError
 

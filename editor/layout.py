@@ -90,9 +90,13 @@ Annotated = Callable[[int], LineAnnotations | None]
 
 
 def layout(
-    doc: Document, top: int, subrow: int, height: int, wrap_width: int | None, annotated: Annotated
+    doc: Document, top: int, subrow: int, height: int, wrap_width: int | None, annotated: Annotated | None
 ) -> list[Row]:
-    """The rows of a screen ``height`` rows tall whose first row is row ``subrow`` of line ``top``."""
+    """The rows of a screen ``height`` rows tall whose first row is row ``subrow`` of line
+    ``top`` (``annotated`` None: no line has annotations)."""
+    if wrap_width is None and annotated is None and not subrow:  # one row per line (typing's case)
+        return [Row(line) for line in range(top, min(top + height, doc.line_count))]
+    annotated = annotated or (lambda line: None)
     rows: list[Row] = []
     line = top
     while len(rows) < height + subrow and line < doc.line_count:

@@ -65,7 +65,10 @@ def _line_cell(text: str, col: int, tab_width: int) -> int:
 
 
 def paint_styles(base: Style, first: int, count: int, layers: Iterable[Sequence[Paint]]) -> list[Style]:
-    """A style per visible character: ``base`` with each layer's ranges added on top."""
+    """A style per visible character: ``base`` with each layer's ranges added on top.
+
+    Characters painted alike share one Style object (each distinct sum is made once).
+    """
     styles = [base] * count
     last = first + count
     for layer in layers:
@@ -73,8 +76,12 @@ def paint_styles(base: Style, first: int, count: int, layers: Iterable[Sequence[
             a, b = max(start, first), min(end, last)
             if a >= b:
                 continue
+            under = painted = None
             for i in range(a - first, b - first):
-                styles[i] = styles[i] + style
+                if styles[i] is not under:
+                    under = styles[i]
+                    painted = under + style
+                styles[i] = painted
     return styles
 
 
@@ -101,35 +108,38 @@ def render_text(
     line ending).
     """
     first, pieces = visible_cells(text, start, end, skip, width, tab_width)
-    styles = paint_styles(base, first, len(pieces), layers)
+    count = len(pieces)
+    styles = paint_styles(base, first, count, layers)
     on_inline = cursor is not None and any(col == cursor and shown for col, shown, _ in inline)
-    if cursor_style is not None and not on_inline and cursor is not None and first <= cursor < first + len(pieces):
+    if cursor_style is not None and not on_inline and cursor is not None and first <= cursor < first + count:
         styles[cursor - first] = styles[cursor - first] + cursor_style
-    chars = list(zip(pieces, styles))
-    at_end = first + len(pieces) == end
-    if at_end:
+    if first + count == end:
         if cursor == end and cursor_style is not None and not on_inline:
-            chars.append((" ", (eol_style or base) + cursor_style))
+            pieces.append(" ")
+            styles.append((eol_style or base) + cursor_style)
         elif eol_style is not None:
-            chars.append((" ", eol_style))
+            pieces.append(" ")
+            styles.append(eol_style)
     for col, shown, style in sorted(inline, key=lambda t: t[0], reverse=True):
-        if first <= col <= first + len(pieces):
+        if first <= col <= first + count:
+            at = col - first
             if col == cursor and shown and cursor_style is not None:
-                chars[col - first : col - first] = [(shown[0], style + cursor_style), (shown[1:], style)]
+                pieces[at:at] = [shown[0], shown[1:]] if len(shown) > 1 else [shown]
+                styles[at:at] = [style + cursor_style, style] if len(shown) > 1 else [style + cursor_style]
             else:
-                chars.insert(col - first, (shown, style))
+                pieces.insert(at, shown)
+                styles.insert(at, style)
+    # one segment per run of equal styles (runs of one Style object, then equal neighbours joined)
+    cuts = [i for i in range(1, len(styles)) if styles[i] is not styles[i - 1]]
     segments: list[Segment] = []
-    run_text: list[str] = []
-    run_style: Style | None = None
-    for shown, style in chars:
-        if style is not run_style and style != run_style:
-            if run_text:
-                segments.append(Segment("".join(run_text), run_style))
-            run_text, run_style = [], style
-        run_text.append(shown)
-    if run_text:
-        segments.append(Segment("".join(run_text), run_style))
-    used = sum(s.cell_length for s in segments)
+    for a, b in zip([0, *cuts], [*cuts, len(styles)]) if styles else ():
+        style = styles[a]
+        if segments and segments[-1].style == style:
+            segments[-1] = Segment(segments[-1].text + "".join(pieces[a:b]), style)
+        else:
+            segments.append(Segment("".join(pieces[a:b]), style))
+    simple = text.isascii() and text.isprintable() and not inline
+    used = len(pieces) if simple else sum(s.cell_length for s in segments)
     if used > width:
         segments = list(Segment.adjust_line_length(segments, width, base))
     elif used < width:

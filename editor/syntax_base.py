@@ -82,7 +82,9 @@ class BackgroundHighlighter(Highlighter):
     :meth:`_compute` (no lock) and :meth:`_land` (under the lock).
     """
 
-    def __init__(self, doc: Document, name: str, quiet: float = 0.0) -> None:
+    def __init__(
+        self, doc: Document, name: str, quiet: float = 0.0, max_lag: float | None = None, duty: float = 0.0
+    ) -> None:
         super().__init__()
         self.doc = doc
         self._lock = threading.Lock()
@@ -93,7 +95,7 @@ class BackgroundHighlighter(Highlighter):
         self._seen_version = doc.version  # the document version the snapshot follows
         self._started = False
         self._kick = False  # the first run is due once the first window is drawn
-        self._job = BackgroundJob(self._work, name, quiet)
+        self._job = BackgroundJob(self._work, name, quiet, max_lag, duty)
 
     # -- UI thread ------------------------------------------------------------------
 
@@ -183,17 +185,30 @@ class BackgroundJob:
 
     Pokes that arrive while ``work`` runs are coalesced into one more run after it. With
     ``quiet`` > 0 a run starts only once no poke came for that many seconds (debounce).
+    With ``max_lag`` set, pokes that keep coming (continuous typing) still get a run that
+    many seconds after the first of them, but with ``duty`` > 0 no sooner than ``duty``
+    times the last run's CPU time after it ended, so that the thread uses at most about
+    1/duty of a core while they keep coming; the quiet period is then also at least the
+    last run's CPU time (an expensive run waits for a real pause).
     """
 
-    def __init__(self, work: Callable[[], None], name: str, quiet: float = 0.0) -> None:
+    def __init__(
+        self, work: Callable[[], None], name: str, quiet: float = 0.0, max_lag: float | None = None,
+        duty: float = 0.0,
+    ) -> None:
         self._work = work
         self._name = name
         self.quiet = quiet
+        self.max_lag = max_lag
+        self.duty = duty
+        self.last_cost = 0.0  # CPU seconds of the last run
+        self._last_end = 0.0
         self._cond = threading.Condition()
         self._poked = False
         self._running = False
         self._closed = False
-        self._due = 0.0  # when the asked-for run may start
+        self._urgent = False  # a poke asked for a run without the quiet period
+        self._first_poke = self._last_poke = self._not_before = 0.0
         self._thread: threading.Thread | None = None
 
     def poke(self, *, now: bool = False, after: float = 0.0) -> None:
@@ -202,12 +217,28 @@ class BackgroundJob:
         with self._cond:
             if self._closed:
                 return
-            self._poked = True
-            self._due = time.monotonic() + max(after, 0.0 if now else self.quiet)
+            t = time.monotonic()
+            wake = not self._poked or now or after > 0  # otherwise the thread's wait only grows
+            if not self._poked:
+                self._poked, self._urgent, self._first_poke = True, False, t
+            self._urgent = self._urgent or now
+            self._last_poke = t
+            self._not_before = t + after
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
                 self._thread.start()
-            self._cond.notify_all()
+            if wake:
+                self._cond.notify_all()
+
+    def _due(self) -> float:
+        """When the asked-for run may start (under the condition's lock)."""
+        if self._urgent:
+            return self._not_before
+        cost = self.last_cost if self.duty else 0.0
+        due = self._last_poke + max(self.quiet, cost)
+        if self.max_lag is not None:
+            due = min(due, max(self._first_poke + self.max_lag, self._last_end + self.duty * cost))
+        return max(due, self._not_before)
 
     @property
     def idle(self) -> bool:
@@ -236,7 +267,7 @@ class BackgroundJob:
             with cond:
                 while not self._closed:
                     if self._poked:
-                        wait = self._due - time.monotonic()
+                        wait = self._due() - time.monotonic()
                         if wait <= 0:
                             break
                         cond.wait(wait)
@@ -246,12 +277,15 @@ class BackgroundJob:
                     return
                 self._poked = False
                 self._running = True
+            start = time.thread_time()
             try:
                 self._work()
             except Exception:
                 log.exception("%s failed", self._name)
             finally:
                 with cond:
+                    self.last_cost = time.thread_time() - start
+                    self._last_end = time.monotonic()
                     self._running = False
                     cond.notify_all()
 

@@ -4,7 +4,8 @@ Only the rows on screen are laid out and drawn. A *frame* (the visible rows, the
 highlight spans, find matches and layer annotations) is rebuilt when the text, the scroll
 position, the size or a layer changes. Each row is described by a small value
 (:class:`render.TextRow`) that is also its cache key; after a keystroke only the rows whose
-description changed are repainted. Nothing here walks the whole file: the virtual size
+description changed are repainted. An edit within lines (typing) patches the frame and the
+descriptions of the lines it touched instead of rebuilding them for the whole screen. Nothing here walks the whole file: the virtual size
 comes from ``Document.line_count`` and ``Document.max_width`` (kept per edit, measured
 once after the first paint), and soft wrap is computed for visible lines only. A row with
 a gutter marker or a label (layer annotations) is described by :class:`Decorated`, which
@@ -25,6 +26,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import parse as parse_action
 from textual.binding import Binding, BindingsMap
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -74,7 +76,7 @@ class _Geometry(NamedTuple):
 class _Frame:
     """What the visible window shows, rebuilt when ``key`` changes."""
 
-    __slots__ = ("key", "rows", "spans", "notes", "matches", "labels")
+    __slots__ = ("key", "rows", "spans", "notes", "matches", "labels", "edited", "expect")
 
     def __init__(self, key: tuple, rows: list[Row], notes: dict[int, LineAnnotations]) -> None:
         self.key = key
@@ -83,6 +85,8 @@ class _Frame:
         self.spans: dict[int, tuple] = {}
         self.matches: dict[int, tuple] = {}
         self.labels: dict[int, tuple[str, str]] = {}  # screen row -> (text, ui style)
+        self.edited: set[int] = set()  # lines edited since: patch them in (see _get_frame)
+        self.expect: tuple | None = None  # the key's versions once the edits are patched in
 
 
 class Decorated(NamedTuple):
@@ -172,6 +176,10 @@ class EditorView(ScrollView, can_focus=True):
         self._repaint_pending = False
         self._sel_key: tuple | None = None
         self._sel_lines: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._specs: list[tuple] = []
+        self._specs_key: tuple | None = None
+        self._specs_selected: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._respec: set[int] = set()  # lines whose rows' descriptions must be made again
         self._setting_scroll = False
         self._dragging = False
         self._max_width_known = False
@@ -299,7 +307,12 @@ class EditorView(ScrollView, can_focus=True):
             width = geom.width
         size = Size(width, doc.line_count + max(geom.height - 1, 0))
         if size != self.virtual_size:
-            self.virtual_size = size
+            # Not ``self.virtual_size = size``: that lays out the whole screen (~10 ms, on
+            # every Enter). The scrollbars are updated instead, as Textual does after a
+            # layout; one that appears or goes still asks for a layout itself.
+            self.set_reactive(ScrollView.virtual_size, size)
+            if self.is_mounted:
+                self._scroll_update(size)
             self._geometry = None
 
     def _measure_width(self) -> None:
@@ -344,10 +357,10 @@ class EditorView(ScrollView, can_focus=True):
         self._repaint_pending = False
         if not self.is_mounted:
             return
-        frame = self._get_frame()
         geom = self.geometry()
         drawn = self._drawn
-        dirty = [y for y in range(geom.height) if drawn.get(y) != self._row_spec(frame, y, geom)]
+        specs = self._row_specs()
+        dirty = [y for y, spec in enumerate(specs) if drawn.get(y) != spec]
         while dirty:  # one region per run of consecutive rows
             first = last = dirty.pop(0)
             while dirty and dirty[0] == last + 1:
@@ -355,7 +368,16 @@ class EditorView(ScrollView, can_focus=True):
             super().refresh(Region(0, first, geom.width, last - first + 1))
 
     def _on_edit(self, event: BufferEdit) -> None:
-        self._frame = None
+        frame = self._frame
+        hl = self.highlighter
+        if (frame is not None and not self.soft_wrap and not frame.notes
+                and not any("\n" in c.inserted or "\n" in c.deleted for c in event.changes)):
+            # no line moved (typing): the highlighter re-colours just these lines, so the
+            # frame can take them in (the highlighter has already seen the edit)
+            frame.edited.update(c.start_line for c in event.changes)
+            frame.expect = (event.version, hl.version if hl else None)
+        else:
+            self._frame = None
         self._update_virtual_size()
         self.repaint()
 
@@ -466,6 +488,8 @@ class EditorView(ScrollView, can_focus=True):
         geom = self.geometry()
         if (line, idx) < (geom.top, self.subrow) or line - geom.top > geom.height:
             return False
+        if geom.wrap is None and not self.text_layers:  # one row per line: no need to lay them out
+            return line - geom.top < geom.height
         seen = -self.subrow
         for ln in range(geom.top, line):
             seen += len(self._rows_of(ln, annotated))
@@ -494,12 +518,14 @@ class EditorView(ScrollView, can_focus=True):
         hl = self.highlighter
         geom = self.geometry()
         key = (
-            id(self.buffer), doc.version, geom, self.subrow, hl.version if hl else None,
-            tuple(layer.version for layer in self.text_layers), self.find_pattern,
+            id(self.buffer), geom, self.subrow, tuple(layer.version for layer in self.text_layers),
+            self.find_pattern, doc.version, hl.version if hl else None,
         )
         frame = self._frame
         if frame is not None and frame.key == key:
             return frame
+        if frame is not None and frame.expect == key[5:] and frame.key[:5] == key[:5]:
+            return self._patch_frame(frame, key)
         top = min(geom.top, doc.line_count - 1)
         first, last = top, min(doc.line_count, top + geom.height + 1)
         notes: dict[int, LineAnnotations] = {}
@@ -508,7 +534,7 @@ class EditorView(ScrollView, can_focus=True):
             found = list(chain.from_iterable(layer.annotations(first, last) for layer in self.text_layers))
             labels = [a for a in found if a.kind == "label"]
             notes = group_by_line(found)
-        rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get)
+        rows = layout(doc, top, self.subrow, geom.height, geom.wrap, notes.get if notes else None)
         last = (rows[-1].line + 1) if rows else first
         frame = _Frame(key, rows, notes=notes)
         if labels:
@@ -520,6 +546,24 @@ class EditorView(ScrollView, can_focus=True):
         if self.find_pattern is not None:
             frame.matches = {ln: tuple(m) for ln, m in line_matches(doc, first, last, self.find_pattern).items()}
         self._frame = frame
+        return frame
+
+    def _patch_frame(self, frame: _Frame, key: tuple) -> _Frame:
+        """The frame after edits within the lines in ``frame.edited``: their spans and matches
+        are fetched again; their rows' descriptions are remade by :meth:`_row_specs`."""
+        first, last = frame.rows[0].line, frame.rows[-1].line + 1
+        hl = self.highlighter
+        # the whole window, as a full rebuild asks: the highlighter re-colours only what it lacks
+        window = hl.line_spans(first, last) if hl is not None and frame.edited else []
+        for line in frame.edited:
+            if first <= line < last:
+                frame.spans[line] = tuple(window[line - first]) if window else ()
+                if self.find_pattern is not None:
+                    found = line_matches(self.buffer.document, line, line + 1, self.find_pattern)
+                    frame.matches[line] = tuple(found.get(line, ()))
+        self._respec.update(frame.edited)
+        frame.edited.clear()
+        frame.key, frame.expect = key, None
         return frame
 
     def _selection_lines(self) -> tuple[int, int, int, int]:
@@ -582,8 +626,31 @@ class EditorView(ScrollView, can_focus=True):
             geom.skip, geom.width, geom.gutter, self._theme_gen,
         )
 
+    def _row_specs(self) -> list[tuple]:
+        """The descriptions of all screen rows, kept until the frame or the selection changes
+        (the repaint compares them all, then draws the changed ones)."""
+        frame = self._get_frame()
+        selected = self._selection_lines()
+        key = (frame, self.current_match, self._theme_gen)  # frame: by identity
+        geom = self.geometry()
+        if key != self._specs_key:
+            self._specs = [self._row_spec(frame, y, geom) for y in range(geom.height)]
+            self._specs_key = key
+        elif frame.rows and (self._respec or selected != self._specs_selected):
+            redo = self._respec
+            for l0, _, l1, _ in (selected, self._specs_selected):  # the cursor's lines, then and now
+                redo.update(range(max(l0, frame.rows[0].line), min(l1, frame.rows[-1].line) + 1))
+            specs = self._specs
+            for y, row in enumerate(frame.rows):
+                if row.line in redo:
+                    specs[y] = self._row_spec(frame, y, geom)
+        self._respec.clear()
+        self._specs_selected = selected
+        return self._specs
+
     def render_line(self, y: int) -> Strip:
-        spec = self._row_spec(self._get_frame(), y, self.geometry())
+        specs = self._row_specs()
+        spec = specs[y] if y < len(specs) else self._row_spec(self._get_frame(), y, self.geometry())
         self._drawn[y] = spec
         strip = self._strips.get(spec)
         if strip is None:
@@ -705,6 +772,17 @@ class EditorView(ScrollView, can_focus=True):
             self._state_changed()
 
     def on_key(self, event: events.Key) -> None:
+        # Our commands run here, not as Textual bindings: those run on the app's queue once
+        # the key has bubbled up, so while the app is busy (its start-up work) a key pressed
+        # before some typing acted after it
+        for bindings in (self._bindings, self.app._bindings):
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                _, action, params = parse_action(binding.action)
+                if action == "command" and params and self.app.command_enabled(str(params[0])):  # type: ignore[attr-defined]
+                    event.stop()
+                    event.prevent_default()
+                    self.app.run_command(str(params[0]))  # type: ignore[attr-defined]
+                    return
         if event.is_printable and event.character and event.key not in self._bindings.key_to_bindings:
             event.stop()
             event.prevent_default()

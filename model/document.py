@@ -69,8 +69,9 @@ class _Prefix:
         starts = self.starts
         have = len(starts)
         if line >= have:
-            # extend in one C-level pass, a chunk beyond what was asked for
-            stop = min(len(lines) - 1, max(line, have + 1024))
+            # extend in one C-level pass, a few lines beyond what was asked for: each edit cuts
+            # the sums back to its line, and the next lookup there needs just one more
+            stop = min(len(lines) - 1, max(line, have + 32))
             starts.extend(accumulate(map(self.measure, lines[have - 1 : stop]), initial=starts[-1]))
             del starts[have]  # `initial` repeated the last known start
         return starts[line]
@@ -149,8 +150,10 @@ class Document:
     def _raw_position(self, offset: int) -> tuple[int, int]:
         starts = self._chars.starts
         lines = self._lines
+        step = 32
         while len(starts) < len(lines) and starts[-1] <= offset:
-            self._chars.upto(lines, len(starts))
+            self._chars.upto(lines, min(len(lines) - 1, len(starts) - 1 + step))
+            step *= 2  # far offsets: a few long passes, not many short ones
         line = bisect_right(starts, offset) - 1
         return line, offset - starts[line]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,21 @@ async def test_typing_with_auto_indent_and_save(py_file: Path):
         assert py_file.read_text().splitlines()[:2] == ["def total(items):", "    x = 1"]
         assert not app.buffer.is_modified
         assert "sample.py" in app.status.render_line(0).text
+
+
+async def test_keys_act_in_the_order_they_were_pressed_while_the_app_is_busy(py_file: Path):
+    # a terminal delivers "Down End Enter" and then typing; the app's own queue is slow
+    # (start-up work): the keys bound to commands must still act before the later typing
+    app = editor(py_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("down", "end", "enter"):
+            app.post_message(events.Key(key, None))
+        app.call_later(lambda: time.sleep(0.2))
+        for ch in "x()":
+            app.post_message(events.Key({"(": "left_parenthesis", ")": "right_parenthesis"}.get(ch, ch), ch))
+        await pilot.pause(0.5)
+        assert app.buffer.document.line_text(2) == "    x()"
 
 
 async def test_shift_arrows_select_and_typing_replaces(py_file: Path):
@@ -420,6 +436,6 @@ async def test_mouse_wheel_scrolls_the_view(tmp_path: Path):
 async def test_the_status_line_has_a_slot_for_the_predictor(py_file: Path):
     app = editor(py_file)
     async with app.run_test(size=SIZE) as pilot:
-        app.status.predictor = "structural ready"
+        await wait_for(pilot, lambda: app.status.predictor == "structural idle")  # started after the first paint
         await pilot.pause()
-        assert "structural ready" in app.status.render_line(0).text
+        assert "structural idle" in app.status.render_line(0).text

@@ -453,6 +453,46 @@ def test_background_job_waits_for_a_quiet_period():
     job.close()
 
 
+def test_background_job_runs_during_continuous_pokes_after_max_lag():
+    import time
+
+    from nxedit.editor.syntax_base import BackgroundJob
+
+    runs = []
+    job = BackgroundJob(lambda: runs.append(time.monotonic()), "test-lag", quiet=10.0, max_lag=0.1)
+    first = time.monotonic()
+    while time.monotonic() - first < 1.0:  # pokes never pause for the quiet period
+        job.poke()
+        time.sleep(0.01)
+    assert runs and runs[0] - first >= 0.09  # not before max_lag, but long before a pause
+    job.close()
+
+
+def test_background_job_duty_spaces_expensive_runs_while_pokes_continue():
+    import time
+
+    from nxedit.editor.syntax_base import BackgroundJob
+
+    runs, ends = [], []
+
+    def work():  # 40 ms of CPU
+        runs.append(time.monotonic())
+        end = time.thread_time() + 0.04
+        while time.thread_time() < end:
+            pass
+        ends.append(time.monotonic())
+
+    job = BackgroundJob(work, "test-duty", quiet=10.0, max_lag=0.01, duty=10)
+    job.poke(now=True)
+    assert job.wait_idle(5) and job.last_cost >= 0.04
+    while time.monotonic() - ends[0] < 1.0:
+        job.poke()
+        time.sleep(0.01)
+    assert len(runs) >= 2
+    assert runs[1] - ends[0] >= 0.4  # 10 x the last run's CPU time after it ended, not max_lag
+    job.close()
+
+
 @pytest.mark.parametrize("path", ["a.py", "a.lua", "notes.txt"])
 def test_one_list_per_requested_row_even_outside_the_document(make, path):
     doc, hl = make(path, "x = 1\ny = 2\n")
