@@ -1,10 +1,12 @@
 """A short tour of nxedit. Edit this file; nothing here is saved unless you press Ctrl+S.
 
 Try next-edit prediction:
-  1. Rename `total` to `subtotal` on the line marked (1). A ghost diff appears at the next
-     use of `total`; press Tab to jump to it and Tab again to accept. Keep pressing Tab.
-  2. Add a parameter `currency` to `format_price` at (2): the call sites are offered next.
-  3. Wrap one `item.price` in `round(...)` at (3): the same wrapper is offered for the next.
+  1. Rename `total` to `subtotal` on the line marked (1). A ghost diff appears at the other
+     uses of `total`; press Tab to jump to them and Tab again to accept.
+  2. Add a parameter `currency` to `format_price` at (2): the call sites in `receipt`,
+     which has a `currency` to pass, are offered next; Tab, Tab again.
+  3. Add the argument `, taxed=True` to the apples at (3): the same argument is offered for
+     the other items. Esc dismisses a suggestion you do not want.
 
 Keys: Ctrl+P command palette, F1 help, Ctrl+S save, Ctrl+Q quit, Esc dismiss a suggestion.
 """
@@ -17,6 +19,7 @@ class Item:
     name: str
     price: float
     quantity: int
+    taxed: bool = False
 
 
 def format_price(value):  # (2)
@@ -26,13 +29,13 @@ def format_price(value):  # (2)
 def cart_total(items):
     total = 0.0  # (1)
     for item in items:
-        total += item.price * item.quantity  # (3)
+        total += item.price * item.quantity
     if total > 100:
         total *= 0.95
     return total
 
 
-def receipt(items):
+def receipt(items, currency="EUR"):
     lines = []
     for item in items:
         lines.append(f"{item.name:<12} {item.quantity:>3} x {format_price(item.price)}")
@@ -42,5 +45,9 @@ def receipt(items):
 
 
 if __name__ == "__main__":
-    basket = [Item("apples", 0.5, 6), Item("coffee", 12.0, 1), Item("notebook", 3.25, 2)]
+    basket = [
+        Item("apples", 0.5, 6),  # (3)
+        Item("coffee", 12.0, 1),
+        Item("notebook", 3.25, 2),
+    ]
     print(receipt(basket))
