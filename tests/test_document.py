@@ -1,5 +1,6 @@
 """Document: lines, offsets, widths and edits, against a plain string model."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,6 +65,13 @@ def test_crlf_mixed_endings_and_missing_final_newline():
     assert doc.position(2) == (0, 1)  # between \r and \n: the end of the line
     doc.apply(ChangeSet.insert_at(len(doc), doc.offset(0, 1), "X"))
     assert doc.text == "aX\r\nb\nc"
+
+
+@pytest.mark.parametrize("text", ["a\x0bb\n", "a\u2028b", "a\rb\r\nc", "x\r\n", "\x85\n\n", "\r", "a\n\x0c"])
+def test_only_newlines_break_lines(text):
+    lines = split_editor_lines(text)
+    assert "".join(lines) == text and all(line.endswith("\n") for line in lines[:-1])
+    assert len(lines) == text.count("\n") + 1
 
 
 def test_empty_and_trailing_newline_have_a_line_to_stand_on():
