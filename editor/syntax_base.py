@@ -23,8 +23,11 @@ Span = tuple[int, int, str]  # (start_col, end_col, scope), character columns of
 
 PLAIN_TEXT = "Plain text"
 # the first whole-file parse or lex starts this long after the first window was asked for,
-# so that the thread does not slow the app's first frame (the window is coloured already)
-FIRST_RUN_DELAY = 0.05
+# so that the thread does not slow the app's first frame (the window is coloured already).
+# 0.05 s was too short: the frame reaches the terminal later than the app asks for it, and a
+# 100,000-line parse holding the GIL then made the first paint 1.4-1.6x a bare Textual app's
+# (1.1x at 0.3 s; bench/editor_latency.py --skip-keys)
+FIRST_RUN_DELAY = 0.3
 
 
 class Highlighter:
