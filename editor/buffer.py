@@ -194,7 +194,7 @@ class Buffer:
         self.selection = after
         if not applied:
             return None
-        if self._eol is not None and any("\n" in c.inserted or "\n" in c.deleted for c in applied):
+        if self._eol is not None and not all(c.within_line for c in applied):
             self._eol = None
         inverse = inverse_of(applied, changes.len_after)
         if origin not in ("undo", "redo"):

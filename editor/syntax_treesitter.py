@@ -321,11 +321,11 @@ def _shift_rows(cache: dict[int, list[Span]], changes: list[Change]) -> dict[int
     """Cached rows moved through ``changes``; rows a change touched are dropped (in place
     while no row moves)."""
     for c in changes:  # last first, each in the coordinates just before it
+        if c.within_line:  # typing within a line: no row moves
+            cache.pop(c.start_line, None)
+            continue
         last = c.start_line + c.deleted.count("\n")
         delta = c.inserted.count("\n") - (last - c.start_line)
-        if last == c.start_line and not delta:  # typing within a line: no row moves
-            cache.pop(last, None)
-            continue
         cache = {
             (row if row < c.start_line else row + delta): spans
             for row, spans in cache.items()

@@ -371,7 +371,7 @@ class EditorView(ScrollView, can_focus=True):
         frame = self._frame
         hl = self.highlighter
         if (frame is not None and not self.soft_wrap and not frame.notes
-                and not any("\n" in c.inserted or "\n" in c.deleted for c in event.changes)):
+                and all(c.within_line for c in event.changes)):
             # no line moved (typing): the highlighter re-colours just these lines, so the
             # frame can take them in (the highlighter has already seen the edit)
             frame.edited.update(c.start_line for c in event.changes)

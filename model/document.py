@@ -43,6 +43,11 @@ class Change:
     def new_end(self) -> tuple[int, int]:
         return _end_of(self.start_line, self.start_col, self.inserted)
 
+    @property
+    def within_line(self) -> bool:
+        """Whether the change stays inside one line (no line ending added or removed)."""
+        return "\n" not in self.inserted and "\n" not in self.deleted
+
 
 def _end_of(line: int, col: int, text: str) -> tuple[int, int]:
     n = text.count("\n")
