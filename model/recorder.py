@@ -350,10 +350,11 @@ def _without_undone(events: list[EditEvent]) -> list[EditEvent]:
     kept: list[EditEvent] = []
     for e in events:
         if e.origin == "undo":
-            last = next((k for k in reversed(kept) if k.path == e.path), None)
+            at = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].path == e.path), None)
+            last = kept[at] if at is not None else None
             if (last is not None and last.start_line == e.start_line
                     and last.old_text == e.new_text and last.new_text == e.old_text):
-                kept.remove(last)
+                del kept[at]  # by position: an equal event further back is not this one
                 continue
         kept.append(e)
     return kept
