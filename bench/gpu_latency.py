@@ -120,8 +120,8 @@ def report(label: str, times: list[float]) -> None:
 
 
 def bench(folder: Path, label: str, n: int, new_tokens: int) -> None:
-    from nxedit.model.backends.exllamav2 import ExLlamaV2Backend
-    from nxedit.model.model_config import ModelConfig
+    from nxedit.model.predict.backends.exllamav2 import ExLlamaV2Backend
+    from nxedit.model.predict.model_config import ModelConfig
 
     for ngram in (False, True):
         backend = ExLlamaV2Backend(ModelConfig(backend="exllamav2", model=str(folder), ngram_draft=ngram,

@@ -15,9 +15,9 @@ import argparse
 import statistics
 import time
 
-from nxedit.model.edits import Position
-from nxedit.model.request import HistoryHunk, PredictionRequest
-from nxedit.model.structural import StructuralPredictor
+from nxedit.model.text.edits import Position
+from nxedit.model.predict.request import HistoryHunk, PredictionRequest
+from nxedit.model.predict.structural import StructuralPredictor
 
 
 def scenario(text: str, old: str, new: str, language: str, path: str) -> PredictionRequest:

@@ -14,13 +14,13 @@ import statistics
 import tempfile
 import time
 
-from nxedit.model.changeset import ChangeSet
-from nxedit.model.document import Document
-from nxedit.model.edits import Position
-from nxedit.model.events import EditEvent
+from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.document import Document
+from nxedit.model.text.edits import Position
+from nxedit.model.history.events import EditEvent
 from nxedit.model.privacy import PathInfo, PrivacyRules
-from nxedit.model.recorder import Recorder
-from nxedit.model.store import HistoryStore
+from nxedit.model.history.recorder import Recorder
+from nxedit.model.history.store import HistoryStore
 
 
 def classify(path: str) -> PathInfo:

@@ -26,9 +26,9 @@ import sysconfig
 import time
 from pathlib import Path
 
-from nxedit.editor.syntax import highlighter_for
-from nxedit.model.changeset import ChangeSet
-from nxedit.model.document import Document
+from nxedit.editor.syntax.highlighter import highlighter_for
+from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.document import Document
 
 WINDOW = 40
 TYPED = "value = compute(a, b)\n    "

@@ -136,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     exported = work / "export"
     export.run(export.Config(model=work / "sft-lora" / "final", out=exported, bits=4.0))
     print(f"export: merge + EXL2 4.0 bpw in {time.perf_counter() - t0:.0f} s", flush=True)
-    from nxedit.model.backends.exllamav2 import ExLlamaV2Backend
-    from nxedit.model.model_config import parse_model_table
-    from nxedit.model.prompts import zeta
+    from nxedit.model.predict.backends.exllamav2 import ExLlamaV2Backend
+    from nxedit.model.predict.model_config import parse_model_table
+    from nxedit.model.predict.prompts import zeta
 
     table = tomllib.loads((exported / "model.toml").read_text())["model"]
     config, problems = parse_model_table(table)

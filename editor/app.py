@@ -17,21 +17,21 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
-from . import editing
+from .view import editing
 from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
-from .filecare import FileCare
-from .predict_settings import parse_predict_table
-from .statusline import StatusLine
-from .view import EditorView
+from .files.care import FileCare
+from .predictions.settings import parse_predict_table
+from .ui.statusline import StatusLine
+from .view.widget import EditorView
 
 if TYPE_CHECKING:
-    from .cli import FileArg
-    from .findbar import FindBar
-    from .predictions import Predictions
-    from .recording import EditRecording
-    from .theme import Theme
+    from .files.args import FileArg
+    from .find.findbar import FindBar
+    from .predictions.controller import Predictions
+    from .predictions.recording import EditRecording
+    from .ui.theme import Theme
 
 RECORDER_TICK = 0.25  # seconds between checks for a paused edit (it closes the event)
 
@@ -115,7 +115,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                     keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
                     yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
         elif kind == "themes":
-            from .theme import theme_names
+            from .ui.theme import theme_names
 
             for name in theme_names():
                 current = " (current)" if name == self.theme_obj.name else ""
@@ -128,12 +128,12 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
         from textual.command import CommandPalette
 
-        from .palette import PROVIDERS
+        from .ui.palette import PROVIDERS
 
         self.push_screen(CommandPalette(providers=[PROVIDERS[kind]], placeholder=placeholder))
 
     def show_help(self) -> None:
-        from .help import HelpScreen
+        from .ui.help import HelpScreen
 
         self.push_screen(HelpScreen(self.keys, str(self.config.path or "config.toml")))
 
@@ -160,10 +160,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         """The edit history and the next-edit predictors, right after the first paint
         (workers; the engine and the model load in the background; nothing here touches the
         disk but the small history settings file)."""
-        from nxedit.model.history import start_history
+        from nxedit.model.history.session import start_history
 
-        from .predictions import Predictions
-        from .recording import EditRecording
+        from .predictions.controller import Predictions
+        from .predictions.recording import EditRecording
 
         loop = asyncio.get_running_loop()
         ui_thread = threading.get_ident()
@@ -198,14 +198,14 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             backend = None
         if not table and backend is None:
             return None  # the usual case: nothing of the model machinery is imported
-        from nxedit.model.model_config import model_config_from
+        from nxedit.model.predict.model_config import model_config_from
 
         config, messages = model_config_from(table, backend, model)
         for message in messages:
             self.say(message, error=True)
         if not config.enabled:
             return None
-        from nxedit.model.model_predictor import ModelPredictor
+        from nxedit.model.predict.model_predictor import ModelPredictor
 
         return ModelPredictor(config, on_status=lambda text: self.predictions.model_status(text),
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
@@ -218,7 +218,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _load_theme(self, name: str) -> "Theme":
         """The theme called ``name``; on failure a message, and the default theme."""
-        from .theme import ThemeError, load_theme
+        from .ui.theme import ThemeError, load_theme
 
         try:
             return load_theme(name)
@@ -245,7 +245,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def set_theme_named(self, name: str) -> None:
         """Switch to another theme; an unknown or broken one is a message."""
-        from .theme import ThemeError, load_theme
+        from .ui.theme import ThemeError, load_theme
 
         try:
             self.theme_obj = load_theme(name)
@@ -278,7 +278,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def attach_highlighter(self, buffer: Buffer) -> None:
         """Give the buffer the highlighter for its file (again after a rename)."""
-        from .syntax import highlighter_for
+        from .syntax.highlighter import highlighter_for
 
         self.detach_highlighter(buffer)
         if buffer not in self.buffers:
@@ -343,7 +343,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def close_buffer(self) -> None:
         buffer = self.buffer
         if buffer.is_modified:
-            from .dialogs import Choice
+            from .ui.dialogs import Choice
 
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
@@ -378,8 +378,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def ask_path(self, question: str, then, value: str = "") -> None:
         """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
-        from .cli import CliError, check_openable
-        from .dialogs import Prompt
+        from .files.args import CliError, check_openable
+        from .ui.dialogs import Prompt
 
         def answered(answer: str | None) -> None:
             if not answer:
@@ -405,7 +405,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if not modified:
             self.exit()
             return
-        from .dialogs import Choice
+        from .ui.dialogs import Choice
 
         names = ", ".join(b.name for b in modified[:3]) + (" …" if len(modified) > 3 else "")
         question = f"Unsaved changes in {names}. Save before quitting?"
@@ -430,7 +430,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.view.select(Selection.cursor(doc.offset(line, column)), center=True)
 
     def ask_goto_line(self) -> None:
-        from .dialogs import Prompt
+        from .ui.dialogs import Prompt
 
         count = self.buffer.document.line_count
 
@@ -491,7 +491,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _findbar(self) -> "FindBar":
         if self.findbar is None:
-            from .findbar import FindBar
+            from .find.findbar import FindBar
 
             self.findbar = FindBar(id="findbar")
             self.mount(self.findbar, before=self.status)
@@ -507,13 +507,13 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.call_after_refresh(bar.open, replace, query)
 
     def _pattern(self):
-        from .search import compile_query
+        from .find.search import compile_query
 
         return compile_query(self.findbar.search_text) if self.findbar is not None else None
 
     def _finder_for(self):
         if self._finder is None:
-            from .search import Finder
+            from .find.search import Finder
 
             self._finder = Finder()
         return self._finder
@@ -550,7 +550,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.find_next(message.backwards)
 
     def on_find_bar_replace(self, message) -> None:
-        from .search import replace_all, replace_current
+        from .find.search import replace_all, replace_current
 
         pattern = self._pattern()
         if pattern is None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Union
 
-from nxedit.model.changeset import ChangeSet
-from nxedit.model.document import Change, Document
-from nxedit.model.undo import UndoHistory
+from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.document import Change, Document
+from nxedit.model.text.undo import UndoHistory
 
 # why an edit happened; listeners (the recorder above all) tell user typing from the rest
 ORIGINS = ("typed", "paste", "command", "undo", "redo", "suggestion", "reload", "restore")

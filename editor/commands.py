@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, NamedTuple
 
-from . import editing, motion
+from .view import editing, motion
 
 if TYPE_CHECKING:
     from .app import EditorApp
@@ -83,7 +83,7 @@ def _predict(method: str, *args) -> Handler:
 
 
 def _ask_debounce(app: "EditorApp") -> None:
-    from .dialogs import Prompt
+    from .ui.dialogs import Prompt
 
     def answered(value: str | None) -> None:
         if value is None or not value.strip():

@@ -39,7 +39,7 @@ def check_torch() -> list[tuple[str, str]]:
         return [(FIX, "torch: not installed; pip install 'nxedit[gpu]' (exllamav2) or 'nxedit[train]' (transformers)")]
     import torch
 
-    from .backends.exllamav2 import no_cuda_reason
+    from .predict.backends.exllamav2 import no_cuda_reason
 
     lines = [(OK, f"torch {torch.__version__} (CUDA {torch.version.cuda or 'none: CPU-only build'})")]
     reason = no_cuda_reason(torch)
@@ -52,7 +52,7 @@ def check_torch() -> list[tuple[str, str]]:
 
 
 def check_exllamav2(build: bool) -> list[tuple[str, str]]:
-    from .backends.exllamav2 import build_failure, extension_state
+    from .predict.backends.exllamav2 import build_failure, extension_state
 
     state = extension_state()
     if state == "absent":
@@ -97,7 +97,7 @@ def read_model_table(path: Path | None) -> tuple[dict | None, list[str]]:
 
 
 def check_model(args) -> list[tuple[str, str]]:
-    from .model_config import model_config_from
+    from .predict.model_config import model_config_from
 
     table, problems = read_model_table(args.config)
     config, messages = model_config_from(table, args.backend, args.model)
@@ -109,8 +109,8 @@ def check_model(args) -> list[tuple[str, str]]:
     lines.append((INFO, f"model: backend {config.backend}, model {config.model or '(server default)'}, "
                         f"prompt format {config.prompt_format}"))
     if config.backend == "openai":
-        from .backends import BackendError
-        from .backends.openai import OpenAIBackend
+        from .predict.backends import BackendError
+        from .predict.backends.openai import OpenAIBackend
 
         try:
             models = OpenAIBackend(config).list_models()
@@ -121,8 +121,8 @@ def check_model(args) -> list[tuple[str, str]]:
         if config.model and models and config.model not in models:
             lines.append((FIX, f"server does not list {config.model!r}: set [model] model to one it serves"))
         return lines
-    from .backends import BackendError
-    from .backends.exllamav2 import check_model_dir
+    from .predict.backends import BackendError
+    from .predict.backends.exllamav2 import check_model_dir
 
     try:
         weights = check_model_dir(config.model_path)

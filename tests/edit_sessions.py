@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nxedit.model.edits import Position
-from nxedit.model.request import HistoryHunk, PredictionRequest
-from nxedit.model.structural import MIN_CONFIDENCE, StructuralPredictor
-from nxedit.model.text import apply_line_edits, split_lines
+from nxedit.model.text.edits import Position
+from nxedit.model.predict.request import HistoryHunk, PredictionRequest
+from nxedit.model.predict.structural import MIN_CONFIDENCE, StructuralPredictor
+from nxedit.model.text.plain import apply_line_edits, split_lines
 
 PATHS = {"python": "app/main.py", "rust": "src/main.rs", "go": "main.go", "typescript": "src/app.ts"}
 
@@ -48,3 +48,19 @@ def changed_lines(request: PredictionRequest, suggestion) -> tuple[list[str], st
     """(the current lines the suggestion replaces, what it puts there)."""
     (edit,) = suggestion.edits
     return split_lines(request.current)[edit.start_line : edit.end_line], edit.new_text
+
+
+# a function and two call sites: the signature-change sample (structural tests and the editor's)
+AREA_CALLS = """\
+def area(w, h):
+    return w * h
+
+
+def big(a, b):
+    scale = 2
+    return area(a, b)
+
+
+def small(a, b):
+    return area(a, b)
+"""

@@ -55,3 +55,29 @@ async def suggestion(pilot, timeout: float = 5.0):
     app = pilot.app
     await wait_for(pilot, lambda: app.predictions.visible(), timeout)
     return app.predictions.shown
+
+
+async def choose_in_palette(pilot, text: str) -> None:
+    """Type into the open palette, wait until its list shows the best hit, press Enter."""
+    from textual.command import CommandList
+
+    await pilot.pause()
+    await pilot.press(*text)
+    for _ in range(100):
+        await pilot.pause(0.05)
+        options = pilot.app.screen.query_one(CommandList)
+        if options.option_count and text.split()[0].lower() in str(options.get_option_at_index(0).prompt).lower():
+            break
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    """Wait for the background parse and the deferred width measurement (0.3 s after the
+    first paint), so what is on screen is final."""
+    app = pilot.app
+    await pilot.pause()
+    highlighter = app.highlighter_of(app.buffer)
+    if highlighter is not None:
+        highlighter.settle(10)
+    await pilot.pause(0.5)

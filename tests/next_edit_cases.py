@@ -1,6 +1,6 @@
 """Requests shared by the model-side tests (context, prompt formats, predictor)."""
 
-from nxedit.model.request import parse_request
+from nxedit.model.predict.request import parse_request
 
 INVENTORY = '''\
 """Stock keeping for a small shop."""

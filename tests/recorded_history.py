@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from nxedit.model.edits import Position
-from nxedit.model.events import EditEvent
-from nxedit.model.text import split_lines
+from nxedit.model.text.edits import Position
+from nxedit.model.history.events import EditEvent
+from nxedit.model.text.plain import split_lines
 
 
 def record(

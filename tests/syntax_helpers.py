@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from nxedit.editor.syntax import highlighter_for
-from nxedit.model.changeset import ChangeSet
-from nxedit.model.document import Document
+from nxedit.editor.syntax.highlighter import highlighter_for
+from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.document import Document
 
 
 @pytest.fixture

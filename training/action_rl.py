@@ -1,7 +1,7 @@
 """ActionRL: a preference loss only at the first action where a rejected answer leaves the accepted one.
 
 A next-edit answer rewrites the editable region; an **action** is one hunk of that
-rewrite against the region (:func:`~nxedit.model.rewrite_diff.rewrite_edits`). A rejected
+rewrite against the region (:func:`~nxedit.model.predict.rewrite_diff.rewrite_edits`). A rejected
 suggestion usually starts like what the user wanted (it copies the region's unchanged
 lines, often makes the same first changes), then goes wrong at one hunk; what it writes
 after that is conditioned on the mistake. So the loss looks at that one action only:
@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nxedit.model.edits import LineEdit
-from nxedit.model.rewrite_diff import rewrite_edits
-from nxedit.model.text import split_lines
+from nxedit.model.text.edits import LineEdit
+from nxedit.model.predict.rewrite_diff import rewrite_edits
+from nxedit.model.text.plain import split_lines
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from nxedit.model.context import estimate_tokens
-from nxedit.model.history_settings import load_history_settings
+from nxedit.model.predict.context import estimate_tokens
+from nxedit.model.history.settings import load_history_settings
 from nxedit.model.languages import spec_for_path
 from nxedit.model.privacy import PrivacyRules
-from nxedit.model.prompts import FORMATS, get_format
-from nxedit.model.prompts.base import PromptRefused
-from nxedit.model.text import apply_line_edits
+from nxedit.model.predict.prompts import FORMATS, get_format
+from nxedit.model.predict.prompts.base import PromptRefused
+from nxedit.model.text.plain import apply_line_edits
 
 from . import git_history, history_data, synthetic
 from .action_rl import first_divergent_action
@@ -151,7 +151,7 @@ def _since(cfg: Config) -> float | None:
 def collect_history(cfg: Config, private_globs: tuple[str, ...]) -> Collected:
     if cfg.history_export is not None:
         existing(cfg.history_export, "history export")
-    from nxedit.model import history_db
+    from nxedit.model.history import db as history_db
 
     source = Path(cfg.history_export or history_db.default_path())
     files = [source, source.with_name(source.name + "-wal")]  # new records sit in the WAL until a checkpoint

@@ -17,7 +17,7 @@ import re
 import zlib
 from collections import defaultdict
 
-from nxedit.model.text import split_lines
+from nxedit.model.text.plain import split_lines
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _PRIME = (1 << 61) - 1

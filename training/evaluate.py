@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nxedit.model.prompts import FORMATS
+from nxedit.model.predict.prompts import FORMATS
 
 from .cli import existing, need
 from .examples import read_jsonl
@@ -105,10 +105,10 @@ def predictions(
     model_dir: Path, label: str, set_name: str, cases: list[dict], cfg: Config, prompt_format: str
 ) -> dict:
     """``{case id: {"edits", "reversal"}}`` from the model pipeline; cached in ``--out``."""
-    from nxedit.model.model_config import ModelConfig
-    from nxedit.model.model_predictor import ModelPredictor
-    from nxedit.model.prompts.base import UNDOES_LAST_EDIT
-    from nxedit.model.request import parse_request
+    from nxedit.model.predict.model_config import ModelConfig
+    from nxedit.model.predict.model_predictor import ModelPredictor
+    from nxedit.model.predict.prompts.base import UNDOES_LAST_EDIT
+    from nxedit.model.predict.request import parse_request
 
     key = hashlib.sha256(f"{model_dir.resolve()}|{prompt_format}|{cfg.max_tokens}".encode()).hexdigest()[:10]
     cache = cfg.out / "predictions" / f"{set_name}-{label.replace('/', '_')}-{key}.jsonl"

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from nxedit.model.context import EditContext, build_context, estimate_tokens
-from nxedit.model.prompts.base import ChatPrompt, PromptRefused
-from nxedit.model.request import RequestError, parse_request
-from nxedit.model.text import apply_line_edits
+from nxedit.model.predict.context import EditContext, build_context, estimate_tokens
+from nxedit.model.predict.prompts.base import ChatPrompt, PromptRefused
+from nxedit.model.predict.request import RequestError, parse_request
+from nxedit.model.text.plain import apply_line_edits
 
 SOURCES = ("history", "git", "synthetic")
 

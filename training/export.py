@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nxedit.model.prompts import FORMATS
+from nxedit.model.predict.prompts import FORMATS
 
 from .cli import TrainError, existing
 from .hf import is_adapter, run_info, save_merged
@@ -91,7 +91,7 @@ def cannot_quantize() -> str | None:
         import torch
     except ImportError:
         return "torch is not installed"
-    from nxedit.model.backends.exllamav2 import no_cuda_reason
+    from nxedit.model.predict.backends.exllamav2 import no_cuda_reason
 
     return no_cuda_reason(torch)
 

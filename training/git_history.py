@@ -14,7 +14,7 @@ use this module, so a training example is cut exactly like a benchmark case:
   ``cursor`` / ``expected`` and a lexical category (rename / repeated / other).
 
 Nothing here reads the network; a repository may be bare. Standard library plus
-``nxedit.model.text``.
+``nxedit.model.text.plain``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import re
 import subprocess
 from typing import Iterator, NamedTuple
 
-from nxedit.model.text import split_lines
+from nxedit.model.text.plain import split_lines
 
 EXTENSIONS = {
     "python": (".py", ".pyi"),

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nxedit.model.prompts.base import ChatPrompt
+from nxedit.model.predict.prompts.base import ChatPrompt
 
 from .cli import TrainError, need
 
@@ -147,7 +147,7 @@ def row_prompt(row: dict):
 
 def prompt_string(tokenizer, row: dict) -> str:
     """The text the editor's transformers backend would feed ``tokenizer`` for this row's prompt."""
-    from nxedit.model.backends.transformers import tokenizer_prompt
+    from nxedit.model.predict.backends.transformers import tokenizer_prompt
 
     return tokenizer_prompt(tokenizer, row_prompt(row))
 

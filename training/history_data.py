@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from nxedit.model.events import apply_hunk
+from nxedit.model.history.events import apply_hunk
 from nxedit.model.languages import spec_for_path
 from nxedit.model.privacy import PrivacyRules
-from nxedit.model.text import split_editor_lines, split_lines
+from nxedit.model.text.plain import split_editor_lines, split_lines
 
 from .examples import Example
 
@@ -144,7 +144,7 @@ def load_records(
         return [r for r in rows if since is None or _record_time(r) >= since]
     from contextlib import closing
 
-    from nxedit.model import history_db, history_query
+    from nxedit.model.history import db as history_db, query as history_query
 
     try:
         conn = history_db.connect(create=False)

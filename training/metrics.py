@@ -17,7 +17,7 @@ which any one is a right answer); a prediction is a list of line edits against
   is new; kept characters are those of the new tokens on the LCS with the final buffer's
   new tokens. Summed over cases: kept / predicted new characters.
 * **reversal rate**: of the edits a model proposed, the share that undo the user's last
-  edit (:func:`~nxedit.model.rewrite_diff.undoes_edit`). The editor never shows those, so
+  edit (:func:`~nxedit.model.predict.rewrite_diff.undoes_edit`). The editor never shows those, so
   evaluation counts the outputs the pipeline refused for that reason.
 """
 
@@ -27,9 +27,9 @@ import difflib
 import re
 from pathlib import Path
 
-from nxedit.model.edits import LineEdit
-from nxedit.model.rewrite_diff import undoes_edit
-from nxedit.model.text import apply_line_edits, shared_line_ends, split_lines
+from nxedit.model.text.edits import LineEdit
+from nxedit.model.predict.rewrite_diff import undoes_edit
+from nxedit.model.text.plain import apply_line_edits, shared_line_ends, split_lines
 from rapidfuzz.distance import LCSseq, Levenshtein
 
 _WS = re.compile(r"\s+")

@@ -26,8 +26,8 @@ from typing import Iterator
 
 from nxedit.model.languages import new_parser, spec_for_path
 from nxedit.model.privacy import PrivacyRules
-from nxedit.model.structural.syntax import Syntax
-from nxedit.model.text import split_lines
+from nxedit.model.predict.structural.syntax import Syntax
+from nxedit.model.text.plain import split_lines
 
 from .examples import Example
 from .git_history import MAX_LINES, SKIPPED, Hunk, cut_case, line_hunks, usable_hunks

@@ -1,0 +1,345 @@
+"""Files and nothing lost: open, save, reload, the crash journal and the disk watch.
+
+A mixin of the app. The rules:
+
+* open: a file that cannot be shown (binary, undecodable, unreadable, a directory) is a
+  one-line message and no buffer; unsaved text journaled by a crashed session is offered
+  back ("restore" makes it a modified buffer, "discard" forgets it);
+* save: atomic (:func:`fileio.save_file`); a file changed on disk since we read it is
+  never overwritten without asking; a failure is a message and the buffer stays modified;
+* journal: modified buffers are written to the journal from a worker thread, on idle and
+  at most a few seconds behind typing; the entry goes when the buffer is saved or clean;
+* watch: every few seconds a worker stats the open files; a change on disk asks "reload
+  or keep", a deletion is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from nxedit.model.languages import spec_for_path
+
+from nxedit.editor.buffer import Buffer, FileInfo
+
+if TYPE_CHECKING:
+    from .fileio import DiskStamp, LoadedFile
+    from .journal import Journal
+
+JOURNAL_IDLE = 0.5  # seconds without an edit before a modified buffer is journaled
+JOURNAL_MAX_LAG = 3.0  # ...or at most this long after it changed, even while typing
+WATCH_INTERVAL = 2.0  # seconds between checks of the open files on disk
+
+
+class _FileState:
+    """Bookkeeping per buffer that the journal and the watch need."""
+
+    __slots__ = ("journaled_version", "journal_pending", "last_edit", "changed_since", "asked_about")
+
+    def __init__(self) -> None:
+        self.journaled_version = -1  # the version last written to the journal
+        self.journal_pending = False  # an entry may exist on disk
+        self.last_edit = 0.0
+        self.changed_since = 0.0  # when the unjournaled changes began
+        self.asked_about: tuple[int, int] | None = None  # disk (mtime, size) already asked about
+
+
+class FileCare:
+    """File handling for :class:`EditorApp` (which provides ``say``, ``view``, ``buffers``...)."""
+
+    _journal: "Journal | None" = None
+
+    # -- set-up -----------------------------------------------------------------------
+
+    def start_file_care(self) -> None:
+        self._file_states: dict[int, _FileState] = {}
+        self.set_interval(JOURNAL_IDLE, self._journal_tick)
+        self.set_interval(WATCH_INTERVAL, self._watch_disk)
+
+    @property
+    def journal(self) -> "Journal":
+        if self._journal is None:
+            from .journal import Journal
+
+            self._journal = Journal()
+        return self._journal
+
+    def _state(self, buffer: Buffer) -> _FileState:
+        state = self._file_states.get(id(buffer))
+        if state is None:
+            state = self._file_states[id(buffer)] = _FileState()
+            buffer.listeners.append(lambda event: self._edited(state))
+        return state
+
+    @staticmethod
+    def _edited(state: _FileState) -> None:
+        now = time.monotonic()
+        if not state.changed_since:  # the first change since the journal was written
+            state.changed_since = now
+        state.last_edit = now
+
+    # -- opening ----------------------------------------------------------------------
+
+    def open_path(self, path: Path, line: int | None = None, column: int | None = None) -> Buffer | None:
+        """Open ``path`` in a buffer (or switch to it) and go to ``line``/``column``."""
+        buffer = self._find_open(path)
+        if buffer is None:
+            from .fileio import FileError, load_file
+
+            try:
+                loaded = load_file(path)
+            except FileError as exc:
+                self.say(str(exc), error=True)
+                return None
+            buffer = self.buffer_for(loaded)
+            self._add_buffer(buffer)
+            self.call_after_refresh(self._check_journal, buffer)  # after the first paint
+        self.show_buffer(buffer)
+        if line is not None:
+            self.go_to(line, column or 0)
+        return buffer
+
+    def buffer_for(self, loaded: "LoadedFile") -> Buffer:
+        info = FileInfo(loaded.path, loaded.encoding, loaded.bom, loaded.exists, loaded.stamp, loaded.mode)
+        buffer = Buffer(loaded.text, info, tab_width=self.config.tab_width)
+        buffer.mark_saved()
+        self.setup_language(buffer)
+        self._state(buffer)
+        return buffer
+
+    def setup_language(self, buffer: Buffer) -> None:
+        """Language facts (name, comment tokens, highlighter) for the buffer's file."""
+        first_line = buffer.document.line_text(0)
+        spec = spec_for_path(buffer.path, first_line) if buffer.path else None
+        buffer.language_id = spec.name if spec else None
+        buffer.language = spec.name.capitalize() if spec else "Plain text"
+        buffer.line_comment = spec.line_comment if spec else None
+        buffer.block_comment = spec.block_comment if spec else None
+        # after the next paint: the text shows at once, its colours a frame later (start-up)
+        self.call_after_refresh(self.attach_highlighter, buffer)
+
+    def _find_open(self, path: Path) -> Buffer | None:
+        target = path.resolve()
+        for buffer in self.buffers:
+            if buffer.path is not None and buffer.path.resolve() == target:
+                return buffer
+        return None
+
+    # -- crash recovery ---------------------------------------------------------------
+
+    @work(thread=True, group="journal-check")
+    def _check_journal(self, buffer: Buffer) -> None:
+        """Off the UI thread (it reads the file again): is there unsaved text from a crash?"""
+        if buffer.path is None:
+            return
+        try:
+            entry = self.journal.pending(buffer.path)
+        except OSError:
+            return
+        if entry is not None:
+            self.call_from_thread(self._offer_restore, buffer, entry)
+
+    def _offer_restore(self, buffer: Buffer, entry) -> None:
+        from nxedit.editor.ui.dialogs import Choice
+
+        when = datetime.fromtimestamp(entry.saved_at).strftime("%Y-%m-%d %H:%M:%S")
+        question = f"Unsaved changes to {buffer.name} from {when} survived a crash. Restore them?"
+        if entry.disk_changed:
+            question += " (The file on disk has changed since.)"
+
+        def answered(answer: str | None) -> None:
+            if answer == "restore":
+                buffer.set_text(entry.text, origin="restore")
+                self._state(buffer).journal_pending = True
+                if buffer is self.buffer:
+                    self.view.scroll_to_cursor()
+                self.status.refresh()
+            elif answer == "discard":
+                self.journal.discard(entry.path)
+
+        self.push_screen(Choice(question, [("restore", "Restore"), ("discard", "Discard"), ("later", "Later")]), answered)
+
+    def _journal_tick(self) -> None:
+        now = time.monotonic()
+        for buffer in self.buffers:
+            if buffer.path is None:
+                continue
+            state = self._state(buffer)
+            if not buffer.is_modified:
+                if state.journal_pending:
+                    state.journal_pending = False
+                    state.journaled_version = -1
+                    self._discard_journal(buffer.path)
+                continue
+            if state.journaled_version == buffer.version:
+                continue
+            if now - state.last_edit >= JOURNAL_IDLE or now - state.changed_since >= JOURNAL_MAX_LAG:
+                state.journaled_version = buffer.version
+                state.journal_pending = True
+                state.changed_since = 0.0
+                base = buffer.file.stamp.digest if buffer.file.stamp else None
+                self._write_journal(buffer.path, buffer.text, base)
+
+    # a description, or Textual builds one from repr() of the arguments: the whole text, on the UI thread
+    @work(thread=True, group="journal", description="journal unsaved text")
+    def _write_journal(self, path: Path, text: str, base_digest: str | None) -> None:
+        from .fileio import FileError
+
+        try:
+            self.journal.save(path, text, base_digest)
+        except FileError as exc:
+            self.call_from_thread(self.say, str(exc), True)
+
+    @work(thread=True, group="journal")
+    def _discard_journal(self, path: Path) -> None:
+        self.journal.discard(path)
+
+    # -- saving -----------------------------------------------------------------------
+
+    def save(self, buffer: Buffer | None = None, force: bool = False) -> bool:
+        """Save a buffer; on failure say why and leave it as it is. A file changed on disk
+        since it was read is only overwritten after asking (``force`` skips the question)."""
+        from .fileio import FileError, disk_state, save_file
+
+        buffer = buffer or self.buffer
+        if buffer.path is None:
+            self.save_as()
+            return False
+        if not force and buffer.file.exists and disk_state(buffer.path, buffer.file.stamp) == "changed":
+            self._ask_overwrite(buffer)
+            return False
+        try:
+            stamp = save_file(buffer.path, buffer.text, buffer.file.encoding, buffer.file.bom, buffer.file.mode)
+        except FileError as exc:
+            self.say(str(exc), error=True)
+            return False
+        self._saved(buffer, stamp)
+        return True
+
+    def _saved(self, buffer: Buffer, stamp: "DiskStamp") -> None:
+        buffer.file.stamp = stamp
+        buffer.file.exists = True
+        buffer.mark_saved()
+        state = self._state(buffer)
+        state.asked_about = None
+        if state.journal_pending or state.journaled_version >= 0:
+            state.journal_pending = False
+            state.journaled_version = -1
+            self._discard_journal(buffer.path)
+        self.say(f"Saved {buffer.name}")
+        self.status.refresh()
+
+    def _ask_overwrite(self, buffer: Buffer) -> None:
+        from nxedit.editor.ui.dialogs import Choice
+
+        def answered(answer: str | None) -> None:
+            if answer == "overwrite":
+                self.save(buffer, force=True)
+            elif answer == "reload":
+                self.reload(buffer)
+
+        self.push_screen(
+            Choice(
+                f"{buffer.name} changed on disk since it was opened. Overwrite it with your version?",
+                [("overwrite", "Overwrite"), ("reload", "Reload (lose mine)"), ("cancel", "Cancel")],
+            ),
+            answered,
+        )
+
+    def save_as(self) -> None:
+        buffer = self.buffer
+
+        def save_to(path: Path) -> None:
+            old = buffer.file
+            buffer.file = FileInfo(path, old.encoding, old.bom, path.exists(), None, old.mode)
+            if path.exists():  # saving over another file: compare with what is there now
+                from .fileio import FileError, load_file
+
+                try:
+                    buffer.file.stamp = load_file(path).stamp
+                except FileError:
+                    pass
+            self.setup_language(buffer)
+            if not self.save(buffer, force=True):
+                buffer.file = old
+            self.show_buffer(buffer)
+
+        self.ask_path("Save as:", save_to, str(buffer.path or ""))
+
+    # -- reloading and watching -------------------------------------------------------
+
+    def reload(self, buffer: Buffer | None = None) -> bool:
+        """Replace the buffer's text with the file on disk (undoable); False on failure."""
+        from .fileio import FileError, load_file
+
+        buffer = buffer or self.buffer
+        if buffer.path is None:
+            return False
+        try:
+            loaded = load_file(buffer.path)
+        except FileError as exc:
+            self.say(str(exc), error=True)
+            return False
+        buffer.set_text(loaded.text, origin="reload")
+        old = buffer.file
+        buffer.file = FileInfo(old.path, loaded.encoding, loaded.bom, loaded.exists, loaded.stamp, loaded.mode)
+        buffer.mark_saved()
+        self._state(buffer).asked_about = None
+        if buffer is self.buffer:
+            self.view.scroll_to_cursor()
+        self.say(f"Reloaded {buffer.name} from disk")
+        self.status.refresh()
+        return True
+
+    def _watch_disk(self) -> None:
+        files = [(b, b.path, b.file.stamp) for b in self.buffers if b.path is not None and b.file.exists]
+        if files and not isinstance(self.screen, _modal_types()):
+            self._check_disk(files)
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _check_disk(self, files) -> None:
+        import os
+
+        from .fileio import disk_state
+
+        for buffer, path, stamp in files:
+            state = disk_state(path, stamp)
+            if state == "same":
+                continue
+            try:
+                st = os.stat(path)
+                key = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                key = (0, -1)
+            self.call_from_thread(self._disk_changed, buffer, state, key, stamp)
+
+    def _disk_changed(self, buffer: Buffer, state: str, key: tuple[int, int], stamp) -> None:
+        info = self._state(buffer)
+        if buffer not in self.buffers or buffer.file.stamp is not stamp or info.asked_about == key:
+            return  # closed, saved or reloaded meanwhile, or already asked about this version
+        info.asked_about = key
+        if state == "deleted":
+            self.say(f"{buffer.name} was deleted on disk; saving will create it again", error=True)
+            return
+        from nxedit.editor.ui.dialogs import Choice
+
+        mine = "your unsaved changes" if buffer.is_modified else "the text shown"
+        question = f"{buffer.name} changed on disk. Reload it (replacing {mine}) or keep what you have?"
+
+        def answered(answer: str | None) -> None:
+            if answer == "reload":
+                self.reload(buffer)
+            else:
+                self.say(f"Kept your version of {buffer.name}; saving will ask before overwriting")
+
+        self.push_screen(Choice(question, [("reload", "Reload"), ("keep", "Keep mine")]), answered)
+
+
+def _modal_types() -> tuple[type, ...]:
+    from textual.screen import ModalScreen
+
+    return (ModalScreen,)

@@ -1,0 +1,1 @@
+"""Finding text: search over a document and the find bar."""

@@ -1,0 +1,563 @@
+"""Next-edit suggestions in the editor: when to ask, what to show, what Tab does.
+
+The flow, on the UI thread unless said otherwise:
+
+* **An edit** of the shown buffer. Running and waiting requests are cancelled (they are
+  stale). A suggestion on screen survives only if the edit typed exactly the start of its
+  new text: the rest stays shown and nothing new is asked. Otherwise it ends as "ignored"
+  and a timer restarts: the debounce (``[predict] debounce_ms``, four times longer right
+  after a letter: the word is likely unfinished). Undo, redo, reload and an Esc never ask
+  again by themselves, so a dismissed or undone suggestion does not come straight back.
+* **The timer fires.** A request (:mod:`.prediction_jobs`: a window of lines around the
+  cursor, never the whole of a big file, and the recent edits) goes to the structural
+  worker and, when a model is configured and the file is not private, to the model worker.
+  Each worker thread predicts, diffs the answer into pieces and prepares its record for
+  the history.
+* **An answer.** One computed for an older version of the buffer is carried over the
+  edits made since only if each of them typed the start of its text; else it is dropped.
+  The first answer shows; a later answer to the same request (the model's, usually) takes
+  its place when it is more confident and the user has not started on the shown one, and
+  waits as an alternative otherwise (Alt+] / Alt+[). An answer to a newer request replaces
+  what is shown.
+* **Tab** jumps to a suggestion away from the cursor, then applies it: one undo step,
+  origin "suggestion", and the next suggestion is asked for at once (no debounce), so a
+  rename ripples with Tab, Tab, Tab. Ctrl+Right and Ctrl+Down take a word or a line of a
+  suggestion at the cursor; Esc dismisses it.
+
+Every suggestion that became visible and what the user did with it go to the history
+(not for private files).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.predict.suggestion import Outcome, Suggestion
+from nxedit.model.predict.suggestion_diff import Piece, Unit, changeset_of, follow_typing, shift_after, take
+
+from nxedit.editor.buffer import Buffer, BufferEdit, Selection
+from .ghost import GhostLayer
+from .settings import MODES, PLAIN, PredictSettings
+from .jobs import Answer, Job, answer, make_job
+from .worker import PredictionWorker
+
+if TYPE_CHECKING:
+    from .recording import EditRecording
+    from nxedit.editor.view.widget import EditorView
+
+EDIT_LOG = 64  # edits kept to carry late answers over
+NEAR_LINES = 1  # Tab applies a suggestion this close to the cursor's line without jumping first
+QUIET_ORIGINS = ("undo", "redo", "reload", "restore")  # edits that do not ask for a new suggestion
+MID_WORD_WAIT = 4  # times the debounce while the cursor ends a word being typed (it is likely unfinished)
+
+
+@dataclass(eq=False)
+class Option:
+    """One suggestion on offer (the shown one, or an alternative)."""
+
+    suggestion: Suggestion
+    pieces: tuple[Piece, ...]
+    record: dict | None
+    job_id: int
+    size: int = 0  # characters it changes, as first offered
+    shown_at: float | None = None
+    accepted: int = 0  # characters taken by partial accepts
+
+    def __post_init__(self) -> None:
+        self.size = sum(p.size for p in self.pieces)
+
+
+@dataclass
+class PredictorState:
+    """What the status line says about prediction."""
+
+    backend: str = "structural"  # the model backend's name when one is configured
+    latency_ms: float | None = None  # of the backend's last answer
+    thinking: int = 0  # the request the model is working on (0: none)
+    loading: str | None = None  # the model's progress while it loads
+    errors: dict[str, str] = field(default_factory=dict)  # worker -> its last one-line failure
+
+
+class Predictions:
+    """Owns the suggestion on screen, the workers and the debounce (see the module doc)."""
+
+    def __init__(self, view: "EditorView", recording: "EditRecording", settings: PredictSettings,
+                 say=None, model=None) -> None:
+        self.view = view
+        self.recording = recording
+        self.settings = settings
+        self.say = say or (lambda message, error=False: None)
+        self.layer = GhostLayer()
+        self.model = model  # a ModelPredictor (not loaded yet), or None
+        self.state = PredictorState(backend=model.config.backend if model else "structural")
+        self.on_state = None  # called when the status text may have changed
+        self.options: list[Option] = []
+        self.index = 0
+        self.owner: Buffer | None = None  # the buffer the options belong to
+        self.touched = False  # the user jumped to or took part of the shown option
+        self.revealed = False  # subtle mode: the diff was asked for
+        self._edits: deque[tuple[int, ChangeSet, str]] = deque(maxlen=EDIT_LOG)  # (version, change, origin)
+        self._jobs = itertools.count(1)
+        self._quiet_until = -1  # answers for versions up to this one are not shown (Esc, undo)
+        self._applying = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._workers: list[PredictionWorker] = []
+        self._structural_worker: PredictionWorker | None = None
+        self._model_worker: PredictionWorker | None = None
+
+    # -- life ---------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the workers (and the model's loading, in the background)."""
+        self._loop = loop
+        self._structural_worker = self._worker("structural", prepare=self._structural_engine)
+        self._workers = [self._structural_worker]
+        if self.model is not None:
+            self.state.loading = "loading…"
+            self._model_worker = self._worker("model", predictor=self.model)
+            self._workers.append(self._model_worker)
+            threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
+
+    def _structural_engine(self):
+        """In the structural worker's thread, before its first job: the engine (its
+        imports take tens of milliseconds that the UI thread never waits for)."""
+        from nxedit.model.predict.structural import StructuralPredictor
+
+        return StructuralPredictor(self.settings.min_confidence)
+
+    def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
+        """A worker thread for ``predictor`` (or the one ``prepare`` makes in that thread)."""
+        return PredictionWorker(name, answer, lambda job, result: self._post(self._delivered, job, result, name),
+                                predictor, prepare)
+
+    def _load_model(self) -> None:
+        """In a thread: load the model; its progress and its failure go to the status line."""
+        ready = self.model.load()
+        self._post(self._model_loaded, ready, self.model.status)
+
+    def close(self) -> None:
+        """The editor is closing: record the shown suggestion's fate, stop the workers."""
+        self._resolve("ignored", redraw=False)
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.model is not None:
+            self.model.cancel()
+        for worker in self._workers:
+            worker.close()
+        if self.model is not None:
+            self.model.close()
+
+    def _post(self, fn, *args) -> None:
+        """Run ``fn`` on the UI thread (from any thread; nothing once the app is gone)."""
+        if self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(fn, *args)
+            except RuntimeError:
+                pass
+
+    def model_status(self, text: str) -> None:
+        """The model predictor's status callback (any thread): progress while it loads."""
+        self._post(self._model_progress, text.removeprefix("model: "))
+
+    def _model_progress(self, text: str) -> None:
+        if self.state.loading is not None:
+            self.state.loading = text
+            self._state_changed()
+
+    def _model_loaded(self, ready: bool, status: str) -> None:
+        self.state.loading = None
+        if not ready:
+            self._failed("model", status.removeprefix("model: "))
+        self._state_changed()
+
+    def _failed(self, worker: str, error: str) -> None:
+        """A predictor failed: the whole line once as a message, a short one in the status."""
+        if self.state.errors.get(worker) != error:
+            name = self.state.backend if worker == "model" else worker
+            self.say(f"{name}: {error}; the structural engine keeps working" if worker == "model"
+                     else f"{name}: {error}", True)
+        self.state.errors[worker] = error
+
+    # -- what the editor reports ----------------------------------------------------------
+
+    def watch(self, buffer: Buffer) -> None:
+        buffer.listeners.append(self._edited)
+
+    def _enabled(self, buffer: Buffer) -> bool:
+        return self.settings.enabled_for(buffer.language_id)
+
+    def _edited(self, event: BufferEdit) -> None:
+        buffer = event.buffer
+        if buffer is not self.view.buffer:
+            if buffer is self.owner:
+                self._resolve("ignored")
+            return
+        self._edits.append((event.version, event.changeset, event.origin))
+        self._cancel_requests()
+        if self._applying:
+            return  # an accept: the caller decides what shows next
+        if self.options and self.owner is buffer and self._follow(event):
+            return  # typing through the suggestion: it stays, nothing new is asked
+        self.revealed = False  # a Ctrl+Space was for the text as it was
+        if event.origin in QUIET_ORIGINS:
+            self._quiet_until = event.version
+            return
+        if self._enabled(buffer):
+            delay = self.settings.debounce_ms / 1000
+            if event.origin == "typed" and _after_word_char(buffer):
+                delay *= MID_WORD_WAIT
+            self._schedule(delay)
+
+    def _follow(self, event: BufferEdit) -> bool:
+        """Carry the options over the user's edit (True), or end them."""
+        if event.origin != "typed":
+            self._resolve("ignored")
+            return False
+        shown = self.options[self.index]
+        followed = {id(o): follow_typing(o.pieces, event.changeset) for o in self.options}
+        if not followed[id(shown)]:
+            self._resolve("ignored")  # typed past it, or typed all of it
+            return False
+        for option in self.options:
+            if followed[id(option)]:
+                option.pieces = followed[id(option)]
+            else:
+                self._outcome(option, "ignored")
+        self.options = [o for o in self.options if followed[id(o)]]
+        self.index = self.options.index(shown)
+        self._display()
+        return True
+
+    def cursor_moved(self) -> None:
+        """After any cursor or text change: the jump marker follows the cursor."""
+        if self.options and not self._applying and self.layer.jump != self._away():
+            self._display()
+
+    def buffer_shown(self, buffer: Buffer) -> None:
+        if buffer is not self.owner:
+            self._resolve("ignored")
+        self._edits.clear()
+        self._cancel_requests()
+        self._state_changed()
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def _cancel_requests(self) -> None:
+        for worker in self._workers:
+            worker.drop_pending()
+        if self.state.thinking:  # the model's answer would be stale
+            self.model.cancel()
+            self.state.thinking = 0
+            self._state_changed()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _schedule(self, delay: float) -> None:
+        if self._loop is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(delay, self.request)
+
+    def request(self) -> None:
+        """Ask the predictors about the shown buffer now."""
+        self._timer = None
+        if self._structural_worker is None:
+            return
+        job = make_job(self.view.buffer, self.recording, next(self._jobs))
+        self._structural_worker.submit(job)
+        if self._model_worker is not None and not job.private and self.model.ready:
+            self._model_worker.submit(job)
+            self.state.thinking = job.id
+            self._state_changed()
+
+    def request_now(self) -> None:
+        """Ctrl+Space: show the diff of a subtle suggestion, or ask at once."""
+        if self.options and not self.revealed and self.settings.mode != "eager":
+            self.revealed = True
+            self._display()
+            return
+        self.revealed = True
+        self._quiet_until = -1
+        self.request()
+
+    def _delivered(self, job: Job, answer: Answer | None, worker: str) -> None:
+        answer = answer or Answer(None)
+        state = self.state
+        if answer.error:
+            self._failed(worker, answer.error)
+        else:
+            state.errors.pop(worker, None)  # it works again
+        if worker == "model" and job.id >= state.thinking:
+            state.thinking = 0
+        if answer.suggestion is not None and (worker == "model") == (self.model is not None):
+            state.latency_ms = answer.suggestion.latency_ms
+        self._state_changed()
+        buffer = self.view.buffer
+        if answer.suggestion is None or job.buffer is not buffer or not self._enabled(buffer):
+            return
+        if job.version <= self._quiet_until:
+            return
+        pieces = self._carry(answer.pieces, job.version)
+        if not pieces:
+            return
+        self._offer(Option(answer.suggestion, pieces, answer.record, job.id))
+
+    def _carry(self, pieces: tuple[Piece, ...], version: int) -> tuple[Piece, ...] | None:
+        """Pieces for ``version`` carried over the typing since (None if not all typed them)."""
+        later = [(v, changes, origin) for v, changes, origin in self._edits if v > version]
+        if later and later[0][0] != version + 1 or version + len(later) != self.view.buffer.version:
+            return None  # the log does not reach back that far
+        for _, changes, origin in later:
+            if origin != "typed":
+                return None
+            pieces = follow_typing(pieces, changes)
+            if not pieces:
+                return None
+        return pieces
+
+    def _offer(self, option: Option) -> None:
+        if self.options and self.owner is self.view.buffer:
+            shown = self.options[self.index]
+            if any(o.pieces == option.pieces for o in self.options):
+                return
+            if option.job_id < shown.job_id:
+                return  # an answer to an older request
+            if option.job_id == shown.job_id:
+                better = option.suggestion.confidence > shown.suggestion.confidence
+                if better and not self.touched:
+                    self.options.insert(0, option)
+                    self.index = 0
+                else:
+                    self.options.append(option)
+                self._display()
+                return
+            self._resolve("ignored")  # a newer request's answer
+        self.options, self.index, self.owner = [option], 0, self.view.buffer
+        self.touched = False
+        self._display()
+
+    # -- showing ----------------------------------------------------------------------------
+
+    @property
+    def shown(self) -> Option | None:
+        return self.options[self.index] if self.options else None
+
+    def _diff_visible(self) -> bool:
+        return self.settings.mode == "eager" or self.revealed
+
+    def _away(self) -> bool:
+        """Is the shown suggestion away from the cursor (Tab jumps there first)?"""
+        option = self.shown
+        if option is None:
+            return False
+        doc = self.view.buffer.document
+        line = self.view.buffer.cursor[0]
+        first = doc.position(option.pieces[0].start)[0]
+        last = doc.position(option.pieces[-1].end)[0]
+        return not first - NEAR_LINES <= line <= last + NEAR_LINES
+
+    def _display(self) -> None:
+        option = self.shown
+        if option is None:
+            self.layer.clear()
+        else:
+            self.layer.show(self.view.buffer.document, option.pieces, self._diff_visible(), self._away())
+            if self._diff_visible() and option.shown_at is None:
+                option.shown_at = time.time()
+                if not self.recording.is_private(self.view.buffer) and option.record is not None:
+                    history = self.recording.history
+                    history.suggestion_shown(option.suggestion, option.record, option.shown_at,
+                                             self.recording.path_of(self.view.buffer))
+        self.view.refresh_layers()
+        self._state_changed()
+
+    def _resolve(self, kind: str, redraw: bool = True) -> None:
+        """The options are done with: record each shown one's outcome, clear the screen."""
+        if not self.options:
+            return
+        for i, option in enumerate(self.options):
+            self._outcome(option, kind if i == self.index else ("rejected" if kind in ("accepted", "rejected")
+                                                                 else "ignored"))
+        self.options, self.index, self.owner = [], 0, None
+        self.touched = self.revealed = False
+        if redraw:
+            self._display()
+
+    def _outcome(self, option: Option, kind: str) -> None:
+        """Record what became of a shown option (nothing for private files)."""
+        if option.shown_at is None or self.owner is None or self.recording.is_private(self.owner):
+            return
+        if kind != "accepted" and option.accepted:
+            kind = "partial"
+        self.recording.history.outcome(
+            Outcome(option.suggestion.id, kind, option.shown_at, time.time(), option.accepted, option.size))
+
+    # -- what the keys do -------------------------------------------------------------------
+
+    def visible(self) -> bool:
+        """A ghost diff is on screen (Tab, Esc act on it)."""
+        return bool(self.options) and self.owner is self.view.buffer and self._diff_visible()
+
+    def at_cursor(self) -> bool:
+        """The shown suggestion starts at the cursor (a word or line of it can be taken)."""
+        sel = self.view.buffer.selection
+        return self.visible() and sel.is_empty and self.options[self.index].pieces[0].start == sel.head
+
+    def can_accept(self) -> bool:
+        return self.visible() and self.view.buffer.selection.is_empty
+
+    def has_alternatives(self) -> bool:
+        return self.visible() and len(self.options) > 1
+
+    def accept(self) -> None:
+        """Tab: jump to the suggestion when it is away from the cursor, else apply it."""
+        option = self.shown
+        if option is None:
+            return
+        if self._away():
+            self.touched = True
+            self.view.select(Selection.cursor(option.pieces[0].start), center=True)
+            return
+        self._take("all")
+
+    def accept_word(self) -> None:
+        self._take("word")
+
+    def accept_line(self) -> None:
+        self._take("line")
+
+    def _take(self, unit: Unit) -> None:
+        option = self.shown
+        if option is None:
+            return
+        if unit == "all":
+            applied, rest = list(option.pieces), []
+        else:
+            first, remainder = take(option.pieces[0], unit)
+            applied = [first]
+            rest = ([remainder] if remainder else []) + list(shift_after(option.pieces[1:], first))
+        buffer = self.view.buffer
+        # after a part, the cursor waits where the rest starts (the next part is taken there)
+        cursor = rest[0].start if rest else _cursor_after(applied)
+        self.touched = True
+        self._applying = True
+        self.recording.suggestion_id = option.suggestion.id
+        try:
+            self.view.run_edit(
+                lambda buf: buf.edit(changeset_of(applied, len(buf.document)), Selection.cursor(cursor),
+                                     origin="suggestion", undo_kind="suggestion"))
+        finally:
+            self._applying = False
+            self.recording.suggestion_id = None
+        option.accepted += sum(p.size for p in applied)
+        if rest:
+            for other in self.options:
+                if other is not option:
+                    self._outcome(other, "rejected")  # the user chose this one; the others no longer fit
+            option.pieces = tuple(rest)
+            self.options, self.index = [option], 0
+            self._display()
+            return
+        self._resolve("accepted")
+        if self._enabled(buffer):
+            self.request()  # the next edit of a chain, at once
+
+    def dismiss(self) -> None:
+        """Esc: reject the suggestion; nothing new shows until the next edit."""
+        self._quiet_until = self.view.buffer.version
+        self._cancel_requests()
+        self._resolve("rejected")
+
+    def cycle(self, step: int) -> None:
+        if len(self.options) > 1:
+            self.index = (self.index + step) % len(self.options)
+            self._display()
+
+    # -- settings -------------------------------------------------------------------------
+
+    def set_mode(self, mode: str) -> None:
+        assert mode in MODES
+        self.settings = replace(self.settings, mode=mode)
+        if mode == "off":
+            self._cancel_requests()
+            self._resolve("ignored")
+        self._display()
+        self.say(f"Predictions: {mode}")
+
+    def toggle_language(self) -> None:
+        language = self.view.buffer.language_id or PLAIN
+        disabled = set(self.settings.disabled_languages) ^ {language}
+        self.settings = replace(self.settings, disabled_languages=frozenset(disabled))
+        on = language not in disabled
+        if not on:
+            self._cancel_requests()
+            self._resolve("ignored")
+        self._state_changed()
+        self.say(f"Predictions {'on' if on else 'off'} for {language}")
+
+    def set_debounce(self, ms: int) -> None:
+        self.settings = replace(self.settings, debounce_ms=ms)
+        self.say(f"Prediction debounce: {ms} ms")
+
+    # -- status -----------------------------------------------------------------------------
+
+    def status_text(self) -> str:
+        """The predictor's state for the status line: mode, backend, thinking or the last
+        latency, or a backend's one-line error."""
+        s = self.settings
+        if s.mode == "off":
+            return "predict off"
+        language = self.view.buffer.language_id or PLAIN
+        if not s.enabled_for(language):
+            return f"predict off ({language})"
+        state = self.state
+        if state.errors:
+            worker, error = next(iter(state.errors.items()))
+            text = f"{state.backend if worker == 'model' else worker}: {error}"
+            return text if len(text) <= 48 else text[:47] + "…"
+        if state.loading:
+            text = f"{state.backend} {state.loading}"
+            return text if len(text) <= 48 else text[:47] + "…"
+        if state.thinking:
+            text = f"{state.backend} thinking…"
+        elif state.latency_ms is not None:
+            text = f"{state.backend} {state.latency_ms:.0f} ms"
+        else:
+            text = f"{state.backend} idle"
+        if len(self.options) > 1:
+            text += f" [{self.index + 1}/{len(self.options)}]"
+        return ("subtle · " if s.mode == "subtle" else "") + text
+
+    def _state_changed(self) -> None:
+        if self.on_state is not None:
+            self.on_state()
+
+
+def _after_word_char(buffer: Buffer) -> bool:
+    """Does the cursor sit right after a letter, digit or underscore?"""
+    line, column = buffer.cursor
+    if not column:
+        return False
+    ch = buffer.document.line(line)[column - 1]
+    return ch.isalnum() or ch == "_"
+
+
+def _cursor_after(applied: list[Piece]) -> int:
+    """Where the cursor goes once ``applied`` (sorted, same text) is in: after the last new
+    text (before its final line break when it added whole lines)."""
+    delta = sum(len(p.text) - (p.end - p.start) for p in applied[:-1])
+    last = applied[-1]
+    end = last.start + delta + len(last.text)
+    if last.text.endswith("\n") and len(last.text) > 1:
+        end -= 2 if last.text.endswith("\r\n") else 1
+    return end

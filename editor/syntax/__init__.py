@@ -1,0 +1,1 @@
+"""Syntax highlighting: tree-sitter (incremental, off the UI thread) with a Pygments fallback."""

@@ -1,0 +1,1 @@
+"""Screens and widgets around the view: dialogs, palette, help, status line and themes."""

@@ -1,0 +1,95 @@
+"""The status line: file, modified marker, language, cursor, encoding, line ending,
+the predictor's state, and the last one-line message."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from nxedit.editor.buffer import Buffer
+
+
+class StatusLine(Widget):
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        width: 1fr;
+    }
+    """
+
+    # the next-edit predictor's state ("structural", "model loading…", "Tab ⇥ 2 edits"): issue 5 sets it
+    predictor: reactive[str] = reactive("")
+    message: reactive[str] = reactive("")
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.buffer: Buffer | None = None
+        self.normal = Style()
+        self.accent = Style(bold=True)
+        self.error = Style(bold=True)
+        self.warning = Style()
+        self.message_is_error = False
+
+    def set_styles(self, normal: Style, accent: Style, error: Style, warning: Style) -> None:
+        self.normal, self.accent, self.error, self.warning = normal, accent, error, warning
+        self.refresh()
+
+    def show(self, buffer: Buffer) -> None:
+        self.buffer = buffer
+        self.refresh()
+
+    def say(self, message: str, error: bool = False) -> None:
+        """A one-line message, kept until the next one."""
+        self.message_is_error = error
+        self.message = message.replace("\n", " ")
+        self.refresh()
+
+    def right_side(self) -> str:
+        buf = self.buffer
+        if buf is None:
+            return ""
+        line, col = buf.cursor
+        eol = "CRLF" if buf.eol == "\r\n" else "LF"
+        encoding = buf.file.encoding.upper() + (" BOM" if buf.file.bom else "")
+        right = f"  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
+        return f"  {self.predictor} │" + right if self.predictor else right
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        buf = self.buffer
+        if y or buf is None:
+            return Strip.blank(width, self.normal)
+        right = self.right_side()
+        marker = " ●" if buf.is_modified else ""
+        message = f"  {self.message}" if self.message else ""
+        # the message gets room first; the path shrinks, down to the file name
+        room = max(0, width - len(right) - len(marker) - len(message) - 1)
+        name = shorten_path(buf.path, room) if buf.path else "untitled"
+        left = [Segment(f" {name}{marker}", self.accent)]
+        if message:
+            left.append(Segment(message, self.error if self.message_is_error else self.warning))
+        strip = Strip(left).crop_extend(0, max(0, width - len(right)), self.normal)
+        return Strip([*strip, Segment(right, self.normal)]).crop_extend(0, width, self.normal)
+
+
+@lru_cache(maxsize=64)
+def shorten_path(path: Path, room: int) -> str:
+    """The path as the user would write it (relative to the working directory, or with
+    ``~``), cut from the left to ``room`` cells so the file name always shows."""
+    text = os.path.abspath(path)  # no symlink resolving: no file system calls per repaint
+    cwd = os.getcwd()
+    home = os.path.expanduser("~")
+    if text.startswith(cwd + os.sep):
+        text = text[len(cwd) + 1 :]
+    elif text.startswith(home + os.sep):
+        text = "~" + text[len(home) :]
+    if len(text) > room:
+        text = "…" + text[len(text) - max(room - 1, len(path.name)) :]
+    return text

@@ -1,0 +1,234 @@
+"""Any OpenAI-compatible server: vLLM, TabbyAPI, llama.cpp's server, Ollama.
+
+Plain ``http.client`` (no dependency, nothing to import at start-up): a string prompt
+goes to ``/completions``, a chat prompt to ``/chat/completions``, both streamed as
+server-sent events. The connect timeout bounds reaching the server, the read timeout
+each wait for the next bytes; cancelling closes the socket, which ends the wait at once.
+A server that is down or hangs costs one message and a pause before the next try, never
+a frozen editor.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import threading
+import time
+import urllib.parse
+from typing import Iterator, Sequence
+
+from nxedit.model.predict.prompts.base import ChatPrompt, Prompt
+from .base import BackendError, CancelToken, Completion, StatusCallback, TextCallback, one_line
+
+RETRY_AFTER = (2.0, 5.0, 15.0, 30.0, 60.0)  # seconds to wait after 1, 2, 3... failures in a row
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(self, config):
+        url = urllib.parse.urlsplit(config.base_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise BackendError(f"base_url must be an http(s) URL, not {config.base_url!r}")
+        self.base_url = config.base_url.rstrip("/")
+        self._url = url
+        self.model = config.model
+        self.api_key_env = config.api_key_env
+        self.connect_timeout = config.connect_timeout
+        self.read_timeout = config.read_timeout
+        self._failures = 0
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise BackendError(f"the API key variable {self.api_key_env} is not set")
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def _connect(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
+        conn = cls(self._url.hostname, self._url.port, timeout=self.connect_timeout)
+        try:
+            conn.connect()
+        except OSError as exc:
+            conn.close()
+            raise self._failed(f"cannot reach {self.base_url}: {_reason(exc)}") from None
+        conn.sock.settimeout(self.read_timeout)
+        return conn
+
+    def _request(self, method: str, path: str, body: dict | None, cancel: CancelToken | None):
+        """An open response to ``method path`` (the caller reads and closes it)."""
+        with self._lock:
+            wait = self._retry_at - time.monotonic()
+        if wait > 0:
+            raise BackendError(f"{self.base_url} failed just before; next try in {wait:.0f} s")
+        conn = self._connect()
+        if cancel is not None:
+            sock = conn.sock  # kept: http.client hands the socket to the response and forgets it
+            cancel.on_cancel(lambda: _shut(sock))
+        try:
+            payload = json.dumps(body).encode() if body is not None else None
+            conn.request(method, self._url.path.rstrip("/") + path, body=payload, headers=self._headers())
+            response = conn.getresponse()
+        except BackendError:
+            conn.close()
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            if cancel is not None and cancel.cancelled:
+                return conn, None
+            raise self._failed(f"{self.base_url} did not answer: {_reason(exc)}") from None
+        if response.status != 200:
+            detail = _error_detail(response.read(4096))
+            conn.close()
+            raise self._failed(f"{self.base_url}{path} answered HTTP {response.status}{detail}")
+        return conn, response
+
+    def _failed(self, message: str) -> BackendError:
+        with self._lock:
+            self._retry_at = time.monotonic() + RETRY_AFTER[min(self._failures, len(RETRY_AFTER) - 1)]
+            self._failures += 1
+        return BackendError(message)
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._retry_at = 0.0
+
+    # -- the Backend interface ---------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """The model names the server serves (``GET /models``)."""
+        conn, response = self._request("GET", "/models", None, None)
+        try:
+            data = json.loads(response.read(1 << 20))
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise self._failed(f"{self.base_url}/models: unreadable answer ({_reason(exc)})") from None
+        finally:
+            conn.close()
+        self._succeeded()
+        return [m.get("id", "?") for m in data.get("data", []) if isinstance(m, dict)]
+
+    def load(self, on_status: StatusCallback | None = None) -> None:
+        if on_status:
+            on_status(f"connecting to {self.base_url}")
+        self._headers()  # a missing API key is a load error, not a per-request one
+        models = self.list_models()
+        if self.model is None and models:
+            self.model = models[0]
+        if on_status:
+            on_status(f"ready: {self.model or 'the default model'} at {self.base_url}")
+
+    def count_tokens(self, text: str) -> int | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+    def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
+                 cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
+        body: dict = {"max_tokens": max_tokens, "temperature": 0, "stream": True}
+        if self.model:
+            body["model"] = self.model
+        if isinstance(prompt, ChatPrompt):
+            path, body["messages"] = "/chat/completions", prompt.to_openai()
+        else:
+            path, body["prompt"] = "/completions", prompt
+            body["logprobs"] = 1
+        if stop:
+            body["stop"] = list(stop)[:4]  # the OpenAI API takes at most 4
+        conn, response = self._request("POST", path, body, cancel)
+        if response is None:
+            return Completion("", "cancelled")
+        pieces: list[str] = []
+        finish = "stop"
+        logprobs: list[float] = []
+        tokens = 0
+        try:
+            for event in _events(response):
+                choice = (event.get("choices") or [{}])[0]
+                text = choice.get("text")
+                if text is None:
+                    text = (choice.get("delta") or {}).get("content") or ""
+                if text:
+                    pieces.append(text)
+                    if on_text:
+                        on_text(text)
+                tokens += 1
+                lp = (choice.get("logprobs") or {}).get("token_logprobs")
+                if isinstance(lp, list):
+                    logprobs += [x for x in lp if isinstance(x, (int, float))]
+                if choice.get("finish_reason"):
+                    finish = "length" if choice["finish_reason"] == "length" else "stop"
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if cancel is not None and cancel.cancelled:
+                return Completion("".join(pieces), "cancelled", tokens)
+            if isinstance(exc, (socket.timeout, TimeoutError)):
+                raise self._failed(f"{self.base_url} stopped answering (no data for {self.read_timeout:g} s)") from None
+            raise self._failed(f"{self.base_url}: the answer broke off ({_reason(exc)})") from None
+        finally:
+            conn.close()
+        if cancel is not None and cancel.cancelled:
+            return Completion("".join(pieces), "cancelled", tokens)
+        self._succeeded()
+        mean = sum(logprobs) / len(logprobs) if logprobs else None
+        return Completion("".join(pieces), finish, tokens, None, mean)
+
+
+def _events(response) -> Iterator[dict]:
+    """The JSON objects of a server-sent event stream, until ``[DONE]``."""
+    data: list[str] = []
+    while True:
+        raw = response.readline(1 << 20)
+        if not raw:
+            break
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif line == "" and data:
+            payload = "\n".join(data)
+            data = []
+            if payload == "[DONE]":
+                return
+            event = json.loads(payload)
+            if isinstance(event, dict) and "error" in event:
+                err = event["error"]
+                raise ValueError(err.get("message", err) if isinstance(err, dict) else err)
+            yield event
+    if data and data[-1] != "[DONE]":
+        yield json.loads("\n".join(data))
+
+
+def _shut(sock: socket.socket) -> None:
+    """Unblock a thread reading from ``sock`` (cancellation)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({exc.strerror})"
+    return one_line(exc)
+
+
+def _error_detail(raw: bytes) -> str:
+    try:
+        err = json.loads(raw).get("error")
+        message = err.get("message") if isinstance(err, dict) else err
+    except (ValueError, AttributeError):
+        message = raw.decode("utf-8", "replace").strip()
+    return f": {str(message).splitlines()[0][:200]}" if message else ""

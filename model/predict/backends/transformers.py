@@ -1,0 +1,144 @@
+"""Hugging Face transformers: small next-edit models on the CPU (or any torch device), and the tests.
+
+Loads a model folder (``config.json``, weights, tokenizer) with nothing downloaded, and
+generates greedily with ``model.generate``: a streamer hands each new token's text on,
+and a stopping criterion ends generation at a stop string or when the request is
+cancelled (checked after every token).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Sequence
+
+from nxedit.model.predict.prompts.base import ChatPrompt, Prompt
+from .base import BackendError, CancelToken, Completion, StatusCallback, StopScanner, TextCallback, one_line
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, config):
+        self.path = config.model_path
+        self.device = config.device
+        self.model = None
+        self.tokenizer = None
+        self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
+
+    def load(self, on_status: StatusCallback | None = None) -> None:
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as exc:
+            raise BackendError(f"the transformers backend needs torch and transformers ({one_line(exc)}): "
+                               "pip install 'nxedit[train]'") from None
+        if not self.path or not os.path.isdir(self.path):
+            raise BackendError(f"model folder not found: {self.path}")
+        if on_status:
+            on_status(f"loading {os.path.basename(self.path.rstrip('/'))} with transformers on {self.device}")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(self.path, local_files_only=True, dtype=torch.float32)
+            self.model = model.to(self.device).eval()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise BackendError(f"cannot load {self.path} with transformers: {one_line(exc)}") from None
+        if on_status:
+            on_status(f"ready: {os.path.basename(self.path.rstrip('/'))} (transformers, {self.device})")
+
+    def count_tokens(self, text: str) -> int | None:
+        if self.tokenizer is None:
+            return None
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def close(self) -> None:
+        self.model = self.tokenizer = None
+
+    def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
+                 cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
+        if self.model is None:
+            raise BackendError("the transformers model is not loaded")
+        import torch
+
+        cancel = cancel or CancelToken()
+        tok = self.tokenizer
+        ids = tok(tokenizer_prompt(tok, prompt), return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
+        scanner = StopScanner(stop)
+        streamer = _streamer(tok, scanner, on_text)
+        eos = tok.eos_token_id
+        try:
+            with self._lock, torch.inference_mode():
+                if cancel.cancelled:
+                    return Completion("", "cancelled")
+                out = self.model.generate(
+                    ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_tokens, do_sample=False,
+                    stopping_criteria=_criteria(scanner, cancel), streamer=streamer,
+                    return_dict_in_generate=True, output_scores=True,
+                    pad_token_id=eos if eos is not None else 0,
+                )
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise BackendError(f"transformers generation failed: {one_line(exc)}") from None
+        new = out.sequences[0, ids.shape[1] :].tolist()
+        rest = "" if scanner.stopped else scanner.finish()
+        if rest and on_text:
+            on_text(rest)
+        logprobs = [torch.log_softmax(score[0].float(), -1)[t].item() for score, t in zip(out.scores, new)]
+        if cancel.cancelled:
+            reason = "cancelled"
+        elif scanner.stopped or (new and new[-1] == eos):
+            reason = "stop"
+        else:
+            reason = "length" if len(new) >= max_tokens else "stop"
+        mean = sum(logprobs) / len(logprobs) if logprobs else None
+        return Completion(scanner.text, reason, len(new), ids.shape[1], mean)
+
+
+def tokenizer_prompt(tokenizer, prompt: Prompt) -> str:
+    """The text ``tokenizer`` reads for ``prompt``: a chat prompt through the model's chat
+    template when it has one (else ChatML), a string as it is. Training uses it too, so a
+    fine-tuned model is trained on exactly what this backend sends it."""
+    if isinstance(prompt, ChatPrompt) and getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(prompt.to_openai(), tokenize=False, add_generation_prompt=True)
+    return prompt if isinstance(prompt, str) else prompt.to_text()
+
+
+def _streamer(tokenizer, scanner: StopScanner, on_text: TextCallback | None):
+    """A generate() streamer: decodes the new tokens and feeds the text to ``scanner``."""
+    from transformers.generation.streamers import BaseStreamer
+
+    class Streamer(BaseStreamer):
+        def __init__(self):
+            self.prompt_seen = False
+            self.tokens: list[int] = []
+            self.decoded = ""
+
+        def put(self, value):
+            if not self.prompt_seen:  # the first call carries the prompt
+                self.prompt_seen = True
+                return
+            self.tokens += value.reshape(-1).tolist()
+            text = tokenizer.decode(self.tokens, skip_special_tokens=True)
+            if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
+                return
+            piece, self.decoded = text[len(self.decoded) :], text
+            shown = scanner.feed(piece)
+            if shown and on_text:
+                on_text(shown)
+
+        def end(self):
+            pass
+
+    return Streamer()
+
+
+def _criteria(scanner: StopScanner, cancel: CancelToken):
+    """Stopping criteria: a stop string was generated, or the request was cancelled."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class StopOrCancel(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            done = scanner.stopped or cancel.cancelled
+            return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([StopOrCancel()])

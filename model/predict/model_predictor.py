@@ -1,0 +1,218 @@
+"""The model predictor: request -> context -> prompt -> backend -> parse -> Suggestion.
+
+For the editor::
+
+    config, messages = model_config_from(table, cli_backend, cli_model)
+    predictor = ModelPredictor(config, on_status=show_in_status_bar, wait_for_load=False)
+    predictor.start()                      # loads in a background thread (minutes for a 7B on a GPU)
+    suggestion = predictor.predict(request)  # in a worker thread; None = nothing to show
+    predictor.cancel()                     # the buffer changed: stop what is running
+
+A newer ``predict`` cancels the ones still running (their results would be stale).
+Nothing here raises into the editor: a backend that fails to load or crashes leaves a
+one-line ``status`` (also sent to ``on_status``) and predictions return None.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from .backends import Backend, BackendError, CancelToken, create_backend
+from .backends.base import one_line
+from .context import build_context, estimate_tokens
+from .model_config import ModelConfig, model_config_from
+from nxedit.model.privacy import PrivacyRules
+from .prompts import get_format
+from .prompts.base import PromptRefused, Rejected
+from .rewrite_diff import repetition_reason
+from .suggestion import Suggestion
+
+log = logging.getLogger("nxedit.model")
+
+DEFAULT_CONFIDENCE = 0.5  # when the backend reports no token probabilities
+WATCH_EVERY = 256  # characters of streamed output between checks for a runaway repetition
+
+
+class ModelPredictor:
+    """A :class:`~nxedit.model.predict.predictor.Predictor` backed by a next-edit model (thread-safe)."""
+
+    def __init__(self, config: ModelConfig, backend: Backend | None = None,
+                 on_status: Callable[[str], None] | None = None,
+                 exclude: Callable[[str], bool] | None = None, wait_for_load: bool = True):
+        if not config.enabled:
+            raise ValueError("no model backend is configured ([model] backend or --backend)")
+        self.config = config
+        self.format = get_format(config.prompt_format)
+        self.name = f"model:{config.backend}"
+        # paths never sent to a model: the secret-file rules unless the editor passes its own
+        # (with the user's globs); one check for the request's file and for related files
+        self.exclude = exclude if exclude is not None else PrivacyRules().is_private
+        self.wait_for_load = wait_for_load
+        self.status = "model: not loaded"
+        self.last_rejection: str | None = None
+        self._backend = backend
+        self._on_status = on_status
+        self._state = "idle"  # idle -> loading -> ready | failed
+        self._load_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._inflight: dict[Any, CancelToken] = {}
+        self._count_tokens = estimate_tokens
+
+    # -- status and loading ------------------------------------------------------------
+
+    def _set_status(self, message: str) -> None:
+        self.status = f"model: {message}"
+        if self._on_status:
+            try:
+                self._on_status(self.status)
+            except Exception:  # the UI callback must not break prediction
+                log.exception("status callback failed")
+
+    @property
+    def ready(self) -> bool:
+        return self._state == "ready"
+
+    def load(self) -> bool:
+        """Load the backend now (blocking); True when it is ready. Safe to call again."""
+        with self._load_lock:
+            if self._state in ("ready", "failed"):
+                return self._state == "ready"
+            self._state = "loading"
+            try:
+                if self._backend is None:
+                    self._backend = create_backend(self.config)
+                self._backend.load(self._set_status)
+                if self._backend.count_tokens("x") is not None:
+                    self._count_tokens = lambda text: self._backend.count_tokens(text)
+            except BackendError as exc:
+                self._state = "failed"
+                self._set_status(str(exc))
+                return False
+            except Exception as exc:  # a backend bug must not take the editor down
+                self._state = "failed"
+                log.exception("model backend failed to load")
+                self._set_status(f"{self.config.backend} failed to load: {one_line(exc)}")
+                return False
+            self._state = "ready"
+            return True
+
+    def start(self) -> threading.Thread:
+        """Load in a background thread (for the editor); predictions return None until ready."""
+        thread = threading.Thread(target=self.load, name="nxedit-model-load", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self.cancel()
+        if self._backend is not None:
+            self._backend.close()
+        self._state = "failed"
+        self._set_status("closed")
+
+    # -- predicting ----------------------------------------------------------------------
+
+    def cancel(self, request_id: Any = None) -> None:
+        """Stop the prediction for ``request_id`` (all running ones when None)."""
+        with self._lock:
+            tokens = list(self._inflight.values()) if request_id is None else [self._inflight.get(request_id)]
+        for token in tokens:
+            if token is not None:
+                token.cancel()
+
+    def _reject(self, reason: str) -> None:
+        self.last_rejection = reason
+        log.info("model suggestion rejected: %s", reason)
+
+    def predict(self, request) -> Suggestion | None:
+        """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
+        t0 = time.perf_counter()
+        if request.path and self.exclude(request.path):
+            self._reject(f"{request.path} is private: it is never sent to a model")
+            return None
+        if not self.ready and not (self.wait_for_load and self.load()):
+            return None
+        token = CancelToken()
+        key = request.id if request.id is not None else object()
+        with self._lock:
+            stale = list(self._inflight.values())
+            self._inflight[key] = token
+        for old in stale:  # a newer request makes the running ones stale
+            old.cancel()
+        try:
+            return self._predict(request, token, t0)
+        finally:
+            with self._lock:
+                if self._inflight.get(key) is token:
+                    del self._inflight[key]
+
+    def _predict(self, request, token: CancelToken, t0: float) -> Suggestion | None:
+        fmt = self.format
+        try:
+            ctx = build_context(request, fmt.REGION, self._count_tokens, self.exclude)
+            prompt = fmt.render(ctx)
+        except PromptRefused as exc:
+            self._reject(str(exc))
+            return None
+        region = ctx.region_text
+        max_tokens = min(self.config.max_tokens, 2 * ctx.count_tokens(region) + 64)
+        runaway: list[str] = []
+        streamed: list[str] = []
+        checked = [0]  # characters streamed at the last check
+
+        def watch(piece: str) -> None:  # stop a model that loops instead of waiting for max tokens
+            streamed.append(piece)
+            size = checked[0] + len(piece)
+            if size // WATCH_EVERY == checked[0] // WATCH_EVERY:
+                checked[0] = size
+                return
+            checked[0] = size
+            reason = repetition_reason(region, "".join(streamed))
+            if reason:
+                runaway.append(reason)
+                token.cancel()
+
+        try:
+            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch)
+        except BackendError as exc:
+            self._set_status(str(exc))
+            return None
+        except Exception as exc:  # a crashing backend costs this prediction only
+            log.exception("model backend crashed")
+            self._set_status(f"{self._backend.name} failed: {one_line(exc)}")
+            return None
+        if runaway:
+            self._reject(runaway[0])
+            return None
+        if completion.finish_reason == "cancelled":
+            return None
+        result = fmt.parse(completion.text, ctx, completion.truncated)
+        if isinstance(result, Rejected):
+            self._reject(result.reason)
+            return None
+        if not result.edits:
+            return None
+        confidence = completion.confidence
+        return Suggestion(
+            result.edits, f"model:{self._backend.name}",
+            DEFAULT_CONFIDENCE if confidence is None else confidence,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+        )
+
+
+def create(backend: str | None = None, model: str | None = None, wait_for_load: bool = True,
+           **settings) -> ModelPredictor:
+    """Registry factory (``nxedit predict --backend NAME --model PATH``): a loaded predictor.
+
+    ``settings`` are ``[model]`` table keys (``prompt_format``, ``base_url``, ...).
+    Raises ValueError for a bad configuration and BackendError when loading fails.
+    """
+    config, messages = model_config_from(settings, backend, model)
+    if messages:
+        raise ValueError("; ".join(messages))
+    predictor = ModelPredictor(config, wait_for_load=wait_for_load)
+    if wait_for_load and not predictor.load():
+        raise BackendError(predictor.status)
+    return predictor

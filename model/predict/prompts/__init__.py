@@ -1,0 +1,25 @@
+"""Prompt formats of the open next-edit models, one module each.
+
+Every format module has ``NAME``, ``REGION`` (a :class:`~nxedit.model.predict.context.RegionSpec`:
+how it wants the region cut), ``STOP`` (stop strings), ``render(context) -> Prompt``,
+``render_target(context, rewritten_region) -> str`` (the text a model should answer:
+training reuses it) and ``parse(output, context, truncated=False) -> Parsed | Rejected``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+FORMATS: dict[str, str] = {
+    "zeta": "nxedit.model.predict.prompts.zeta",
+    "instinct": "nxedit.model.predict.prompts.instinct",
+    "sweep": "nxedit.model.predict.prompts.sweep",
+}
+
+
+def get_format(name: str) -> ModuleType:
+    """The module of prompt format ``name``; LookupError if there is none."""
+    if name not in FORMATS:
+        raise LookupError(f"unknown prompt format {name!r} (known: {', '.join(sorted(FORMATS))})")
+    return importlib.import_module(FORMATS[name])

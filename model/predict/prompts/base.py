@@ -1,0 +1,134 @@
+"""What the prompt formats share: marker escaping, chat prompts and parse results.
+
+User text may contain a format's marker strings (a file about prompts, a merge-conflict
+marker, ``</s>`` in HTML). Sent as they are, they would end the model's output early or
+make a parse fail, and predictions would die silently. So every marker-like string in
+user text is escaped with an invisible WORD JOINER after its first character, and the
+model's rewrite is unescaped before it is diffed. Text that already contains the escaped
+form cannot be told apart afterwards: such a request is refused with a logged reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from nxedit.model.predict.context import EditContext
+from nxedit.model.text.edits import LineEdit
+from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
+
+log = logging.getLogger("nxedit.model")
+
+ESCAPE = "\u2060"  # WORD JOINER: invisible, and never part of a model's control token
+_SPECIAL = re.compile(r"<\|[^\s|<>]{1,64}\|>")  # <|file_sep|>, <|endoftext|>, <|user_cursor_is_here|>, ...
+_ESCAPED_SPECIAL = re.compile("<" + ESCAPE + r"(\|[^\s|<>]{1,64}\|>)")
+
+
+class PromptRefused(Exception):
+    """A request that cannot be put into a prompt safely; str() is the one-line reason."""
+
+
+def _escaped(marker: str) -> str:
+    return marker[0] + ESCAPE + marker[1:]
+
+
+@dataclass(frozen=True)
+class Escaper:
+    """Escapes user text for one format; ``extra`` are its markers that are not ``<|...|>``."""
+
+    extra: tuple[str, ...] = ()
+
+    def __call__(self, text: str, what: str = "file") -> str:
+        """``text`` with every marker escaped; :class:`PromptRefused` if that would be ambiguous."""
+        if ESCAPE in text:
+            for found in _ESCAPED_SPECIAL.finditer(text):
+                raise PromptRefused(self._refusal(what, found.group(0)))
+            for marker in self.extra:
+                if _escaped(marker) in text:
+                    raise PromptRefused(self._refusal(what, _escaped(marker)))
+        text = _SPECIAL.sub(lambda m: _escaped(m.group(0)), text)
+        for marker in self.extra:
+            text = text.replace(marker, _escaped(marker))
+        return text
+
+    @staticmethod
+    def _refusal(what: str, found: str) -> str:
+        reason = f"the {what} contains {found.replace(ESCAPE, '')!r} already escaped with U+2060; not sent to the model"
+        log.warning("next-edit prompt refused: %s", reason)
+        return reason
+
+    def path(self, path: str) -> str:
+        if "\n" in path or "\r" in path:
+            log.warning("next-edit prompt refused: the file path contains a line break")
+            raise PromptRefused("the file path contains a line break")
+        return self(path, "path")
+
+    def unescape(self, text: str) -> str:
+        text = _ESCAPED_SPECIAL.sub(r"<\1", text)
+        for marker in self.extra:
+            text = text.replace(_escaped(marker), marker)
+        return text
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """A prompt for chat models: ``(role, content)`` messages."""
+
+    messages: tuple[tuple[str, str], ...]
+
+    def to_text(self) -> str:
+        """The messages in ChatML (Qwen2.5's template) with the assistant's turn opened."""
+        parts = [f"<|im_start|>{role}\n{content}<|im_end|>\n" for role, content in self.messages]
+        return "".join(parts) + "<|im_start|>assistant\n"
+
+    def to_openai(self) -> list[dict]:
+        return [{"role": role, "content": content} for role, content in self.messages]
+
+
+Prompt = str | ChatPrompt
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A usable model output: the rewritten region and its edits against ``current``."""
+
+    rewrite: str
+    edits: tuple[LineEdit, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A model output that cannot be used, and why (one line)."""
+
+    reason: str
+
+
+UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"  # evaluation counts these as reversals
+
+
+def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
+    """Check an extracted rewrite and diff it into edits (shared by all formats)."""
+    reason = repetition_reason(context.region_text, rewrite)
+    if reason:
+        return Rejected(reason)
+    edits = rewrite_edits(context.current, context.region_start, context.region_end, rewrite)
+    last = context.last_event
+    if edits and last and undoes_edit(context.current, last.start_line, last.old_text, last.new_text, edits):
+        return Rejected(UNDOES_LAST_EDIT)
+    return Parsed(rewrite, edits)
+
+
+def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
+    """``text`` escaped, with ``marker`` where character ``at`` of the unescaped text was.
+
+    The whole text is escaped first, so a marker string the cursor sits inside is still
+    escaped (and a model echoing it back without the cursor gets it unescaped).
+    """
+    escaped = escape(text)
+    i = seen = 0
+    while seen < at:
+        if escaped[i] != ESCAPE:
+            seen += 1
+        i += 1
+    return escaped[:i] + marker + escaped[i:]

@@ -1,0 +1,116 @@
+"""Sweep's next-edit prompt: ``<|file_sep|>`` blocks, ending with an open ``updated`` block.
+
+Layout (sweepai/sweep-next-edit model cards; zed ``crates/edit_prediction/src/sweep_prompt.rs``)::
+
+    <|file_sep|>{path}
+    {up to 300 lines of the file around the cursor}
+    <|file_sep|>{related path}
+    {snippet}
+    <|file_sep|>{path}.diff
+    original:
+    {lines before a recent edit}
+    updated:
+    {the same lines after it}
+    <|file_sep|>original/{path}:{s}:{e}
+    {the 21-line window as it was before the last edit}
+    <|file_sep|>current/{path}:{s}:{e}
+    {the window now, <|cursor|> at the cursor}
+    <|file_sep|>updated/{path}:{s}:{e}
+
+``s:e`` are the window's 1-based first and last lines. The model writes the updated
+window and stops at ``<|file_sep|>`` or ``</s>``. It reuses Qwen2.5-Coder's pretrained
+``<|file_sep|>`` token, so user text containing it (or ``</s>``) is escaped.
+"""
+
+from __future__ import annotations
+
+from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
+from nxedit.model.text.plain import split_lines, strip_eol
+from .base import Escaper, Parsed, Rejected, finish, with_cursor
+
+NAME = "sweep"
+FILE_SEP = "<|file_sep|>"
+CURSOR = "<|cursor|>"
+EOS = "</s>"
+STOP = (FILE_SEP, EOS, "<|endoftext|>")
+REGION = RegionSpec(
+    syntax=False, lines_above=10, lines_below=10, context_above=150, context_below=150, max_events=5,
+    snippet_tokens=1024,
+)
+MAX_CHANGE_BLOCKS = 3  # recent edits shown, newest last (as zed sends them)
+MAX_CHANGE_LINES = 40
+DIFF_CONTEXT = 3
+
+escape = Escaper(extra=(EOS,))
+
+
+def _block(header: str, body: str) -> str:
+    return f"{FILE_SEP}{header}\n{body}" + ("" if body.endswith("\n") else "\n")
+
+
+def _limited(lines: list[str]) -> str:
+    """At most :data:`MAX_CHANGE_LINES` lines: the head and the tail around a ``...`` line."""
+    if len(lines) > MAX_CHANGE_LINES:
+        head = MAX_CHANGE_LINES // 2
+        lines = lines[:head] + ["..."] + lines[len(lines) - (MAX_CHANGE_LINES - head - 1) :]
+    return "\n".join(lines)
+
+
+def _change_block(event: HistoryEvent, path: str) -> str:
+    before = [strip_eol(x) for x in event.before[len(event.before) - DIFF_CONTEXT :]]
+    after = [strip_eol(x) for x in event.after[:DIFF_CONTEXT]]
+    old = before + [strip_eol(x) for x in split_lines(event.old_text)] + after
+    new = before + [strip_eol(x) for x in split_lines(event.new_text)] + after
+    return _block(f"{path}.diff", f"original:\n{escape(_limited(old))}\nupdated:\n{escape(_limited(new))}")
+
+
+def original_window(ctx: EditContext) -> tuple[str, int, int]:
+    """The window as it was before the last edit, with its 1-based first and last lines."""
+    r0, r1 = ctx.region
+    last = ctx.last_event
+    if last is None:
+        return ctx.region_text, r0 + 1, r1
+    s, n_old, n_new = last.start_line, len(split_lines(last.old_text)), len(split_lines(last.new_text))
+    lines = ctx.lines
+    if lines[s : s + n_new] != split_lines(last.new_text):
+        return ctx.region_text, r0 + 1, r1
+
+    def before_edit(line: int) -> int:  # a line of the current text in the text before the edit
+        if line <= s:
+            return line
+        return line + n_old - n_new if line >= s + n_new else s + n_old
+
+    previous = lines[:s] + split_lines(last.old_text) + lines[s + n_new :]
+    o0, o1 = before_edit(r0), before_edit(r1)
+    if o1 <= o0:
+        return "", o0 + 1, o0
+    return "".join(previous[o0 : o1 - 1]) + strip_eol(previous[o1 - 1]), o0 + 1, o1
+
+
+def render(ctx: EditContext) -> str:
+    path = escape.path(ctx.path)
+    (e0, e1), (r0, r1) = ctx.excerpt, ctx.region
+    parts = [_block(path, escape(ctx.text(e0, e1)))]
+    parts += [_block(escape.path(s.path), escape(s.text)) for s in ctx.snippets]
+    parts += [_change_block(e, path) for e in ctx.events[-MAX_CHANGE_BLOCKS:]]
+    original, o0, o1 = original_window(ctx)
+    parts.append(_block(f"original/{path}:{o0}:{o1}", escape(original)))
+    current = with_cursor(ctx.region_text, ctx.cursor_in_region, CURSOR, escape)
+    parts.append(_block(f"current/{path}:{r0 + 1}:{r1}", current))
+    parts.append(f"{FILE_SEP}updated/{path}:{r0 + 1}:{r1}\n")
+    return "".join(parts)
+
+
+def render_target(ctx: EditContext, rewrite: str) -> str:
+    return escape(rewrite) + "\n" + FILE_SEP
+
+
+def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
+    """The edits in a Sweep answer (the updated window), or why not."""
+    text = output
+    for stop in STOP:
+        text = text.split(stop, 1)[0]
+    if truncated and text == output:
+        return Rejected(f"the output stopped (max tokens) before {FILE_SEP}")
+    text = text.replace(CURSOR, "").removesuffix("\n")
+    return finish(ctx, escape.unescape(text))

@@ -1,0 +1,42 @@
+"""Everything a behaviour may look at for one request (per request: safe across threads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nxedit.model.text.edits import Position
+from .buffer import Buffer
+from .history import Hunk
+from .rewrite import Example, make_example
+
+RECENT = 5  # how many of the latest hunks the behaviours learn from
+
+
+@dataclass
+class Context:
+    buf: Buffer
+    hunks: list[Hunk]  # oldest first, placed in the current text
+    cursor: Position
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def last(self) -> Hunk | None:
+        return self.hunks[-1] if self.hunks else None
+
+    @cached_property
+    def examples(self) -> list[Example | None]:
+        """The recent hunks (newest first) as diffed examples; None for whitespace-only ones."""
+        out = []
+        for hunk in reversed(self.hunks[-RECENT:]):
+            old, new, _ = hunk.core()
+            out.append(make_example(old, new, self.buf.dollar) if old and new else None)
+        return out
+
+    def recent_hunk(self, age: int) -> Hunk:
+        """The hunk ``examples[age]`` was made from (0: the last)."""
+        return self.hunks[-1 - age]
+
+    def in_history(self, line: int) -> bool:
+        """Whether a line of the current text is part of an edit the user made (and kept)."""
+        return any(h.intact and h.start <= line < h.end for h in self.hunks[-RECENT:])

@@ -1,0 +1,377 @@
+"""Repeated edit: the user's last edit, generalised, applied at the next place it fits.
+
+The last hunk is learned as a rewrite (``rewrite.py``) at several levels of generality,
+from "the same lines" to "the same change with a few tokens of context". Each level looks
+for the next site after the cursor (wrapping to the top); a more specific level is more
+confident. When an earlier hunk made the same edit, the two examples are anti-unified
+(what differs between them becomes a hole) and every level gets more confident.
+Pure line insertions are placed between the same neighbour lines; pure deletions remove
+the same lines elsewhere.
+
+Lines inserted twice are also inserted where one neighbour is the same line and the other
+a line of the same shape (the next argument list that ends like the examples did).
+
+Two kinds of edit generalise only once two recent hunks agree on them. Edits of prose
+(every change inside strings, docstrings or comments: text is reworded differently each
+time) are repeated from one example only on the very same lines, and then with a confidence
+below the engine's default threshold (a guess, for clients that ask for guesses). Edits of
+numbers only (data, expected values) are not repeated from one example at all. And an edit
+is never repeated where it would define a second function, class or type of a name that
+the class (or file) it lands in already defines (the history added that method already).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import lru_cache
+
+from nxedit.model.text.edits import LineEdit
+from nxedit.model.text.plain import split_lines
+from .candidates import Candidate, Site, cluster, in_scan_order, scan_lines
+from .context import RECENT, Context
+from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
+from .rename import rename_ops
+from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
+
+SOURCE = "structural:repeat"
+# Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
+# cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
+CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
+EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
+# a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
+_DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
+                      r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
+                      r"([^\W\d][\w$]*)")
+# definitions whose scope is the class (or file) they sit in, not the function body they may land in
+_CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
+
+
+def pattern_key(ex: Example) -> tuple:
+    """What an edit does with copied names abstracted: equal keys = the same edit elsewhere."""
+    copied = copied_names(ex)
+
+    def norm(tokens):
+        return tuple("\0" if t.kind == IDENT and t.text in copied else t.text for t in tokens)
+
+    o, n = ex.old_tokens, ex.new_tokens
+    return tuple((norm(o[i1:i2]), norm(n[j1:j2])) for i1, i2, j1, j2 in ex.opcodes)
+
+
+def predict(ctx: Context) -> list[Candidate]:
+    last = ctx.last
+    if last is None or not ctx.examples:
+        return []
+    old, new, _ = last.core()
+    out: list[Candidate] = []
+    if new and not old:
+        out += _insertions(ctx, new)
+    elif old and not new:
+        out += _deletions(ctx, old)
+    out += _rewrites(ctx, 0)
+    for age in range(1, len(ctx.examples)):  # the last edit leads nowhere: an earlier one may
+        if out:
+            break
+        out += [replace(c, confidence=c.confidence - EARLIER_PENALTY) for c in _rewrites(ctx, age)]
+    return [c for c in out if not redefines(ctx, c.edit)]
+
+
+def redefines(ctx: Context, edit: LineEdit) -> bool:
+    """Whether the edit adds the definition of a name (function, class, type) that the class
+    or file it lands in already defines: repeating it would define the thing twice."""
+    lines = ctx.buf.lines
+    had = {m.group(1) for ln in lines[edit.start_line : edit.end_line] if (m := _DEFINES.match(ln))}
+    names = {m.group(1) for ln in split_lines(edit.new_text) if (m := _DEFINES.match(ln))} - had
+    if not names:
+        return False
+    first, last = 0, len(lines)
+    syntax = ctx.buf.syntax
+    if syntax is not None and edit.start_line < len(lines):
+        text = lines[edit.start_line]
+        col = len(text) - len(text.lstrip())
+        node = syntax.node_at(edit.start_line, col, col + 1)
+        while node is not None and not any(k in node.type for k in _CLASS_KINDS):
+            node = node.parent
+        if node is not None:
+            first, last = node.start_point[0], node.end_point[0] + 1
+    return any(first <= line < last for name in names for line in ctx.buf.definition_lines(name))
+
+
+def _rewrites(ctx: Context, age: int) -> list[Candidate]:
+    """Candidates from the example ``age`` hunks back (0: the last), at every level of generality."""
+    ex = ctx.examples[age]
+    if ex is None or rename_ops(ex) is not None:
+        return []  # a pure rename: the rename behaviour knows its scope, text patterns do not
+    key = pattern_key(ex)
+    twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
+    if twin is None and values_only(ex):
+        return []  # data values are rarely changed twice the same way: wait for a second example
+    bonus = CONFIRMED_BONUS if twin is not None else 0.0
+    levels: list[tuple[str, Rewrite | None, float]] = []
+    if twin is not None:
+        levels += [
+            ("two-examples", learn(ex, holes_from=twin), 0.85),
+            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.6),
+        ]
+    levels += [
+        ("same-lines", learn(ex), 0.75 + bonus),
+        ("same-shape", learn(ex, radius=1), 0.65 + bonus),
+        ("local-3", learn(ex, window=3), 0.66 + bonus),
+        ("local-2", learn(ex, window=2), 0.63 + bonus),
+        ("local-1", learn(ex, window=1), 0.55 + bonus),
+    ]
+    if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
+        levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
+    out = []
+    hunk = ctx.recent_hunk(age)
+    # both parse the file: asked only once a site is found
+    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))
+    prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
+    for rule, rw, confidence in levels:
+        if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
+            continue
+        edit = cluster(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
+        if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
+            edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
+        if edit is not None:
+            out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
+    return out
+
+
+def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
+    """A pattern must pin down names or numbers; punctuation and keywords alone match anything.
+
+    Whole-line patterns need one literal name (or, learned from two examples, just some
+    literal structure: the examples showed how far it generalises); windows need two, or
+    one that the edit replaces (a changed name is specific in itself)."""
+    literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    if rw.full_lines:
+        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
+    replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
+    return len(literal) >= 2 or bool(replaced)
+
+
+def values_only(ex: Example) -> bool:
+    """Whether the edit only changed numbers (data values, expected results)."""
+    return all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2]))
+
+
+def prose_only(ctx: Context, hunk, ex: Example) -> bool:
+    """Whether every change of the edit is inside strings and comments (the words of a
+    docstring, a message, a template); False when unknown. Commenting code out or in is a
+    change of code: a comment marker alone is not prose."""
+    syntax = ctx.buf.syntax
+    if syntax is None or not hunk.intact:
+        return False
+    _, _, top = hunk.core()
+    for i1, i2, j1, j2 in ex.opcodes:
+        inserted = ex.new_tokens[j1:j2]
+        if inserted and all(t.kind == PUNCT for t in inserted) and i1 == i2:
+            return False  # only a comment marker put before code: the code was commented out
+        # where the change sits now: its new tokens, or the token before (after) a deletion
+        for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
+            line = hunk.start + top + ex.new.count("\n", 0, t.start)
+            col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
+            if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
+                return False
+    return True
+
+
+def _code_edit(ctx: Context, hunk) -> bool:
+    """Whether the user's edit (where it first differs, in the current text) is in code,
+    not in a string or comment; False when unknown."""
+    syntax = ctx.buf.syntax
+    if syntax is None or not hunk.intact or hunk.start >= hunk.end:
+        return False
+    old, new, top = hunk.core()
+    old_text, new_text = "".join(old), "".join(new)
+    at = next((i for i, (a, b) in enumerate(zip(old_text, new_text)) if a != b), min(len(old_text), len(new_text)))
+    line = hunk.start + top + new_text.count("\n", 0, at)
+    col = at - (new_text.rfind("\n", 0, at) + 1)
+    return not syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
+
+
+def _target_in_text(ctx: Context, start: int, text: str, offset: int) -> bool | None:
+    syntax = ctx.buf.syntax
+    if syntax is None:
+        return None
+    line = start + text.count("\n", 0, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1)
+    return syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
+
+
+def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = bool) -> Iterator[Site]:
+    """Every place the rewrite applies, in scan order from the cursor, not overlapping.
+
+    ``code_only()``: the edit was made to code, so it is not repeated inside a comment or
+    a string (an edit of prose, or one that comments code out, may go anywhere)."""
+    buf = ctx.buf
+    lines = buf.lines
+    # search from the literal on the fewest lines (of the three longest: long names are rare)
+    anchor = min(rw.anchors[:3], key=lambda i: len(buf.lines_containing(rw.slots[i].text)))
+    anchor_text, anchor_line = rw.slots[anchor].text, rw.slot_lines[anchor]
+    literals = {s.text for s in rw.slots if s.hole is None}
+    k = rw.line_count
+    busy_until = -1
+    starts = [x - anchor_line for x in buf.lines_containing(anchor_text) if x >= anchor_line]
+    for start in in_scan_order(starts, ctx.cursor.line):
+        if start < busy_until and start > ctx.cursor.line:
+            continue
+        if start + k > len(lines):
+            continue
+        region = lines[start] if k == 1 else "".join(lines[start : start + k])
+        if not all(t in region for t in literals) or any(ctx.in_history(x) for x in range(start, start + k)):
+            continue
+        if k == 1:  # the common case: one line, whose tokens the buffer caches
+            text, tokens = region, buf.tokens(start)
+        else:
+            text, tokens = region, tokenize(region, buf.dollar)
+        if rw.full_lines:
+            if len(tokens) != len(rw.slots):
+                continue
+            binding = rw.match(tokens, 0)
+            if binding is None:
+                continue
+            new_text = rw.apply(text, tokens, 0, binding)
+        else:
+            new_text = _apply_windows(rw, text, tokens, anchor)
+            if new_text is None:
+                continue
+        if new_text == text or _already_done(rw, new_text, text):
+            continue
+        first = next(i for i, (a, b) in enumerate(zip(text, new_text)) if a != b) if len(text) else 0
+        if code_only() and _target_in_text(ctx, start, text, first):
+            continue
+        busy_until = start + k
+        yield Site(start, start + k, new_text)
+
+
+def _apply_windows(rw: Rewrite, text: str, tokens, anchor: int) -> str | None:
+    """Apply a window rewrite at every match that starts on the first line and keeps the
+    pattern's line breaks (right to left, so earlier offsets stay valid)."""
+    hits = []
+    first_line_end = text.find("\n")
+    for p, tok in enumerate(tokens):
+        if tok.text == rw.slots[anchor].text:
+            at = p - anchor
+            binding = rw.match(tokens, at)
+            if binding is None or (hits and at < hits[-1][0] + len(rw.slots)):
+                continue
+            if first_line_end != -1 and tokens[at].start > first_line_end:
+                continue
+            base = tokens[at].start
+            if any(text.count("\n", base, tokens[at + i].start) != ln for i, ln in enumerate(rw.slot_lines)):
+                continue
+            hits.append((at, binding))
+    if not hits:
+        return None
+    for at, binding in reversed(hits):
+        text = rw.apply(text, tokens, at, binding)
+    return text
+
+
+def _already_done(rw: Rewrite, new_text: str, text: str) -> bool:
+    """A window rewrite that only inserts must not insert twice (``f(x=1, x=1)``)."""
+    if rw.full_lines:
+        return False
+    inserted = [p for ch in rw.changes if ch.start == ch.end for p in ch.template if isinstance(p, str)]
+    return any(p.strip() and p.strip() in text for p in inserted) and len(inserted) == len(rw.changes)
+
+
+def _norm(line: str) -> str:
+    """A line with its spacing squeezed out: lines equal under it are the same code."""
+    return "".join(line.split())
+
+
+def _names(text: str) -> int:
+    """How many names and numbers (not keywords) a text has."""
+    return sum(1 for t in tokenize(text) if t.kind != PUNCT and t.text not in KEYWORDS)
+
+
+def _meaningful(text: str) -> bool:
+    """Enough to recognise a place by: three tokens, one of them a name or number."""
+    return _names(text) >= 1 and len(tokenize(text)) >= 3
+
+
+def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
+    """The user deleted some lines: the same lines, at the same indentation, elsewhere go too.
+
+    One deletion says little (the same line elsewhere is often still needed); a second
+    deletion of the same lines makes it a pattern."""
+    key = [_norm(ln) for ln in old]
+    if not _meaningful("".join(old)):
+        return []
+    lines = ctx.buf.lines
+    n = len(old)
+    indent = indent_of(old[0])
+    confirmed = any(not h.core()[1] and [_norm(x) for x in h.core()[0]] == key for h in ctx.hunks[-RECENT:-1])
+
+    def sites():
+        busy = -1
+        for start in scan_lines(len(lines), ctx.cursor.line):
+            if start < busy or start + n > len(lines) or ctx.in_history(start):
+                continue
+            if indent_of(lines[start]) == indent and all(_norm(lines[start + i]) == key[i] for i in range(n)):
+                busy = start + n
+                yield Site(start, start + n, "")
+
+    edit = cluster(sites(), lines)
+    if edit is None:
+        return []
+    return [Candidate(edit, SOURCE, 0.7 if confirmed else 0.35, "delete-lines")]
+
+
+def _shape(line: str) -> tuple:
+    """A line's tokens with names and numbers abstracted: lines of one shape are the same construct."""
+    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line))
+
+
+def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
+    """The user inserted lines: insert them again between the same neighbours elsewhere, or,
+    once the same lines were inserted twice, also where one neighbour is the same line and the
+    other a line of the same shape (``retries=retries,`` / ``http2=http2,`` above ``)``)."""
+    last = ctx.last
+    lines = ctx.buf.lines
+    top = last.core()[2]
+    at = last.start + top
+    if not last.intact or at <= 0 or at + len(new) >= len(lines):
+        return []
+    above, below = _norm(lines[at - 1]), _norm(lines[at + len(new)])
+    if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) or not _names("".join(new)):
+        return []
+    shapes = (_shape(lines[at - 1]), _shape(lines[at + len(new)]))
+    new_key = [_norm(ln) for ln in new]
+    indent = indent_of(lines[at - 1])
+    confirmed = any(not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key for h in ctx.hunks[-RECENT:-1])
+
+    def sites(similar: bool):
+        for p in scan_lines(len(lines), ctx.cursor.line):
+            if p <= 0 or p >= len(lines) or ctx.in_history(p) or ctx.in_history(p - 1):
+                continue
+            same = (_norm(lines[p - 1]) == above, _norm(lines[p]) == below)
+            if similar:
+                # one neighbour the same, the other a meaningful line of the same shape
+                alike = (_shape(lines[p - 1]) == shapes[0] and _meaningful(lines[p - 1]),
+                         _shape(lines[p]) == shapes[1] and _meaningful(lines[p]))
+                if all(same) or not ((same[0] and alike[1]) or (same[1] and alike[0])):
+                    continue
+            elif not all(same):
+                continue
+            if [_norm(x) for x in lines[p : p + len(new)]] == new_key or (
+                    similar and [_norm(lines[p - 1])] == new_key[-1:]):
+                continue  # already there
+            text = reindent("\n" + "".join(new), indent, indent_of(lines[p - 1]))[1:]
+            yield Site(p, p, text)
+
+    out = []
+    levels = [(False, "insert-between", 0.75 if confirmed else 0.45)]
+    if confirmed:  # one example says little about which look-alike places get the lines too
+        levels.append((True, "insert-similar", 0.7))
+    for similar, rule, confidence in levels:
+        edit = cluster(sites(similar), lines)
+        if edit is not None:
+            out.append(Candidate(edit, SOURCE, confidence, rule))
+    return out

