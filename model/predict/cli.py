@@ -6,7 +6,13 @@
                                               in order, flushed as each is answered
 
 A bad request gets ``{"id": ..., "error": "..."}`` (its id when it can be read) and the
-stream goes on: nothing in the input ends it or makes it hang.
+stream goes on: nothing in the input ends it or makes it hang. A model backend that fails
+(server down, an error mid-answer) answers ``{"id": ..., "error": "model backend: ..."}``,
+never an abstention; one request answered with an error exits with status 1.
+
+The model predictor (``--backend NAME`` or ``--predictor model``) takes the ``[model]``
+table of the config file (``--config PATH``, else the user's ``config.toml``); the options
+here override its values.
 """
 
 from __future__ import annotations
@@ -39,7 +45,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH_OR_NAME", help="the model folder, or the server's model name")
     p.add_argument("--prompt-format", choices=("zeta", "instinct", "sweep"), help="the model's prompt format")
     p.add_argument("--base-url", metavar="URL", help="the OpenAI-compatible server (openai backend)")
+    p.add_argument("--read-timeout", type=float, metavar="SECONDS",
+                   help="seconds to wait for the server's next bytes (a CPU server may need 60 before the first)")
+    p.add_argument("--config", metavar="PATH", help="the config file whose [model] table applies (default: the user's)")
     return p
+
+
+def model_table(path: str | None) -> dict:
+    """The ``[model]`` table of the config file (``path``, else the user's); {} when none.
+
+    ValueError with one line when the file cannot be read or is not TOML.
+    """
+    import tomllib
+    from pathlib import Path
+
+    from nxedit.model.paths import config_dir
+
+    file = Path(path) if path else config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if path:
+            raise ValueError(f"{file}: config file not found") from None
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{file}: {exc}") from None
+    table = data.get("model", {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{file}: [model] must be a table")
+    return table
 
 
 def recover_id(raw: bytes) -> Any:
@@ -86,6 +120,9 @@ class Answerer:
             suggestion = self.predictor.predict(request)
         except Exception as exc:  # a predictor bug answers this request only
             return error_response(request_id_of(obj), f"internal error: {type(exc).__name__}: {exc}")
+        failure = getattr(self.predictor, "last_error", None)  # a model backend that failed
+        if failure:
+            return error_response(request.id, f"model backend: {failure}")
         return response(request.id, suggestion, (time.perf_counter() - t0) * 1000)
 
 
@@ -126,11 +163,14 @@ def main(argv: list[str] | None = None) -> int:
 
     options = {} if args.min_confidence is None else {"min_confidence": args.min_confidence}
     name = args.predictor
-    if args.backend or name == "model":  # the model predictor: the [model] settings given here
-        name = "model"
-        options = {"backend": args.backend, "model": args.model}
-        options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url)) if v})
     try:
+        if args.backend or name == "model":  # the model predictor: the [model] table, then the options here
+            name = "model"
+            options = dict(model_table(args.config))
+            options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url),
+                                              ("read_timeout", args.read_timeout)) if v is not None})
+            options.update(backend=args.backend or options.pop("backend", None),
+                           model=args.model or options.pop("model", None))
         predictor = load_predictor(name, **options)
     except (LookupError, TypeError, ImportError, ValueError, RuntimeError) as exc:
         print(f"nxedit predict: {exc}", file=sys.stderr)

@@ -53,6 +53,7 @@ class ModelPredictor:
         self.wait_for_load = wait_for_load
         self.status = "model: not loaded"
         self.last_rejection: str | None = None
+        self.last_error: str | None = None  # why the last predict failed (backend error), if it did
         self._backend = backend
         self._on_status = on_status
         self._state = "idle"  # idle -> loading -> ready | failed
@@ -122,6 +123,11 @@ class ModelPredictor:
             if token is not None:
                 token.cancel()
 
+    def _fail(self, message: str) -> None:
+        """A backend error: one line in the status bar and in ``nxedit predict``'s answer."""
+        self.last_error = message
+        self._set_status(message)
+
     def _reject(self, reason: str) -> None:
         self.last_rejection = reason
         log.info("model suggestion rejected: %s", reason)
@@ -129,10 +135,13 @@ class ModelPredictor:
     def predict(self, request) -> Suggestion | None:
         """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
         t0 = time.perf_counter()
+        self.last_error = None
         if request.path and self.exclude(request.path):
             self._reject(f"{request.path} is private: it is never sent to a model")
             return None
         if not self.ready and not (self.wait_for_load and self.load()):
+            if self._state == "failed":
+                self.last_error = self.status.removeprefix("model: ")
             return None
         token = CancelToken()
         key = request.id if request.id is not None else object()
@@ -175,13 +184,13 @@ class ModelPredictor:
                 token.cancel()
 
         try:
-            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch)
+            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, ban=getattr(fmt, "BAN", ()))
         except BackendError as exc:
-            self._set_status(str(exc))
+            self._fail(str(exc))
             return None
         except Exception as exc:  # a crashing backend costs this prediction only
             log.exception("model backend crashed")
-            self._set_status(f"{self._backend.name} failed: {one_line(exc)}")
+            self._fail(f"{self._backend.name} failed: {one_line(exc)}")
             return None
         if runaway:
             self._reject(runaway[0])

@@ -1,7 +1,8 @@
 """Prompt formats of the open next-edit models, one module each.
 
 Every format module has ``NAME``, ``REGION`` (a :class:`~nxedit.model.predict.context.RegionSpec`:
-how it wants the region cut), ``STOP`` (stop strings), ``render(context) -> Prompt``,
+how it wants the region cut), ``STOP`` (stop strings), ``BAN`` (control tokens the
+model may not write), ``render(context) -> Prompt``,
 ``render_target(context, rewritten_region) -> str`` (the text a model should answer:
 training reuses it) and ``parse(output, context, truncated=False) -> Parsed | Rejected``.
 """

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, finish, with_cursor
+from .base import ChatPrompt, Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -44,6 +44,7 @@ CURSOR = "<|user_cursor_is_here|>"
 CONTEXT_FILE = "<|context_file|>"
 SNIPPET = "<|snippet|>"
 STOP = ("<|im_end|>", "<|endoftext|>")  # the end of the assistant's turn (ChatML)
+BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=1, lines_below=5, context_above=25, context_below=25, max_events=5,
     snippet_tokens=1024,
@@ -120,16 +121,6 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return escape(rewrite)
 
 
-def _strip_fence(text: str, region: str) -> str:
-    """The answer without a Markdown code fence around it (when the region had none)."""
-    if text.startswith("```") and not region.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        stripped = text.rstrip()
-        if stripped.endswith("```"):
-            text = stripped[:-3]
-    return text
-
-
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
     """The edits in an Instinct answer (the rewritten region), or why not."""
     if truncated:
@@ -143,7 +134,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     if starts:  # told not to, the model wrapped the region in its markers: take what is inside
         text = text.split(START, 1)[1].split(END, 1)[0]
         text = text.removeprefix("\n")
-    text = _strip_fence(text, ctx.region_text)
+    text = cut_at_control_token(text)
     if not ctx.region_text.endswith("\n"):
         text = text.removesuffix("\n")
     return finish(ctx, escape.unescape(text))

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from nxedit.model.text.plain import split_lines, strip_eol
-from .base import Escaper, Parsed, Rejected, finish, with_cursor
+from .base import Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "sweep"
 FILE_SEP = "<|file_sep|>"
 CURSOR = "<|cursor|>"
 EOS = "</s>"
 STOP = (FILE_SEP, EOS, "<|endoftext|>")
+BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=10, lines_below=10, context_above=150, context_below=150, max_events=5,
     snippet_tokens=1024,
@@ -112,5 +113,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
         text = text.split(stop, 1)[0]
     if truncated and text == output:
         return Rejected(f"the output stopped (max tokens) before {FILE_SEP}")
-    text = text.replace(CURSOR, "").removesuffix("\n")
+    text = cut_at_control_token(text.replace(CURSOR, ""))
+    if not ctx.region_text.endswith("\n"):  # the line break the window's block added
+        text = text.removesuffix("\n")
     return finish(ctx, escape.unescape(text))

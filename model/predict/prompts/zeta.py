@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import Escaper, Parsed, Rejected, finish, with_cursor
+from .base import Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "zeta"
 START = "<|editable_region_start|>"
@@ -46,6 +46,7 @@ END = "<|editable_region_end|>"
 CURSOR = "<|user_cursor_is_here|>"
 START_OF_FILE = "<|start_of_file|>"
 STOP = (END,)
+BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(syntax=True, region_tokens=350, context_tokens=150, max_events=5)
 MAX_EVENT_TOKENS = 500  # Zeta's budget for the edit history, newest events first
 DIFF_CONTEXT = 3
@@ -115,5 +116,5 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
             return Rejected("the output rewrites text outside the editable region")
     elif truncated:
         return Rejected(f"the output stopped (max tokens) before {END}")
-    text = text.removesuffix("\n")  # the line break before the end marker
+    text = cut_at_control_token(text).removesuffix("\n")  # the line break before the end marker
     return finish(ctx, escape.unescape(text))

@@ -182,7 +182,7 @@ class BlockingBackend(StubBackend):
     def __init__(self):
         self.started = threading.Event()
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
         self.started.set()
         deadline = time.monotonic() + 5
         while not cancel.cancelled and time.monotonic() < deadline:
