@@ -29,6 +29,7 @@ _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.){0,200}"|-?\d{1,18})')
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .model_config import FORMAT_NAMES
     from .predictor import available
 
     p = argparse.ArgumentParser(prog="nxedit predict", description=__doc__,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("exllamav2", "openai", "transformers"),
                    help="answer with a next-edit model on this backend (implies --predictor model)")
     p.add_argument("--model", metavar="PATH_OR_NAME", help="the model folder, or the server's model name")
-    p.add_argument("--prompt-format", choices=("zeta", "instinct", "sweep"), help="the model's prompt format")
+    p.add_argument("--prompt-format", choices=FORMAT_NAMES, help="the model's prompt format")
     p.add_argument("--base-url", metavar="URL", help="the OpenAI-compatible server (openai backend)")
     p.add_argument("--read-timeout", type=float, metavar="SECONDS",
                    help="seconds to wait for the server's next bytes (a CPU server may need 60 before the first)")

@@ -16,6 +16,7 @@ one-line ``status`` (also sent to ``on_status``) and predictions return None.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -86,6 +87,7 @@ class ModelPredictor:
                 if self._backend is None:
                     self._backend = create_backend(self.config)
                 self._backend.load(self._set_status)
+                self._check_model()
                 if self._backend.count_tokens("x") is not None:
                     self._count_tokens = lambda text: self._backend.count_tokens(text)
             except BackendError as exc:
@@ -99,6 +101,19 @@ class ModelPredictor:
                 return False
             self._state = "ready"
             return True
+
+    def _check_model(self) -> None:
+        """BackendError when the loaded model is one the prompt format must not be used
+        with (Zeta-2 weights under the Zeta-1 format)."""
+        refusal = getattr(self.format, "model_refusal", None)
+        if refusal is None:
+            return
+        served = getattr(self._backend, "model", None)  # the openai backend: the server's model name
+        name = served if isinstance(served, str) else self.config.model
+        folder = self.config.model_path if self.config.model_path and os.path.isdir(self.config.model_path) else None
+        reason = refusal(name, folder)
+        if reason:
+            raise BackendError(reason)
 
     def start(self) -> threading.Thread:
         """Load in a background thread (for the editor); predictions return None until ready."""

@@ -15,7 +15,8 @@ from types import ModuleType
 FORMATS: dict[str, str] = {
     "zeta": "nxedit.model.predict.prompts.zeta",
     "instinct": "nxedit.model.predict.prompts.instinct",
-    "sweep": "nxedit.model.predict.prompts.sweep",
+    "sweep": "nxedit.model.predict.prompts.sweep",  # Sweep Next-Edit 1.5B and 0.5B (v1)
+    "sweep-v2": "nxedit.model.predict.prompts.sweep_v2",  # Sweep Next-Edit v2 7B
 }
 
 

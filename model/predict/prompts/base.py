@@ -116,7 +116,8 @@ class Rejected:
     reason: str
 
 
-UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"  # evaluation counts these as reversals
+UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"
+SANITY_GATE = True  # bench/model_gate.py turns it off to count what the gate prevents  # evaluation counts these as reversals
 
 
 def cut_at_control_token(text: str) -> str:
@@ -138,10 +139,11 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     loops, or changes the region's size or lines beyond what the history supports, is
     refused.
     """
-    rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
-    if not rewrite.strip() and context.region_text.strip():
-        return Rejected(EMPTY_ANSWER)
-    reason = repetition_reason(context.region_text, rewrite) or gate_reason(context, rewrite)
+    if SANITY_GATE:
+        rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
+        if not rewrite.strip() and context.region_text.strip():
+            return Rejected(EMPTY_ANSWER)
+    reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
     if reason:
         return Rejected(reason)
     edits = rewrite_edits(context.current, context.region_start, context.region_end, rewrite)

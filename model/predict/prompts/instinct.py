@@ -29,6 +29,16 @@ Layout (continue ``core/nextEdit``: ``constants.ts``, ``templating/instinct.ts``
 The region is the cursor line, 1 line above and 5 below; the excerpt 25 lines each way.
 Edits are listed newest first, as the system prompt tells the model. The answer is the
 rewritten region alone.
+
+Which layout: Continue's runtime (``providers/InstinctNextEditProvider.ts`` and the
+``instinct`` template of ``templating/NextEditPromptEngine.ts`` at continuedev/continue
+c8886c23: the excerpt runs straight into the closing fence, ``{excerpt}```\n### Response:``).
+The training code (``continuedev/instinct``, ``utils/datautils.py``) differs in small
+ways: the context-file header, blank lines between sections, the quoting of the path in
+``User edited file``. We follow the runtime: it is the prompt the released checkpoint
+answers in Continue, where its published results were measured, and the one its users'
+servers see; the training repository could not be read here to render its layout byte
+for byte (see the closing note of issue 19).
 """
 
 from __future__ import annotations
@@ -93,9 +103,13 @@ def _context(ctx: EditContext) -> str:
 
 
 def _edits(ctx: EditContext) -> str:
+    """The edits newest first; blank lines are left out of each diff, as Continue's
+    ``editHistoryBlock`` drops every line that is empty once trimmed (blank context lines
+    included)."""
     blocks = []
     for event in reversed(ctx.events):
-        diff = escape(event.unified_diff(DIFF_CONTEXT))
+        lines = event.unified_diff(DIFF_CONTEXT).split("\n")
+        diff = escape("\n".join(x for x in lines if x.strip()))
         blocks.append(f'User edited file "{escape.path(event.path)}"\n\n```diff\n{diff}\n```')
     return "\n".join(blocks)
 

@@ -93,7 +93,7 @@ def config(url, **kw):
 
 
 def test_a_real_server_streams_a_completion_that_parses_without_a_crash(server_url):
-    backend = OpenAIBackend(config(server_url))
+    backend = OpenAIBackend(config(server_url, logprobs=True))
     backend.load()
     assert backend.model and backend.model.endswith(".gguf")
     ctx = build_context(small_request(), zeta.REGION)
@@ -143,3 +143,35 @@ def test_a_read_timeout_is_one_message(server_url):
         backend.complete(prompt, 48, zeta.STOP)
     assert "timed out" in str(failed.value) or "stopped answering" in str(failed.value)
     assert "\n" not in str(failed.value)
+
+
+def dev_cases(count):
+    """The first ``count`` dev cases of ../shared/bench (every language), or a skip."""
+    import json
+    from pathlib import Path
+
+    from nxedit.training.metrics import find_bench
+
+    bench = find_bench(Path(__file__).resolve().parents[3])
+    if bench is None:
+        pytest.skip("the shared bench cases are not next to this checkout")
+    files = sorted((bench / "dev").glob("*.jsonl"))
+    return [json.loads(f.read_text().splitlines()[0]) for f in files][:count]
+
+
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct"])
+def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, fmt):
+    """Gemma 270M knows nothing of next edits: whatever it writes, nothing shown deletes
+    more than 3 lines (the gate refuses it) and nothing fails but as an abstention."""
+    from nxedit.model.predict.request import parse_request
+    from nxedit.model.text.plain import split_lines
+
+    predictor = ModelPredictor(config(server_url, prompt_format=fmt, max_tokens=96))
+    assert predictor.load(), predictor.status
+    for case in dev_cases(1):
+        request = parse_request({k: case[k] for k in ("id", "path", "language", "history", "current", "cursor")})
+        suggestion = predictor.predict(request)
+        assert predictor.last_error is None
+        for edit in suggestion.edits if suggestion else ():
+            removed = edit.end_line - edit.start_line - len(split_lines(edit.new_text))
+            assert removed <= 3, (case["id"], edit)
