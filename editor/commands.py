@@ -78,6 +78,11 @@ def _has_selection(app: "EditorApp") -> bool:
     return not app.view.buffer.selection.is_empty
 
 
+def _indent(app: "EditorApp") -> None:
+    if not app.view.run_edit(editing.indent):
+        app.say("Tab: no suggestion here (Tab indents only a selection or a line's leading space)")
+
+
 def _predict(method: str, *args) -> Handler:
     return lambda app: app.predictions is not None and getattr(app.predictions, method)(*args)
 
@@ -104,7 +109,7 @@ def _ask_debounce(app: "EditorApp") -> None:
 # next-edit suggestions first: their keys fall through to the commands below when none shows
 _PREDICT = (
     Command("predict.accept", "Accept next edit", ("tab",), _predict("accept"), palette=False,
-            description="jumps to a suggestion away from the cursor first", when=_predict("can_accept")),
+            description="jumps to a suggestion away from the cursor first", when=_predict("wants_tab")),
     Command("predict.dismiss", "Dismiss next edit", ("escape",), _predict("dismiss"), palette=False,
             when=_predict("visible")),
     Command("predict.accept_word", "Accept next word of the edit", ("ctrl+right",), _predict("accept_word"),
@@ -144,8 +149,8 @@ COMMANDS: tuple[Command, ...] = (
             _edit(editing.delete_word_left), palette=False, description="Alt+Backspace in most terminals"),
     Command("edit.delete_word_right", "Delete word right", ("ctrl+delete",), _edit(editing.delete_word_right),
             palette=False),
-    Command("edit.indent", "Indent", ("tab",), _edit(editing.indent),
-            description="indents the selected lines, or inserts indentation"),
+    Command("edit.indent", "Indent", ("tab",), _indent,
+            description="the selected lines, or at the start of a line; never inside a line's text"),
     Command("edit.outdent", "Outdent", ("shift+tab",), _edit(editing.outdent)),
     Command("edit.undo", "Undo", ("ctrl+z",), lambda app: app.view.undo()),
     Command("edit.redo", "Redo", ("ctrl+y", "ctrl+shift+z"), lambda app: app.view.redo()),
