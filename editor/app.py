@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -92,6 +92,14 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return app, view
 
     # -- commands ---------------------------------------------------------------------
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """Shift+F3 arrives as a cursor position report (see :mod:`.ui.keys`): make it the key."""
+        from .ui.keys import key_of_cursor_report
+
+        key = key_of_cursor_report(event.x, event.y)
+        if key is not None:
+            self.post_message(events.Key(key, None))
 
     def action_command(self, name: str) -> None:
         self.run_command(name)
