@@ -23,6 +23,7 @@ from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
 from .files.care import FileCare
+from .find.file_index import FileIndex
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
@@ -83,6 +84,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.findbar: FindBar | None = None
         self.find_origin = 0
         self._finder = None
+        self.file_index = FileIndex()  # the picker's file lists and recent files
 
     def _bindings_from_table(self) -> tuple[list[Binding], list[Binding]]:
         app, view = [], []
@@ -227,6 +229,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.file_index.save()
         if self.predictions is not None:
             self.predictions.close()
         if self.recording is not None:
@@ -341,6 +344,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self.predictions.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
+        self.file_index.touch(buffer.path)
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
         self.sub_title = buffer.name
@@ -523,9 +527,17 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.call_after_refresh(bar.open, replace, query)
 
     def _pattern(self):
-        from .find.search import compile_query
+        """The find bar's pattern (None when empty or invalid: the bar shows the error)."""
+        from .find.search import QueryError, compile_query
 
-        return compile_query(self.findbar.search_text) if self.findbar is not None else None
+        bar = self.findbar
+        if bar is None:
+            return None
+        try:
+            return compile_query(bar.search_text, bar.regex, bar.match_case)
+        except QueryError as exc:
+            bar.show_count(str(exc), error=True)
+            return None
 
     def _finder_for(self):
         if self._finder is None:
@@ -557,32 +569,103 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         pattern = self._pattern()
         if pattern is None:
             self.view.set_find(None)
-            self.findbar.show_count("")
+            if not self.findbar.search_text:
+                self.findbar.show_count("")
             self.view.select(Selection.cursor(self.find_origin))
             return
         self._jump_to_match(pattern, self.find_origin)
+
+    def on_find_bar_toggled(self, message) -> None:
+        self.on_find_bar_changed(message)
+
+    def toggle_find_option(self, option: str) -> None:
+        """Alt+R / Alt+C: in project search when it is open, else in the find bar."""
+        toggle = getattr(self.screen, "toggle_option", None)
+        if toggle is not None:
+            toggle(option)
+            return
+        bar = self._findbar()
+        if bar.is_open:
+            bar.toggle(option)
+        else:
+            self.open_find()
+            self.call_after_refresh(bar.toggle, option)
 
     def on_find_bar_next(self, message) -> None:
         self.find_next(message.backwards)
 
     def on_find_bar_replace(self, message) -> None:
-        from .find.search import replace_all, replace_current
+        from .find.search import QueryError, replace_all, replace_current
 
         pattern = self._pattern()
         if pattern is None:
             return
-        if message.all:
-            n = replace_all(self.buffer, pattern, message.replacement, self._finder_for())
-            self.view.scroll_to_cursor()
-            self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
-            self.view.set_find(pattern)
+        regex = self.findbar.regex
+        try:
+            if message.all:
+                n = replace_all(self.buffer, pattern, message.replacement, self._finder_for(), regex)
+                self.view.scroll_to_cursor()
+                self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
+                self.view.set_find(pattern)
+                return
+            replace_current(self.buffer, pattern, message.replacement, regex, self._finder_for())
+        except QueryError as exc:
+            self.findbar.show_count(str(exc), error=True)
             return
-        replace_current(self.buffer, pattern, message.replacement)
         self.find_next()
 
     def on_find_bar_closed(self, message) -> None:
         self.view.set_find(None)
         self.view.focus()
+
+    # -- the project: find a file, search and replace across files -------------------
+
+    def _project_base(self) -> Path:
+        path = self.buffer.path
+        return (path.parent if path is not None else Path.cwd()).absolute()
+
+    def find_file(self) -> None:
+        from .find.file_picker import FilePicker
+
+        if not isinstance(self.screen, FilePicker):
+            self.push_screen(FilePicker(self.file_index, self._project_base()),
+                             lambda path: path is not None and self.open_path(path))
+
+    def search_project(self, replace: bool = False) -> None:
+        from .find.file_picker import project_root_for
+        from .find.search_screen import ProjectSearchScreen
+
+        if isinstance(self.screen, ProjectSearchScreen):
+            return
+        sel = self.buffer.selection
+        query = editing.selected_text(self.buffer) if not sel.is_empty else ""
+        bar = self.findbar
+        screen = ProjectSearchScreen(project_root_for(self._project_base()), query if "\n" not in query else "",
+                                     replace, bar.regex if bar else False, bar.match_case if bar else False)
+        self.push_screen(screen, self._project_search_done)
+
+    def _project_search_done(self, result) -> None:
+        if not result:
+            return
+        if result[0] == "open":
+            _, path, line, column = result
+            self.open_path(path, line, column)
+            return
+        plan = result[1]
+        root = Path(plan.root)
+        open_paths = {rel for rel in plan.by_file if self._find_open(root / rel) is not None}
+
+        def apply() -> None:
+            plan.apply(lambda rel: self._find_open(root / rel), self.buffer_for, self._add_buffer,
+                       lambda buffer: self.save(buffer, force=True))
+            self.view.refresh_layers()
+            self.say(plan.summary(), error=bool(plan.skipped))
+
+        def load() -> None:
+            plan.load(open_paths)
+            self.call_from_thread(apply)
+
+        self.run_worker(load, thread=True, group="replace", description="read the files to replace in")
 
 
 def run_app(files: "list[FileArg]", args) -> int:
