@@ -25,8 +25,9 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Editing", ("edit.",)),
     ("Selection", ("select.all", "select.line", "select.collapse")),
     ("Files and buffers", ("file.", "buffer.")),
-    ("Find and go to", ("find.", "goto.")),
+    ("Find and go to", ("find.", "search.", "goto.")),
     ("View and help", ("view.", "app.")),
+    ("More", ()),  # a command of an area not named above
     ("Cursor motions (with Shift: select)", ("cursor.", "select.")),
 )
 
@@ -42,7 +43,7 @@ def _group(command: Command) -> str:
     for title, prefixes in GROUPS:
         if command.name.startswith(prefixes):
             return title
-    return GROUPS[-1][0]
+    return "More"
 
 
 def help_rows(keys: dict[str, tuple[str, ...]], query: str = "") -> Iterator[Row]:

@@ -39,6 +39,9 @@ def tmux_key(key: str) -> str:
     if key == "shift+tab":
         return "BTab"
     *mods, name = key.split("+")
+    if "shift" in mods and len(name) == 1:  # Shift on a letter is the capital letter
+        mods.remove("shift")
+        name = name.upper()
     name = _TMUX_NAMES.get(name, name.upper() if name[0] == "f" and name[1:].isdigit() else name)
     return "".join(_TMUX_MODIFIERS[m] for m in mods) + name
 
@@ -143,3 +146,4 @@ def test_shift_f3_and_alt_a_work_in_the_editor(tmp_path: Path):
 def test_key_names_map_to_tmux():
     assert tmux_key("ctrl+pagedown") == "C-NPage" and tmux_key("shift+f3") == "S-F3"
     assert tmux_key("alt+right_square_bracket") == "M-]" and tmux_key("ctrl+underscore") == "C-_"
+    assert tmux_key("alt+shift+f") == "M-F"
