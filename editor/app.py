@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -97,6 +98,14 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     # -- commands ---------------------------------------------------------------------
 
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """Shift+F3 arrives as a cursor position report (see :mod:`.ui.keys`): make it the key."""
+        from .ui.keys import key_of_cursor_report
+
+        key = key_of_cursor_report(event.x, event.y)
+        if key is not None:
+            self.post_message(events.Key(key, None))
+
     def action_command(self, name: str) -> None:
         self.run_command(name)
 
@@ -113,21 +122,28 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return True
 
     def palette_items(self, kind: str):
+        """``(text, help, callback, also)`` for the palette: ``also`` is matched too."""
         if kind == "commands":
             for command in COMMANDS:
                 if command.palette:
                     keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
-                    yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
+                    help = " · ".join(part for part in (keys or command.description, command.name) if part)
+                    yield command.title, help, (lambda n=command.name: self.run_command(n)), command.name
         elif kind == "themes":
             from .ui.theme import theme_names
 
             for name in theme_names():
                 current = " (current)" if name == self.theme_obj.name else ""
-                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n))
+                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n)), ""
         elif kind == "buffers":
-            for buffer in self.buffers:
+            from .ui.statusline import shorten_path
+
+            cwd = os.getcwd()
+            for buffer in self.buffers:  # one line each: the name, then the folder unless it is here
                 marker = " ●" if buffer.is_modified else ""
-                yield f"{buffer.name}{marker}", str(buffer.path or ""), (lambda b=buffer: self.show_buffer(b))
+                folder = buffer.path.parent if buffer.path else None
+                where = f"  {shorten_path(folder, 60)}" if folder and os.path.abspath(folder) != cwd else ""
+                yield f"{buffer.name}{marker}{where}", "", (lambda b=buffer: self.show_buffer(b)), ""
 
     def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
         from textual.command import CommandPalette

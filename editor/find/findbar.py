@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label
 
 
 class FindBar(Vertical):
+    # a priority binding: terminals send Alt+A as ESC a, which the focused field would
+    # otherwise take as a typed "a"
+    BINDINGS = [Binding("alt+a", "replace_all", "Replace all", show=False, priority=True)]
     DEFAULT_CSS = """
     FindBar { height: auto; display: none; }
     FindBar.-open { display: block; }
@@ -133,6 +137,12 @@ class FindBar(Vertical):
         else:
             self.post_message(self.Replace(self.replacement, all=True))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.has_class("-replace") if action == "replace_all" else True
+
+    def action_replace_all(self) -> None:
+        self.post_message(self.Replace(self.replacement, all=True))
+
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape":
             event.stop()
@@ -140,6 +150,3 @@ class FindBar(Vertical):
         elif event.key in ("down", "up") and isinstance(self.screen.focused, Input):
             event.stop()
             self.post_message(self.Next(backwards=event.key == "up"))
-        elif event.key == "alt+a" and self.has_class("-replace"):
-            event.stop()
-            self.post_message(self.Replace(self.replacement, all=True))
