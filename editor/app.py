@@ -199,6 +199,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         predictions = self.predictions = Predictions(self.view, self.recording, self.predict_settings, self.say,
                                                      self._model_predictor())
         predictions.on_state = lambda: setattr(self.status, "predictor", predictions.status_text())
+        predictions.layer.marks = self.no_color  # NO_COLOR: brackets tell deleted from inserted text
         predictions.start(loop)
         self.view.add_layer(predictions.layer)
         self.set_interval(RECORDER_TICK, self.recording.tick)
