@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -28,6 +29,8 @@ from .search import Query
 MAX_RESULTS = 10_000  # then the search stops and says so
 MAX_LINE = 400  # characters of a matching line kept for the list
 MAX_FILE_BYTES = 8 << 20  # the Python search skips bigger files (ripgrep does not)
+YIELD_EVERY = 0.004  # seconds of Python searching between short sleeps...
+YIELD_FOR = 0.002  # ...that leave the GIL to the UI thread
 
 
 class LineMatch(NamedTuple):
@@ -150,10 +153,16 @@ class ProjectSearch:
 
     def _python(self) -> Iterator[LineMatch]:
         pattern = self.pattern
+        breather = time.monotonic()
         for batch in list_files(self.root, self._cancel):
             for path in batch:
                 if self._cancel.is_set():
                     return
+                if time.monotonic() - breather > YIELD_EVERY:
+                    # let the UI thread have the GIL now and then: it would otherwise wait a
+                    # switch interval (5 ms) for every event it handles while typing
+                    time.sleep(YIELD_FOR)
+                    breather = time.monotonic()
                 text = _read_text(os.path.join(self.root, path))
                 if text is None or not pattern.search(text):
                     continue
