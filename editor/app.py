@@ -25,6 +25,7 @@ from .files.care import FileCare
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
+from nxedit.model.text.sanitise import sanitise
 
 if TYPE_CHECKING:
     from .files.args import FileArg
@@ -123,7 +124,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         elif kind == "buffers":
             for buffer in self.buffers:
                 marker = " ●" if buffer.is_modified else ""
-                yield f"{buffer.name}{marker}", str(buffer.path or ""), (lambda b=buffer: self.show_buffer(b))
+                yield (sanitise(f"{buffer.name}{marker}"), sanitise(buffer.path or ""),
+                       (lambda b=buffer: self.show_buffer(b)))
 
     def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
         from textual.command import CommandPalette
@@ -259,6 +261,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message in the status line (and a notification for errors)."""
+        message = sanitise(message)  # file names, server answers: never raw to the terminal
         self.status.say(message, error)
         if error:
             self.notify(message, severity="error", timeout=6, markup=False)
@@ -327,7 +330,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def show_buffer(self, buffer: Buffer) -> None:
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
-        self.sub_title = buffer.name
+        self.sub_title = sanitise(buffer.name)
         if self.recording is not None:
             self.recording.focus(buffer)
             self.predictions.buffer_shown(buffer)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .paths import config_dir
+from .text.sanitise import print_safely
 
 GIB = 1 << 30
 OK, FIX, INFO = "ok  ", "fix ", "    "
@@ -59,7 +60,7 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
         return [(FIX, "exllamav2: not installed; pip install 'nxedit[gpu]' (needs a CUDA build of torch)")]
     where = f"exllamav2 {_version('exllamav2') or '?'}"
     if build and state == "unbuilt":
-        print(f"{INFO}{where}: building its CUDA kernels now (several minutes)...", flush=True)
+        print_safely(f"{INFO}{where}: building its CUDA kernels now (several minutes)...")
         try:
             import exllamav2  # noqa: F401  (the import is the build)
         except Exception as exc:
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a check must never take the doctor down
             lines = [(FIX, f"{name}: the check itself failed: {type(exc).__name__}: {exc}")]
         for mark, text in lines:
-            print(f"{mark}{text}", flush=True)
+            print_safely(f"{mark}{text}")
             if name == "model" and mark == FIX:
                 model_ok = False
     return 0 if model_ok else 1

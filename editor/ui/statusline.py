@@ -14,6 +14,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nxedit.editor.buffer import Buffer
+from nxedit.model.text.sanitise import sanitise
 
 
 class StatusLine(Widget):
@@ -48,7 +49,7 @@ class StatusLine(Widget):
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message, kept until the next one."""
         self.message_is_error = error
-        self.message = message.replace("\n", " ")
+        self.message = sanitise(message)  # outside text (server answers, file names) never reaches the terminal raw
         self.refresh()
 
     def right_side(self) -> str:
@@ -59,7 +60,7 @@ class StatusLine(Widget):
         eol = "CRLF" if buf.eol == "\r\n" else "LF"
         encoding = buf.file.encoding.upper() + (" BOM" if buf.file.bom else "")
         right = f"  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
-        return f"  {self.predictor} │" + right if self.predictor else right
+        return f"  {sanitise(self.predictor)} │" + right if self.predictor else right
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -90,6 +91,7 @@ def shorten_path(path: Path, room: int) -> str:
         text = text[len(cwd) + 1 :]
     elif text.startswith(home + os.sep):
         text = "~" + text[len(home) :]
+    text = sanitise(text)  # a file name may hold escape sequences
     if len(text) > room:
-        text = "…" + text[len(text) - max(room - 1, len(path.name)) :]
+        text = "…" + text[len(text) - max(room - 1, len(sanitise(path.name))) :]
     return text

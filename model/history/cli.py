@@ -44,6 +44,7 @@ from pathlib import Path
 from . import db as history_db, query as history_query
 from .settings import load_history_settings, set_recording
 from nxedit.model.privacy import DEFAULT_SECRET_GLOBS, OPT_OUT_FILE, PrivacyRules
+from nxedit.model.text.sanitise import print_safely
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
     try:
         return COMMANDS[command](args)
     except HistoryError as exc:
-        print(f"nxedit history {command}: {exc}", file=sys.stderr)
+        print_safely(f"nxedit history {command}: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `nxedit history export --jsonl | head`
         sys.stderr.close()
@@ -109,67 +110,67 @@ def _when(t: float | None) -> str:
 def cmd_status(args) -> int:
     settings = load_history_settings(args.config)
     path = history_db.default_path()
-    print(f"recording:  {'on' if settings.enabled else 'off'} (from {settings.enabled_from})")
-    print(f"database:   {path}")
+    print_safely(f"recording:  {'on' if settings.enabled else 'off'} (from {settings.enabled_from})")
+    print_safely(f"database:   {path}")
     try:
         conn = _open()
     except HistoryError as exc:
-        print(f"            {exc}; the editor moves it aside when it next records")
+        print_safely(f"            {exc}; the editor moves it aside when it next records")
         conn = None
     else:
         if conn is None:
-            print("            (nothing recorded yet)")
+            print_safely("            (nothing recorded yet)")
     if conn is not None:
         with closing(conn):
             c = history_query.counts(conn)
-        print(f"size:       {_size(path) / 1024:.0f} KiB")
-        print(f"records:    {c['events']} events, {c['suggestions']} suggestions, {c['outcomes']} outcomes")
-        print(f"span:       {_when(c['first'])} .. {_when(c['last'])}")
+        print_safely(f"size:       {_size(path) / 1024:.0f} KiB")
+        print_safely(f"records:    {c['events']} events, {c['suggestions']} suggestions, {c['outcomes']} outcomes")
+        print_safely(f"span:       {_when(c['first'])} .. {_when(c['last'])}")
     globs = f"{len(DEFAULT_SECRET_GLOBS)} built-in secret globs: {' '.join(DEFAULT_SECRET_GLOBS)}"
-    print(textwrap.fill(globs, 100, initial_indent="private:    ", subsequent_indent=" " * 12))
-    print(f"            your globs ([history] private_globs): {' '.join(settings.private_globs) or '(none)'}")
-    print(
+    print_safely(textwrap.fill(globs, 100, initial_indent="private:    ", subsequent_indent=" " * 12))
+    print_safely(f"            your globs ([history] private_globs): {' '.join(settings.private_globs) or '(none)'}")
+    print_safely(
         f"            a project opts out with a file named {OPT_OUT_FILE} at its root (or any folder above)"
     )
     here = Path.cwd() / "_"
     info = PrivacyRules(settings.private_globs).classify(here)
     verdict = "private (not recorded)" if info.private else "recorded"
-    print(f"this folder: project {info.project} is {verdict}")
+    print_safely(f"this folder: project {info.project} is {verdict}")
     for problem in settings.problems:
-        print(f"warning:    {problem}")
+        print_safely(f"warning:    {problem}")
     return 0
 
 
 def cmd_on(args) -> int:
     state = set_recording(True)
-    print(f"edit history: recording on (saved in {state})")
+    print_safely(f"edit history: recording on (saved in {state})")
     return 0
 
 
 def cmd_off(args) -> int:
     state = set_recording(False)
-    print(f"edit history: recording off (saved in {state}); `nxedit history purge` deletes what was recorded")
+    print_safely(f"edit history: recording off (saved in {state}); `nxedit history purge` deletes what was recorded")
     return 0
 
 
 def cmd_stats(args) -> int:
     conn = _open()
     if conn is None:
-        print("nothing recorded yet")
+        print_safely("nothing recorded yet")
         return 0
     with closing(conn):
         c = history_query.counts(conn)
-        print(f"{c['events']} events, {c['suggestions']} suggestions shown, {c['outcomes']} outcomes")
+        print_safely(f"{c['events']} events, {c['suggestions']} suggestions shown, {c['outcomes']} outcomes")
         for by in history_query.GROUPINGS:
             rows = history_query.accept_rates(conn, by)
             if not rows:
                 continue
-            print(f"\nby {by}:")
-            print(
+            print_safely(f"\nby {by}:")
+            print_safely(
                 f"  {'':40} {'shown':>6} {'accept':>6} {'partial':>7} {'reject':>6} {'ignore':>6} {'rate':>6}"
             )
             for r in rows:
-                print(
+                print_safely(
                     f"  {r.key[-40:]:40} {r.shown:6} {r.accepted:6} {r.partial:7} {r.rejected:6}"
                     f" {r.ignored:6} {r.accept_rate:6.0%}"
                 )
@@ -201,7 +202,7 @@ def cmd_export(args) -> int:
         if args.output:
             out.close()
     if args.output:
-        print(f"wrote {n} records to {args.output}", file=sys.stderr)
+        print_safely(f"wrote {n} records to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -215,24 +216,24 @@ def cmd_purge(args) -> int:
     glob = _absolute_glob(args.path) if args.path else None
     conn = _open()
     if conn is None:
-        print("nothing recorded yet")
+        print_safely("nothing recorded yet")
         return 0
     with closing(conn):
         found = history_query.purge(conn, glob, dry_run=True)
         what = f"{found['events']} events, {found['suggestions']} suggestions, {found['outcomes']} outcomes"
         scope = f"of files matching {glob}" if glob else "(everything)"
         if not any(found.values()):
-            print(f"nothing to delete {scope}")
+            print_safely(f"nothing to delete {scope}")
             return 0
         if not args.yes:
             if not sys.stdin or not sys.stdin.isatty():
                 raise HistoryError(f"would delete {what} {scope}; no terminal to ask, pass --yes")
             answer = input(f"Delete {what} {scope}? [y/N] ").strip().lower()
             if answer not in ("y", "yes"):
-                print("nothing deleted")
+                print_safely("nothing deleted")
                 return 1
         history_query.purge(conn, glob)
-    print(f"deleted {what} {scope}")
+    print_safely(f"deleted {what} {scope}")
     return 0
 
 
