@@ -213,6 +213,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.close_file_care()
         if self.predictions is not None:
             self.predictions.close()
         if self.recording is not None:
@@ -351,8 +352,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
                     return
-                if answer == "discard" and buffer.path is not None:
-                    self.journal.discard(buffer.path)
+                if answer == "discard":
+                    self.forget_unsaved(buffer)
                 if answer in ("save", "discard"):
                     self._close(buffer)
 
@@ -368,6 +369,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.closed(buffer)
         self.buffers.remove(buffer)
+        self.file_closed(buffer)
         self.view.forget(buffer)
         self.detach_highlighter(buffer)
         if not self.buffers:
@@ -419,8 +421,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                     self.exit()
             elif answer == "discard":
                 for buffer in modified:  # thrown away on purpose: no restore offer next time
-                    if buffer.path is not None:
-                        self.journal.discard(buffer.path)
+                    self.forget_unsaved(buffer)
                 self.exit()
 
         self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
@@ -577,5 +578,6 @@ def run_app(files: "list[FileArg]", args) -> int:
     config, messages = load_config(getattr(args, "config", None))
     if getattr(args, "theme", None):
         config.theme = args.theme
-    EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None)).run()
-    return 0
+    app = EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None))
+    app.run()
+    return app.return_code or 0  # 1 when the app stopped on an error: never a crash that says "success"
