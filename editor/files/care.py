@@ -16,6 +16,7 @@ A mixin of the app. The rules:
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 JOURNAL_IDLE = 0.5  # seconds without an edit before a modified buffer is journaled
 JOURNAL_MAX_LAG = 3.0  # ...or at most this long after it changed, even while typing
 WATCH_INTERVAL = 2.0  # seconds between checks of the open files on disk
+_JOURNAL_MADE = threading.Lock()
 
 
 class _FileState:
@@ -66,10 +68,13 @@ class FileCare:
 
     @property
     def journal(self) -> "Journal":
-        if self._journal is None:
-            from .journal import Journal
+        # made on first use, by whichever worker comes first: one per process (a second one
+        # would be a second owner, its claims dropped with it)
+        with _JOURNAL_MADE:
+            if self._journal is None:
+                from .journal import Journal
 
-            self._journal = Journal()
+                self._journal = Journal()
         return self._journal
 
     def _state(self, buffer: Buffer) -> _FileState:
@@ -157,15 +162,18 @@ class FileCare:
             return
         try:
             others = self.journal.claim(path)
-            entry = self.journal.pending(path)
+            live = self.journal.pending(path, live=True) if others else None
+            crashed = self.journal.pending(path, live=False)
             temps = leftover_temps(path)
         except OSError:
             return
+        if live is not None and live.owner == self.journal.owner:
+            live = None
+        # dialogs stack: the one pushed last shows first -- the warning, then what a crash left
+        if crashed is not None:
+            self.call_from_thread(self._offer_restore, buffer, crashed)
         if others:
-            live = entry if entry is not None and entry.live and entry.owner != self.journal.owner else None
             self.call_from_thread(self._offer_shared, buffer, others, live)
-        elif entry is not None and not entry.live:
-            self.call_from_thread(self._offer_restore, buffer, entry)
         for temp in temps:
             self.call_from_thread(self._offer_leftover, buffer, temp)
 

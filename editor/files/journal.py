@@ -185,20 +185,21 @@ class Journal:
 
     # -- other processes' entries -------------------------------------------------------
 
-    def pending(self, path: Path) -> JournalEntry | None:
+    def pending(self, path: Path, live: bool | None = None) -> JournalEntry | None:
         """The newest entry for ``path`` whose text differs from the file on disk now, else
         None. ``live`` says whether its process still runs (this one included): a live
         entry is another editor's unsaved work, not a crash's.
 
         An entry whose text the disk already has is discarded (unless its owner is live).
         ``disk_changed`` says whether the file changed on disk since the journaled edits
-        began (warn before restoring).
+        began (warn before restoring). ``live`` True or False: only entries of running, or
+        of crashed, processes.
         """
         path = _absolute(path)
         found = []
         for file in self._files(_key(path), ".json"):
             entry = self._read(file)
-            if entry is not None and entry.path == path:
+            if entry is not None and entry.path == path and live in (None, entry.live):
                 entry = self._compare_with_disk(entry)
                 if entry is not None:
                     found.append(entry)
