@@ -58,6 +58,9 @@ UI_ELEMENTS = (
     "ghost.hint",  # the off-screen "Tab ⇥ jump" hint
     "message.error",
     "message.warning",
+    "vcs.added",  # gutter signs of lines added, changed or deleted since the last commit
+    "vcs.changed",
+    "vcs.deleted",
 )
 
 _TABLES = ("palette", "ui", "syntax", "app")

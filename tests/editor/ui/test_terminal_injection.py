@@ -72,8 +72,10 @@ async def test_every_editor_path_shows_outside_text_escaped(tmp_path: Path, host
         assert clean(app.status.render_line(0).text)  # the status line: path, predictor state
         assert "\\x1b]52;c;" in app.status.render_line(0).text  # shown, escaped
         assert clean(app.sub_title)
-        items = list(app.palette_items("buffers"))
-        assert all(clean(title) and clean(help_) for title, help_, _ in items)
+        from nxedit.editor.ui.palette import BuffersProvider
+
+        items = list(BuffersProvider.items(type("P", (), {"app": app, "kind": "buffers"})()))
+        assert items and all(clean(title) and clean(help_) for title, help_, *_ in items)
         app.save_as()  # a dialog quoting the file name
         await pilot.pause()
         app.pop_screen()
