@@ -124,3 +124,19 @@ def test_history_shows_hostile_rows_and_settings_escaped():
         done = run("history", *args)
         out = done.stdout.decode() + done.stderr.decode()
         assert done.returncode == 0 and "\\x1b]52;c;" in out and clean(out), args
+
+
+def test_the_pickers_show_file_names_and_lines_escaped(tmp_path: Path):
+    """The file picker's rows and the preview of a file's lines."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from nxedit.editor.find.picker import preview_lines, safe_segments
+
+    path = tmp_path / "evil.txt"
+    path.write_text(f"line one {HOSTILE}\n")
+    console = Console()
+    texts = (Text(str(tmp_path / f"{HOSTILE}.py")), *preview_lines(path, 0, 1, None, [], None))
+    for text in texts:
+        shown = "".join(s.text for s in safe_segments(text.render(console)))
+        assert clean(shown) and "\\x1b]52;c;" in shown
