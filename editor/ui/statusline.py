@@ -16,6 +16,8 @@ from textual.widget import Widget
 from nxedit.editor.buffer import Buffer
 from nxedit.model.text.sanitise import sanitise
 
+MESSAGE_SECONDS = 6.0  # a message goes after this long (an error after twice as long)
+
 
 class StatusLine(Widget):
     DEFAULT_CSS = """
@@ -38,19 +40,34 @@ class StatusLine(Widget):
         self.error = Style(bold=True)
         self.warning = Style()
         self.message_is_error = False
+        self._expiry = None  # the timer that clears the message
 
     def set_styles(self, normal: Style, accent: Style, error: Style, warning: Style) -> None:
         self.normal, self.accent, self.error, self.warning = normal, accent, error, warning
         self.refresh()
 
     def show(self, buffer: Buffer) -> None:
+        if buffer is not self.buffer:
+            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next
         self.buffer = buffer
         self.refresh()
 
     def say(self, message: str, error: bool = False) -> None:
-        """A one-line message, kept until the next one."""
+        """A one-line message; it goes after a few seconds, or with the next one."""
         self.message_is_error = error
         self.message = sanitise(message)  # outside text (server answers, file names) never reaches the terminal raw
+        if self._expiry is not None:
+            self._expiry.stop()
+        self._expiry = self.set_timer(MESSAGE_SECONDS * (2 if error else 1), self.clear_message) if self.is_mounted \
+            else None
+        self.refresh()
+
+    def clear_message(self) -> None:
+        if self._expiry is not None:
+            self._expiry.stop()
+            self._expiry = None
+        self.message = ""
+        self.message_is_error = False
         self.refresh()
 
     def right_side(self) -> str:
