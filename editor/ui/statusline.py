@@ -47,8 +47,9 @@ class StatusLine(Widget):
         self.refresh()
 
     def show(self, buffer: Buffer) -> None:
-        if buffer is not self.buffer:
-            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next
+        if self.buffer is not None and buffer is not self.buffer:
+            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next (but a
+            # message said before the first buffer shows -- a file that could not be opened -- stays)
         self.buffer = buffer
         self.refresh()
 
