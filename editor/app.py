@@ -29,6 +29,7 @@ from .view.widget import EditorView
 if TYPE_CHECKING:
     from .files.args import FileArg
     from .find.findbar import FindBar
+    from .lsp.features import LanguageFeatures
     from .predictions.controller import Predictions
     from .predictions.recording import EditRecording
     from .ui.theme import Theme
@@ -62,6 +63,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.startup_messages = [*messages, *warnings, *predict_warnings]
         self.recording: EditRecording | None = None
         self.predictions: Predictions | None = None
+        self.lsp: LanguageFeatures | None = None  # language servers, once their client is imported
         self.theme_obj = self._load_theme(self.config.theme)
         self.buffers: list[Buffer] = []
         # per buffer: its highlighter and the listener feeding it the buffer's changes
@@ -146,6 +148,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
         self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
+        self.call_after_refresh(self._start_language_servers)
         self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
@@ -190,6 +193,30 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.recording.focus(self.buffer)
         predictions.on_state()
 
+    def _start_language_servers(self) -> None:
+        """The language-server client (editor/lsp), imported off the UI thread after the first
+        paint; each server starts when the first file of its language needs it."""
+        from .lsp import lsp_enabled
+
+        if lsp_enabled(self.config.sections.get("lsp")):
+            threading.Thread(target=self._import_language_servers, name="nxedit-lsp-import", daemon=True).start()
+
+    def _import_language_servers(self) -> None:
+        import nxedit.editor.lsp.features  # noqa: F401  (pygls, lsprotocol: ~0.1 s of imports)
+
+        try:
+            self.call_from_thread(self._language_servers_imported)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _language_servers_imported(self) -> None:
+        from .lsp.features import LanguageFeatures
+
+        self.lsp = LanguageFeatures(self)
+        self.view.add_layer(self.lsp.layer)
+        for buffer in self.buffers:
+            self.lsp.watch(buffer)
+
     def _model_predictor(self):
         """The model predictor when ``[model]`` or ``--backend`` names one (not loaded yet)."""
         table = self.config.sections.get("model")
@@ -211,6 +238,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        if self.lsp is not None:
+            self.lsp.close()
         if self.predictions is not None:
             self.predictions.close()
         if self.recording is not None:
@@ -274,6 +303,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.watch(buffer)
             self.predictions.watch(buffer)
+        if self.lsp is not None:
+            self.lsp.watch(buffer)
         return buffer
 
     def attach_highlighter(self, buffer: Buffer) -> None:
@@ -323,6 +354,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.cursor_moved(self.buffer)
             self.predictions.cursor_moved()
+        if self.lsp is not None:
+            self.lsp.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
         self.view.show(buffer, self.highlighter_of(buffer))
@@ -331,6 +364,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.focus(buffer)
             self.predictions.buffer_shown(buffer)
+        if self.lsp is not None:
+            self.lsp.buffer_shown()
 
     def cycle_buffer(self, step: int) -> None:
         if len(self.buffers) > 1:
@@ -365,6 +400,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.closed(buffer)
         self.buffers.remove(buffer)
+        if self.lsp is not None:
+            self.lsp.closed(buffer)
         self.view.forget(buffer)
         self.detach_highlighter(buffer)
         if not self.buffers:
@@ -375,6 +412,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         super()._saved(buffer, stamp)
         if self.recording is not None:
             self.recording.saved(buffer)  # a save ends the edit being recorded
+        if self.lsp is not None:
+            self.lsp.saved(buffer)
 
     def ask_path(self, question: str, then, value: str = "") -> None:
         """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
