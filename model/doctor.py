@@ -131,6 +131,28 @@ def check_model(args) -> list[tuple[str, str]]:
     return lines + [(OK, f"model folder {config.model_path}: {len(weights)} safetensors file(s)")]
 
 
+def check_language_servers(args) -> list[tuple[str, str]]:
+    """Per language, the server the editor will start, or what to install."""
+    from .lsp.servers import doctor_lines, server_table
+
+    table_source, problems = read_config_tables(args.config)
+    table, messages = server_table(table_source)
+    lines = [(FIX, m) for m in problems + messages]
+    return lines + [(OK if found else INFO, f"language server for {text}") for found, text in doctor_lines(table)]
+
+
+def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:
+    """The ``[language-server.*]`` and ``[[language]]`` entries of the config file."""
+    path = path or config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read it ({exc})"]
+    return {k: data[k] for k in ("language-server", "language") if k in data}, []
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nxedit doctor", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -148,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
         ("python", check_python), ("torch", check_torch), ("exllamav2", lambda: check_exllamav2(args.build)),
         ("flash-attn", check_flash_attn), ("transformers", check_transformers), ("model", lambda: check_model(args)),
+        ("language servers", lambda: check_language_servers(args)),
     ]
     model_ok = True
     for name, check in checks:
