@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -22,6 +23,7 @@ from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
 from .files.care import FileCare
+from .find.file_index import FileIndex
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
@@ -84,6 +86,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.findbar: FindBar | None = None
         self.find_origin = 0
         self._finder = None
+        self.file_index = FileIndex()  # the picker's file lists and recent files
 
     def _bindings_from_table(self) -> tuple[list[Binding], list[Binding]]:
         app, view = [], []
@@ -94,6 +97,14 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return app, view
 
     # -- commands ---------------------------------------------------------------------
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """Shift+F3 arrives as a cursor position report (see :mod:`.ui.keys`): make it the key."""
+        from .ui.keys import key_of_cursor_report
+
+        key = key_of_cursor_report(event.x, event.y)
+        if key is not None:
+            self.post_message(events.Key(key, None))
 
     def action_command(self, name: str) -> None:
         self.run_command(name)
@@ -111,21 +122,28 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return True
 
     def palette_items(self, kind: str):
+        """``(text, help, callback, also)`` for the palette: ``also`` is matched too."""
         if kind == "commands":
             for command in COMMANDS:
                 if command.palette:
                     keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
-                    yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
+                    help = " · ".join(part for part in (keys or command.description, command.name) if part)
+                    yield command.title, help, (lambda n=command.name: self.run_command(n)), command.name
         elif kind == "themes":
             from .ui.theme import theme_names
 
             for name in theme_names():
                 current = " (current)" if name == self.theme_obj.name else ""
-                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n))
+                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n)), ""
         elif kind == "buffers":
-            for buffer in self.buffers:
+            from .ui.statusline import shorten_path
+
+            cwd = os.getcwd()
+            for buffer in self.buffers:  # one line each: the name, then the folder unless it is here
                 marker = " ●" if buffer.is_modified else ""
-                yield f"{buffer.name}{marker}", str(buffer.path or ""), (lambda b=buffer: self.show_buffer(b))
+                folder = buffer.path.parent if buffer.path else None
+                where = f"  {shorten_path(folder, 60)}" if folder and os.path.abspath(folder) != cwd else ""
+                yield f"{buffer.name}{marker}{where}", "", (lambda b=buffer: self.show_buffer(b)), ""
 
     def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
         from textual.command import CommandPalette
@@ -238,6 +256,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.file_index.save()
         if self.lsp is not None:
             self.lsp.close()
         if self.predictions is not None:
@@ -358,6 +377,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             self.lsp.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
+        self.file_index.touch(buffer.path)
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
         self.sub_title = buffer.name
@@ -546,9 +566,17 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.call_after_refresh(bar.open, replace, query)
 
     def _pattern(self):
-        from .find.search import compile_query
+        """The find bar's pattern (None when empty or invalid: the bar shows the error)."""
+        from .find.search import QueryError, compile_query
 
-        return compile_query(self.findbar.search_text) if self.findbar is not None else None
+        bar = self.findbar
+        if bar is None:
+            return None
+        try:
+            return compile_query(bar.search_text, bar.regex, bar.match_case)
+        except QueryError as exc:
+            bar.show_count(str(exc), error=True)
+            return None
 
     def _finder_for(self):
         if self._finder is None:
@@ -580,32 +608,103 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         pattern = self._pattern()
         if pattern is None:
             self.view.set_find(None)
-            self.findbar.show_count("")
+            if not self.findbar.search_text:
+                self.findbar.show_count("")
             self.view.select(Selection.cursor(self.find_origin))
             return
         self._jump_to_match(pattern, self.find_origin)
+
+    def on_find_bar_toggled(self, message) -> None:
+        self.on_find_bar_changed(message)
+
+    def toggle_find_option(self, option: str) -> None:
+        """Alt+R / Alt+C: in project search when it is open, else in the find bar."""
+        toggle = getattr(self.screen, "toggle_option", None)
+        if toggle is not None:
+            toggle(option)
+            return
+        bar = self._findbar()
+        if bar.is_open:
+            bar.toggle(option)
+        else:
+            self.open_find()
+            self.call_after_refresh(bar.toggle, option)
 
     def on_find_bar_next(self, message) -> None:
         self.find_next(message.backwards)
 
     def on_find_bar_replace(self, message) -> None:
-        from .find.search import replace_all, replace_current
+        from .find.search import QueryError, replace_all, replace_current
 
         pattern = self._pattern()
         if pattern is None:
             return
-        if message.all:
-            n = replace_all(self.buffer, pattern, message.replacement, self._finder_for())
-            self.view.scroll_to_cursor()
-            self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
-            self.view.set_find(pattern)
+        regex = self.findbar.regex
+        try:
+            if message.all:
+                n = replace_all(self.buffer, pattern, message.replacement, self._finder_for(), regex)
+                self.view.scroll_to_cursor()
+                self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
+                self.view.set_find(pattern)
+                return
+            replace_current(self.buffer, pattern, message.replacement, regex, self._finder_for())
+        except QueryError as exc:
+            self.findbar.show_count(str(exc), error=True)
             return
-        replace_current(self.buffer, pattern, message.replacement)
         self.find_next()
 
     def on_find_bar_closed(self, message) -> None:
         self.view.set_find(None)
         self.view.focus()
+
+    # -- the project: find a file, search and replace across files -------------------
+
+    def _project_base(self) -> Path:
+        path = self.buffer.path
+        return (path.parent if path is not None else Path.cwd()).absolute()
+
+    def find_file(self) -> None:
+        from .find.file_picker import FilePicker
+
+        if not isinstance(self.screen, FilePicker):
+            self.push_screen(FilePicker(self.file_index, self._project_base()),
+                             lambda path: path is not None and self.open_path(path))
+
+    def search_project(self, replace: bool = False) -> None:
+        from .find.file_picker import project_root_for
+        from .find.search_screen import ProjectSearchScreen
+
+        if isinstance(self.screen, ProjectSearchScreen):
+            return
+        sel = self.buffer.selection
+        query = editing.selected_text(self.buffer) if not sel.is_empty else ""
+        bar = self.findbar
+        screen = ProjectSearchScreen(project_root_for(self._project_base()), query if "\n" not in query else "",
+                                     replace, bar.regex if bar else False, bar.match_case if bar else False)
+        self.push_screen(screen, self._project_search_done)
+
+    def _project_search_done(self, result) -> None:
+        if not result:
+            return
+        if result[0] == "open":
+            _, path, line, column = result
+            self.open_path(path, line, column)
+            return
+        plan = result[1]
+        root = Path(plan.root)
+        open_paths = {rel for rel in plan.by_file if self._find_open(root / rel) is not None}
+
+        def apply() -> None:
+            plan.apply(lambda rel: self._find_open(root / rel), self.buffer_for, self._add_buffer,
+                       lambda buffer: self.save(buffer, force=True))
+            self.view.refresh_layers()
+            self.say(plan.summary(), error=bool(plan.skipped))
+
+        def load() -> None:
+            plan.load(open_paths)
+            self.call_from_thread(apply)
+
+        self.run_worker(load, thread=True, group="replace", description="read the files to replace in")
 
 
 def run_app(files: "list[FileArg]", args) -> int:

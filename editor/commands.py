@@ -78,6 +78,11 @@ def _has_selection(app: "EditorApp") -> bool:
     return not app.view.buffer.selection.is_empty
 
 
+def _indent(app: "EditorApp") -> None:
+    if not app.view.run_edit(editing.indent):
+        app.say("Tab: no suggestion here (Tab indents only a selection or a line's leading space)")
+
+
 def _predict(method: str, *args) -> Handler:
     return lambda app: app.predictions is not None and getattr(app.predictions, method)(*args)
 
@@ -104,7 +109,7 @@ def _ask_debounce(app: "EditorApp") -> None:
 # next-edit suggestions first: their keys fall through to the commands below when none shows
 _PREDICT = (
     Command("predict.accept", "Accept next edit", ("tab",), _predict("accept"), palette=False,
-            description="jumps to a suggestion away from the cursor first", when=_predict("can_accept")),
+            description="jumps to a suggestion away from the cursor first", when=_predict("wants_tab")),
     Command("predict.dismiss", "Dismiss next edit", ("escape",), _predict("dismiss"), palette=False,
             when=_predict("visible")),
     Command("predict.accept_word", "Accept next word of the edit", ("ctrl+right",), _predict("accept_word"),
@@ -213,8 +218,8 @@ COMMANDS: tuple[Command, ...] = (
             _edit(editing.delete_word_left), palette=False, description="Alt+Backspace in most terminals"),
     Command("edit.delete_word_right", "Delete word right", ("ctrl+delete",), _edit(editing.delete_word_right),
             palette=False),
-    Command("edit.indent", "Indent", ("tab",), _edit(editing.indent),
-            description="indents the selected lines, or inserts indentation"),
+    Command("edit.indent", "Indent", ("tab",), _indent,
+            description="the selected lines, or at the start of a line; never inside a line's text"),
     Command("edit.outdent", "Outdent", ("shift+tab",), _edit(editing.outdent)),
     Command("edit.undo", "Undo", ("ctrl+z",), lambda app: app.view.undo()),
     Command("edit.redo", "Redo", ("ctrl+y", "ctrl+shift+z"), lambda app: app.view.redo()),
@@ -241,6 +246,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("find.previous", "Find previous", ("shift+f3",), lambda app: app.find_next(backwards=True), "app"),
     Command("find.replace", "Replace…", ("ctrl+r", "ctrl+h"), lambda app: app.open_find(replace=True), "app",
             description="Ctrl+H is Backspace in most terminals"),
+    Command("find.toggle_regex", "Find: regular expressions on/off", ("alt+r",),
+            lambda app: app.toggle_find_option("regex"), "app", description="in the find bar and project search"),
+    Command("find.toggle_case", "Find: match case on/off", ("alt+c",),
+            lambda app: app.toggle_find_option("match_case"), "app", description="off: smart case"),
+    Command("file.find", "Find file…", ("ctrl+t",), lambda app: app.find_file(), "app",
+            description="fuzzy, recent files first, with a preview"),
+    Command("search.project", "Search in project…", ("ctrl+shift+f", "alt+shift+f"),
+            lambda app: app.search_project(), "app", description="Alt+Shift+F where Ctrl+Shift+F does not arrive"),
+    Command("search.replace_project", "Replace in project…", ("ctrl+shift+h", "alt+shift+h"),
+            lambda app: app.search_project(replace=True), "app",
+            description="previews every change; Alt+Shift+H where Ctrl+Shift+H does not arrive"),
     Command("goto.line", "Go to line…", ("ctrl+g",), lambda app: app.ask_goto_line(), "app"),
     Command("view.soft_wrap", "Toggle soft wrap", ("alt+z",), lambda app: app.toggle_soft_wrap(), "app"),
     Command("view.theme", "Choose theme…", (), lambda app: app.choose_theme(), "app"),
