@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .predictions.controller import Predictions
     from .predictions.recording import EditRecording
     from .ui.theme import Theme
+    from .vcs.changes import GitChanges
 
 RECORDER_TICK = 0.25  # seconds between checks for a paused edit (it closes the event)
 
@@ -87,6 +88,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.find_origin = 0
         self._finder = None
         self.file_index = FileIndex()  # the picker's file lists and recent files
+        self.git_changes: GitChanges | None = None  # gutter marks against HEAD, after the first paint
 
     def _bindings_from_table(self) -> tuple[list[Binding], list[Binding]]:
         app, view = [], []
@@ -167,6 +169,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.call_after_refresh(self._after_first_paint)
         self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
         self.call_after_refresh(self._start_language_servers)
+        self.call_after_refresh(self._start_git_changes)
         self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
@@ -234,6 +237,18 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.view.add_layer(self.lsp.layer)
         for buffer in self.buffers:
             self.lsp.watch(buffer)
+
+    def _start_git_changes(self) -> None:
+        from .vcs.changes import GitChanges
+
+        self.git_changes = GitChanges(self)
+        self.git_changes.start()
+        for buffer in self.buffers:
+            self.git_changes.watch(buffer)
+
+    def on_app_focus(self) -> None:
+        if self.git_changes is not None:
+            self.git_changes.check_head()  # a commit or checkout elsewhere moves HEAD
 
     def _model_predictor(self):
         """The model predictor when ``[model]`` or ``--backend`` names one (not loaded yet)."""
@@ -319,6 +334,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _add_buffer(self, buffer: Buffer) -> Buffer:
         self.buffers.append(buffer)
+        if self.git_changes is not None:
+            self.git_changes.watch(buffer)
         if self.recording is not None:
             self.recording.watch(buffer)
             self.predictions.watch(buffer)
@@ -381,6 +398,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
         self.sub_title = buffer.name
+        if self.git_changes is not None:
+            self.git_changes.refresh(buffer, head=True)
         if self.recording is not None:
             self.recording.focus(buffer)
             self.predictions.buffer_shown(buffer)
@@ -422,6 +441,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.buffers.remove(buffer)
         if self.lsp is not None:
             self.lsp.closed(buffer)
+        if self.git_changes is not None:
+            self.git_changes.forget(buffer)
         self.view.forget(buffer)
         self.detach_highlighter(buffer)
         if not self.buffers:

@@ -17,10 +17,12 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 
+from nxedit.model.vcs.git import git_root
+
 from .file_index import FileIndex
 from .fuzzy import Ranker, match_positions
 from .picker import PickerScreen
-from .project_files import git_root, list_files
+from .project_files import list_files
 
 MATCH = Style(bold=True, underline=True)
 FOLDER = Style(dim=True)

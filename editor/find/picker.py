@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events

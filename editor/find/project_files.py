@@ -12,23 +12,10 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-from pathlib import Path
 from typing import Iterator
 
+
 BATCH = 5000  # paths per batch of the walk
-
-
-def git_root(folder: str | os.PathLike) -> Path | None:
-    """The top folder of the git work tree holding ``folder``; None outside one (or without git)."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", os.fspath(folder), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    out = done.stdout.strip()
-    return Path(out) if done.returncode == 0 and out else None
 
 
 def list_files(root: str | os.PathLike, cancel: threading.Event | None = None) -> Iterator[list[str]]:

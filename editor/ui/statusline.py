@@ -27,6 +27,7 @@ class StatusLine(Widget):
     # the next-edit predictor's state ("structural", "model loading…", "Tab ⇥ 2 edits"): issue 5 sets it
     predictor: reactive[str] = reactive("")
     message: reactive[str] = reactive("")
+    branch: reactive[str] = reactive("")  # git's branch of the file shown (editor/vcs)
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -70,7 +71,8 @@ class StatusLine(Widget):
         line, col = buf.cursor
         eol = "CRLF" if buf.eol == "\r\n" else "LF"
         encoding = buf.file.encoding.upper() + (" BOM" if buf.file.bom else "")
-        right = f"  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
+        branch = f"  ⎇ {self.branch}" if self.branch else ""
+        right = f"{branch}  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
         return f"  {self.predictor} │" + right if self.predictor else right
 
     def render_line(self, y: int) -> Strip:
