@@ -3,18 +3,21 @@ the items show in order, typing filters them fuzzily, Enter runs the chosen one.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from textual.command import CommandPalette
 
 from nxedit.editor.ui.palette import Item, _ItemsProvider
 
+Entry = tuple[str, str, Callable[[], object]]  # text, help, what choosing it does
 
-def pick(app, entries: Sequence[Item], placeholder: str) -> None:
-    """Show ``entries`` (text, help, callback) in a palette."""
+
+def pick(app, entries: Sequence[Entry], placeholder: str) -> None:
+    """Show ``entries`` in a palette (the palette's own matching and keys)."""
+    items: list[Item] = [(text, help, run, "") for text, help, run in entries]
 
     class Entries(_ItemsProvider):
         def items(self) -> Iterable[Item]:
-            return entries
+            return items
 
     app.push_screen(CommandPalette(providers=[Entries], placeholder=placeholder))
