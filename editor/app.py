@@ -205,6 +205,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         predictions = self.predictions = Predictions(self.view, self.recording, self.predict_settings, self.say,
                                                      self._model_predictor())
         predictions.on_state = lambda: setattr(self.status, "predictor", predictions.status_text())
+        predictions.layer.marks = self.no_color  # NO_COLOR: brackets tell deleted from inserted text
         predictions.start(loop)
         self.view.add_layer(predictions.layer)
         self.set_interval(RECORDER_TICK, self.recording.tick)
@@ -306,8 +307,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.register_theme(textual_theme)
         self.theme = textual_theme.name
 
-    def set_theme_named(self, name: str) -> None:
-        """Switch to another theme; an unknown or broken one is a message."""
+    def set_theme_named(self, name: str, persist: bool = True) -> None:
+        """Switch to another theme (and keep it for the next start); an unknown or broken
+        one is a message."""
         from .ui.theme import ThemeError, load_theme
 
         try:
@@ -317,6 +319,18 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             return
         self._apply_theme()
         self.say(f"Theme {name}")
+        if persist:
+            self._save_theme(name)
+
+    @work(thread=True, group="config", description="save the theme in config.toml")
+    def _save_theme(self, name: str) -> None:
+        """The chosen theme goes to config.toml (the user's comments stay), for the next start."""
+        from .config import save_setting
+
+        try:
+            save_setting(self.config.path, "theme", name)
+        except (OSError, ValueError) as exc:
+            self.call_from_thread(self.say, f"theme not saved: {exc}", True)
 
     # -- messages ---------------------------------------------------------------------
 
@@ -472,7 +486,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                 return
             then(path)
 
-        self.push_screen(Prompt(question, value, "path/to/file"), answered)
+        from .files.complete import PathSuggester
+
+        self.push_screen(Prompt(question, value, "path/to/file (Tab completes)", PathSuggester()), answered)
 
     def ask_open(self) -> None:
         self.ask_path("Open file:", self.open_path)

@@ -239,8 +239,12 @@ def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nxedit doctor", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="nxedit doctor", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Can next-edit prediction run here? One line per check, 'fix' lines say what to do.\n\n"
+                    "First the structural engine and each language's grammar (what every user relies on),\n"
+                    "then the optional model backends (exllamav2, openai, transformers) with what each\n"
+                    "needs; the backend you chose ([model] backend, or --backend) is checked in depth.")
     p.add_argument("--config", type=Path, metavar="PATH", help="the config file to read [model] from")
     p.add_argument("--backend", help="check this backend instead of the configured one")
     p.add_argument("--model", help="check this model folder or server model name")

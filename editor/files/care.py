@@ -272,6 +272,21 @@ class FileCare:
 
     # -- reloading and watching -------------------------------------------------------
 
+    def ask_reload(self) -> None:
+        """The "Reload from disk" command: asks first when the buffer has unsaved changes."""
+        buffer = self.buffer
+        if not buffer.is_modified:
+            self.reload(buffer)
+            return
+        from nxedit.editor.ui.dialogs import Choice
+
+        def answered(answer: str | None) -> None:
+            if answer == "reload" and buffer in self.buffers:
+                self.reload(buffer)
+
+        self.push_screen(Choice(f"{buffer.name} has unsaved changes. Reload it from disk and lose them?",
+                                [("reload", "Reload"), ("keep", "Keep my changes")]), answered)
+
     def reload(self, buffer: Buffer | None = None) -> bool:
         """Replace the buffer's text with the file on disk (undoable); False on failure."""
         from .fileio import FileError, load_file

@@ -15,6 +15,8 @@ from textual.widget import Widget
 
 from nxedit.editor.buffer import Buffer
 
+MESSAGE_SECONDS = 6.0  # a message goes after this long (an error after twice as long)
+
 
 class StatusLine(Widget):
     DEFAULT_CSS = """
@@ -40,20 +42,35 @@ class StatusLine(Widget):
         self.diagnostic = ""  # the language server's word on the cursor's line (wins over the message)
         self.diagnostic_is_error = False
         self._diagnostic_first = False  # a newer message shows until the cursor's line has another problem
+        self._expiry = None  # the timer that clears the message
 
     def set_styles(self, normal: Style, accent: Style, error: Style, warning: Style) -> None:
         self.normal, self.accent, self.error, self.warning = normal, accent, error, warning
         self.refresh()
 
     def show(self, buffer: Buffer) -> None:
+        if buffer is not self.buffer:
+            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next
         self.buffer = buffer
         self.refresh()
 
     def say(self, message: str, error: bool = False) -> None:
-        """A one-line message, kept until the next one."""
+        """A one-line message; it goes after a few seconds, or with the next one."""
         self.message_is_error = error
         self._diagnostic_first = False
         self.message = message.replace("\n", " ")
+        if self._expiry is not None:
+            self._expiry.stop()
+        self._expiry = self.set_timer(MESSAGE_SECONDS * (2 if error else 1), self.clear_message) if self.is_mounted \
+            else None
+        self.refresh()
+
+    def clear_message(self) -> None:
+        if self._expiry is not None:
+            self._expiry.stop()
+            self._expiry = None
+        self.message = ""
+        self.message_is_error = False
         self.refresh()
 
     def show_diagnostic(self, text: str, error: bool) -> None:

@@ -1,4 +1,4 @@
-"""``nxedit predict``: answer next-edit requests in the wire format of DESIGN.md.
+"""``nxedit predict``: next-edit suggestions for scripts and other editors, one JSON line each.
 
     nxedit predict < request.json            one request (JSON) on stdin, one response line
     nxedit predict --request request.json     the same from a file
@@ -22,10 +22,29 @@ MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer request line is answered with an e
 _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.){0,200}"|-?\d{1,18})')
 
 
+HELP = """Predict the next edit of a file from its text, the cursor and the last edits.
+
+  nxedit predict < request.json             one request on stdin, one answer line
+  nxedit predict --request request.json     the same, from a file
+  nxedit predict --jsonl < requests.jsonl   one request per line, one answer per line"""
+
+EPILOG = """a request (JSON):
+  {"id": 1, "path": "shop.py", "language": "python",
+   "current": "<the whole text now>", "cursor": {"line": 1, "column": 12},
+   "history": [{"start_line": 1, "old_text": "    total = 0\\n", "new_text": "    subtotal = 0\\n"}]}
+  lines and columns count from 0; history holds the last edits, oldest first.
+
+the answer (one line):
+  {"id": 1, "edits": [{"start_line": 2, "end_line": 4, "new_text": "..."}],
+   "source": "structural:rename", "confidence": 0.7, "latency_ms": 3.1}
+  edits is the single best next edit (lines start_line..end_line-1 become new_text),
+  empty when unsure. A bad request gets {"id": 1, "error": "..."} and a stream goes on."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .predictor import available
 
-    p = argparse.ArgumentParser(prog="nxedit predict", description=__doc__,
+    p = argparse.ArgumentParser(prog="nxedit predict", description=HELP, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--request", metavar="FILE", help="read one request from FILE instead of stdin")
     p.add_argument("--jsonl", action="store_true", help="stream: one request per input line")

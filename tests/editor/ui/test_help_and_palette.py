@@ -39,7 +39,7 @@ def test_help_puts_the_next_edit_keys_first_then_groups_by_area():
 
 def test_help_filters_on_keys_titles_and_names():
     keys, _ = resolve_keys()
-    assert [r.name for r in help_rows(keys, "save")] == ["file.save", "file.save_as"]
+    assert [r.name for r in help_rows(keys, "file.sav")] == ["file.save", "file.save_as"]
     assert [r.name for r in help_rows(keys, "find.prev")] == ["find.previous"]
     assert "find.previous" in [r.name for r in help_rows(keys, "shift+f3")]
     assert list(help_rows(keys, "no such thing")) == []
