@@ -80,7 +80,7 @@ def _has_selection(app: "EditorApp") -> bool:
 
 def _indent(app: "EditorApp") -> None:
     if not app.view.run_edit(editing.indent):
-        app.say("Tab: no suggestion here (Tab indents only a selection or a line's leading space)")
+        app.say("Tab: nothing to accept; it indents at a line's start")
 
 
 def _predict(method: str, *args) -> Handler:
