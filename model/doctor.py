@@ -217,6 +217,28 @@ def check_model(config) -> list[tuple[str, str]]:
     return lines + [(OK, f"model folder {config.model_path}: {len(weights)} safetensors file(s)")]
 
 
+def check_language_servers(args) -> list[tuple[str, str]]:
+    """Per language, the server the editor will start, or what to install."""
+    from .lsp.servers import doctor_lines, server_table
+
+    table_source, problems = read_config_tables(args.config)
+    table, messages = server_table(table_source)
+    lines = [(FIX, m) for m in problems + messages]
+    return lines + [(OK if found else INFO, f"language server for {text}") for found, text in doctor_lines(table)]
+
+
+def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:
+    """The ``[language-server.*]`` and ``[[language]]`` entries of the config file."""
+    path = path or config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read it ({exc})"]
+    return {k: data[k] for k in ("language-server", "language") if k in data}, []
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nxedit doctor", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -258,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if chosen:
         checks += chosen_backend_checks(chosen, args.build)
         checks.append(("model", lambda: check_model(config)))
+    checks.append(("language servers", lambda: check_language_servers(args)))
     ok = True
     for mark, text in [(FIX, p) for p in problems]:
         print_safely(f"{mark}{text}")

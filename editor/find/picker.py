@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from nxedit.model.text.sanitise import sanitise
 
@@ -129,6 +129,27 @@ class ResultList(Widget, can_focus=False):
         self.refresh()
 
 
+class InfoLine(Widget, can_focus=False):
+    """One line of state (counts, errors). Unlike a Label its update needs no new layout:
+    results stream in many times a second and each one changes the count."""
+
+    DEFAULT_CSS = """
+    InfoLine { height: 1; width: 1fr; color: $text-muted; }
+    InfoLine.-error { color: $error; }
+    """
+
+    text = ""
+
+    def show(self, text: str, error: bool = False) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+        self.set_class(error, "-error")
+
+    def render(self) -> Text:
+        return Text(self.text, no_wrap=True, overflow="ellipsis")
+
+
 class Preview(Widget, can_focus=False):
     """A file's lines around one line, coloured like the editor (theme, Pygments scopes),
     read and lexed on a worker thread."""
@@ -231,13 +252,11 @@ class PickerScreen(ModalScreen[Any]):
     """Query, results, preview; subclasses say what a query finds and what choosing does."""
 
     DEFAULT_CSS = """
-    PickerScreen { align: center middle; }
+    PickerScreen { align: center middle; background: $background; }  /* opaque: a see-through one redraws the editor under it, tinted, every frame */
     PickerScreen > Vertical {
         width: 90%; height: 85%; border: round $accent; background: $surface; padding: 0 1;
     }
     PickerScreen Input, PickerScreen Input:focus { border: none; height: 1; padding: 0 1; }
-    PickerScreen #info { height: 1; width: 1fr; color: $text-muted; }
-    PickerScreen #info.-error { color: $error; }
     PickerScreen #body { height: 1fr; }
     """
 
@@ -251,7 +270,7 @@ class PickerScreen(ModalScreen[Any]):
         with Vertical():
             yield Input(self.initial_query, placeholder=self.placeholder, id="query")
             yield from self.compose_fields()
-            yield Label("", id="info", markup=False)
+            yield InfoLine(id="info")
             with Horizontal(id="body"):
                 yield ResultList(self.describe, id="results")
                 yield Preview(id="preview")
@@ -274,9 +293,7 @@ class PickerScreen(ModalScreen[Any]):
         self.query_one("#query", Input).focus()
 
     def info(self, text: str, error: bool = False) -> None:
-        label = self.query_one("#info", Label)
-        label.update(text)
-        label.set_class(error, "-error")
+        self.query_one("#info", InfoLine).show(text, error)
 
     def describe(self, item: Any) -> Text:
         return Text(str(item))

@@ -40,6 +40,9 @@ class StatusLine(Widget):
         self.error = Style(bold=True)
         self.warning = Style()
         self.message_is_error = False
+        self.diagnostic = ""  # the language server's word on the cursor's line (wins over the message)
+        self.diagnostic_is_error = False
+        self._diagnostic_first = False  # a newer message shows until the cursor's line has another problem
         self._expiry = None  # the timer that clears the message
 
     def set_styles(self, normal: Style, accent: Style, error: Style, warning: Style) -> None:
@@ -56,6 +59,7 @@ class StatusLine(Widget):
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message; it goes after a few seconds, or with the next one."""
         self.message_is_error = error
+        self._diagnostic_first = False
         self.message = sanitise(message)  # outside text (server answers, file names) never reaches the terminal raw
         if self._expiry is not None:
             self._expiry.stop()
@@ -70,6 +74,14 @@ class StatusLine(Widget):
         self.message = ""
         self.message_is_error = False
         self.refresh()
+
+    def show_diagnostic(self, text: str, error: bool) -> None:
+        """The problem on the cursor's line ("" when there is none)."""
+        text = sanitise(text)  # a language server's words: outside text
+        if (text, error) != (self.diagnostic, self.diagnostic_is_error):
+            self.diagnostic, self.diagnostic_is_error = text, error
+            self._diagnostic_first = bool(text)
+            self.refresh()
 
     def right_side(self) -> str:
         buf = self.buffer
@@ -89,13 +101,16 @@ class StatusLine(Widget):
             return Strip.blank(width, self.normal)
         right = self.right_side()
         marker = " ●" if buf.is_modified else ""
-        message = f"  {self.message}" if self.message else ""
+        use_diagnostic = bool(self.diagnostic) and (self._diagnostic_first or not self.message)
+        shown = self.diagnostic if use_diagnostic else self.message
+        message = f"  {shown}" if shown else ""
         # the message gets room first; the path shrinks, down to the file name
         room = max(0, width - len(right) - len(marker) - len(message) - 1)
         name = shorten_path(buf.path, room) if buf.path else "untitled"
         left = [Segment(f" {name}{marker}", self.accent)]
         if message:
-            left.append(Segment(message, self.error if self.message_is_error else self.warning))
+            is_error = self.diagnostic_is_error if use_diagnostic else self.message_is_error
+            left.append(Segment(message, self.error if is_error else self.warning))
         strip = Strip(left).crop_extend(0, max(0, width - len(right)), self.normal)
         return Strip([*strip, Segment(right, self.normal)]).crop_extend(0, width, self.normal)
 
