@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Selection", ("select.all", "select.line", "select.collapse")),
     ("Files and buffers", ("file.", "buffer.")),
     ("Find and go to", ("find.", "search.", "goto.", "vcs.")),
+    ("Language server", ("lsp.",)),
     ("View and help", ("view.", "app.")),
     ("More", ()),  # a command of an area not named above
     ("Cursor motions (with Shift: select)", ("cursor.", "select.")),
@@ -74,7 +75,7 @@ def rows_table(rows: list[Row], query: str = "") -> Table:
             if group is not None:
                 table.add_row("", "", "")
             group = row.group
-            table.add_row(Text(group, style="bold underline"), "", "")
+            table.add_row("", Text(group, style="bold underline"), "")
         table.add_row(row.keys, row.title, row.name)
     if group is None:
         table.add_row("", Text(f"no command matches {query!r}", style="italic"), "")
@@ -88,7 +89,7 @@ class HelpScreen(ModalScreen[None]):
         width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    HelpScreen Input { border: none; height: 1; padding: 0 1; margin-bottom: 1; }
+    HelpScreen Input, HelpScreen Input:focus { border: none; height: 1; padding: 0 1; margin: 1 0; }
     """
 
     def __init__(self, keys: dict[str, tuple[str, ...]], config_path: str) -> None:
