@@ -72,32 +72,33 @@ class PromptReport:
 def parse_reports(log: str) -> list[PromptReport]:
     """One report per completion in a stretch of the server's log, in order.
 
-    A completion that reused nothing logs no prefix line (reused 0); one whose whole prompt
-    was cached logs no prompt evaluation (evaluated 0).
+    A completion that reused nothing logs no prefix line (reused 0). One whose whole prompt
+    was cached logs no prompt evaluation and not its length: it counts as 0 and 0.
     """
     reports: list[PromptReport] = []
     pending: dict | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            reports.append(PromptReport(**pending))
+        pending = None
+
     for line in log.splitlines():
         if m := _PREFIX.search(line):
-            if pending is not None:
-                reports.append(PromptReport(**pending))
+            flush()
             pending = {"reused": int(m[1]), "evaluated": int(m[2])}
         elif _FULL.search(line):
-            if pending is not None:
-                reports.append(PromptReport(**pending))
-            pending = {"reused": -1, "evaluated": 0}  # the length is in the timings line
+            flush()
+            pending = {"reused": 0, "evaluated": 0}
         elif m := _PROMPT_EVAL.search(line):
             if pending is None:
                 pending = {"reused": 0, "evaluated": int(m[2])}
-            if pending["reused"] == -1:
-                pending["reused"] = int(m[2])
             pending["prompt_ms"] = float(m[1])
         elif (m := _EVAL.search(line)) and pending is not None:
             pending["decode_ms"], pending["decode_runs"] = float(m[1]), int(m[2])
-            reports.append(PromptReport(**pending))
-            pending = None
-    if pending is not None:
-        reports.append(PromptReport(**{**pending, "reused": max(0, pending["reused"])}))
+            flush()
+    flush()
     return reports
 
 

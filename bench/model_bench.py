@@ -5,7 +5,6 @@ that keeps each completion for the report.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
@@ -142,12 +141,3 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def dump(path: Path | None, rows: list[dict]) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")

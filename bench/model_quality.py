@@ -21,6 +21,7 @@ more for Sweep's 300-line prompt; ``--cases 20`` for a quick look.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -28,17 +29,17 @@ from collections import Counter
 from pathlib import Path
 
 from llama_server import LlamaServer, missing
-from model_bench import ROOT, dump, load_scorer, percentile, predictor, request_of, sample_cases
+from model_bench import ROOT, load_scorer, percentile, predictor, request_of, sample_cases
 
 FORMATS = ("zeta", "sweep", "instinct", "chat")
 
 
-def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score) -> tuple[dict, list[dict]]:
+def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out) -> dict:
+    """Every case through the predictor; each answer written to ``out`` as it comes."""
     p, recorder = predictor(url, name, max_tokens)
     counts: Counter = Counter()
     reasons: Counter = Counter()
     latencies: list[float] = []
-    rows = []
     for case in cases:
         p.last_rejection = None
         status = p.status
@@ -60,9 +61,10 @@ def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score) -
         counts[outcome] += 1
         result = score.score_case(case, edits)
         counts["hit"] += bool(result["hit"])
-        rows.append({"format": name, "id": case["id"], "outcome": outcome, "reason": p.last_rejection,
-                     "hit": bool(result["hit"]), "edits": edits, "answer": done.text if done else None,
-                     "finish": done.finish_reason if done else None, "ms": round(latencies[-1])})
+        out.write(json.dumps({"format": name, "id": case["id"], "outcome": outcome, "reason": p.last_rejection,
+                              "hit": bool(result["hit"]), "edits": edits, "answer": done.text if done else None,
+                              "finish": done.finish_reason if done else None, "ms": round(latencies[-1])}) + "\n")
+        out.flush()
     n = len(cases)
     summary = {
         "parsed": (counts["edit"] + counts["no-op"]) / n, "edit": counts["edit"] / n, "no-op": counts["no-op"] / n,
@@ -70,7 +72,7 @@ def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score) -
         "hits": counts["hit"], "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
         "reasons": reasons.most_common(3),
     }
-    return summary, rows
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,13 +95,12 @@ def main(argv: list[str] | None = None) -> int:
           f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens")
     print(f"{'format':<10}{'parsed':>8}{'edit':>7}{'no-op':>7}{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}"
           f"{'p50 ms':>9}{'p95 ms':>9}")
-    rows: list[dict] = []
     summaries = {}
     t0 = time.perf_counter()
-    with LlamaServer(args.work, threads=args.threads) as server:
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with LlamaServer(args.work, threads=args.threads) as server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
-            s, format_rows = run_format(server.url, name, cases, args.max_tokens, score)
-            rows += format_rows
+            s = run_format(server.url, name, cases, args.max_tokens, score, out)
             summaries[name] = s
             print(f"{name:<10}{s['parsed']:>8.2f}{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}"
                   f"{s['truncated']:>6.2f}{s['failed']:>8.2f}{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}",
@@ -108,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in summaries.items():
         for reason, count in s["reasons"]:
             print(f"  {name:<9}{count:>4}  {reason}")
-    dump(args.out, rows)
     print(f"\nanswers in {args.out}; {time.perf_counter() - t0:.0f} s in all")
     return 0
 
