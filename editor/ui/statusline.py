@@ -46,7 +46,7 @@ class StatusLine(Widget):
         self.refresh()
 
     def show(self, buffer: Buffer) -> None:
-        if buffer is not self.buffer:
+        if self.buffer is not None and buffer is not self.buffer:
             self.clear_message()  # "Saved a.py" says nothing about the buffer shown next
         self.buffer = buffer
         self.refresh()
