@@ -27,10 +27,12 @@ from .find.file_index import FileIndex
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
+from nxedit.model.text.sanitise import sanitise
 
 if TYPE_CHECKING:
     from .files.args import FileArg
     from .find.findbar import FindBar
+    from .lsp.features import LanguageFeatures
     from .predictions.controller import Predictions
     from .predictions.recording import EditRecording
     from .ui.theme import Theme
@@ -65,6 +67,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.startup_messages = [*messages, *warnings, *predict_warnings]
         self.recording: EditRecording | None = None
         self.predictions: Predictions | None = None
+        self.lsp: LanguageFeatures | None = None  # language servers, once their client is imported
         self.theme_obj = self._load_theme(self.config.theme)
         self.buffers: list[Buffer] = []
         # per buffer: its highlighter and the listener feeding it the buffer's changes
@@ -166,6 +169,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
         self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
+        self.call_after_refresh(self._start_language_servers)
         self.call_after_refresh(self._start_git_changes)
         self.start_file_care()
         for arg in self.files:
@@ -212,6 +216,30 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.recording.focus(self.buffer)
         predictions.on_state()
 
+    def _start_language_servers(self) -> None:
+        """The language-server client (editor/lsp), imported off the UI thread after the first
+        paint; each server starts when the first file of its language needs it."""
+        from .lsp import lsp_enabled
+
+        if lsp_enabled(self.config.sections.get("lsp")):
+            threading.Thread(target=self._import_language_servers, name="nxedit-lsp-import", daemon=True).start()
+
+    def _import_language_servers(self) -> None:
+        import nxedit.editor.lsp.features  # noqa: F401  (pygls, lsprotocol: ~0.1 s of imports)
+
+        try:
+            self.call_from_thread(self._language_servers_imported)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _language_servers_imported(self) -> None:
+        from .lsp.features import LanguageFeatures
+
+        self.lsp = LanguageFeatures(self)
+        self.view.add_layer(self.lsp.layer)
+        for buffer in self.buffers:
+            self.lsp.watch(buffer)
+
     def _start_git_changes(self) -> None:
         from .vcs.changes import GitChanges
 
@@ -245,7 +273,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.close_file_care()
         self.file_index.save()
+        if self.lsp is not None:
+            self.lsp.close()
         if self.predictions is not None:
             self.predictions.close()
         if self.recording is not None:
@@ -305,8 +336,13 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     # -- messages ---------------------------------------------------------------------
 
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every toast goes through here: its text sanitised (a server's hover, a file name)."""
+        super().notify(sanitise(message, newlines=True), title=sanitise(title), **options)
+
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message in the status line (and a notification for errors)."""
+        message = sanitise(message)  # file names, server answers: never raw to the terminal
         self.status.say(message, error)
         if error:
             self.notify(message, severity="error", timeout=6, markup=False)
@@ -324,6 +360,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.watch(buffer)
             self.predictions.watch(buffer)
+        if self.lsp is not None:
+            self.lsp.watch(buffer)
         return buffer
 
     def attach_highlighter(self, buffer: Buffer) -> None:
@@ -373,17 +411,21 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.cursor_moved(self.buffer)
             self.predictions.cursor_moved()
+        if self.lsp is not None:
+            self.lsp.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
         self.file_index.touch(buffer.path)
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
-        self.sub_title = buffer.name
+        self.sub_title = sanitise(buffer.name)
         if self.git_changes is not None:
             self.git_changes.refresh(buffer, head=True)
         if self.recording is not None:
             self.recording.focus(buffer)
             self.predictions.buffer_shown(buffer)
+        if self.lsp is not None:
+            self.lsp.buffer_shown()
 
     def cycle_buffer(self, step: int) -> None:
         if len(self.buffers) > 1:
@@ -401,8 +443,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
                     return
-                if answer == "discard" and buffer.path is not None:
-                    self.journal.discard(buffer.path)
+                if answer == "discard":
+                    self.forget_unsaved(buffer)
                 if answer in ("save", "discard"):
                     self._close(buffer)
 
@@ -418,6 +460,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.closed(buffer)
         self.buffers.remove(buffer)
+        self.file_closed(buffer)
+        if self.lsp is not None:
+            self.lsp.closed(buffer)
         if self.git_changes is not None:
             self.git_changes.forget(buffer)
         self.view.forget(buffer)
@@ -430,6 +475,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         super()._saved(buffer, stamp)
         if self.recording is not None:
             self.recording.saved(buffer)  # a save ends the edit being recorded
+        if self.lsp is not None:
+            self.lsp.saved(buffer)
 
     def ask_path(self, question: str, then, value: str = "") -> None:
         """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
@@ -473,8 +520,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                     self.exit()
             elif answer == "discard":
                 for buffer in modified:  # thrown away on purpose: no restore offer next time
-                    if buffer.path is not None:
-                        self.journal.discard(buffer.path)
+                    self.forget_unsaved(buffer)
                 self.exit()
 
         self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
@@ -710,5 +756,6 @@ def run_app(files: "list[FileArg]", args) -> int:
     config, messages = load_config(getattr(args, "config", None))
     if getattr(args, "theme", None):
         config.theme = args.theme
-    EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None)).run()
-    return 0
+    app = EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None))
+    app.run()
+    return app.return_code or 0  # 1 when the app stopped on an error: never a crash that says "success"

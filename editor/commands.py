@@ -132,10 +132,81 @@ _PREDICT = (
     Command("predict.off", "Predictions: off", (), _predict("set_mode", "off"), "app"),
     Command("predict.language", "Predictions: on/off for this language", (), _predict("toggle_language"), "app"),
     Command("predict.debounce", "Predictions: debounce…", (), _ask_debounce, "app"),
+    Command("predict.reconnect", "Predictions: reconnect to the model", (), lambda app: app.predictions and app.predictions.reconnect(),
+            "app", description="try the model backend again now (it is retried on its own, with backoff)"),
+)
+
+
+
+# -- language servers (editor/lsp): the menu's keys and the multi-file undo come before the
+# commands their keys fall through to; Tab is never the completion menu's (it stays next-edit's)
+def _lsp(module: str, name: str, *args) -> Handler:
+    def run(app: "EditorApp") -> Any:
+        if app.lsp is None:
+            app.say("language servers are not started yet")
+            return None
+        import importlib
+
+        return getattr(importlib.import_module(f"nxedit.editor.lsp.{module}"), name)(app.lsp, *args)
+
+    return run
+
+
+def _menu(method: str, *args) -> Handler:
+    return lambda app: app.lsp is not None and getattr(app.lsp.completion, method)(*args)
+
+
+def _menu_shown(app: "EditorApp") -> bool:
+    return app.lsp is not None and app.lsp.completion.visible
+
+
+def _group_on_top(redo: bool) -> Callable[["EditorApp"], bool]:
+    def when(app: "EditorApp") -> bool:
+        if app.lsp is None or not app.lsp.undo_groups:
+            return False
+        from .lsp.workspace_edit import group_on_top
+
+        return group_on_top(app.lsp, app.buffer, redo) is not None
+
+    return when
+
+
+_LSP_FIRST = (
+    Command("lsp.complete_accept", "Accept completion", ("enter", "ctrl+y"), _menu("accept"), palette=False,
+            when=_menu_shown),
+    Command("lsp.complete_close", "Close completion", ("escape",), _menu("close"), palette=False, when=_menu_shown),
+    Command("lsp.complete_down", "Next completion", ("down",), _menu("move", 1), palette=False, when=_menu_shown),
+    Command("lsp.complete_up", "Previous completion", ("up",), _menu("move", -1), palette=False, when=_menu_shown),
+    Command("lsp.complete_page_down", "Completion page down", ("pagedown",), _menu("move", 9), palette=False,
+            when=_menu_shown),
+    Command("lsp.complete_page_up", "Completion page up", ("pageup",), _menu("move", -9), palette=False,
+            when=_menu_shown),
+    Command("lsp.undo_edit", "Undo a multi-file edit", ("ctrl+z",), _lsp("workspace_edit", "undo_group"),
+            palette=False, when=_group_on_top(False)),
+    Command("lsp.redo_edit", "Redo a multi-file edit", ("ctrl+y", "ctrl+shift+z"),
+            _lsp("workspace_edit", "undo_group", True), palette=False, when=_group_on_top(True)),
+)
+_LSP = (
+    Command("lsp.complete", "Complete", ("ctrl+n",), _menu("request"),
+            description="the language server's completions; Enter or Ctrl+Y accepts (Tab stays next-edit's)"),
+    Command("lsp.definition", "Go to definition", ("f12",), _lsp("navigation", "definition")),
+    Command("lsp.back", "Go back", ("alt+left",), _lsp("navigation", "go_back"),
+            description="to where the last jump to a definition or reference started"),
+    Command("lsp.references", "Find references", ("shift+f12",), _lsp("navigation", "references")),
+    Command("lsp.hover", "Hover: type and docs", ("alt+h",), _lsp("navigation", "hover")),
+    Command("lsp.rename", "Rename symbol…", ("f2",), _lsp("refactor", "rename"),
+            description="across files, with a preview; one undo step"),
+    Command("lsp.code_actions", "Code actions…", ("alt+enter", "alt+a"), _lsp("refactor", "code_actions"),
+            description="quick fixes (add an import, ...) for the cursor's line"),
+    Command("lsp.next_diagnostic", "Next problem", ("f8",), _lsp("navigation", "next_diagnostic", 1)),
+    Command("lsp.previous_diagnostic", "Previous problem", ("shift+f8",), _lsp("navigation", "next_diagnostic", -1)),
+    Command("lsp.diagnostics", "List problems…", ("alt+m",), _lsp("navigation", "list_diagnostics")),
 )
 
 COMMANDS: tuple[Command, ...] = (
+    *_LSP_FIRST,
     *_PREDICT,
+    *_LSP,
     *_motions(),
     Command("select.all", "Select all", ("ctrl+a",), lambda app: app.view.select_all()),
     Command("select.line", "Select line", ("ctrl+l",), lambda app: app.view.select_line()),

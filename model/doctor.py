@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .paths import config_dir
+from .text.sanitise import print_safely
 
 GIB = 1 << 30
 OK, FIX, INFO = "ok  ", "fix ", "    "
@@ -141,7 +142,7 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
         return [(FIX, "exllamav2: not installed; pip install 'nxedit[gpu]' (needs a CUDA build of torch)")]
     where = f"exllamav2 {_version('exllamav2') or '?'}"
     if build and state == "unbuilt":
-        print(f"{INFO}{where}: building its CUDA kernels now (several minutes)...", flush=True)
+        print_safely(f"{INFO}{where}: building its CUDA kernels now (several minutes)...")
         try:
             import exllamav2  # noqa: F401  (the import is the build)
         except Exception as exc:
@@ -217,6 +218,28 @@ def check_model(config) -> list[tuple[str, str]]:
     return lines + [(OK, f"model folder {config.model_path}: {len(weights)} safetensors file(s)")]
 
 
+def check_language_servers(args) -> list[tuple[str, str]]:
+    """Per language, the server the editor will start, or what to install."""
+    from .lsp.servers import doctor_lines, server_table
+
+    table_source, problems = read_config_tables(args.config)
+    table, messages = server_table(table_source)
+    lines = [(FIX, m) for m in problems + messages]
+    return lines + [(OK if found else INFO, f"language server for {text}") for found, text in doctor_lines(table)]
+
+
+def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:
+    """The ``[language-server.*]`` and ``[[language]]`` entries of the config file."""
+    path = path or config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read it ({exc})"]
+    return {k: data[k] for k in ("language-server", "language") if k in data}, []
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nxedit doctor", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -258,9 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     if chosen:
         checks += chosen_backend_checks(chosen, args.build)
         checks.append(("model", lambda: check_model(config)))
+    checks.append(("language servers", lambda: check_language_servers(args)))
     ok = True
     for mark, text in [(FIX, p) for p in problems]:
-        print(f"{mark}{text}", flush=True)
+        print_safely(f"{mark}{text}")
         ok = False
     for name, check in checks:
         try:
@@ -268,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a check must never take the doctor down
             lines = [(FIX, f"{name}: the check itself failed: {type(exc).__name__}: {exc}")]
         for mark, text in lines:
-            print(f"{mark}{text}", flush=True)
+            print_safely(f"{mark}{text}")
             ok = ok and mark != FIX
     if not chosen:
-        print(f"{INFO}model: none chosen (set [model] backend, or --backend): the structural engine answers alone")
+        print_safely(f"{INFO}model: none chosen (set [model] backend, or --backend): the structural engine answers alone")
     return 0 if ok else 1

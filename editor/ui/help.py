@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Selection", ("select.all", "select.line", "select.collapse")),
     ("Files and buffers", ("file.", "buffer.")),
     ("Find and go to", ("find.", "search.", "goto.", "vcs.")),
+    ("Language server", ("lsp.",)),
     ("View and help", ("view.", "app.")),
     ("More", ()),  # a command of an area not named above
     ("Cursor motions (with Shift: select)", ("cursor.", "select.")),
