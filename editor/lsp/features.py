@@ -90,6 +90,8 @@ class LanguageFeatures:
         """Give ``buffer`` to its language's server (started if need be)."""
         if id(buffer) in self.docs or buffer.path is None or not buffer.language_id:
             return
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py):
+            return  # every key would send megabytes to the server
         key = self.hub.key_for(buffer.path, buffer.language_id)
         if key is None:
             return

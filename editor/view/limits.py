@@ -1,8 +1,8 @@
 """How far a buffer may go before the editor turns a feature off for it, to stay fast.
 
 Soft wrap walks a whole line to break it into rows, a highlighter parses the whole file
-(and keeps styles per line), and the next-edit engines and the edit history read whole
-lines around the cursor: on a 10 MB line or a million lines each of them made every key
+(and keeps styles per line), the next-edit engines and the edit history read whole lines
+around the cursor, and a language server is sent the whole text: on a 10 MB line or a million lines each of them made every key
 cost seconds and the memory grow to gigabytes. Past these limits the feature is off for
 that buffer alone, and the status line says so (``note``): the text is still shown,
 edited, journaled and saved as always. Measured with ``bench/huge_files.py``.
@@ -28,7 +28,7 @@ class Limits:
 
     longest_line: int
     no_wrap: str | None = None
-    no_colour: str | None = None  # no highlighting, no predictions, no edit history either
+    no_colour: str | None = None  # no highlighting, predictions, edit history or language server either
 
     @property
     def no_predict(self) -> str | None:
