@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .cli import TrainError
-from .memory import GiB, METHODS, Architecture, Estimate, estimate, gib
+from .memory import GiB, Architecture, Estimate, estimate, gib
 
 HEADROOM = 0.9  # of the free memory: the allocator's fragmentation and CUDA's workspaces
 AUTO_ORDER = ("lora", "qlora")  # SeleKT is a different recipe: only when asked for
@@ -66,12 +66,18 @@ def choose(
     model: str,
     unavailable: dict[str, str],
     hint: Callable[[str], str],
+    alternatives: tuple[str, ...] = AUTO_ORDER,
+    flag: str = "--method",
+    labels: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """``(method, reason)`` for ``requested`` (a method or ``auto``), or TrainError with the
     one-line refusal. ``unavailable`` maps a method to why it cannot run here at all;
-    ``hint(method)`` says what would make a method fit when no other method does."""
+    ``hint(method)`` says what would make a method fit when no other method does;
+    ``alternatives`` are the methods a refusal may suggest (as ``flag NAME``, ``labels``
+    renaming them)."""
+    labels = {"selekt": "SeleKT", **(labels or {})}
     if requested != "auto" and requested in unavailable:
-        raise TrainError(f"--method {requested} cannot run here: {unavailable[requested]}")
+        raise TrainError(f"{flag} {requested} cannot run here: {unavailable[requested]}")
     wanted = AUTO_ORDER if requested == "auto" else (requested,)
     candidates = [m for m in wanted if m not in unavailable]
     for method in candidates:
@@ -85,13 +91,13 @@ def choose(
             return method, f"{lead}{method} needs ~{gib(e.total)}; {dev.describe()}: training with {method}"
     asked = candidates[-1] if candidates else "qlora"
     other = next(
-        (m for m in AUTO_ORDER if m != asked and m not in unavailable and fits(estimates[m], dev)), None
+        (m for m in alternatives if m != asked and m not in unavailable and fits(estimates[m], dev)), None
     )
-    label = "SeleKT" if asked == "selekt" else asked
-    head = f"{label} on {model} needs ~{gib(estimates[asked].total)}; {dev.describe()}"
+    head = f"{labels.get(asked, asked)} on {model} needs ~{gib(estimates[asked].total)}; {dev.describe()}"
     if other:
-        raise TrainError(f"{head}: use --method {other} (~{gib(estimates[other].total)})")
-    extra = f" (QLoRA would need {unavailable['qlora']})" if "qlora" in unavailable else ""
+        name = labels.get(other, other) if flag != "--method" else other
+        raise TrainError(f"{head}: use {flag} {name} (~{gib(estimates[other].total)})")
+    extra = f" (QLoRA would need {unavailable['qlora']})" if "qlora" in unavailable and "qlora" in alternatives else ""
     raise TrainError(f"{head}: {hint(asked)}{extra}")
 
 
@@ -117,9 +123,13 @@ def shrink_hint(arch: Architecture, method: str, dev: Device, *, seq_len: int, b
     return f"the weights alone need ~{gib(static)}: a GPU with more memory, or several (accelerate, DeepSpeed)"
 
 
-def report(estimates: dict[str, Estimate], dev: Device, header: str) -> list[str]:
-    """The lines the memory check prints: what it assumed, each method, the device."""
-    lines = [header]
-    lines += ["  " + estimates[m].line() for m in METHODS if m in estimates]
+def report(estimates: dict[str, Estimate], dev: Device, arch: Architecture, options: dict) -> list[str]:
+    """The lines the memory check prints: what it assumed (``options``: estimate's keyword
+    arguments), each method, the device."""
+    lines = [
+        f"memory for {arch.name} ({arch.billions:.2f}B parameters), {options['batch']} x "
+        f"{options['seq_len']} tokens, gradient checkpointing {'on' if options['checkpointing'] else 'off'}:"
+    ]
+    lines += ["  " + e.line() for e in estimates.values()]
     lines.append(f"  {dev.name}: {gib(dev.free)} free (methods must fit in {HEADROOM:.0%} of it)")
     return lines

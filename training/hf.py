@@ -130,6 +130,12 @@ def is_adapter(folder: str | Path) -> bool:
     return (Path(folder) / "adapter_config.json").is_file()
 
 
+def adapter_base(folder: str | Path) -> str:
+    """The model a LoRA adapter folder was trained on."""
+    config = json.loads((Path(folder) / "adapter_config.json").read_text(encoding="utf-8"))
+    return run_info(folder).get("base") or config["base_model_name_or_path"]
+
+
 def load_model(base: str, dtype=None):
     """The base model in bfloat16 on a GPU that has it, else float32 (the Trainer places it);
     ``dtype="auto"`` keeps the one it was saved in. A LoRA adapter folder gives its base
@@ -144,9 +150,7 @@ def load_model(base: str, dtype=None):
         if is_adapter(base):
             from peft import PeftModel
 
-            config = json.loads((Path(base) / "adapter_config.json").read_text(encoding="utf-8"))
-            under = run_info(base).get("base") or config["base_model_name_or_path"]
-            return PeftModel.from_pretrained(load_model(under, dtype), base).merge_and_unload()
+            return PeftModel.from_pretrained(load_model(adapter_base(base), dtype), base).merge_and_unload()
         return AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
     except (OSError, ValueError) as exc:
         raise TrainError(f"cannot load {base}: {str(exc).splitlines()[0]}") from None
@@ -157,13 +161,19 @@ def save_merged(src: str | Path, dest: Path) -> Path:
     its base and saved to ``dest`` (reused when already there); a whole model is its own."""
     if not is_adapter(src):
         return Path(src)
+    alpha = run_info(src).get("delta_alpha") or 0.0
     stamp = {
         "merged_from": str(Path(src).resolve()),
         "adapter_mtime": (Path(src) / "adapter_config.json").stat().st_mtime_ns,
+        "delta_alpha": alpha,
     }
     if (dest / "config.json").is_file() and all(run_info(dest).get(k) == v for k, v in stamp.items()):
         return dest
     model = load_model(str(src), dtype="auto")
+    if alpha:
+        from .selekt import sparsify_merged
+
+        sparsify_merged(model, adapter_base(src), alpha)
     model.save_pretrained(str(dest))
     load_tokenizer(str(src)).save_pretrained(str(dest))
     info = {**run_info(src), **stamp, "adapter": False}

@@ -25,7 +25,6 @@ memory of a real run on the CPU) and the 7B figures near published ones;
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,11 +76,10 @@ def architecture(base: str) -> Architecture:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     from .cli import TrainError
-    from .hf import is_adapter, run_info
+    from .hf import adapter_base, is_adapter
 
     if is_adapter(base):  # an adapter folder: the shape is its base model's
-        adapter = json.loads((Path(base) / "adapter_config.json").read_text(encoding="utf-8"))
-        return architecture(run_info(base).get("base") or adapter["base_model_name_or_path"])
+        return architecture(adapter_base(base))
     try:
         config = AutoConfig.from_pretrained(base)
     except (OSError, ValueError) as exc:

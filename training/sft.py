@@ -155,11 +155,7 @@ def memory_check(cfg: Config, arch, seq_len: int) -> str:
     )
     estimates = {m: estimate(arch, m, **options) for m in METHODS}
     dev = device(cfg.memory)
-    header = (
-        f"memory for {arch.name} ({arch.billions:.2f}B parameters), {cfg.batch_size} x {seq_len} tokens, "
-        f"gradient checkpointing {'on' if options['checkpointing'] else 'off'}:"
-    )
-    for line in report(estimates, dev, header):
+    for line in report(estimates, dev, arch, options):
         say(line)
     sharded = cfg.deepspeed or int(os.environ.get("WORLD_SIZE", "1")) > 1
     if sharded and cfg.memory is None:
