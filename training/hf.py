@@ -181,6 +181,13 @@ def save_merged(src: str | Path, dest: Path) -> Path:
     return dest
 
 
+def changed_weights(base_dir: str | Path, tuned_dir: str | Path) -> list[tuple[str, int, int]]:
+    """``(tensor, entries that differ from the base, entries)`` of a tuned model, per tensor."""
+    before = load_model(str(base_dir)).state_dict()
+    after = load_model(str(tuned_dir)).state_dict()
+    return [(name, int((w != before[name]).sum()), w.numel()) for name, w in after.items()]
+
+
 def row_prompt(row: dict):
     """A dataset row's prompt as the prompt formats made it (a chat prompt when it has messages)."""
     if row.get("messages"):

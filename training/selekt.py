@@ -137,15 +137,6 @@ def sparsify_merged(model, base_dir: str | Path, alpha: float) -> int:
     return done
 
 
-def changed_weights(base_dir: str | Path, tuned_dir: str | Path) -> list[tuple[str, int, int]]:
-    """``(tensor, entries that differ from the base, entries)`` of a tuned model, per tensor."""
-    from .hf import load_model
-
-    before = load_model(str(base_dir)).state_dict()
-    after = load_model(str(tuned_dir)).state_dict()
-    return [(name, int((w != before[name]).sum()), w.numel()) for name, w in after.items()]
-
-
 def selekt_callback(base: BaseWeights, alpha: float, every: int):
     """A Trainer callback applying SeleKT after every ``every``-th optimizer step."""
     from transformers import TrainerCallback

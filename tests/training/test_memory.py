@@ -8,9 +8,10 @@ import random
 from pathlib import Path
 
 import pytest
+from requires import train_extra
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("peft")
+torch = train_extra("torch")
+train_extra("peft")
 
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.cli import main as train  # noqa: E402

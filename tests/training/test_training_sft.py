@@ -14,7 +14,7 @@ train_extra("peft")
 
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.examples import write_jsonl  # noqa: E402
-from nxedit.training.selekt import changed_weights  # noqa: E402
+from nxedit.training.hf import changed_weights  # noqa: E402
 from tiny_models import QUICK_RUN, make_model  # noqa: E402
 
 PAIRS = [
