@@ -27,6 +27,7 @@ from .find.file_index import FileIndex
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
+from nxedit.model.text.sanitise import sanitise
 
 if TYPE_CHECKING:
     from .files.args import FileArg
@@ -272,6 +273,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.close_file_care()
         self.file_index.save()
         if self.lsp is not None:
             self.lsp.close()
@@ -334,8 +336,13 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     # -- messages ---------------------------------------------------------------------
 
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every toast goes through here: its text sanitised (a server's hover, a file name)."""
+        super().notify(sanitise(message, newlines=True), title=sanitise(title), **options)
+
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message in the status line (and a notification for errors)."""
+        message = sanitise(message)  # file names, server answers: never raw to the terminal
         self.status.say(message, error)
         if error:
             self.notify(message, severity="error", timeout=6, markup=False)
@@ -411,7 +418,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.file_index.touch(buffer.path)
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
-        self.sub_title = buffer.name
+        self.sub_title = sanitise(buffer.name)
         if self.git_changes is not None:
             self.git_changes.refresh(buffer, head=True)
         if self.recording is not None:
@@ -436,8 +443,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
                     return
-                if answer == "discard" and buffer.path is not None:
-                    self.journal.discard(buffer.path)
+                if answer == "discard":
+                    self.forget_unsaved(buffer)
                 if answer in ("save", "discard"):
                     self._close(buffer)
 
@@ -453,6 +460,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.closed(buffer)
         self.buffers.remove(buffer)
+        self.file_closed(buffer)
         if self.lsp is not None:
             self.lsp.closed(buffer)
         if self.git_changes is not None:
@@ -512,8 +520,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                     self.exit()
             elif answer == "discard":
                 for buffer in modified:  # thrown away on purpose: no restore offer next time
-                    if buffer.path is not None:
-                        self.journal.discard(buffer.path)
+                    self.forget_unsaved(buffer)
                 self.exit()
 
         self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
@@ -749,5 +756,6 @@ def run_app(files: "list[FileArg]", args) -> int:
     config, messages = load_config(getattr(args, "config", None))
     if getattr(args, "theme", None):
         config.theme = args.theme
-    EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None)).run()
-    return 0
+    app = EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None))
+    app.run()
+    return app.return_code or 0  # 1 when the app stopped on an error: never a crash that says "success"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .paths import config_dir
+from .text.sanitise import print_safely
 
 GIB = 1 << 30
 OK, FIX, INFO = "ok  ", "fix ", "    "
@@ -117,7 +118,8 @@ def check_backends(chosen: str | None) -> list[tuple[str, str]]:
 def check_torch(gpu: bool = True) -> list[tuple[str, str]]:
     """torch and its GPUs (a GPU is only needed by ``gpu`` backends: transformers runs on the CPU)."""
     if importlib.util.find_spec("torch") is None:
-        return [(FIX, "torch: not installed; pip install 'nxedit[gpu]' (exllamav2) or 'nxedit[train]' (transformers)")]
+        return [(FIX, "torch: not installed; install a CUDA build of torch, then pip install 'nxedit[gpu]'" if gpu
+                 else "torch: not installed; pip install 'nxedit[train]'")]
     import torch
 
     from .predict.backends.exllamav2 import no_cuda_reason
@@ -140,7 +142,7 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
         return [(FIX, "exllamav2: not installed; pip install 'nxedit[gpu]' (needs a CUDA build of torch)")]
     where = f"exllamav2 {_version('exllamav2') or '?'}"
     if build and state == "unbuilt":
-        print(f"{INFO}{where}: building its CUDA kernels now (several minutes)...", flush=True)
+        print_safely(f"{INFO}{where}: building its CUDA kernels now (several minutes)...")
         try:
             import exllamav2  # noqa: F401  (the import is the build)
         except Exception as exc:
@@ -282,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     checks.append(("language servers", lambda: check_language_servers(args)))
     ok = True
     for mark, text in [(FIX, p) for p in problems]:
-        print(f"{mark}{text}", flush=True)
+        print_safely(f"{mark}{text}")
         ok = False
     for name, check in checks:
         try:
@@ -290,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a check must never take the doctor down
             lines = [(FIX, f"{name}: the check itself failed: {type(exc).__name__}: {exc}")]
         for mark, text in lines:
-            print(f"{mark}{text}", flush=True)
+            print_safely(f"{mark}{text}")
             ok = ok and mark != FIX
     if not chosen:
-        print(f"{INFO}model: none chosen (set [model] backend, or --backend): the structural engine answers alone")
+        print_safely(f"{INFO}model: none chosen (set [model] backend, or --backend): the structural engine answers alone")
     return 0 if ok else 1

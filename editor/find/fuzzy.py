@@ -10,13 +10,14 @@ and the whole path, with a bonus for recently used files. Each narrowing of the 
 
 from __future__ import annotations
 
+import heapq
 from typing import Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 RECENT_BONUS = 40.0  # a recently used file that matches outranks a slightly better stranger
-BOUNDARY_BONUS = 12.0  # per query letter at the start of a word of the path
+BOUNDARY_BONUS = 30.0  # per query letter at the start of a word of the path
 RESCORE = 300  # how many of the best candidates get the (Python) word-start score
 _SEPARATORS = "/_-. "
 
@@ -49,9 +50,8 @@ class Ranker:
         indices = self._candidates(words)
         scores = self._scores(words, indices)
         paths = self.paths
-        order = sorted(range(len(indices)), key=lambda k: -scores[k])
         # the best few also score letters that start words ("edvw": editor/view/widget.py)
-        top = order[: max(limit, RESCORE)]
+        top = heapq.nlargest(max(limit, RESCORE), range(len(indices)), key=scores.__getitem__)
         for k in top:
             scores[k] += BOUNDARY_BONUS * sum(boundary_hits(w, self.lower[indices[k]]) for w in words)
         top.sort(key=lambda k: (-scores[k], len(paths[indices[k]]), paths[indices[k]]))
@@ -74,16 +74,18 @@ class Ranker:
         scores = [recent.get(self.paths[i], 0.0) for i in indices] if recent else [0.0] * len(indices)
         if not indices:
             return scores
-        paths = [self.lower[i] for i in indices]
-        names = [p[p.rfind("/") + 1 :] for p in paths]
+        lower = self.lower
+        names = [lower[i][lower[i].rfind("/") + 1 :] for i in indices]
         for word in words:
-            for _, score, k in process.extract(word, paths, scorer=fuzz.partial_ratio, limit=None):
-                scores[k] += score
+            # the file name decides most (partial_ratio: its best-aligned stretch); the
+            # rest of the path only says whether the word is there whole
             for _, score, k in process.extract(word, names, scorer=fuzz.partial_ratio, limit=None):
-                scores[k] += score
-            for k, name in enumerate(names):
-                if word in name:
-                    scores[k] += 40 if name.startswith(word) else 15
+                scores[k] += 2 * score
+            for k, i in enumerate(indices):
+                if word in names[k]:
+                    scores[k] += 40 if names[k].startswith(word) else 15
+                elif word in lower[i]:
+                    scores[k] += 10
         return scores
 
 
@@ -115,8 +117,12 @@ def _placed(word: str, path: str, at: int = 0) -> list[int]:
 
 
 def boundary_hits(word: str, path: str) -> int:
-    """How many of ``word``'s letters sit at the start of a word of ``path`` (after ``/``,
-    ``_``, ``-``, ``.``): the mark of an abbreviation ("edvw" for editor/view/widget)."""
+    """How well ``word`` reads as an abbreviation or a word of ``path``: found whole at the
+    start of a word (after ``/``, ``_``, ``-``, ``.``), all its letters count; otherwise
+    the letters that sit at word starts ("edvw" for editor/view/widget)."""
+    whole = path.rfind(word)
+    if whole >= 0:
+        return len(word) if _is_start(path, whole) else 0
     return sum(1 for at in _placed(word, path) if _is_start(path, at))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -21,6 +22,8 @@ from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
+
+from nxedit.model.text.sanitise import sanitise
 
 PREVIEW_BYTES = 256 << 10  # the preview reads at most this much of a file
 
@@ -102,8 +105,7 @@ class ResultList(Widget, can_focus=False):
             text = self.describe(self.items[index])
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis")
-            segments = list(text.render(self.app.console))
-            strip = Strip(segments).crop_extend(0, width, None)
+            strip = Strip(safe_segments(text.render(self.app.console))).crop_extend(0, width, None)
             if selected:
                 strip = strip.apply_style(self.selected_style)
             if len(self._strips) > 2000:
@@ -191,7 +193,13 @@ class Preview(Widget, can_focus=False):
         if y >= len(self.lines):
             return Strip.blank(width)
         text = self.lines[y]
-        return Strip(list(text.render(self.app.console))).crop_extend(0, width, None)
+        return Strip(safe_segments(text.render(self.app.console))).crop_extend(0, width, None)
+
+
+def safe_segments(segments) -> list[Segment]:
+    """File names and file lines as the terminal may get them: escape sequences in them are
+    shown, not run (the one sanitiser, :mod:`nxedit.model.text.sanitise`)."""
+    return [s if s.control else Segment(sanitise(s.text), s.style) for s in segments]
 
 
 def preview_lines(path: Path, first: int, count: int, match_line: int | None, spans, theme) -> list[Text]:

@@ -3,7 +3,8 @@
 ripgrep comes with the ``ripgrep`` package (its ``rg`` sits next to the Python interpreter);
 it honours ``.gitignore`` and searches in parallel. Without it, or for a pattern ripgrep's
 regex engine rejects (look-around, back-references), the same search runs in Python over
-:func:`project_files.list_files`. Both report matches line by line, with the same case
+:func:`project_files.list_files`, in a child process (:mod:`python_search`) that prints
+ripgrep's JSON, so both are read, limited and cancelled the same way. Both report matches line by line, with the same case
 rules as the find bar (:class:`search.Query`); lines are numbered from 0 and columns are
 characters. No Textual here: the project search screen runs :meth:`ProjectSearch.run` on a
 worker thread and calls :meth:`ProjectSearch.cancel` from the UI thread.
@@ -79,12 +80,14 @@ class ProjectSearch:
         if self.pattern is None:
             return
         if self.rg:
-            rejected = yield from self._ripgrep()
+            rejected = yield from self._stream(self.rg_args())
             if not rejected:
                 return
             self.engine = "python"
             self.note = f"ripgrep: {rejected}; searched with Python"
-        yield from self._python()
+        failed = yield from self._stream(self.python_args())
+        if failed:
+            self.note = f"Python search: {failed}"
 
     def _stamp(self, path: str) -> None:
         if path not in self.stamps:
@@ -115,11 +118,19 @@ class ProjectSearch:
         args += ["--regexp", q.text, "--", "."]
         return args
 
-    def _ripgrep(self):
-        """Stream ripgrep's matches; returns ripgrep's complaint when it rejected the pattern."""
+    def python_args(self) -> list[str]:
+        """The Python search in a child process: in a thread it would hold the GIL the UI
+        thread needs for every event (typing would wait most of a second per key)."""
+        q = self.query
+        return [sys.executable, "-m", "nxedit.editor.find.python_search", "--regex" if q.regex else "--literal",
+                "--case" if not q.ignores_case() else "--ignore-case", "--", q.text]
+
+    def _stream(self, args: list[str]):
+        """Stream the matches of ``rg --json`` (or the Python search, which speaks the same);
+        returns the complaint when it rejected the pattern or could not start."""
         try:
             proc = self._proc = subprocess.Popen(
-                self.rg_args(), cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+                args, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
             )
         except OSError as exc:
             return f"cannot start ({exc.strerror or exc})"
@@ -146,25 +157,23 @@ class ProjectSearch:
             return _last_error_line(err)
         return None
 
-    # -- Python -------------------------------------------------------------------------
 
-    def _python(self) -> Iterator[LineMatch]:
-        pattern = self.pattern
-        for batch in list_files(self.root, self._cancel):
-            for path in batch:
-                if self._cancel.is_set():
-                    return
-                text = _read_text(os.path.join(self.root, path))
-                if text is None or not pattern.search(text):
-                    continue
-                for number, line in enumerate(text.split("\n")):
-                    line = line.removesuffix("\r")
-                    spans = tuple(m.span() for m in pattern.finditer(line) if m.end() > m.start())
-                    if spans:
-                        match = _cut(LineMatch(path, number, line, spans))
-                        yield match
-                        if not self._found(match):
-                            return
+
+def search_files(root: str, pattern: re.Pattern[str], cancel: threading.Event | None = None) -> Iterator[LineMatch]:
+    """The pure-Python search (run by :mod:`python_search` in a child process): the
+    project's files (:func:`list_files`), line by line, binary and huge files skipped."""
+    for batch in list_files(root, cancel):
+        for path in batch:
+            if cancel is not None and cancel.is_set():
+                return
+            text = _read_text(os.path.join(root, path))
+            if text is None or not pattern.search(text):
+                continue
+            for number, line in enumerate(text.split("\n")):
+                line = line.removesuffix("\r")
+                spans = tuple(m.span() for m in pattern.finditer(line) if m.end() > m.start())
+                if spans:
+                    yield LineMatch(path, number, line, spans)
 
 
 def _read_text(path: str) -> str | None:

@@ -117,6 +117,8 @@ class Predictions:
         self._workers: list[PredictionWorker] = []
         self._structural_worker: PredictionWorker | None = None
         self._model_worker: PredictionWorker | None = None
+        self._reload_timer: asyncio.TimerHandle | None = None
+        self._closed = False
 
     # -- life ---------------------------------------------------------------------------
 
@@ -146,13 +148,33 @@ class Predictions:
     def _load_model(self) -> None:
         """In a thread: load the model; its progress and its failure go to the status line."""
         ready = self.model.load()
-        self._post(self._model_loaded, ready, self.model.status)
+        self._post(self._model_loaded, ready, self.model.last_error or self.model.status)
+
+    def _start_loading(self) -> None:
+        self._reload_timer = None
+        if not self._closed:
+            threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
+
+    def reconnect(self) -> None:
+        """The user's "reconnect" command: try the model backend again now."""
+        if self.model is None:
+            self.say("no model backend is configured ([model] backend, or --backend)", True)
+            return
+        if self._reload_timer is not None:
+            self._reload_timer.cancel()
+        self.model.reconnect()
+        self.state.errors.pop("model", None)
+        self.state.loading = "reconnecting…"
+        self._state_changed()
+        self._start_loading()
 
     def close(self) -> None:
         """The editor is closing: record the shown suggestion's fate, stop the workers."""
+        self._closed = True
         self._resolve("ignored", redraw=False)
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in (self._timer, self._reload_timer):
+            if timer is not None:
+                timer.cancel()
         if self.model is not None:
             self.model.cancel()
         for worker in self._workers:
@@ -179,8 +201,13 @@ class Predictions:
 
     def _model_loaded(self, ready: bool, status: str) -> None:
         self.state.loading = None
-        if not ready:
-            self._failed("model", status.removeprefix("model: "))
+        if ready:
+            self.state.errors.pop("model", None)
+        else:
+            self._failed("model", status.removeprefix("model: "))  # the same failure again: no new message
+            delay = self.model.retry_delay
+            if delay is not None and self._loop is not None and not self._closed:  # backoff: the model
+                self._reload_timer = self._loop.call_later(delay + 0.05, self._start_loading)  # may come up
         self._state_changed()
 
     def _failed(self, worker: str, error: str) -> None:

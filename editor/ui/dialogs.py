@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from nxedit.model.text.sanitise import sanitise
+
 DIALOG_CSS = """
     align: center middle;
     & > Vertical {
@@ -32,8 +34,8 @@ class Choice(ModalScreen[str]):
 
     def __init__(self, question: str, answers: list[tuple[str, str]]) -> None:
         super().__init__()
-        self.question = question
-        self.answers = answers  # (value, label); the label's first letter is its key
+        self.question = sanitise(question)  # it quotes file names and server answers
+        self.answers = [(value, sanitise(label)) for value, label in answers]  # the label's first letter is its key
 
     def compose(self) -> ComposeResult:
         keys = ", ".join(label[0] for _, label in self.answers)
@@ -68,7 +70,7 @@ class Prompt(ModalScreen["str | None"]):
 
     def __init__(self, question: str, value: str = "", placeholder: str = "", suggester=None) -> None:
         super().__init__()
-        self.question = question
+        self.question = sanitise(question)
         self.value = value
         self.placeholder = placeholder
         self.suggester = suggester

@@ -11,6 +11,8 @@ from typing import Callable, Iterable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from nxedit.model.text.sanitise import sanitise
+
 Item = tuple[str, str, Callable[[], object], str]
 
 
@@ -18,7 +20,9 @@ class _ItemsProvider(Provider):
     kind = ""
 
     def items(self) -> Iterable[Item]:
-        return self.app.palette_items(self.kind)  # type: ignore[attr-defined]
+        # file names reach the terminal here: sanitised, as everywhere (model.text.sanitise)
+        for text, help, callback, also in self.app.palette_items(self.kind):  # type: ignore[attr-defined]
+            yield sanitise(text), sanitise(help), callback, also
 
     async def discover(self) -> Hits:
         for text, help, callback, _ in self.items():

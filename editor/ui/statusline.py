@@ -14,6 +14,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nxedit.editor.buffer import Buffer
+from nxedit.model.text.sanitise import sanitise
 
 MESSAGE_SECONDS = 6.0  # a message goes after this long (an error after twice as long)
 
@@ -49,8 +50,9 @@ class StatusLine(Widget):
         self.refresh()
 
     def show(self, buffer: Buffer) -> None:
-        if buffer is not self.buffer:
-            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next
+        if self.buffer is not None and buffer is not self.buffer:
+            self.clear_message()  # "Saved a.py" says nothing about the buffer shown next (but a
+            # message said before the first buffer shows -- a file that could not be opened -- stays)
         self.buffer = buffer
         self.refresh()
 
@@ -58,7 +60,7 @@ class StatusLine(Widget):
         """A one-line message; it goes after a few seconds, or with the next one."""
         self.message_is_error = error
         self._diagnostic_first = False
-        self.message = message.replace("\n", " ")
+        self.message = sanitise(message)  # outside text (server answers, file names) never reaches the terminal raw
         if self._expiry is not None:
             self._expiry.stop()
         self._expiry = self.set_timer(MESSAGE_SECONDS * (2 if error else 1), self.clear_message) if self.is_mounted \
@@ -75,7 +77,7 @@ class StatusLine(Widget):
 
     def show_diagnostic(self, text: str, error: bool) -> None:
         """The problem on the cursor's line ("" when there is none)."""
-        text = text.replace("\n", " ")
+        text = sanitise(text)  # a language server's words: outside text
         if (text, error) != (self.diagnostic, self.diagnostic_is_error):
             self.diagnostic, self.diagnostic_is_error = text, error
             self._diagnostic_first = bool(text)
@@ -88,9 +90,9 @@ class StatusLine(Widget):
         line, col = buf.cursor
         eol = "CRLF" if buf.eol == "\r\n" else "LF"
         encoding = buf.file.encoding.upper() + (" BOM" if buf.file.bom else "")
-        branch = f"  ⎇ {self.branch}" if self.branch else ""
+        branch = f"  ⎇ {sanitise(self.branch)}" if self.branch else ""
         right = f"{branch}  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
-        return f"  {self.predictor} │" + right if self.predictor else right
+        return f"  {sanitise(self.predictor)} │" + right if self.predictor else right
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -124,6 +126,7 @@ def shorten_path(path: Path, room: int) -> str:
         text = text[len(cwd) + 1 :]
     elif text.startswith(home + os.sep):
         text = "~" + text[len(home) :]
+    text = sanitise(text)  # a file name may hold escape sequences
     if len(text) > room:
-        text = "…" + text[len(text) - max(room - 1, len(path.name)) :]
+        text = "…" + text[len(text) - max(room - 1, len(sanitise(path.name))) :]
     return text

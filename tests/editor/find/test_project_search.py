@@ -112,11 +112,14 @@ def test_a_bad_pattern_is_one_line(tmp_path):
 
 
 @needs_rg
-def test_cancel_stops_ripgrep_and_the_limit_cuts(tmp_path):
+@pytest.mark.parametrize("engine", ["ripgrep", "python"])
+def test_cancel_stops_the_search_process_and_the_limit_cuts(tmp_path, engine):
     make_project(tmp_path, {f"f{i}.txt": "hit\n" * 50 for i in range(40)})
-    s = ProjectSearch(tmp_path, Query("hit"), limit=30)
+    rg = RG if engine == "ripgrep" else ""
+    s = ProjectSearch(tmp_path, Query("hit"), rg=rg, limit=30)
     assert len(list(s.run())) == 30 and "first 30" in s.note
-    s = ProjectSearch(tmp_path, Query("hit"))
+    s = ProjectSearch(tmp_path, Query("hit"), rg=rg)
+    assert s.engine == engine
     it = s.run()
     next(it)
     s.cancel()
