@@ -47,7 +47,7 @@ MEMBER_PREFIXES = (".", "?.", "->")
 RENAME_CONFIDENCE = 0.7
 CONFIRMED_BONUS = 0.05
 REFACTOR_PENALTY = 0.3  # the names were swapped by an edit that changed more: a refactor, not a rename
-DANGLING_CONFIDENCE = 0.8  # the code is broken until the reference is fixed: a strong signal
+DANGLING_CONFIDENCE = 0.45  # measured: as often wrong as right (the old use is often rewritten, not renamed)
 PATH_ROOTS = frozenset({"self", "Self", "crate", "super"})  # paths that lead back into this file
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
@@ -138,7 +138,10 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     # seen twice (in this edit or an earlier one): the user is renaming, not changing one use
     earlier = [op for ex in ctx.examples[age + 1 :] for op in rename_ops(ex) or ()]
     confirmed = len(ops) > len(pairs) or bool(pairs & set(earlier))
-    candidate = _ripple(ctx, ctx.recent_hunk(age), pairs, confirmed, rule)
+    # the other renames under way ride along on the lines this one rewrites
+    others = {op for a, ex in enumerate(ctx.examples) if a != age for op in rename_ops(ex) or ()} - pairs
+    others = {op for op in others if op[0] not in {o for o, _ in pairs}}
+    candidate = _ripple(ctx, ctx.recent_hunk(age), pairs, confirmed, rule, others)
     if candidate is None:
         return []
     if any(_refactored(ctx, old, new) for old, new in pairs):
@@ -152,12 +155,24 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     return [candidate]
 
 
+def _hunk_renaming(ctx: Context, old: str, new: str):
+    """The recent hunk whose edit renamed ``old`` to ``new``, if any."""
+    for age, ex in enumerate(ctx.examples):
+        if (old, new) in set(rename_ops(ex) or ()):
+            return ctx.recent_hunk(age)
+    return None
+
+
 def _lower(c: Candidate, by: float, tag: str) -> Candidate:
     return Candidate(c.edit, c.source, c.confidence - by, c.rule + tag)
 
 
-def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, rule: str) -> Candidate | None:
-    """The next site of the renamed names, clustered into one hunk, with its confidence."""
+def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, rule: str,
+            others: set[tuple[str, str]] = frozenset()) -> Candidate | None:
+    """The next site of the renamed names, clustered into one hunk, with its confidence.
+
+    ``others``: renames of other recent edits; they are made too on a line this rename
+    rewrites (two renames on one line become one suggestion, not two half-done lines)."""
     infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in KEYWORDS and not confirmed)]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
@@ -166,6 +181,15 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     for info in infos:
         for line, start, end in _occurrences(ctx, info.old):
             found.setdefault(line, []).append((start, end, info))
+    riders: dict[int, list[tuple[int, int, _Pair]]] = {}
+    for old, new in sorted(others):
+        if old in KEYWORDS:
+            continue
+        info = None
+        for line, start, end in _occurrences(ctx, old):
+            if line in found:
+                info = info or _study(ctx, _hunk_renaming(ctx, old, new) or hunk, old, new)
+                riders.setdefault(line, []).append((start, end, info))
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
@@ -180,6 +204,10 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
             if spans:
+                for start, end, info in riders.get(line, ()):
+                    if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end):
+                        spans.append((start, end, info.new))
+                spans.sort()
                 text, pos, parts = buf.lines[line], 0, []
                 for start, end, new in spans:
                     parts += [text[pos:start], new]
@@ -278,14 +306,19 @@ def _is_member(ctx: Context, line: int, start: int) -> bool:
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
-    """(line, start, end) of ``name`` inside the hunk's lines of the current text."""
-    buf = ctx.buf
+    """(line, start, end) of ``name`` inside the hunk's lines of the current text: its first
+    sighting in code, else (a rename of prose) its first sighting at all. A comment above
+    the renamed line must not make the rename look like an edit of prose."""
+    buf, syntax = ctx.buf, ctx.buf.syntax
     regex = word_regex(name, buf.dollar)
+    first = None
     for line in range(hunk.start, min(hunk.end, len(buf.lines))):
-        m = regex.search(buf.line_text(line))
-        if m:
-            return line, m.start(), m.end()
-    return None
+        for m in regex.finditer(buf.line_text(line)):
+            site = (line, m.start(), m.end())
+            if syntax is None or not syntax.in_string_or_comment(syntax.node_at(*site)):
+                return site
+            first = first or site
+    return first
 
 
 def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:

@@ -265,8 +265,11 @@ def test_other():
 def test_use_of_a_replaced_local_follows_its_replacement():
     step = ('    body = b"test"\n    compressed = compress(body)\n', '    broken = b"xxxx"\n')
     req = session(PY_DANGLING.replace("{extra}", ""), step)
-    s = predict(req)
-    assert s.source == "structural:rename"
+    # measured on real commits it is as often wrong as right (the old use is usually
+    # rewritten, not renamed): a guess below the default threshold, shown when asked for
+    assert predict(req) is None
+    s = predict(req, min_confidence=0.3)
+    assert s.source == "structural:rename" and s.confidence < 0.5
     old, new = changed_lines(req, s)
     assert old == ["        decode(compressed)\n"] and new == "        decode(broken)\n"
     # still defined further down: not dangling, nothing to fix
