@@ -140,12 +140,17 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
         if edit is None or any(_overlap(edit, c.edit) and edit != c.edit for c in out):
             continue  # a more specific pattern already says what to do with these lines
-        if twin is None and rule != "same-lines" and same_function(ctx, hunk.start, edit.start_line) is False:
+        if twin is None and not _same_text(ctx, edit, ex) and same_function(ctx, hunk.start, edit.start_line) is False:
             # an edit seen once belongs to its function: look-alike (not the same) code in
             # another function or test is usually meant to stay as it is
             confidence, rule = confidence - ELSEWHERE_PENALTY, rule + "-elsewhere"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
+    """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
+    return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
 
 
 def _overlap(a: LineEdit, b: LineEdit) -> bool:
