@@ -41,6 +41,10 @@ from .rewrite import Example
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.", "->")
+# node kinds that name a member (a field, property or method of something), never a variable
+MEMBER_KINDS = frozenset({"field_identifier", "property_identifier", "private_property_identifier"})
+SHORTHAND_KINDS = frozenset({"shorthand_property_identifier", "shorthand_field_initializer",
+                             "shorthand_property_identifier_pattern"})
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
 # cases): a rename seen once hits about 7 times in 10, seen twice (or to a name that existed,
 # seen twice) more often; a local's rename is no surer than a file-wide one.
@@ -96,7 +100,8 @@ class _Pair:
     scope: object = None  # the function the name is local to (None: the file)
     site_kind: str | None = None  # what the renamed occurrence declares, if anything
     site_in_text: bool = False  # the user renamed it inside a string or comment
-    site_member: bool = False  # the renamed occurrence follows a "."
+    site_member: bool = False  # the renamed occurrence names a member (after ".", a field key, ...)
+    site_node: object = None  # its syntax node
     qualifier: str | None = None  # the module path written before the renamed occurrence
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
 
@@ -301,8 +306,34 @@ def _occurrences(ctx: Context, name: str):
                 yield line, m.start(), m.end()
 
 
-def _is_member(ctx: Context, line: int, start: int) -> bool:
-    return ctx.buf.line_text(line)[:start].rstrip().endswith(MEMBER_PREFIXES)
+def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> bool:
+    """Whether the name at ``start`` names a member of something, not a variable: after a
+    ``.``, a field or property name (``handler: x`` in a struct literal, ``self.x``), a
+    keyword argument's name (``f(handler=x)``: the callee's parameter)."""
+    if ctx.buf.line_text(line)[:start].rstrip().endswith(MEMBER_PREFIXES):
+        return True
+    syntax = ctx.buf.syntax
+    if syntax is None or end is None:
+        return False
+    return _member_node(syntax.node_at(line, start, end))
+
+
+def _member_node(node) -> bool:
+    if node.type in MEMBER_KINDS:
+        return True
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "keyword_argument":  # python: f(name=value)
+        return parent.child_by_field_name("name") == node
+    if parent.type == "literal_element" and parent.parent is not None and parent.parent.type == "keyed_element":
+        return parent.parent.children[0] == parent  # go: S{name: value}
+    return False
+
+
+def _shorthand(node) -> bool:
+    """``{handler}`` (a key and a variable at once): renaming it is not a rename of a name."""
+    return node.type in SHORTHAND_KINDS or (node.parent is not None and node.parent.type in SHORTHAND_KINDS)
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
@@ -342,11 +373,12 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
     site = _site(ctx, hunk, new) if hunk.intact else None
     if site is None:
         return info
-    info.site_member = _is_member(ctx, site[0], site[1])
+    info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
     syntax = buf.syntax
     if syntax is not None:
         node = syntax.node_at(*site)
+        info.site_node = node
         info.site_in_text = syntax.in_string_or_comment(node) and not syntax.in_import(node)
         if not info.site_in_text:
             info.site_kind = syntax.declaration_kind(node)
@@ -366,20 +398,59 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return "code"
     node = syntax.node_at(line, start, end)
     scope = info.scope
-    if scope is not None:
-        if not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
-            return None
-        if _is_member(ctx, line, start):
-            return None
+    if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
+        return None
     if syntax.in_string_or_comment(node):
+        if _format_argument(ctx, node, line, start, end):
+            return "code"  # `format!("{name}")`: the macro reads the variable
         return "text" if info.site_in_text or distinctive(info.old) else None
     if info.site_in_text:
         return None  # the user edited text (a template, a message): code of that name is another thing
+    if _shorthand(node) and not info.site_member:
+        return None  # `{handler}` is a key too: renaming the variable there needs `{handler: h}`
+    member = _is_member(ctx, line, start, end)
+    if scope is not None and member:
+        return None  # a local's rename: `x.name`, `name: v` and `f(name=v)` are other things' members
+    if member != info.site_member and not _defines_member(syntax, node if info.site_member else info.site_node):
+        # a variable and a member of the same name are different symbols, unless one side is
+        # the member's own definition (`def name(self)` and `obj.name()`)
+        return None
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
     if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
+
+
+def _defines_member(syntax, node) -> bool:
+    """Whether a name node is the definition of something members may refer to: a function,
+    method, field, property or type (``def name``, ``name: int`` in a struct, ``fn name``)."""
+    if node is None:
+        return False
+    kind = syntax.declaration_kind(node)
+    return kind is not None and kind != "local" and syntax.is_definition(kind) and "import" not in kind
+
+
+_FORMAT_MACROS = frozenset({"format", "print", "println", "eprint", "eprintln", "write", "writeln", "panic",
+                            "format_args", "assert", "assert_eq", "assert_ne", "debug", "info", "warn", "error",
+                            "trace", "bail", "anyhow", "ensure", "unreachable", "todo"})
+
+
+def _format_argument(ctx: Context, node, line: int, start: int, end: int) -> bool:
+    """Whether a name inside a string is a Rust format macro's inline argument (``{name}``,
+    ``{name:?}``): code, renamed with the variable."""
+    if ctx.buf.grammar != "rust":
+        return False
+    text = ctx.buf.line_text(line)
+    if not (text[:start].endswith("{") and not text[:start].endswith("{{") and text[end:end + 1] in ("}", ":")):
+        return False
+    while node is not None and node.type != "macro_invocation":
+        node = node.parent
+    if node is None:
+        return False
+    macro = node.child_by_field_name("macro")
+    name = (macro.text.decode("utf-8", "replace") if macro is not None else "").rsplit("::", 1)[-1]
+    return name in _FORMAT_MACROS
 
 
 def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:
