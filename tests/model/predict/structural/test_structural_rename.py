@@ -369,3 +369,12 @@ def test_an_import_swapping_the_library_is_not_a_rename():
     moved = ('\t"github.com/muesli/termenv"\n', '\t"github.com/muesli/termcolor"\n')
     s = predict(session(before, moved, language="go", path="main.go"))
     assert s is not None and "termcolor.ColorProfile()" in s.edits[0].new_text
+
+
+def test_a_word_deleted_then_retyped_is_a_rename():
+    # Ctrl+Del removes `theme`, then `name` is typed: two hunks on one line, one rename
+    before = "def show(theme):\n    apply(theme)\n    return theme\n"
+    req = session(before, ("def show(theme):\n", "def show():\n"), ("def show():\n", "def show(style):\n"))
+    assert len(req.history) == 2
+    old, new = changed_lines(req, predict(req))
+    assert new == "    apply(style)\n    return style\n"
