@@ -117,10 +117,9 @@ def _used_in_code(ctx: Context, line: int, column: int, length: int) -> bool:
 def _known_in_file(ctx: Context, name: str) -> bool:
     """The name is already defined, imported or used outside the user's last edit."""
     buf, last = ctx.buf, ctx.last
-    for m in word_regex(name, buf.dollar).finditer(buf.text):
-        if not last.start <= buf.line_of(m.start()) < last.end:
-            return True
-    return False
+    regex = word_regex(name, buf.dollar)
+    return any(not last.start <= line < last.end and regex.search(buf.lines[line])
+               for line in buf.lines_containing(name))
 
 
 def _only_member_uses(ex, name: str) -> bool:

@@ -27,7 +27,7 @@ from .lexer import tokenize
 from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
-RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere")
+RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text", "decl", "existed", "distinctive", "verbatim")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
     "file", "scoped", "declared", "dangling", "two-examples", "two-examples-local", "same-lines",
     "same-shape", "local-3", "local-2", "local-1", "delete-lines", "insert-between", "insert-similar",
@@ -57,12 +57,10 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
     f["log_distance"] = math.log1p(abs(distance))
     old_lines = lines[edit.start_line : edit.end_line]
     new_lines = split_lines(edit.new_text)
-    f["log_old_lines"] = math.log1p(len(old_lines))
-    f["log_new_lines"] = math.log1p(len(new_lines))
+    # no size features: a ripple over several lines is what a user wants, but the benchmark's
+    # exact match (git's hunk boundaries) rarely rewards it, and the model would learn that
     f["insert"] = 1.0 if not old_lines else 0.0
     f["delete"] = 1.0 if not new_lines else 0.0
-    changed = len(set(old_lines) ^ set(new_lines))
-    f["log_changed_lines"] = math.log1p(changed)
     same = sum(1 for c in found if c is not cand and c.edit == edit)
     f["agree"] = min(same, 3) / 3
     ex = ctx.examples[0] if ctx.examples else None

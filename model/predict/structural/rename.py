@@ -239,6 +239,12 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
         confidence = DANGLING_CONFIDENCE
     else:
         rule = "scoped" if scoped else "file"
+    # what the acceptance model (ranker.py) learns from, beside the confidence: how the
+    # rename was seen (twice, in prose, at a declaration, to a name that existed)
+    tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
+            ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
+            ("distinctive", all(distinctive(i.old) for i in infos))]
+    rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
 
 

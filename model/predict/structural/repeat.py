@@ -140,7 +140,10 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
         if edit is None or any(_overlap(edit, c.edit) and edit != c.edit for c in out):
             continue  # a more specific pattern already says what to do with these lines
-        if twin is None and not _same_text(ctx, edit, ex) and same_function(ctx, hunk.start, edit.start_line) is False:
+        verbatim = _same_text(ctx, edit, ex)
+        if verbatim:
+            rule += "-verbatim"  # the very lines the user edited, again (a feature of the ranker)
+        elif twin is None and same_function(ctx, hunk.start, edit.start_line) is False:
             # an edit seen once belongs to its function: look-alike (not the same) code in
             # another function or test is usually meant to stay as it is
             confidence, rule = confidence - ELSEWHERE_PENALTY, rule + "-elsewhere"
