@@ -67,9 +67,9 @@ def config_from(args: argparse.Namespace, config_cls):
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     p = argparse.ArgumentParser(
         prog="nxedit train",
-        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        description=__doc__.split("\n\n")[0].split(": ", 1)[1].replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
+        epilog=__doc__.split("\n\n", 1)[1].replace("``", ""),  # the docstring's markup is not for users
     )
     sub = p.add_subparsers(dest="job", metavar="STEP")
     modules = {}

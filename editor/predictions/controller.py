@@ -56,6 +56,8 @@ EDIT_LOG = 64  # edits kept to carry late answers over
 NEAR_LINES = 1  # Tab applies a suggestion this close to the cursor's line without jumping first
 QUIET_ORIGINS = ("undo", "redo", "reload", "restore")  # edits that do not ask for a new suggestion
 MID_WORD_WAIT = 4  # times the debounce while the cursor ends a word being typed (it is likely unfinished)
+CHAIN_WAIT = 0.6  # seconds a Tab right after an accept waits for the chain's next suggestion
+CHAIN_TABS = 2  # Tabs kept while waiting: a jump and an accept, the Tab, Tab rhythm
 
 
 @dataclass(eq=False)
@@ -107,11 +109,16 @@ class Predictions:
         self._jobs = itertools.count(1)
         self._quiet_until = -1  # answers for versions up to this one are not shown (Esc, undo)
         self._applying = False
+        self._chain_until = 0.0  # after an accept, Tab waits until then for the next suggestion
+        self._chain_job = 0  # the request asked right after the accept
+        self._tabs_waiting = 0  # Tabs pressed while waiting for it (run when it shows)
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[PredictionWorker] = []
         self._structural_worker: PredictionWorker | None = None
         self._model_worker: PredictionWorker | None = None
+        self._reload_timer: asyncio.TimerHandle | None = None
+        self._closed = False
 
     # -- life ---------------------------------------------------------------------------
 
@@ -143,13 +150,33 @@ class Predictions:
     def _load_model(self) -> None:
         """In a thread: load the model; its progress and its failure go to the status line."""
         ready = self.model.load()
-        self._post(self._model_loaded, ready, self.model.status)
+        self._post(self._model_loaded, ready, self.model.last_error or self.model.status)
+
+    def _start_loading(self) -> None:
+        self._reload_timer = None
+        if not self._closed:
+            threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
+
+    def reconnect(self) -> None:
+        """The user's "reconnect" command: try the model backend again now."""
+        if self.model is None:
+            self.say("no model backend is configured ([model] backend, or --backend)", True)
+            return
+        if self._reload_timer is not None:
+            self._reload_timer.cancel()
+        self.model.reconnect()
+        self.state.errors.pop("model", None)
+        self.state.loading = "reconnecting…"
+        self._state_changed()
+        self._start_loading()
 
     def close(self) -> None:
         """The editor is closing: record the shown suggestion's fate, stop the workers."""
+        self._closed = True
         self._resolve("ignored", redraw=False)
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in (self._timer, self._reload_timer):
+            if timer is not None:
+                timer.cancel()
         if self.model is not None:
             self.model.cancel()
         for worker in self._workers:
@@ -176,8 +203,13 @@ class Predictions:
 
     def _model_loaded(self, ready: bool, status: str) -> None:
         self.state.loading = None
-        if not ready:
-            self._failed("model", status.removeprefix("model: "))
+        if ready:
+            self.state.errors.pop("model", None)
+        else:
+            self._failed("model", status.removeprefix("model: "))  # the same failure again: no new message
+            delay = self.model.retry_delay
+            if delay is not None and self._loop is not None and not self._closed:  # backoff: the model
+                self._reload_timer = self._loop.call_later(delay + 0.05, self._start_loading)  # may come up
         self._state_changed()
 
     def _failed(self, worker: str, error: str) -> None:
@@ -253,6 +285,7 @@ class Predictions:
     # -- asking ---------------------------------------------------------------------------
 
     def _cancel_requests(self) -> None:
+        self._end_chain()
         for worker in self._workers:
             worker.drop_pending()
         if self.state.thinking:  # the model's answer would be stale
@@ -270,17 +303,18 @@ class Predictions:
             self._timer.cancel()
         self._timer = self._loop.call_later(delay, self.request)
 
-    def request(self) -> None:
-        """Ask the predictors about the shown buffer now."""
+    def request(self) -> int:
+        """Ask the predictors about the shown buffer now; the request's id (0: none)."""
         self._timer = None
         if self._structural_worker is None:
-            return
+            return 0
         job = make_job(self.view.buffer, self.recording, next(self._jobs))
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)
             self.state.thinking = job.id
             self._state_changed()
+        return job.id
 
     def request_now(self) -> None:
         """Ctrl+Space: show the diff of a subtle suggestion, or ask at once."""
@@ -304,6 +338,11 @@ class Predictions:
         if answer.suggestion is not None and (worker == "model") == (self.model is not None):
             state.latency_ms = answer.suggestion.latency_ms
         self._state_changed()
+        self._offer_answer(job, answer)
+        if worker == "structural" and self._chain_job and job.id >= self._chain_job:
+            self._chain_answered()
+
+    def _offer_answer(self, job: Job, answer: Answer) -> None:
         buffer = self.view.buffer
         if answer.suggestion is None or job.buffer is not buffer or not self._enabled(buffer):
             return
@@ -418,13 +457,36 @@ class Predictions:
     def can_accept(self) -> bool:
         return self.visible() and self.view.buffer.selection.is_empty
 
+    def wants_tab(self) -> bool:
+        """Tab is this module's: a suggestion to accept, or one being asked for right after
+        an accept (the chain's next: Tab waits for it instead of indenting)."""
+        return self.can_accept() or self._chaining()
+
+    def _chaining(self) -> bool:
+        return self._chain_job > 0 and time.monotonic() < self._chain_until
+
+    def _end_chain(self) -> None:
+        self._chain_job, self._chain_until, self._tabs_waiting = 0, 0.0, 0
+
+    def _chain_answered(self) -> None:
+        """The structural engine answered the chain's request: the Tabs pressed meanwhile
+        act on what it suggested, or on nothing (never as indentation)."""
+        tabs = self._tabs_waiting if self._chaining() else 0
+        self._end_chain()
+        for _ in range(tabs):
+            if not self.can_accept():
+                break
+            self.accept()
+
     def has_alternatives(self) -> bool:
         return self.visible() and len(self.options) > 1
 
     def accept(self) -> None:
         """Tab: jump to the suggestion when it is away from the cursor, else apply it."""
         option = self.shown
-        if option is None:
+        if option is None or not self.visible():
+            if self._chaining():
+                self._tabs_waiting = min(self._tabs_waiting + 1, CHAIN_TABS)
             return
         if self._away():
             self.touched = True
@@ -472,7 +534,8 @@ class Predictions:
             return
         self._resolve("accepted")
         if self._enabled(buffer):
-            self.request()  # the next edit of a chain, at once
+            self._chain_job = self.request()  # the next edit of a chain, at once
+            self._chain_until = time.monotonic() + CHAIN_WAIT
 
     def dismiss(self) -> None:
         """Esc: reject the suggestion; nothing new shows until the next edit."""

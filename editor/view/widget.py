@@ -90,13 +90,15 @@ class _Frame:
 
 
 class Decorated(NamedTuple):
-    """A row with a gutter marker or a label over its right end (layer annotations)."""
+    """A row with a gutter marker, a sign or a label over its right end (layer annotations)."""
 
     row: TextRow | VirtualRow | BlankRow
     marker: str
     marker_style: str
     label: str
     label_style: str
+    sign: str = ""  # the gutter's last cell, beside the text (changes since the last commit)
+    sign_style: str = ""
 
 
 def place_labels(labels: list[Annotation], rows: list[Row], height: int) -> dict[int, tuple[str, str]]:
@@ -114,7 +116,12 @@ def place_labels(labels: list[Annotation], rows: list[Row], height: int) -> dict
 
 
 def decorate(strip: Strip, spec: Decorated, styles: RowStyles, width: int) -> Strip:
-    """``strip`` with the marker in its first cell and the label over its right end."""
+    """``strip`` with the marker in its first cell, the sign in the gutter's last one and
+    the label over its right end."""
+    if spec.sign and spec.row.gutter >= 2:
+        at = spec.row.gutter - 1
+        style = styles.ui["gutter"] + styles.named(spec.sign_style, "gutter")
+        strip = Strip.join([strip.crop(0, at), Strip([Segment(spec.sign, style)], 1), strip.crop(at + 1, width)])
     if spec.marker:
         style = styles.ui["gutter"] + styles.named(spec.marker_style, "ghost.marker")
         marker = Strip([Segment(spec.marker, style)], 1)
@@ -582,11 +589,13 @@ class EditorView(ScrollView, can_focus=True):
         label = frame.labels.get(y) if frame.labels else None
         row = frame.rows[y] if y < len(frame.rows) else None
         notes = frame.notes.get(row.line) if frame.notes and row and row.virtual is None and not row.start else None
-        marker = notes.gutter[0] if notes and notes.gutter else None
-        if label is None and marker is None:
+        gutter = notes.gutter if notes else ()
+        marker = next((a for a in gutter if a.col == 0), None)
+        sign = next((a for a in gutter if a.col != 0), None)  # col -1: the cell beside the text
+        if label is None and marker is None and sign is None:
             return spec
         return Decorated(spec, marker.text if marker else "", marker.style if marker else "",
-                         *(label or ("", "")))
+                         *(label or ("", "")), sign.text if sign else "", sign.style if sign else "")
 
     def _plain_row_spec(self, frame: _Frame, y: int, geom: _Geometry) -> tuple:
         if y >= len(frame.rows):

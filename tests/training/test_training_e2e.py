@@ -9,8 +9,10 @@ import json
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("peft")
+from requires import train_extra
+
+torch = train_extra("torch")
+train_extra("peft")
 
 from nxedit.model.predict.model_config import ModelConfig  # noqa: E402
 from nxedit.model.predict.model_predictor import ModelPredictor  # noqa: E402

@@ -7,8 +7,10 @@ import math
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("peft")
+from requires import train_extra
+
+torch = train_extra("torch")
+train_extra("peft")
 
 from nxedit.training import hf, sft  # noqa: E402
 from nxedit.training.examples import write_jsonl  # noqa: E402

@@ -4,9 +4,11 @@ here for a few seconds to answer one next-edit prompt, goes through the whole pi
 
 import pytest
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
-tokenizers = pytest.importorskip("tokenizers")
+from requires import train_extra
+
+torch = train_extra("torch")
+transformers = train_extra("transformers")
+tokenizers = train_extra("tokenizers")
 
 from next_edit_cases import cancel_after, small_request  # noqa: E402
 from tiny_models import make_model, teach  # noqa: E402
