@@ -93,6 +93,8 @@ class LanguageFeatures:
         """Give ``buffer`` to its language's server (started if need be)."""
         if id(buffer) in self.docs or buffer.path is None or not buffer.language_id:
             return
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py):
+            return  # every key would send megabytes to the server
         if len(buffer.document) > MAX_DOCUMENT:
             # its didOpen alone would hold the UI thread (and servers choke on such files)
             self.app.say(f"{buffer.name} is too big for a language server ({len(buffer.document) >> 20} MB)")
