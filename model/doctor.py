@@ -118,7 +118,8 @@ def check_backends(chosen: str | None) -> list[tuple[str, str]]:
 def check_torch(gpu: bool = True) -> list[tuple[str, str]]:
     """torch and its GPUs (a GPU is only needed by ``gpu`` backends: transformers runs on the CPU)."""
     if importlib.util.find_spec("torch") is None:
-        return [(FIX, "torch: not installed; pip install 'nxedit[gpu]' (exllamav2) or 'nxedit[train]' (transformers)")]
+        return [(FIX, "torch: not installed; install a CUDA build of torch, then pip install 'nxedit[gpu]'" if gpu
+                 else "torch: not installed; pip install 'nxedit[train]'")]
     import torch
 
     from .predict.backends.exllamav2 import no_cuda_reason

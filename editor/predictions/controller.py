@@ -138,7 +138,9 @@ class Predictions:
         imports take tens of milliseconds that the UI thread never waits for)."""
         from nxedit.model.predict.structural import StructuralPredictor
 
-        return StructuralPredictor(self.settings.min_confidence)
+        # the rules' own confidences for now: the acceptance model rates the tour's and many
+        # multi-line ripples near 0.4 (issue 13's note); `nxedit predict` uses the model
+        return StructuralPredictor(self.settings.min_confidence, ranker=None)
 
     def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
         """A worker thread for ``predictor`` (or the one ``prepare`` makes in that thread)."""
@@ -224,6 +226,8 @@ class Predictions:
         buffer.listeners.append(self._edited)
 
     def _enabled(self, buffer: Buffer) -> bool:
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py)
+            return False
         return self.settings.enabled_for(buffer.language_id)
 
     def _edited(self, event: BufferEdit) -> None:

@@ -15,7 +15,7 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.config import Config
 from nxedit.editor.files.args import FileArg
 
-from editor_helpers import ready, screen_text, settle, suggestion
+from editor_helpers import ready, screen_text, settle, suggestion_with
 
 SIZE = (100, 14)
 OLD, NEW = "gutter_width", "gutter_cells"
@@ -70,7 +70,7 @@ async def test_a_rename_is_drawn_word_by_word_in_every_language(tmp_path, monkey
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await rename(pilot)
-        option = await suggestion(pilot)
+        option = await suggestion_with(pilot, NEW)
         doc = app.buffer.document
         assert [(doc.text[p.start : p.end], p.text) for p in option.pieces] == [(OLD, NEW)] * 6
         rows = screen_text(app)
@@ -86,7 +86,7 @@ async def test_without_colour_deleted_and_inserted_text_are_bracketed(tmp_path, 
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await rename(pilot)
-        await suggestion(pilot)
+        await suggestion_with(pilot, NEW)
         rows = screen_text(app)
         assert "  if ([-gutter_width-]{+gutter_cells+} > 5) {" in rows[2]
         assert "console.log([-gutter_width-]{+gutter_cells+}, [-gutter_width-]{+gutter_cells+});" in rows[6]
@@ -103,7 +103,7 @@ def test_rename_snapshot(snap_compare, tmp_path, monkeypatch, no_color):
         await settle(pilot)
         await ready(pilot)
         await rename(pilot)
-        await suggestion(pilot)
+        await suggestion_with(pilot, NEW)
         await settle(pilot)
         pilot.app.predictions.state.latency_ms = 1.0  # the one figure that varies from run to run
         pilot.app.predictions.on_state()

@@ -15,7 +15,7 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.config import load_config
 from nxedit.editor.files.args import FileArg
 
-from editor_helpers import ready, suggestion
+from editor_helpers import ready, suggestion_with
 
 TOUR = Path(__file__).resolve().parents[3] / "editor" / "samples" / "tour.py"
 TAB_PACE = 0.15  # seconds between Tabs: a quick user
@@ -43,7 +43,7 @@ async def test_the_tours_step_3_with_tab_tab_tab(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.press(*", taxed=True")
-        await suggestion(pilot)
+        await suggestion_with(pilot, "taxed=True")
         await tabs(pilot, 3)
         expected = tour.replace("6),", "6, taxed=True),").replace("1),", "1, taxed=True),")
         expected = expected.replace("2),\n    ]", "2, taxed=True),\n    ]")
@@ -71,7 +71,7 @@ async def go_renamed(tmp_path: Path):
     async with app.run_test(size=(80, 20)) as pilot:
         await ready(pilot)
         await pilot.press(*["delete"] * 3, *"router")
-        await suggestion(pilot)
+        await suggestion_with(pilot, "router")
         yield app, pilot
 
 
@@ -97,7 +97,7 @@ async def test_a_python_rename_rippled_with_tabs_leaves_no_spaces_inside_a_call(
     async with app.run_test(size=(80, 20)) as pilot:
         await ready(pilot)
         await pilot.press(*"_name")
-        await suggestion(pilot)
+        await suggestion_with(pilot, "_name")
         await tabs(pilot, 6)
         assert app.buffer.text == PY.replace("(theme)", "(theme_name)").replace("if theme ", "if theme_name ")
 
