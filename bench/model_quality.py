@@ -13,7 +13,7 @@ change nothing (no-op), answers rejected and why (the most common reasons), exac
 general, so hits are rare; the report says where each format breaks with a real model.
 Target: every format parses >= 95% of the answers (edit or no-op).
 
-Decoding dominates on a CPU, so ``--max-tokens`` (default 96) caps each answer; an answer
+Decoding dominates on a CPU, so ``--max-tokens`` (default 160) caps each answer; an answer
 cut there is counted as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
 more for Sweep's 300-line prompt; ``--cases 20`` for a quick look.
 """
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100, help="size of the fixed sample of dev cases")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
-    ap.add_argument("--max-tokens", type=int, default=96)
+    ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",

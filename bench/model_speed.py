@@ -121,7 +121,7 @@ def ngram(work: Path, threads: int, n_cases: int, new_tokens: int) -> float:
     answers = {}
     for label, extra in (("plain", ()), ("prompt-lookup", ("--draft_model", "prompt-lookup-decoding",
                                                            "--draft_model_num_pred_tokens", "10"))):
-        with LlamaServer(work, threads=threads, n_ctx=2048, extra=extra) as server:
+        with LlamaServer(work, threads=threads, extra=extra) as server:
             rates[label], answers[label] = decode_rates(server.url, cases, new_tokens)
         print(f"{label:<16}{rates[label]:8.1f} tokens/s decoding", flush=True)
     same = sum(a == b for a, b in zip(answers["plain"], answers["prompt-lookup"]))

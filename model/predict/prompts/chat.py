@@ -20,6 +20,7 @@ keystroke to the next::
     ```{language}                                    changes at every keystroke: last
     {region}
     ```
+    {ASK}                                            one line: the request again
 
 ``layout="inline"`` gives the layout of the trained formats instead (edit history first,
 then the file with the region marked inside it): the benchmark measures what the order
@@ -44,11 +45,13 @@ START = "<|editable_region_start|>"  # the inline layout only
 END = "<|editable_region_end|>"
 STOP = ("<|im_end|>", "<|endoftext|>")  # the end of the assistant's turn when sent as ChatML text
 REGION = RegionSpec(
-    syntax=False, snap=4, lines_above=2, lines_below=4, context_above=60, context_below=30, max_events=5,
+    syntax=False, snap=4, lines_above=1, lines_below=3, context_above=60, context_below=30, max_events=5,
     snippet_tokens=768,
 )
 DIFF_CONTEXT = 2
 REGION_HOLE = "<<< the editable region: shown at the end >>>"
+# the request once more after the region: small models otherwise repeat the instructions
+ASK = "Answer with the rewritten editable region in one fenced code block."
 
 INSTRUCTIONS = (
     "You predict the next edit a programmer makes in their code. You get the file they are editing, "
@@ -97,11 +100,11 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
     if layout == "cache":
         file = _block(f"{above}{REGION_HOLE}\n{below}", lang)
         ask = f"The editable region (lines {r0 + 1}-{r1} of {path}), the cursor marked {CURSOR}:\n{_block(region, lang)}"
-        user = f"{INSTRUCTIONS}\n\nFile: {path}\n{file}\n\n{_snippets(ctx)}{_edits(ctx)}{ask}"
+        user = f"{INSTRUCTIONS}\n\nFile: {path}\n{file}\n\n{_snippets(ctx)}{_edits(ctx)}{ask}\n\n{ASK}"
     elif layout == "inline":
         file = _block(f"{above}{START}\n{region}\n{END}\n{below}", lang)
         user = (f"{INSTRUCTIONS}\n\n{_snippets(ctx)}{_edits(ctx)}File: {path}, the editable region "
-                f"(lines {r0 + 1}-{r1}) between {START} and {END}:\n{file}")
+                f"(lines {r0 + 1}-{r1}) between {START} and {END}:\n{file}\n\n{ASK}")
     else:
         raise ValueError(f"unknown layout {layout!r}")
     return ChatPrompt((("user", user),))

@@ -30,7 +30,7 @@ def test_the_cache_layout_puts_what_changes_least_first():
     at = [text.index(s) for s in (chat.INSTRUCTIONS, chat.REGION_HOLE, "Related code from other files:",
                                   "Recent edits to shop/inventory.py, oldest first:", "The editable region")]
     assert at == sorted(at)
-    assert text.rstrip().endswith("```")
+    assert text.endswith("```\n\n" + chat.ASK)
     assert "API_KEY" not in text
     # the file context leaves the region out: it is shown once, at the end, with the cursor
     assert text.count("total = apply_discount(total, ") == 1
