@@ -128,8 +128,14 @@ def report(estimates: dict[str, Estimate], dev: Device, arch: Architecture, opti
     arguments), each method, the device."""
     lines = [
         f"memory for {arch.name} ({arch.billions:.2f}B parameters), {options['batch']} x "
-        f"{options['seq_len']} tokens, gradient checkpointing {'on' if options['checkpointing'] else 'off'}:"
+        f"{options['seq_len']} tokens{completions(options)}, gradient checkpointing "
+        f"{'on' if options['checkpointing'] else 'off'}:"
     ]
     lines += ["  " + e.line() for e in estimates.values()]
     lines.append(f"  {dev.name}: {gib(dev.free)} free (methods must fit in {HEADROOM:.0%} of it)")
     return lines
+
+
+def completions(options: dict) -> str:
+    head = options.get("head_len")
+    return f" (logits for the last {head})" if head and head < options["seq_len"] else ""

@@ -63,12 +63,13 @@ def setup(tmp_path_factory):
     write_jsonl(root / "data" / "train.jsonl", rows_of(texts))
     # the tokenizer as training loads it (the folder's config makes it Qwen2's: digits split)
     features, _ = hf.sft_features(hf.load_tokenizer(str(root / "base")), rows_of(texts), 1 << 20)
-    return root, max(len(f["input_ids"]) for f in features)
+    # sft computes logits for the completions' columns only: the longest completion, plus one
+    return root, max(len(f["input_ids"]) for f in features), max(sum(t != -100 for t in f["labels"]) + 1 for f in features)
 
 
 @pytest.mark.parametrize("method, checkpointing", [("lora", False), ("qlora", False), ("selekt", False), ("lora", True)])
 def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, checkpointing):
-    root, longest = setup
+    root, longest, head = setup
     if method == "qlora" and (why := cpu_4bit()):
         pytest.skip(why)
     torch.set_num_threads(2)
@@ -80,7 +81,8 @@ def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, ch
     with training_peak() as peak:  # two updates: the optimizer's state exists for the second
         assert sft.run(cfg) == 0
     arch = architecture(str(root / "base"))
-    e = estimate(arch, method, seq_len=longest, batch=2, lora_r=8, checkpointing=checkpointing, compute_bytes=4)
+    e = estimate(arch, method, seq_len=longest, batch=2, lora_r=8, checkpointing=checkpointing, compute_bytes=4,
+                 head_len=head)
     print(f"{method} checkpointing={checkpointing}: estimate {e.total / 2**20:.1f} MiB, measured {peak() / 2**20:.1f} MiB")
     assert abs(e.total - peak()) <= 0.25 * peak(), (peak(), e)
 
@@ -113,9 +115,10 @@ def dry_run(root, *args):
 
 
 def test_a_method_that_does_not_fit_is_refused_with_the_one_that_would(setup, capsys):
-    root, longest = setup
+    root, longest, head = setup
     arch = architecture(str(root / "base"))
-    sizes = {m: estimate(arch, m, seq_len=longest, batch=2, lora_r=8, compute_bytes=4).total for m in METHODS}
+    sizes = {m: estimate(arch, m, seq_len=longest, batch=2, lora_r=8, compute_bytes=4, head_len=head).total
+             for m in METHODS}
     assert sizes["qlora"] < sizes["lora"] and sizes["qlora"] < sizes["selekt"]
     plan = (sizes["qlora"] / 0.9 + 2**20) / GiB  # room for QLoRA only
     assert dry_run(root, "--method", "selekt", "--memory", f"{plan:.4f}") == 1
@@ -132,14 +135,14 @@ def test_a_method_that_does_not_fit_is_refused_with_the_one_that_would(setup, ca
 
 
 def test_auto_picks_lora_where_it_fits_and_qlora_where_only_it_does(setup, capsys):
-    root, longest = setup
+    root, longest, head = setup
     assert dry_run(root) == 0
     assert "training with lora" in capsys.readouterr().out
     if why := cpu_4bit():
         pytest.skip(why)
     arch = architecture(str(root / "base"))
-    qlora = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8).total
-    lora = estimate(arch, "lora", seq_len=longest, batch=2, lora_r=8, compute_bytes=4).total
+    qlora = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, head_len=head).total
+    lora = estimate(arch, "lora", seq_len=longest, batch=2, lora_r=8, compute_bytes=4, head_len=head).total
     plan = (qlora / 0.9 + 2**20) / GiB
     assert lora > plan * GiB * 0.9
     assert dry_run(root, "--memory", f"{plan:.4f}") == 0
@@ -148,10 +151,10 @@ def test_auto_picks_lora_where_it_fits_and_qlora_where_only_it_does(setup, capsy
 
 
 def test_when_nothing_fits_it_says_which_options_would(setup, capsys):
-    root, longest = setup
+    root, longest, head = setup
     arch = architecture(str(root / "base"))
-    one = estimate(arch, "qlora", seq_len=longest // 2, batch=1, lora_r=8, checkpointing=True)
-    both = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, checkpointing=True)
+    one = estimate(arch, "qlora", seq_len=longest // 2, batch=1, lora_r=8, checkpointing=True, head_len=head)
+    both = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, checkpointing=True, head_len=head)
     plan = (one.total / 0.9 + 2**18) / GiB
     assert both.total > plan * GiB * 0.9
     assert dry_run(root, "--method", "qlora", "--memory", f"{plan:.5f}") == 1
