@@ -158,7 +158,7 @@ def memory_check(cfg: Config, arch, seq_len: int, head_len: int) -> str:
         lora_r=cfg.lora_r or 16,
         lora_dropout=cfg.lora_dropout,
         checkpointing=bool(cfg.gradient_checkpointing),
-        compute_bytes=compute_bytes(),
+        compute_bytes=2 if cfg.memory is not None else compute_bytes(),  # --memory plans for a bf16 GPU
         head_len=head_len,
     )
     estimates = {m: estimate(arch, m, **options) for m in METHODS}
