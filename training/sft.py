@@ -105,7 +105,7 @@ def what_you_get(cfg: Config, method: str) -> str:
     if method == "selekt":
         return f"SeleKT alpha {cfg.selekt_alpha} every {cfg.selekt_every} updates"
     merged = (
-        f"merged at export, then each weight keeps its top {cfg.delta_alpha:g} of changes (SeleKT on the delta)"
+        f"merged at export, then each weight keeps its top {cfg.delta_alpha:.0%} of changes (SeleKT on the delta)"
         if cfg.delta_alpha
         else "merged whole at export"
     )
