@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from nxedit.editor.app import EditorApp
 
 
+MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
+
+
 @dataclass(eq=False)
 class Doc:
     """A buffer as one server knows it."""
@@ -89,6 +92,12 @@ class LanguageFeatures:
     def watch(self, buffer: Buffer) -> None:
         """Give ``buffer`` to its language's server (started if need be)."""
         if id(buffer) in self.docs or buffer.path is None or not buffer.language_id:
+            return
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py):
+            return  # every key would send megabytes to the server
+        if len(buffer.document) > MAX_DOCUMENT:
+            # its didOpen alone would hold the UI thread (and servers choke on such files)
+            self.app.say(f"{buffer.name} is too big for a language server ({len(buffer.document) >> 20} MB)")
             return
         key = self.hub.key_for(buffer.path, buffer.language_id)
         if key is None:
