@@ -371,6 +371,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.detach_highlighter(buffer)
         if buffer not in self.buffers:
             return  # closed before its highlighter was due
+        if buffer.limits is not None and buffer.limits.no_colour:
+            return  # a huge file: plain text (the status line says why)
         highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
 
         def feed(event) -> None:

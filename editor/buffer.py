@@ -124,6 +124,7 @@ class Buffer:
         # another editor has the file and the user chose "open read-only": only a reload or a
         # restore changes the text; ``on_refused`` (the app's message) hears of a refused edit
         self.read_only = False
+        self.limits: Any = None  # view.limits.Limits: what is off for this buffer (a huge file)
         self.on_refused: Callable[["Buffer"], None] | None = None
 
     # -- facts ------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         else:
             bad(f"keys.{name}", "a key or a list of keys", value, "the default")
     for name, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) or (name == "language" and isinstance(value, list)):  # [[language]]: lsp
             config.sections[name] = value
         else:
             line = _line_of(source, name)

@@ -27,6 +27,7 @@ from textual import work
 from nxedit.model.languages import spec_for_path
 
 from nxedit.editor.buffer import Buffer, FileInfo
+from nxedit.editor.view.limits import limits_of, may_change
 
 if TYPE_CHECKING:
     from .fileio import DiskStamp, LoadedFile
@@ -82,8 +83,23 @@ class FileCare:
         if state is None:
             state = self._file_states[id(buffer)] = _FileState()
             buffer.listeners.append(lambda event: self._edited(state))
+            buffer.listeners.append(lambda event: self._check_limits(buffer, event))
             buffer.on_refused = self._refused
         return state
+
+    def _check_limits(self, buffer: Buffer, event) -> None:
+        """A big paste (or a reload) may move a buffer past a limit, or back."""
+        if not any(may_change(c.inserted) or may_change(c.deleted) for c in event.changes):
+            return
+        limits = limits_of(buffer.document)
+        if limits == buffer.limits:
+            return
+        old, buffer.limits = buffer.limits, limits
+        if (old.no_colour if old else None) != limits.no_colour:
+            self.call_after_refresh(self.attach_highlighter, buffer)
+        if buffer is self.buffer:
+            self.view.limits_changed()
+            self.status.refresh()
 
     def _refused(self, buffer: Buffer) -> None:
         now = time.monotonic()
@@ -124,6 +140,7 @@ class FileCare:
     def buffer_for(self, loaded: "LoadedFile") -> Buffer:
         info = FileInfo(loaded.path, loaded.encoding, loaded.bom, loaded.exists, loaded.stamp, loaded.mode)
         buffer = Buffer(loaded.text, info, tab_width=self.config.tab_width)
+        buffer.limits = limits_of(buffer.document)
         buffer.mark_saved()
         self.setup_language(buffer)
         self._state(buffer)

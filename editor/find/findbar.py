@@ -18,6 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label
 
+from nxedit.editor.ui.field import Field
+
 
 class FindBar(Vertical):
     # a priority binding: terminals send Alt+A as ESC a, which the focused field would
@@ -68,12 +70,12 @@ class FindBar(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="find-row"):
-            yield Input(placeholder="Find (Enter/↓ next, ↑ previous, Esc close)", id="find")
+            yield Field(placeholder="Find (Enter/↓ next, ↑ previous, Esc close)", id="find")
             yield Button(".*", id="toggle-regex", classes="toggle", compact=True, tooltip="Regular expressions (Alt+R)")
             yield Button("Aa", id="toggle-case", classes="toggle", compact=True, tooltip="Match case (Alt+C)")
             yield Label("", id="count")
         with Horizontal(id="replace-row"):
-            yield Input(placeholder="Replace with (Enter replace, Alt+A all)", id="replace")
+            yield Field(placeholder="Replace with (Enter replace, Alt+A all)", id="replace")
             yield Button("Replace all", id="replace-all", compact=True)
 
     @property

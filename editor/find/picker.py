@@ -23,6 +23,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
+from nxedit.editor.ui.field import Field
+
 from nxedit.model.text.sanitise import sanitise
 
 PREVIEW_BYTES = 256 << 10  # the preview reads at most this much of a file
@@ -268,7 +270,7 @@ class PickerScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(self.initial_query, placeholder=self.placeholder, id="query")
+            yield Field(self.initial_query, placeholder=self.placeholder, id="query")
             yield from self.compose_fields()
             yield InfoLine(id="info")
             with Horizontal(id="body"):

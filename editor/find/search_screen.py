@@ -20,6 +20,8 @@ from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Input
 
+from nxedit.editor.ui.field import Field
+
 from .picker import PickerScreen
 from .project_replace import ProjectReplace, replaced_line
 from .project_search import LineMatch, ProjectSearch
@@ -62,7 +64,7 @@ class ProjectSearchScreen(PickerScreen):
         self.first_result_at: float | None = None
 
     def compose_fields(self) -> ComposeResult:
-        yield Input(placeholder="Replace with ($1 or \\1 for groups; Enter or Alt+A replaces in all files)",
+        yield Field(placeholder="Replace with ($1 or \\1 for groups; Enter or Alt+A replaces in all files)",
                     id="replace")
 
     def on_mount(self) -> None:  # after PickerScreen.on_mount (Textual calls each class's handler)

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from nxedit.editor.app import EditorApp
 
 
+MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
+
+
 @dataclass(eq=False)
 class Doc:
     """A buffer as one server knows it."""
@@ -42,7 +45,7 @@ class Doc:
     listener: Callable[[BufferEdit], None]
     generation: int = 0  # the server start it was opened in (0: not open)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    raw: tuple[lsp.Diagnostic, ...] = ()  # as the server sent them (code actions ask with them)
+    raw: list[dict] = field(default_factory=list)  # as the server sent them (code actions ask with them)
 
 
 class LanguageFeatures:
@@ -89,6 +92,12 @@ class LanguageFeatures:
     def watch(self, buffer: Buffer) -> None:
         """Give ``buffer`` to its language's server (started if need be)."""
         if id(buffer) in self.docs or buffer.path is None or not buffer.language_id:
+            return
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py):
+            return  # every key would send megabytes to the server
+        if len(buffer.document) > MAX_DOCUMENT:
+            # its didOpen alone would hold the UI thread (and servers choke on such files)
+            self.app.say(f"{buffer.name} is too big for a language server ({len(buffer.document) >> 20} MB)")
             return
         key = self.hub.key_for(buffer.path, buffer.language_id)
         if key is None:
@@ -187,23 +196,28 @@ class LanguageFeatures:
         for doc in self.docs.values():
             if doc.key == key:
                 doc.generation = 0
-                doc.diagnostics, doc.raw = [], ()
+                doc.diagnostics, doc.raw = [], []
         self.layer.changed()
         self._diagnostics_changed(self.app.buffer)
 
-    def diagnostics(self, key: ServerKey, params: lsp.PublishDiagnosticsParams) -> None:
-        path = path_of(params.uri)
-        doc = next((d for d in self.docs.values() if d.key == key and d.uri == params.uri), None)
+    def diagnostics(self, key: ServerKey, params: dict) -> None:
+        """``publishDiagnostics`` (plain JSON): converted for the buffer it is about, unless
+        it is for an older version of the text (the server publishes again)."""
+        uri = params["uri"]
+        path = path_of(uri)
+        doc = next((d for d in self.docs.values() if d.key == key and d.uri == uri), None)
         if doc is None and path is not None:  # the server may spell the URI its own way
             doc = next((d for d in self.docs.values() if d.key == key and d.buffer.path is not None
                         and d.buffer.path.resolve() == path.resolve()), None)
         if doc is None or key not in self.sessions:
             return
-        if params.version is not None and params.version != doc.buffer.version:
+        version = params.get("version")
+        if version is not None and version != doc.buffer.version:
             return  # for an older text: its positions would be off; the server sends again
         session = self.sessions[key][1]
-        doc.raw = tuple(params.diagnostics)
-        doc.diagnostics = convert(doc.buffer.document, params.diagnostics, session.encoding)
+        items = params.get("diagnostics")
+        doc.raw = items if isinstance(items, list) else []
+        doc.diagnostics = convert(doc.buffer.document, doc.raw, session.encoding)
         self.layer.changed()
         self._diagnostics_changed(doc.buffer)
 

@@ -93,7 +93,8 @@ def code_actions(features: "LanguageFeatures") -> None:
             (l0, c0), (l1, c1) = buffer.document.position(sel.start), buffer.document.position(sel.end)
             rng = lsp.Range(to_server_position(buffer.document.line_text, l0, c0, session.encoding),
                             to_server_position(buffer.document.line_text, l1, c1, session.encoding))
-        nearby = [d for d in doc.raw if d.range.start.line <= line <= d.range.end.line]
+        nearby = [session.structure(d, lsp.Diagnostic) for d in doc.raw
+                  if d["range"]["start"]["line"] <= line <= d["range"]["end"]["line"]]
         return lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(doc.uri), range=rng,
                                     context=lsp.CodeActionContext(diagnostics=nearby))
 

@@ -231,6 +231,8 @@ class Predictions:
         buffer.listeners.append(self._edited)
 
     def _enabled(self, buffer: Buffer) -> bool:
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py)
+            return False
         return self.settings.enabled_for(buffer.language_id)
 
     def _edited(self, event: BufferEdit) -> None:

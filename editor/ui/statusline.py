@@ -91,7 +91,8 @@ class StatusLine(Widget):
         eol = "CRLF" if buf.eol == "\r\n" else "LF"
         encoding = buf.file.encoding.upper() + (" BOM" if buf.file.bom else "")
         branch = f"  ⎇ {sanitise(self.branch)}" if self.branch else ""
-        right = f"{branch}  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
+        limits = f"  {buf.limits.note}" if buf.limits is not None and buf.limits.note else ""  # a huge file
+        right = f"{limits}{branch}  {buf.language}  Ln {line + 1}, Col {col + 1}  {encoding}  {eol} "
         return f"  {sanitise(self.predictor)} │" + right if self.predictor else right
 
     def render_line(self, y: int) -> Strip:

@@ -268,6 +268,20 @@ class EditorView(ScrollView, can_focus=True):
         self._frame = None
         self.repaint()
 
+    @property
+    def wrapping(self) -> bool:
+        """Soft wrap is on and the shown buffer allows it (a huge line turns it off: limits.py)."""
+        limits = self.buffer.limits
+        return self.soft_wrap and not (limits is not None and limits.no_wrap)
+
+    def limits_changed(self) -> None:
+        """The shown buffer crossed a limit: lay the screen out again."""
+        self._geometry = None
+        self.subrow = 0
+        self._update_virtual_size()
+        self._invalidate()
+        self.scroll_to_cursor()
+
     def set_soft_wrap(self, on: bool) -> None:
         self.soft_wrap = on
         self.subrow = 0
@@ -286,8 +300,8 @@ class EditorView(ScrollView, can_focus=True):
         if geom is None:
             region = self.scrollable_content_region
             gutter = max(3, len(str(self.buffer.document.line_count))) + 2
-            wrap = max(2, region.width - gutter - 1) if self.soft_wrap else None  # a cell for the cursor
-            skip = 0 if self.soft_wrap else int(self.scroll_x)
+            wrap = max(2, region.width - gutter - 1) if self.wrapping else None  # a cell for the cursor
+            skip = 0 if self.wrapping else int(self.scroll_x)
             geom = self._geometry = _Geometry(region.width, max(1, region.height), gutter, int(self.scroll_y), skip, wrap)
         return geom
 
@@ -305,7 +319,7 @@ class EditorView(ScrollView, can_focus=True):
         gutter = max(3, len(str(doc.line_count))) + 2
         if gutter != geom.gutter:
             self._geometry = None
-        if self.soft_wrap:
+        if self.wrapping:
             width = geom.width
         elif self._max_width_known:
             # rounded up, so typing at the end of the longest line rarely resizes (a full repaint)
@@ -377,7 +391,7 @@ class EditorView(ScrollView, can_focus=True):
     def _on_edit(self, event: BufferEdit) -> None:
         frame = self._frame
         hl = self.highlighter
-        if (frame is not None and not self.soft_wrap and not frame.notes
+        if (frame is not None and not self.wrapping and not frame.notes
                 and all(c.within_line for c in event.changes)):
             # no line moved (typing): the highlighter re-colours just these lines, so the
             # frame can take them in (the highlighter has already seen the edit)
@@ -476,7 +490,7 @@ class EditorView(ScrollView, can_focus=True):
         elif not center and not self._row_visible(line, idx, annotated):
             new_top = self._top_above(line, idx, height - 1, annotated)
         x = None
-        if not self.soft_wrap:
+        if not self.wrapping:
             cell = column_to_cell(doc.line_text(line), col, doc.tab_width)
             width = geom.text_width
             if cell < geom.skip:
@@ -699,7 +713,7 @@ class EditorView(ScrollView, can_focus=True):
     def move_vertical(self, rows: int, extend: bool = False) -> None:
         """Up/down ``rows`` screen rows (wrapped segments count when soft wrap is on)."""
         sel = self.buffer.selection
-        if self.soft_wrap:
+        if self.wrapping:
             offset, goal = self._visual_vertical(sel.head, rows, sel.goal)
         else:
             offset, goal = motion.vertical(self.buffer.document, sel.head, rows, sel.goal)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import Iterable, NamedTuple
 
-from lsprotocol import types as lsp
-
 from nxedit.model.text.document import Document
 
-from .edits import offset_of
 from .positions import Encoding
 
 SEVERITY_NAMES = {1: "error", 2: "warning", 3: "info", 4: "hint"}
@@ -36,23 +33,40 @@ class Diagnostic(NamedTuple):
         return f"{self.kind}: {text}{where}"
 
 
-def convert(doc: Document, items: Iterable[lsp.Diagnostic], encoding: Encoding) -> list[Diagnostic]:
-    """The server's diagnostics for ``doc``, converted and sorted (most severe first on a
-    line)."""
+def convert(doc: Document, items: Iterable[dict], encoding: Encoding) -> list[Diagnostic]:
+    """The server's diagnostics for ``doc`` (plain JSON, as published), converted and sorted
+    (most severe first on a line). A column needs converting only on a line with non-ASCII
+    text, so thousands of diagnostics cost a few milliseconds."""
     out = []
+    count = doc.line_count
     for d in items:
-        start, end = offset_of(doc, d.range.start, encoding), offset_of(doc, d.range.end, encoding)
-        (l0, c0), (l1, c1) = doc.position(start), doc.position(max(start, end))
-        code = "" if d.code is None else str(d.code)
-        out.append(Diagnostic(l0, c0, l1, c1, int(d.severity or 1), d.message, d.source or "", code))
+        try:
+            start, end = d["range"]["start"], d["range"]["end"]
+            l0, c0, l1, c1 = int(start["line"]), int(start["character"]), int(end["line"]), int(end["character"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed entry: skip it, keep the rest
+        if l0 >= count:
+            l0, c0 = count - 1, doc.line_length(count - 1)
+        if l1 >= count or (l1, c1) < (l0, c0):
+            l1, c1 = l0, c0 if l1 < count else doc.line_length(l0)
+        text0, text1 = doc.line_text(l0), doc.line_text(l1)
+        c0, c1 = encoding.from_server(text0, c0), encoding.from_server(text1, c1)
+        code = d.get("code")
+        severity = d.get("severity") if d.get("severity") in SEVERITY_NAMES else 1
+        out.append(Diagnostic(l0, c0, l1, c1, severity, str(d.get("message", "")), str(d.get("source") or ""),
+                              "" if code is None else str(code)))
     out.sort(key=lambda d: (d.line, d.severity, d.col))
     return out
 
 
 def on_line(diagnostics: list[Diagnostic], line: int) -> list[Diagnostic]:
     """The diagnostics that start on ``line`` (the list is sorted by line)."""
-    lines = [d.line for d in diagnostics]
-    return diagnostics[bisect_left(lines, line) : bisect_right(lines, line)]
+    lo = bisect_left(diagnostics, line, key=_line)
+    return diagnostics[lo : bisect_right(diagnostics, line, lo, key=_line)]
+
+
+def _line(d: Diagnostic) -> int:
+    return d.line
 
 
 def next_after(diagnostics: list[Diagnostic], line: int, col: int, step: int) -> Diagnostic | None:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from lsprotocol import types as lsp
 from pygls.io_ import run_async
 from pygls.lsp.client import LanguageClient
-from pygls.protocol import default_converter
+from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, default_converter
 
 from .positions import Encoding
 from .servers import ServerSpec
@@ -47,7 +47,22 @@ def _converter():
     notebook_sync = typing.Optional[typing.Union[lsp.NotebookDocumentSyncOptions,
                                                  lsp.NotebookDocumentSyncRegistrationOptions]]
     converter.register_structure_hook(notebook_sync, lambda obj, _: None)
+    # pygls turns an untyped notification's params into namedtuples (a new class per object,
+    # after a JSON round trip): keep them as the plain JSON they are (see _Protocol)
+    converter.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
     return converter
+
+
+class _Protocol(LanguageServerProtocol):
+    """Leaves ``publishDiagnostics`` as plain JSON: a big file's thousands of diagnostics,
+    published after every change, would cost this thread (and, through the GIL, the UI)
+    tens of milliseconds of cattrs each time, and the editor drops those for an older
+    version unread."""
+
+    def get_message_type(self, method: str):
+        if method == lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            return None
+        return super().get_message_type(method)
 
 
 class _Client(LanguageClient):
@@ -55,7 +70,7 @@ class _Client(LanguageClient):
     full pipe) and its own process group (so stopping it stops its children too)."""
 
     def __init__(self, on_exit: Callable[[int | None], None], on_garbage: Callable[[Exception], None]) -> None:
-        super().__init__(CLIENT_NAME, "0.1", converter_factory=_converter)
+        super().__init__(CLIENT_NAME, "0.1", protocol_cls=_Protocol, converter_factory=_converter)
         self._on_exit = on_exit
         self._on_garbage = on_garbage
         self.stderr_tail: deque[str] = deque(maxlen=STDERR_LINES)
@@ -168,8 +183,9 @@ class ServerSession:
         notice = self._on_notice
 
         @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def diagnostics(ls, params: lsp.PublishDiagnosticsParams) -> None:
-            notice("diagnostics", params)
+        def diagnostics(ls, params: dict) -> None:  # plain JSON (see _Protocol)
+            if isinstance(params, dict) and isinstance(params.get("uri"), str):
+                notice("diagnostics", params)
 
         @client.feature(lsp.WINDOW_SHOW_MESSAGE)
         def show_message(ls, params: lsp.ShowMessageParams) -> None:
@@ -298,6 +314,10 @@ class ServerSession:
                     process.kill()
                 except ProcessLookupError:
                     pass
+
+    def structure(self, data: Any, kind: type) -> Any:
+        """Plain JSON from the server as an lsprotocol value (a diagnostic for a code action)."""
+        return self.client.protocol._converter.structure(data, kind)
 
     def last_words(self) -> str:
         """The last non-empty line the server wrote to stderr (for the crash message)."""

@@ -35,8 +35,10 @@ def test_picker_search_and_replace_in_a_real_terminal(terminal: Terminal, tmp_pa
     screen = terminal.wait_for("def alpha(x):")  # the preview of the best match
     assert "src/pkg/core.py" in screen
     terminal.keys("Enter")
-    terminal.wait_for("return beta(x)")
-    assert "files in" not in terminal.screen()
+    gone_by = time.monotonic() + 10
+    while "files in" in terminal.screen() and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert "return beta(x)" in terminal.wait_for("src/pkg/core.py") and "files in" not in terminal.screen()
 
     terminal.keys("M-F")  # project search (Alt+Shift+F: Ctrl+Shift+F needs the kitty protocol)
     terminal.wait_for("Search in project")
@@ -61,3 +63,28 @@ def test_picker_search_and_replace_in_a_real_terminal(terminal: Terminal, tmp_pa
     while "gamma" not in (root / "src/pkg/core.py").read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (root / "src/pkg/core.py").read_text() == "def alpha(x):\n    return gamma(x)  # alpha\n"
+
+
+def test_alt_r_toggles_regex_instead_of_typing_an_r(terminal: Terminal, tmp_path, monkeypatch):
+    """A terminal sends Alt+R as ESC r: the fields must not type the r."""
+    root = make_project(tmp_path / "proj")
+    monkeypatch.chdir(root)
+    terminal.start(*NXEDIT, "src/main.py")
+    terminal.wait_for("from pkg.core import alpha")
+    terminal.keys("C-f")
+    terminal.wait_for("Find (Enter")
+    terminal.keys("al.ha", literal=True)
+    terminal.wait_for("no matches")
+    terminal.keys("M-r")
+    terminal.wait_for("1 of 2")
+    assert "al.har" not in terminal.screen()
+    terminal.keys("Escape")  # close the bar
+    time.sleep(0.3)
+    terminal.keys("Right")  # drop the selected match (else it becomes the query)
+    terminal.keys("M-F")
+    terminal.wait_for("Search in project")  # regex on: the find bar's setting carries over
+    terminal.keys("al.ha", literal=True)
+    terminal.wait_for("5 matches in 3 files")
+    terminal.keys("M-r")
+    screen = terminal.wait_for("0 matches")
+    assert "regex off" in screen and "al.har" not in screen

@@ -93,6 +93,11 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
                 "40",
                 "--save-steps",
                 "1000",
+                # learnt by heart on purpose (see the docstring): no early stop, the rank this was tuned with
+                "--early-stop",
+                "0",
+                "--lora-r",
+                "16",
             ]
         )
         == 0

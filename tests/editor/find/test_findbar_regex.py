@@ -21,16 +21,14 @@ async def test_regex_find_and_replace_with_groups_in_the_find_bar(tmp_path: Path
         await wait_for(pilot, lambda: app.findbar.regex)
         assert app.findbar.query_one("#toggle-regex").has_class("-on")
         await pilot.press(*r"f\((\w), (\w)\)")
-        await pilot.pause()
         count = app.findbar.query_one("#count")
-        assert "1 of 2" in str(count.render())
+        await wait_for(pilot, lambda: "1 of 2" in str(count.render()))
         app.findbar.query_one("#replace").focus()
         await pilot.press(*r"f($2, \1)", "alt+a")
-        await pilot.pause()
-        assert app.buffer.text == "f(b, a)\ng(c, d)\nf(f, e)\n"
+        await wait_for(pilot, lambda: app.buffer.text == "f(b, a)\ng(c, d)\nf(f, e)\n")
         app.findbar.query_one("#find").focus()
         await pilot.press("ctrl+a", *"f((")
-        await pilot.pause()
+        await wait_for(pilot, lambda: count.has_class("-error"))
         assert str(count.render()) == "bad regular expression: missing ), unterminated subpattern at position 2"
         assert count.has_class("-error")
         assert app.view.find_pattern is None  # nothing highlighted for a broken pattern

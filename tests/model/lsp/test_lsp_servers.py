@@ -79,3 +79,31 @@ def test_locations_accept_links_and_lists(tmp_path):
     link = lsp.LocationLink(target_uri=uri, target_range=rng, target_selection_range=rng)
     assert locations(link) == locations([lsp.Location(uri, rng)]) == [(tmp_path / "a.py", rng)]
     assert locations(None) == []
+
+
+def test_diagnostics_convert_from_plain_json_and_skip_malformed_entries():
+    from nxedit.model.lsp.diagnostics import convert, on_line
+
+    doc = Document("x = '😀'; y\nz\n")
+    span = lambda l0, c0, l1, c1: {"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}}  # noqa: E731
+    items = [
+        {"range": span(0, 10, 0, 11), "severity": 2, "message": "y\nunused", "source": "s"},
+        {"range": span(1, 0, 1, 1), "message": "z is not defined", "code": 7},
+        {"range": "broken"},
+        {"range": span(40, 0, 41, 0), "severity": 9, "message": "past the end"},
+    ]
+    found = convert(doc, items, Encoding("utf-16"))
+    assert [(d.line, d.col, d.end_col, d.kind) for d in found] == [(0, 9, 10, "warning"), (1, 0, 1, "error"),
+                                                                   (2, 0, 0, "error")]
+    assert found[0].summary() == "warning: y unused (s)" and found[1].code == "7"
+    assert on_line(found, 1) == [found[1]] and on_line(found, 5) == []
+
+
+def test_a_relative_path_gets_an_absolute_uri(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from nxedit.model.lsp.edits import path_of
+
+    monkeypatch.chdir(tmp_path)
+    uri = uri_of(Path("pkg/mod.py"))
+    assert path_of(uri) == tmp_path / "pkg" / "mod.py"

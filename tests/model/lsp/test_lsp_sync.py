@@ -49,11 +49,11 @@ def test_incremental_edits_keep_the_server_in_step(tmp_path):
         edit(at, at, "c = missing_two; ")
 
         def latest():
-            found = [p for p in harness.published if p.version == doc.version and p.diagnostics]
+            found = [p for p in harness.published if p.get("version") == doc.version and p.get("diagnostics")]
             return found and found[-1]
 
         params = harness.pump(latest, timeout=60)
-        problems = convert(doc, params.diagnostics, session.encoding)
+        problems = convert(doc, params["diagnostics"], session.encoding)
         places = {d.message.split('"')[1]: (d.line, d.col, d.end_col) for d in problems if "is not defined" in d.message}
         line = doc.line_text(2)
         assert places["missing_one"] == (2, line.index("missing_one"), line.index("missing_one") + len("missing_one"))
