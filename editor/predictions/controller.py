@@ -373,6 +373,16 @@ class Predictions:
                 return None
         return pieces
 
+    def offer_fix(self, suggestion: Suggestion, pieces: tuple[Piece, ...]) -> bool:
+        """Show a suggestion made outside the predictors (a language server's quick fix, such
+        as the import of a name just typed) for the shown buffer as it is now, unless another
+        suggestion is on screen; Tab takes it like any other."""
+        buffer = self.view.buffer
+        if self.options or suggestion.version != buffer.version or not self._enabled(buffer):
+            return False
+        self._offer(Option(suggestion, pieces, None, next(self._jobs)))
+        return True
+
     def _offer(self, option: Option) -> None:
         if self.options and self.owner is self.view.buffer:
             shown = self.options[self.index]
@@ -445,6 +455,8 @@ class Predictions:
         """Record what became of a shown option (nothing for private files)."""
         if option.shown_at is None or self.owner is None or self.recording.is_private(self.owner):
             return
+        if option.record is None:
+            return  # an offer from outside the predictors (a language server's fix): not in the history
         if kind != "accepted" and option.accepted:
             kind = "partial"
         self.recording.history.outcome(

@@ -179,3 +179,17 @@ async def test_completion_takes_enter_and_leaves_tab_to_next_edit(project):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.buffer.document.line_text(5) == "value", 10)
         assert app.buffer.document.line_count == 6  # Enter took the completion, not a new line
+
+
+async def test_a_missing_name_gets_the_servers_import_as_a_next_edit(project):
+    app = make_app(project / "main.py")
+    app.files[0] = FileArg(project / "main.py", 4, 8)  # the cursor after print(os
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.predictions is not None and app.predictions.visible(), SERVER_WAIT)
+        shown = app.predictions.shown
+        assert shown.suggestion.source == "lsp:import"
+        assert [p.text for p in shown.pieces] == ["import os\n\n"]  # the import only, not the name again
+        await pilot.press("tab")  # away from the cursor: Tab jumps to it first
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.buffer.text.startswith("import os\n"))
+        assert app.buffer.text == "import os\n\n" + MAIN
