@@ -96,14 +96,14 @@ async def test_definition_in_another_file_and_back(project):
 async def test_rename_across_two_files_is_one_undo_step(project):
     app = make_app(project / "main.py")
     async with app.run_test(size=(100, 24)) as pilot:
-        await server_ready(pilot)
+        await diagnostics_in(pilot, app.buffer)  # analysed: a rename now sees every file
         app.go_to(2, 9)
         await pilot.press("f2")
         await pilot.pause()
         for _ in range(len("helper")):
             await pilot.press("backspace")
         await pilot.press(*"assist", "enter")
-        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 20)
+        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 40)
         assert "util.py:1" in app.screen.question and "main.py:3" in app.screen.question
         await pilot.press("a")  # Apply
         await pilot.pause()
