@@ -25,6 +25,7 @@ from nxedit.model.lsp.session import ServerSession
 
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
+from .import_fix import ImportFix
 from .layer import DiagnosticLayer
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class LanguageFeatures:
         options = app.config.sections.get("lsp", {})
         self.completion = Completion(self, auto=bool(options.get("auto_complete", True))
                                      if isinstance(options, dict) else True)
+        self.import_fix = ImportFix(self)
+        self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
