@@ -140,9 +140,14 @@ class Predictions:
         """In the structural worker's thread, before its first job: the engine (its
         imports take tens of milliseconds that the UI thread never waits for)."""
         from nxedit.model.predict.structural import StructuralPredictor
+        from nxedit.model.predict.structural.ranker import personal
 
-        # the rules' own confidences for now: the acceptance model rates the tour's and many
-        # multi-line ripples near 0.4 (issue 13's note); `nxedit predict` uses the model
+        # the rules' own confidences until the user's own acceptance model exists (`nxedit
+        # train ranker` on enough outcomes): the shipped one, fitted on other people's
+        # commits, rates the tour's and many multi-line ripples near 0.4 (issue 13's note)
+        mine = personal()
+        if mine is not None:
+            return StructuralPredictor(ranker=mine)
         return StructuralPredictor(self.settings.min_confidence, ranker=None)
 
     def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
