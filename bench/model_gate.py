@@ -30,6 +30,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from nxedit.model.predict.backends import BackendError
 from nxedit.model.predict.model_config import ModelConfig
 from nxedit.model.predict.model_predictor import ModelPredictor
 from nxedit.model.predict.prompts import base as prompt_base
@@ -74,10 +75,12 @@ def run(predictor: ModelPredictor, cases: list[dict], score, gate: bool) -> Coun
     try:
         for case in cases:
             request = parse_request({k: case[k] for k in REQUEST_FIELDS})
-            suggestion = predictor.predict(request)
             counts["requests"] += 1
-            if predictor.last_error:
+            try:
+                suggestion = predictor.predict(request)
+            except BackendError:
                 counts["errors"] += 1
+                continue
             if suggestion is None:
                 continue
             result = score.score_case(case, [e.to_dict() for e in suggestion.edits])
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         for fmt in args.formats:
             config = ModelConfig(backend="openai", base_url=url, model=args.model, prompt_format=fmt,
                                  read_timeout=120.0, max_tokens=args.max_tokens)
-            predictor = ModelPredictor(config)
+            predictor = ModelPredictor(config, raise_failures=True)
             if not predictor.load():
                 print(predictor.status, file=sys.stderr)
                 return 1

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -22,16 +23,20 @@ from .buffer import Buffer, Selection
 from .commands import BY_NAME, COMMANDS, key_label, resolve_keys
 from .config import Config, load_config
 from .files.care import FileCare
+from .find.file_index import FileIndex
 from .predictions.settings import parse_predict_table
 from .ui.statusline import StatusLine
 from .view.widget import EditorView
+from nxedit.model.text.sanitise import sanitise
 
 if TYPE_CHECKING:
     from .files.args import FileArg
     from .find.findbar import FindBar
+    from .lsp.features import LanguageFeatures
     from .predictions.controller import Predictions
     from .predictions.recording import EditRecording
     from .ui.theme import Theme
+    from .vcs.changes import GitChanges
 
 RECORDER_TICK = 0.25  # seconds between checks for a paused edit (it closes the event)
 
@@ -62,6 +67,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.startup_messages = [*messages, *warnings, *predict_warnings]
         self.recording: EditRecording | None = None
         self.predictions: Predictions | None = None
+        self.lsp: LanguageFeatures | None = None  # language servers, once their client is imported
         self.theme_obj = self._load_theme(self.config.theme)
         self.buffers: list[Buffer] = []
         # per buffer: its highlighter and the listener feeding it the buffer's changes
@@ -82,6 +88,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.findbar: FindBar | None = None
         self.find_origin = 0
         self._finder = None
+        self.file_index = FileIndex()  # the picker's file lists and recent files
+        self.git_changes: GitChanges | None = None  # gutter marks against HEAD, after the first paint
 
     def _bindings_from_table(self) -> tuple[list[Binding], list[Binding]]:
         app, view = [], []
@@ -92,6 +100,14 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return app, view
 
     # -- commands ---------------------------------------------------------------------
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """Shift+F3 arrives as a cursor position report (see :mod:`.ui.keys`): make it the key."""
+        from .ui.keys import key_of_cursor_report
+
+        key = key_of_cursor_report(event.x, event.y)
+        if key is not None:
+            self.post_message(events.Key(key, None))
 
     def action_command(self, name: str) -> None:
         self.run_command(name)
@@ -109,21 +125,28 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         return True
 
     def palette_items(self, kind: str):
+        """``(text, help, callback, also)`` for the palette: ``also`` is matched too."""
         if kind == "commands":
             for command in COMMANDS:
                 if command.palette:
                     keys = ", ".join(key_label(k) for k in self.keys.get(command.name, ()))
-                    yield command.title, keys or command.description, (lambda n=command.name: self.run_command(n))
+                    help = " · ".join(part for part in (keys or command.description, command.name) if part)
+                    yield command.title, help, (lambda n=command.name: self.run_command(n)), command.name
         elif kind == "themes":
             from .ui.theme import theme_names
 
             for name in theme_names():
                 current = " (current)" if name == self.theme_obj.name else ""
-                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n))
+                yield f"{name}{current}", "", (lambda n=name: self.set_theme_named(n)), ""
         elif kind == "buffers":
-            for buffer in self.buffers:
+            from .ui.statusline import shorten_path
+
+            cwd = os.getcwd()
+            for buffer in self.buffers:  # one line each: the name, then the folder unless it is here
                 marker = " ●" if buffer.is_modified else ""
-                yield f"{buffer.name}{marker}", str(buffer.path or ""), (lambda b=buffer: self.show_buffer(b))
+                folder = buffer.path.parent if buffer.path else None
+                where = f"  {shorten_path(folder, 60)}" if folder and os.path.abspath(folder) != cwd else ""
+                yield f"{buffer.name}{marker}{where}", "", (lambda b=buffer: self.show_buffer(b)), ""
 
     def open_palette(self, kind: str = "commands", placeholder: str = "Run a command…") -> None:
         from textual.command import CommandPalette
@@ -146,6 +169,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_paint)
         self.call_after_refresh(self._start_predictions)  # its imports would delay the first paint
+        self.call_after_refresh(self._start_language_servers)
+        self.call_after_refresh(self._start_git_changes)
         self.start_file_care()
         for arg in self.files:
             self.open_path(arg.path, arg.line, arg.column)
@@ -181,6 +206,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         predictions = self.predictions = Predictions(self.view, self.recording, self.predict_settings, self.say,
                                                      self._model_predictor())
         predictions.on_state = lambda: setattr(self.status, "predictor", predictions.status_text())
+        predictions.layer.marks = self.no_color  # NO_COLOR: brackets tell deleted from inserted text
         predictions.start(loop)
         self.view.add_layer(predictions.layer)
         self.set_interval(RECORDER_TICK, self.recording.tick)
@@ -189,6 +215,42 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             predictions.watch(buffer)
         self.recording.focus(self.buffer)
         predictions.on_state()
+
+    def _start_language_servers(self) -> None:
+        """The language-server client (editor/lsp), imported off the UI thread after the first
+        paint; each server starts when the first file of its language needs it."""
+        from .lsp import lsp_enabled
+
+        if lsp_enabled(self.config.sections.get("lsp")):
+            threading.Thread(target=self._import_language_servers, name="nxedit-lsp-import", daemon=True).start()
+
+    def _import_language_servers(self) -> None:
+        import nxedit.editor.lsp.features  # noqa: F401  (pygls, lsprotocol: ~0.1 s of imports)
+
+        try:
+            self.call_from_thread(self._language_servers_imported)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _language_servers_imported(self) -> None:
+        from .lsp.features import LanguageFeatures
+
+        self.lsp = LanguageFeatures(self)
+        self.view.add_layer(self.lsp.layer)
+        for buffer in self.buffers:
+            self.lsp.watch(buffer)
+
+    def _start_git_changes(self) -> None:
+        from .vcs.changes import GitChanges
+
+        self.git_changes = GitChanges(self)
+        self.git_changes.start()
+        for buffer in self.buffers:
+            self.git_changes.watch(buffer)
+
+    def on_app_focus(self) -> None:
+        if self.git_changes is not None:
+            self.git_changes.check_head()  # a commit or checkout elsewhere moves HEAD
 
     def _model_predictor(self):
         """The model predictor when ``[model]`` or ``--backend`` names one (not loaded yet)."""
@@ -211,6 +273,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        self.close_file_care()
+        self.file_index.save()
+        if self.lsp is not None:
+            self.lsp.close()
         if self.predictions is not None:
             self.predictions.close()
         if self.recording is not None:
@@ -243,8 +309,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.register_theme(textual_theme)
         self.theme = textual_theme.name
 
-    def set_theme_named(self, name: str) -> None:
-        """Switch to another theme; an unknown or broken one is a message."""
+    def set_theme_named(self, name: str, persist: bool = True) -> None:
+        """Switch to another theme (and keep it for the next start); an unknown or broken
+        one is a message."""
         from .ui.theme import ThemeError, load_theme
 
         try:
@@ -254,11 +321,28 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             return
         self._apply_theme()
         self.say(f"Theme {name}")
+        if persist:
+            self._save_theme(name)
+
+    @work(thread=True, group="config", description="save the theme in config.toml")
+    def _save_theme(self, name: str) -> None:
+        """The chosen theme goes to config.toml (the user's comments stay), for the next start."""
+        from .config import save_setting
+
+        try:
+            save_setting(self.config.path, "theme", name)
+        except (OSError, ValueError) as exc:
+            self.call_from_thread(self.say, f"theme not saved: {exc}", True)
 
     # -- messages ---------------------------------------------------------------------
 
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every toast goes through here: its text sanitised (a server's hover, a file name)."""
+        super().notify(sanitise(message, newlines=True), title=sanitise(title), **options)
+
     def say(self, message: str, error: bool = False) -> None:
         """A one-line message in the status line (and a notification for errors)."""
+        message = sanitise(message)  # file names, server answers: never raw to the terminal
         self.status.say(message, error)
         if error:
             self.notify(message, severity="error", timeout=6, markup=False)
@@ -271,9 +355,13 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
 
     def _add_buffer(self, buffer: Buffer) -> Buffer:
         self.buffers.append(buffer)
+        if self.git_changes is not None:
+            self.git_changes.watch(buffer)
         if self.recording is not None:
             self.recording.watch(buffer)
             self.predictions.watch(buffer)
+        if self.lsp is not None:
+            self.lsp.watch(buffer)
         return buffer
 
     def attach_highlighter(self, buffer: Buffer) -> None:
@@ -283,6 +371,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.detach_highlighter(buffer)
         if buffer not in self.buffers:
             return  # closed before its highlighter was due
+        if buffer.limits is not None and buffer.limits.no_colour:
+            return  # a huge file: plain text (the status line says why)
         highlighter = highlighter_for(str(buffer.path) if buffer.path else None, buffer.document)
 
         def feed(event) -> None:
@@ -323,14 +413,21 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.cursor_moved(self.buffer)
             self.predictions.cursor_moved()
+        if self.lsp is not None:
+            self.lsp.cursor_moved()
 
     def show_buffer(self, buffer: Buffer) -> None:
+        self.file_index.touch(buffer.path)
         self.view.show(buffer, self.highlighter_of(buffer))
         self.status.show(buffer)
-        self.sub_title = buffer.name
+        self.sub_title = sanitise(buffer.name)
+        if self.git_changes is not None:
+            self.git_changes.refresh(buffer, head=True)
         if self.recording is not None:
             self.recording.focus(buffer)
             self.predictions.buffer_shown(buffer)
+        if self.lsp is not None:
+            self.lsp.buffer_shown()
 
     def cycle_buffer(self, step: int) -> None:
         if len(self.buffers) > 1:
@@ -348,8 +445,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
             def answered(answer: str | None) -> None:
                 if answer == "save" and not self.save(buffer):
                     return
-                if answer == "discard" and buffer.path is not None:
-                    self.journal.discard(buffer.path)
+                if answer == "discard":
+                    self.forget_unsaved(buffer)
                 if answer in ("save", "discard"):
                     self._close(buffer)
 
@@ -365,6 +462,11 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         if self.recording is not None:
             self.recording.closed(buffer)
         self.buffers.remove(buffer)
+        self.file_closed(buffer)
+        if self.lsp is not None:
+            self.lsp.closed(buffer)
+        if self.git_changes is not None:
+            self.git_changes.forget(buffer)
         self.view.forget(buffer)
         self.detach_highlighter(buffer)
         if not self.buffers:
@@ -375,6 +477,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         super()._saved(buffer, stamp)
         if self.recording is not None:
             self.recording.saved(buffer)  # a save ends the edit being recorded
+        if self.lsp is not None:
+            self.lsp.saved(buffer)
 
     def ask_path(self, question: str, then, value: str = "") -> None:
         """Ask for a file path; ``then(path)`` runs only for one that can be a buffer."""
@@ -392,7 +496,9 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                 return
             then(path)
 
-        self.push_screen(Prompt(question, value, "path/to/file"), answered)
+        from .files.complete import PathSuggester
+
+        self.push_screen(Prompt(question, value, "path/to/file (Tab completes)", PathSuggester()), answered)
 
     def ask_open(self) -> None:
         self.ask_path("Open file:", self.open_path)
@@ -416,8 +522,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                     self.exit()
             elif answer == "discard":
                 for buffer in modified:  # thrown away on purpose: no restore offer next time
-                    if buffer.path is not None:
-                        self.journal.discard(buffer.path)
+                    self.forget_unsaved(buffer)
                 self.exit()
 
         self.push_screen(Choice(question, [("save", "Save all"), ("discard", "Discard"), ("cancel", "Cancel")]), answered)
@@ -507,9 +612,17 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         self.call_after_refresh(bar.open, replace, query)
 
     def _pattern(self):
-        from .find.search import compile_query
+        """The find bar's pattern (None when empty or invalid: the bar shows the error)."""
+        from .find.search import QueryError, compile_query
 
-        return compile_query(self.findbar.search_text) if self.findbar is not None else None
+        bar = self.findbar
+        if bar is None:
+            return None
+        try:
+            return compile_query(bar.search_text, bar.regex, bar.match_case)
+        except QueryError as exc:
+            bar.show_count(str(exc), error=True)
+            return None
 
     def _finder_for(self):
         if self._finder is None:
@@ -541,32 +654,103 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         pattern = self._pattern()
         if pattern is None:
             self.view.set_find(None)
-            self.findbar.show_count("")
+            if not self.findbar.search_text:
+                self.findbar.show_count("")
             self.view.select(Selection.cursor(self.find_origin))
             return
         self._jump_to_match(pattern, self.find_origin)
+
+    def on_find_bar_toggled(self, message) -> None:
+        self.on_find_bar_changed(message)
+
+    def toggle_find_option(self, option: str) -> None:
+        """Alt+R / Alt+C: in project search when it is open, else in the find bar."""
+        toggle = getattr(self.screen, "toggle_option", None)
+        if toggle is not None:
+            toggle(option)
+            return
+        bar = self._findbar()
+        if bar.is_open:
+            bar.toggle(option)
+        else:
+            self.open_find()
+            self.call_after_refresh(bar.toggle, option)
 
     def on_find_bar_next(self, message) -> None:
         self.find_next(message.backwards)
 
     def on_find_bar_replace(self, message) -> None:
-        from .find.search import replace_all, replace_current
+        from .find.search import QueryError, replace_all, replace_current
 
         pattern = self._pattern()
         if pattern is None:
             return
-        if message.all:
-            n = replace_all(self.buffer, pattern, message.replacement, self._finder_for())
-            self.view.scroll_to_cursor()
-            self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
-            self.view.set_find(pattern)
+        regex = self.findbar.regex
+        try:
+            if message.all:
+                n = replace_all(self.buffer, pattern, message.replacement, self._finder_for(), regex)
+                self.view.scroll_to_cursor()
+                self.say(f"Replaced {n} match{'es' if n != 1 else ''}")
+                self.view.set_find(pattern)
+                return
+            replace_current(self.buffer, pattern, message.replacement, regex, self._finder_for())
+        except QueryError as exc:
+            self.findbar.show_count(str(exc), error=True)
             return
-        replace_current(self.buffer, pattern, message.replacement)
         self.find_next()
 
     def on_find_bar_closed(self, message) -> None:
         self.view.set_find(None)
         self.view.focus()
+
+    # -- the project: find a file, search and replace across files -------------------
+
+    def _project_base(self) -> Path:
+        path = self.buffer.path
+        return (path.parent if path is not None else Path.cwd()).absolute()
+
+    def find_file(self) -> None:
+        from .find.file_picker import FilePicker
+
+        if not isinstance(self.screen, FilePicker):
+            self.push_screen(FilePicker(self.file_index, self._project_base()),
+                             lambda path: path is not None and self.open_path(path))
+
+    def search_project(self, replace: bool = False) -> None:
+        from .find.file_picker import project_root_for
+        from .find.search_screen import ProjectSearchScreen
+
+        if isinstance(self.screen, ProjectSearchScreen):
+            return
+        sel = self.buffer.selection
+        query = editing.selected_text(self.buffer) if not sel.is_empty else ""
+        bar = self.findbar
+        screen = ProjectSearchScreen(project_root_for(self._project_base()), query if "\n" not in query else "",
+                                     replace, bar.regex if bar else False, bar.match_case if bar else False)
+        self.push_screen(screen, self._project_search_done)
+
+    def _project_search_done(self, result) -> None:
+        if not result:
+            return
+        if result[0] == "open":
+            _, path, line, column = result
+            self.open_path(path, line, column)
+            return
+        plan = result[1]
+        root = Path(plan.root)
+        open_paths = {rel for rel in plan.by_file if self._find_open(root / rel) is not None}
+
+        def apply() -> None:
+            plan.apply(lambda rel: self._find_open(root / rel), self.buffer_for, self._add_buffer,
+                       lambda buffer: self.save(buffer, force=True))
+            self.view.refresh_layers()
+            self.say(plan.summary(), error=bool(plan.skipped))
+
+        def load() -> None:
+            plan.load(open_paths)
+            self.call_from_thread(apply)
+
+        self.run_worker(load, thread=True, group="replace", description="read the files to replace in")
 
 
 def run_app(files: "list[FileArg]", args) -> int:
@@ -574,5 +758,6 @@ def run_app(files: "list[FileArg]", args) -> int:
     config, messages = load_config(getattr(args, "config", None))
     if getattr(args, "theme", None):
         config.theme = args.theme
-    EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None)).run()
-    return 0
+    app = EditorApp(files, config, messages, getattr(args, "backend", None), getattr(args, "model", None))
+    app.run()
+    return app.return_code or 0  # 1 when the app stopped on an error: never a crash that says "success"

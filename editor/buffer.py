@@ -121,6 +121,11 @@ class Buffer:
         self.indent_unit = detect_indent_unit(self.document)
         self.listeners: list[Listener] = []
         self._eol: str | None = None
+        # another editor has the file and the user chose "open read-only": only a reload or a
+        # restore changes the text; ``on_refused`` (the app's message) hears of a refused edit
+        self.read_only = False
+        self.limits: Any = None  # view.limits.Limits: what is off for this buffer (a huge file)
+        self.on_refused: Callable[["Buffer"], None] | None = None
 
     # -- facts ------------------------------------------------------------------------
 
@@ -181,8 +186,12 @@ class Buffer:
         Records undo (``undo_kind`` "insert"/"delete" merge into typing bursts), moves the
         selection to ``selection`` (a value, or a function of the edited document; None
         maps the current selection through the change) and notifies the listeners.
-        Returns None when nothing changed.
+        Returns None when nothing changed, or when the buffer is read-only.
         """
+        if self.read_only and origin not in ("reload", "restore"):
+            if self.on_refused is not None:
+                self.on_refused(self)
+            return None
         before = self.selection
         applied = self.document.apply(changes)
         if selection is None:
@@ -205,6 +214,8 @@ class Buffer:
         return event
 
     def undo(self) -> bool:
+        if self.read_only:
+            return self.edit(ChangeSet.identity(len(self.document)), origin="undo") is not None
         rev = self.history.undo()
         if rev is None:
             return False
@@ -212,6 +223,8 @@ class Buffer:
         return True
 
     def redo(self) -> bool:
+        if self.read_only:
+            return self.edit(ChangeSet.identity(len(self.document)), origin="redo") is not None
         rev = self.history.redo()
         if rev is None:
             return False

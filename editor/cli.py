@@ -40,7 +40,8 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        parser.exit(message=f"nxedit {package_version()}\n")
+        print(f"nxedit {package_version()}")  # to stdout, like every --version
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:

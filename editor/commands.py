@@ -78,6 +78,11 @@ def _has_selection(app: "EditorApp") -> bool:
     return not app.view.buffer.selection.is_empty
 
 
+def _indent(app: "EditorApp") -> None:
+    if not app.view.run_edit(editing.indent):
+        app.say("Tab: nothing to accept; it indents at a line's start")
+
+
 def _predict(method: str, *args) -> Handler:
     return lambda app: app.predictions is not None and getattr(app.predictions, method)(*args)
 
@@ -104,7 +109,7 @@ def _ask_debounce(app: "EditorApp") -> None:
 # next-edit suggestions first: their keys fall through to the commands below when none shows
 _PREDICT = (
     Command("predict.accept", "Accept next edit", ("tab",), _predict("accept"), palette=False,
-            description="jumps to a suggestion away from the cursor first", when=_predict("can_accept")),
+            description="jumps to a suggestion away from the cursor first", when=_predict("wants_tab")),
     Command("predict.dismiss", "Dismiss next edit", ("escape",), _predict("dismiss"), palette=False,
             when=_predict("visible")),
     Command("predict.accept_word", "Accept next word of the edit", ("ctrl+right",), _predict("accept_word"),
@@ -127,10 +132,81 @@ _PREDICT = (
     Command("predict.off", "Predictions: off", (), _predict("set_mode", "off"), "app"),
     Command("predict.language", "Predictions: on/off for this language", (), _predict("toggle_language"), "app"),
     Command("predict.debounce", "Predictions: debounce…", (), _ask_debounce, "app"),
+    Command("predict.reconnect", "Predictions: reconnect to the model", (), lambda app: app.predictions and app.predictions.reconnect(),
+            "app", description="try the model backend again now (it is retried on its own, with backoff)"),
+)
+
+
+
+# -- language servers (editor/lsp): the menu's keys and the multi-file undo come before the
+# commands their keys fall through to; Tab is never the completion menu's (it stays next-edit's)
+def _lsp(module: str, name: str, *args) -> Handler:
+    def run(app: "EditorApp") -> Any:
+        if app.lsp is None:
+            app.say("language servers are not started yet")
+            return None
+        import importlib
+
+        return getattr(importlib.import_module(f"nxedit.editor.lsp.{module}"), name)(app.lsp, *args)
+
+    return run
+
+
+def _menu(method: str, *args) -> Handler:
+    return lambda app: app.lsp is not None and getattr(app.lsp.completion, method)(*args)
+
+
+def _menu_shown(app: "EditorApp") -> bool:
+    return app.lsp is not None and app.lsp.completion.visible
+
+
+def _group_on_top(redo: bool) -> Callable[["EditorApp"], bool]:
+    def when(app: "EditorApp") -> bool:
+        if app.lsp is None or not app.lsp.undo_groups:
+            return False
+        from .lsp.workspace_edit import group_on_top
+
+        return group_on_top(app.lsp, app.buffer, redo) is not None
+
+    return when
+
+
+_LSP_FIRST = (
+    Command("lsp.complete_accept", "Accept completion", ("enter", "ctrl+y"), _menu("accept"), palette=False,
+            when=_menu_shown),
+    Command("lsp.complete_close", "Close completion", ("escape",), _menu("close"), palette=False, when=_menu_shown),
+    Command("lsp.complete_down", "Next completion", ("down",), _menu("move", 1), palette=False, when=_menu_shown),
+    Command("lsp.complete_up", "Previous completion", ("up",), _menu("move", -1), palette=False, when=_menu_shown),
+    Command("lsp.complete_page_down", "Completion page down", ("pagedown",), _menu("move", 9), palette=False,
+            when=_menu_shown),
+    Command("lsp.complete_page_up", "Completion page up", ("pageup",), _menu("move", -9), palette=False,
+            when=_menu_shown),
+    Command("lsp.undo_edit", "Undo a multi-file edit", ("ctrl+z",), _lsp("workspace_edit", "undo_group"),
+            palette=False, when=_group_on_top(False)),
+    Command("lsp.redo_edit", "Redo a multi-file edit", ("ctrl+y", "ctrl+shift+z"),
+            _lsp("workspace_edit", "undo_group", True), palette=False, when=_group_on_top(True)),
+)
+_LSP = (
+    Command("lsp.complete", "Complete", ("ctrl+n",), _menu("request"),
+            description="the language server's completions; Enter or Ctrl+Y accepts (Tab stays next-edit's)"),
+    Command("lsp.definition", "Go to definition", ("f12",), _lsp("navigation", "definition")),
+    Command("lsp.back", "Go back", ("alt+left",), _lsp("navigation", "go_back"),
+            description="to where the last jump to a definition or reference started"),
+    Command("lsp.references", "Find references", ("shift+f12",), _lsp("navigation", "references")),
+    Command("lsp.hover", "Hover: type and docs", ("alt+h",), _lsp("navigation", "hover")),
+    Command("lsp.rename", "Rename symbol…", ("f2",), _lsp("refactor", "rename"),
+            description="across files, with a preview; one undo step"),
+    Command("lsp.code_actions", "Code actions…", ("alt+enter", "alt+a"), _lsp("refactor", "code_actions"),
+            description="quick fixes (add an import, ...) for the cursor's line"),
+    Command("lsp.next_diagnostic", "Next problem", ("f8",), _lsp("navigation", "next_diagnostic", 1)),
+    Command("lsp.previous_diagnostic", "Previous problem", ("shift+f8",), _lsp("navigation", "next_diagnostic", -1)),
+    Command("lsp.diagnostics", "List problems…", ("alt+m",), _lsp("navigation", "list_diagnostics")),
 )
 
 COMMANDS: tuple[Command, ...] = (
+    *_LSP_FIRST,
     *_PREDICT,
+    *_LSP,
     *_motions(),
     Command("select.all", "Select all", ("ctrl+a",), lambda app: app.view.select_all()),
     Command("select.line", "Select line", ("ctrl+l",), lambda app: app.view.select_line()),
@@ -144,8 +220,8 @@ COMMANDS: tuple[Command, ...] = (
             _edit(editing.delete_word_left), palette=False, description="Alt+Backspace in most terminals"),
     Command("edit.delete_word_right", "Delete word right", ("ctrl+delete",), _edit(editing.delete_word_right),
             palette=False),
-    Command("edit.indent", "Indent", ("tab",), _edit(editing.indent),
-            description="indents the selected lines, or inserts indentation"),
+    Command("edit.indent", "Indent", ("tab",), _indent,
+            description="the selected lines, or at the start of a line; never inside a line's text"),
     Command("edit.outdent", "Outdent", ("shift+tab",), _edit(editing.outdent)),
     Command("edit.undo", "Undo", ("ctrl+z",), lambda app: app.view.undo()),
     Command("edit.redo", "Redo", ("ctrl+y", "ctrl+shift+z"), lambda app: app.view.redo()),
@@ -160,10 +236,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("edit.toggle_comment", "Toggle comment", ("ctrl+slash", "ctrl+underscore"), _edit(editing.toggle_comment),
             description="Ctrl+/ (terminals send Ctrl+_)"),
     Command("file.save", "Save", ("ctrl+s",), lambda app: app.save(), "app"),
-    Command("file.save_as", "Save as…", (), lambda app: app.save_as(), "app"),
-    Command("file.open", "Open file…", ("ctrl+o",), lambda app: app.ask_open(), "app"),
+    Command("file.save_as", "Save as…", (), lambda app: app.save_as(), "app", description="Tab completes paths"),
+    Command("file.open", "Open file…", ("ctrl+o",), lambda app: app.ask_open(), "app",
+            description="Tab completes paths"),
     Command("file.close", "Close buffer", ("ctrl+f4",), lambda app: app.close_buffer(), "app"),
-    Command("file.reload", "Reload from disk", (), lambda app: app.reload(), "app"),
+    Command("file.reload", "Reload from disk", (), lambda app: app.ask_reload(), "app",
+            description="asks first when there are unsaved changes"),
     Command("buffer.next", "Next buffer", ("ctrl+pagedown",), lambda app: app.cycle_buffer(1), "app"),
     Command("buffer.previous", "Previous buffer", ("ctrl+pageup",), lambda app: app.cycle_buffer(-1), "app"),
     Command("buffer.switch", "Switch buffer…", ("ctrl+e",), lambda app: app.switch_buffer(), "app"),
@@ -172,6 +250,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("find.previous", "Find previous", ("shift+f3",), lambda app: app.find_next(backwards=True), "app"),
     Command("find.replace", "Replace…", ("ctrl+r", "ctrl+h"), lambda app: app.open_find(replace=True), "app",
             description="Ctrl+H is Backspace in most terminals"),
+    Command("find.toggle_regex", "Find: regular expressions on/off", ("alt+r",),
+            lambda app: app.toggle_find_option("regex"), "app", description="in the find bar and project search"),
+    Command("find.toggle_case", "Find: match case on/off", ("alt+c",),
+            lambda app: app.toggle_find_option("match_case"), "app", description="off: smart case"),
+    Command("file.find", "Find file…", ("ctrl+t",), lambda app: app.find_file(), "app",
+            description="fuzzy, recent files first, with a preview"),
+    Command("search.project", "Search in project…", ("ctrl+shift+f", "alt+shift+f"),
+            lambda app: app.search_project(), "app", description="Alt+Shift+F where Ctrl+Shift+F does not arrive"),
+    Command("search.replace_project", "Replace in project…", ("ctrl+shift+h", "alt+shift+h"),
+            lambda app: app.search_project(replace=True), "app",
+            description="previews every change; Alt+Shift+H where Ctrl+Shift+H does not arrive"),
+    Command("vcs.next_change", "Next change since the last commit", ("alt+f5", "alt+g"),
+            lambda app: app.git_changes is not None and app.git_changes.go(1), "app",
+            description="Alt+G where Alt+F5 does not arrive"),
+    Command("vcs.previous_change", "Previous change since the last commit", ("alt+shift+f5", "alt+shift+g"),
+            lambda app: app.git_changes is not None and app.git_changes.go(-1), "app",
+            description="Alt+Shift+G where Alt+Shift+F5 does not arrive"),
     Command("goto.line", "Go to line…", ("ctrl+g",), lambda app: app.ask_goto_line(), "app"),
     Command("view.soft_wrap", "Toggle soft wrap", ("alt+z",), lambda app: app.toggle_soft_wrap(), "app"),
     Command("view.theme", "Choose theme…", (), lambda app: app.choose_theme(), "app"),

@@ -18,6 +18,7 @@ defaults apply for what could not be read.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -100,10 +101,33 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         else:
             bad(f"keys.{name}", "a key or a list of keys", value, "the default")
     for name, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) or (name == "language" and isinstance(value, list)):  # [[language]]: lsp
             config.sections[name] = value
         else:
             line = _line_of(source, name)
             where = f"{path}, line {line}" if line else str(path)
             messages.append(f"{where}: unknown setting {name!r} (ignored)")
     return config, messages
+
+
+def save_setting(path: Path | None, key: str, value: Any) -> None:
+    """Write ``key = value`` at the top of the config file and keep the rest as the user
+    wrote it: comments, order and layout (tomlkit edits the document, it does not rewrite
+    it). Raises OSError, or ValueError for a file that is not valid TOML (left untouched)."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    path = path or default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    try:
+        doc = tomlkit.parse(text)
+    except ParseError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    doc[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)  # whole or not at all

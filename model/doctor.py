@@ -1,9 +1,12 @@
-"""``nxedit doctor``: which model backends can run here, and how to fix the rest (one line each).
+"""``nxedit doctor``: can next-edit prediction run here? One line per check.
 
-Checks Python, torch and its CUDA, the GPUs and their free VRAM, exllamav2 (without
-triggering its minutes-long kernel build unless ``--build`` is given), flash-attn,
-transformers, and the configured model: its folder, or its server and the models it
-serves. Never crashes: a check that fails says so on its line.
+First what every user relies on: the structural engine (it answers a rename, as in the tour)
+and each language's grammar (it loads and its highlight query compiles). Then the optional
+model backends (exllamav2, openai, transformers), each with what it needs and whether that is
+here; only the backend you chose (``[model] backend`` or ``--backend``) is checked in depth
+(torch and its CUDA, the GPUs' free memory, exllamav2's kernels, flash-attn, the model folder
+or the server), and only it can get a "fix" line. Never crashes: a check that fails says so
+on its line.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import time
 import tomllib
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .paths import config_dir
+from .text.sanitise import print_safely
 
 GIB = 1 << 30
 OK, FIX, INFO = "ok  ", "fix ", "    "
@@ -34,9 +39,90 @@ def check_python() -> list[tuple[str, str]]:
     return [(OK, f"python {sys.version.split()[0]} ({sys.executable})")]
 
 
-def check_torch() -> list[tuple[str, str]]:
+# the tour's first step: renaming ``total`` on the first line ripples to its other uses
+_RENAME_BEFORE = (  # the tour's cart_total (editor/samples/tour.py), whose rename the tour's test checks
+    "def cart_total(items):\n    total = 0.0\n    for item in items:\n        total += item.price * item.quantity\n"
+    "    if total > 100:\n        total *= 0.95\n    return total\n"
+)
+_RENAME_EDIT = ("    total = 0.0\n", "    subtotal = 0.0\n")
+
+
+def check_structural() -> list[tuple[str, str]]:
+    """The structural engine answers the tour's rename (tree-sitter, no model)."""
+    from .predict.request import HistoryHunk, PredictionRequest
+    from .predict.structural import StructuralPredictor
+    from .text.edits import Position
+
+    old, new = _RENAME_EDIT
+    current = _RENAME_BEFORE.replace(old, new)
+    request = PredictionRequest(current=current, cursor=Position(1, len(new) - len(" = 0.0\n")),
+                                history=(HistoryHunk(1, old, new),), path="doctor.py", language="python")
+    started = time.perf_counter()
+    suggestion = StructuralPredictor(min_confidence=0.0).predict(request)  # does it answer (whatever its confidence)
+    ms = (time.perf_counter() - started) * 1000
+    if suggestion is None or not any("subtotal" in e.new_text for e in suggestion.edits):
+        return [(FIX, "structural engine: no answer to a plain rename; reinstall nxedit (pip install --force-reinstall .)")]
+    return [(OK, f"structural engine: answers a rename in {ms:.0f} ms (tree-sitter, no model)")]
+
+
+def check_grammars() -> list[tuple[str, str]]:
+    """Each language's tree-sitter grammar loads and its highlight query compiles."""
+    from .languages import LANGUAGES, highlights_query
+
+    good, lines = [], []
+    for spec in LANGUAGES:
+        if not spec.has_grammar:
+            continue
+        try:
+            highlights_query(spec.name)
+            good.append(spec.name)
+        except Exception as exc:  # one broken grammar must not hide the others
+            package = spec.module.replace("_", "-") if spec.module else spec.name
+            lines.append((FIX, f"grammar {spec.name}: {type(exc).__name__}: {str(exc)[:120]}; "
+                               f"pip install --force-reinstall {package}"))
+    total = len(good) + len(lines)
+    return [(OK if not lines else FIX, f"grammars: {len(good)} of {total} load and highlight ({', '.join(good)})"),
+            *lines]
+
+
+# what each optional backend is for and needs; "here" is found without importing anything heavy
+BACKENDS = {
+    "exllamav2": "a quantized model on your NVIDIA GPU; needs 'nxedit[gpu]' and a CUDA build of torch",
+    "openai": "any OpenAI-compatible server (vLLM, llama.cpp, Ollama...); needs only [model] base_url",
+    "transformers": "small models on the CPU; needs 'nxedit[train]'",
+}
+
+
+def _here(backend: str) -> str:
+    """What of ``backend``'s needs is installed here (no import of torch or the backend)."""
+    torch = _version("torch")
+    if backend == "exllamav2":
+        found = _version("exllamav2")
+        if found is None:
+            return "exllamav2 not installed"
+        return f"exllamav2 {found}, torch {torch}" if torch else f"exllamav2 {found}, but no torch"
+    if backend == "transformers":
+        found = _version("transformers")
+        if found and torch:
+            return f"transformers {found}, torch {torch}: ready"
+        return "not installed" if not found and not torch else f"transformers {found or 'missing'}, torch {torch or 'missing'}"
+    return "nothing to install"
+
+
+def check_backends(chosen: str | None) -> list[tuple[str, str]]:
+    """Every model backend, as optional: what it is for and needs, and what of that is here."""
+    lines = []
+    for name, about in BACKENDS.items():
+        mark = "chosen" if name == chosen else "optional"
+        lines.append((INFO, f"{name} ({mark}): {about}; here: {_here(name)}"))
+    return lines
+
+
+def check_torch(gpu: bool = True) -> list[tuple[str, str]]:
+    """torch and its GPUs (a GPU is only needed by ``gpu`` backends: transformers runs on the CPU)."""
     if importlib.util.find_spec("torch") is None:
-        return [(FIX, "torch: not installed; pip install 'nxedit[gpu]' (exllamav2) or 'nxedit[train]' (transformers)")]
+        return [(FIX, "torch: not installed; install a CUDA build of torch, then pip install 'nxedit[gpu]'" if gpu
+                 else "torch: not installed; pip install 'nxedit[train]'")]
     import torch
 
     from .predict.backends.exllamav2 import no_cuda_reason
@@ -44,7 +130,7 @@ def check_torch() -> list[tuple[str, str]]:
     lines = [(OK, f"torch {torch.__version__} (CUDA {torch.version.cuda or 'none: CPU-only build'})")]
     reason = no_cuda_reason(torch)
     if reason:
-        return lines + [(FIX, f"GPU: {reason}")]
+        return lines + [(FIX if gpu else INFO, f"GPU: {reason}" if gpu else "GPU: none usable; the CPU answers")]
     for i in range(torch.cuda.device_count()):
         free, total = torch.cuda.mem_get_info(i)
         lines.append((OK, f"GPU {i}: {torch.cuda.get_device_name(i)}, {free / GIB:.1f} of {total / GIB:.1f} GiB free"))
@@ -59,7 +145,7 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
         return [(FIX, "exllamav2: not installed; pip install 'nxedit[gpu]' (needs a CUDA build of torch)")]
     where = f"exllamav2 {_version('exllamav2') or '?'}"
     if build and state == "unbuilt":
-        print(f"{INFO}{where}: building its CUDA kernels now (several minutes)...", flush=True)
+        print_safely(f"{INFO}{where}: building its CUDA kernels now (several minutes)...")
         try:
             import exllamav2  # noqa: F401  (the import is the build)
         except Exception as exc:
@@ -73,14 +159,17 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
 
 def check_flash_attn() -> list[tuple[str, str]]:
     if importlib.util.find_spec("flash_attn") is None:
-        return [(INFO, "flash-attn: not installed; exllamav2 uses its unpaged generator (batch 1: fine for an editor)")]
+        return [(INFO, "flash-attn: not installed; exllamav2 runs its unpaged generator: one request at a "
+                       "time, and its prompt cache holds only the previous request (typing in one place reuses "
+                       "it; moving to another file prefills the whole prompt again, 1,000-4,000 tokens); "
+                       "flash-attn >= 2.5.7 pages the cache and keeps the prompts of several places")]
     return [(OK, f"flash-attn {_version('flash-attn') or '?'}: exllamav2 can use its paged generator")]
 
 
 def check_transformers() -> list[tuple[str, str]]:
     found = _version("transformers")
     if found is None:
-        return [(INFO, "transformers: not installed (only for small CPU models: pip install 'nxedit[train]')")]
+        return [(FIX, "transformers: not installed; pip install 'nxedit[train]'")]
     return [(OK, f"transformers {found}")]
 
 
@@ -96,16 +185,20 @@ def read_model_table(path: Path | None) -> tuple[dict | None, list[str]]:
     return data.get("model"), []
 
 
-def check_model(args) -> list[tuple[str, str]]:
+def model_config(args):
+    """The chosen model (``--backend``/``--model``/``--base-url`` over ``[model]``) and the
+    problems found reading it."""
     from .predict.model_config import model_config_from
 
     table, problems = read_model_table(args.config)
     config, messages = model_config_from(table, args.backend, args.model)
     if args.base_url:
         config = replace(config, base_url=args.base_url)
-    lines = [(FIX, m) for m in problems + messages]
-    if not config.enabled:
-        return lines + [(INFO, "model: none configured (set [model] backend, or --backend): structural engine only")]
+    return config, problems + messages
+
+
+def check_model(config) -> list[tuple[str, str]]:
+    lines = []
     lines.append((INFO, f"model: backend {config.backend}, model {config.model or '(server default)'}, "
                         f"prompt format {config.prompt_format}"))
     if config.backend == "openai":
@@ -131,9 +224,35 @@ def check_model(args) -> list[tuple[str, str]]:
     return lines + [(OK, f"model folder {config.model_path}: {len(weights)} safetensors file(s)")]
 
 
+def check_language_servers(args) -> list[tuple[str, str]]:
+    """Per language, the server the editor will start, or what to install."""
+    from .lsp.servers import doctor_lines, server_table
+
+    table_source, problems = read_config_tables(args.config)
+    table, messages = server_table(table_source)
+    lines = [(FIX, m) for m in problems + messages]
+    return lines + [(OK if found else INFO, f"language server for {text}") for found, text in doctor_lines(table)]
+
+
+def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:
+    """The ``[language-server.*]`` and ``[[language]]`` entries of the config file."""
+    path = path or config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read it ({exc})"]
+    return {k: data[k] for k in ("language-server", "language") if k in data}, []
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nxedit doctor", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="nxedit doctor", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Can next-edit prediction run here? One line per check, 'fix' lines say what to do.\n\n"
+                    "First the structural engine and each language's grammar (what every user relies on),\n"
+                    "then the optional model backends (exllamav2, openai, transformers) with what each\n"
+                    "needs; the backend you chose ([model] backend, or --backend) is checked in depth.")
     p.add_argument("--config", type=Path, metavar="PATH", help="the config file to read [model] from")
     p.add_argument("--backend", help="check this backend instead of the configured one")
     p.add_argument("--model", help="check this model folder or server model name")
@@ -142,21 +261,45 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+Check = tuple[str, Callable[[], list[tuple[str, str]]]]
+
+
+def chosen_backend_checks(backend: str, build: bool) -> list[Check]:
+    """The in-depth checks of the backend the user chose."""
+    if backend == "exllamav2":
+        return [("torch", check_torch), ("exllamav2", lambda: check_exllamav2(build)), ("flash-attn", check_flash_attn)]
+    if backend == "transformers":
+        return [("torch", lambda: check_torch(gpu=False)), ("transformers", check_transformers)]
+    return []
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print one line per check; exit status 1 when the configured model cannot run."""
+    """Print one line per check; exit status 1 when something the user relies on or the
+    chosen model cannot run."""
     args = build_parser().parse_args(argv)
-    checks: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
-        ("python", check_python), ("torch", check_torch), ("exllamav2", lambda: check_exllamav2(args.build)),
-        ("flash-attn", check_flash_attn), ("transformers", check_transformers), ("model", lambda: check_model(args)),
-    ]
-    model_ok = True
+    try:
+        config, problems = model_config(args)
+    except Exception as exc:
+        config, problems = None, [f"[model]: cannot read it: {type(exc).__name__}: {exc}"]
+    chosen = config.backend if config is not None and config.enabled else None
+    checks: list[Check] = [("python", check_python), ("structural engine", check_structural),
+                           ("grammars", check_grammars), ("backends", lambda: check_backends(chosen))]
+    if chosen:
+        checks += chosen_backend_checks(chosen, args.build)
+        checks.append(("model", lambda: check_model(config)))
+    checks.append(("language servers", lambda: check_language_servers(args)))
+    ok = True
+    for mark, text in [(FIX, p) for p in problems]:
+        print_safely(f"{mark}{text}")
+        ok = False
     for name, check in checks:
         try:
             lines = check()
         except Exception as exc:  # a check must never take the doctor down
             lines = [(FIX, f"{name}: the check itself failed: {type(exc).__name__}: {exc}")]
         for mark, text in lines:
-            print(f"{mark}{text}", flush=True)
-            if name == "model" and mark == FIX:
-                model_ok = False
-    return 0 if model_ok else 1
+            print_safely(f"{mark}{text}")
+            ok = ok and mark != FIX
+    if not chosen:
+        print_safely(f"{INFO}model: none chosen (set [model] backend, or --backend): the structural engine answers alone")
+    return 0 if ok else 1

@@ -35,3 +35,14 @@ def data_dir() -> Path:
 def state_dir() -> Path:
     """Crash-recovery journal, logs."""
     return _dir("state")
+
+
+def mount_point(path: str | os.PathLike) -> str:
+    """The mount point of the file system that holds ``path`` (or would hold it): what a
+    "disk full" message names, so the user knows which disk to clear."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return str(path)

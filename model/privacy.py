@@ -17,7 +17,9 @@ Glob rules (case-insensitive, ``*``/``?``/``[...]`` within one path component):
 * a glob with ``/`` matches the trailing components of the absolute path
   (``.aws/credentials``, ``.ssh/**``); ``**`` matches any number of components;
 * a glob starting with ``/`` or ``~`` is anchored: it matches the absolute path from the
-  top (``~/work/client-x/**``).
+  top (``~/work/client-x/**``);
+* a glob ending with ``/`` names a folder: everything below it (``config/keys/`` is
+  ``config/keys/**``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
     "id_ed25519*",
     ".ssh/**",
     ".gnupg/**",
+    # folders of secrets: everything below them, at any depth
+    "secrets/**",
+    ".secrets/**",
+    "secret/**",
+    ".secret/**",
+    "credentials/**",
+    ".credentials/**",
+    ".password-store/**",
     # files named as secrets or credentials
     "secret.*",
     "secrets.*",
@@ -114,6 +124,8 @@ def glob_matches(glob: str, path: str | os.PathLike, root: str | os.PathLike) ->
     if not glob or glob.startswith("#"):
         return False
     path = os.path.abspath(path)
+    if glob.endswith("/") and len(_components(glob)) > 1:  # a folder: what is below it
+        glob += "**"
     if glob.startswith(("/", "~")):
         return _match_parts(_components(os.path.expanduser(glob)), _components(path))
     pattern = _components(glob)

@@ -8,4 +8,7 @@ def nxedit_home(tmp_path_factory, monkeypatch):
     """Point config, data and state directories at a fresh temporary folder."""
     home = tmp_path_factory.mktemp("nxedit-home")
     monkeypatch.setenv("NXEDIT_HOME", str(home))
+    # no language servers unless a test asks for them ([lsp] enabled = true): a server per
+    # test that opens a .py file would cost seconds of CPU on a 2-core machine
+    monkeypatch.setenv("NXEDIT_LSP", "off")
     return home

@@ -35,9 +35,12 @@ def session(before: str, *steps: tuple[str, str], language: str = "python", path
                              dict(files or {}), "test")
 
 
-def predict(request: PredictionRequest, min_confidence: float = MIN_CONFIDENCE):
-    """The engine's suggestion at its default threshold (behaviour errors raise instead of being skipped)."""
-    return StructuralPredictor(min_confidence=min_confidence, strict=True).predict(request)
+def predict(request: PredictionRequest, min_confidence: float = MIN_CONFIDENCE, ranker=None):
+    """The engine's suggestion at its default threshold (behaviour errors raise instead of being skipped).
+
+    Without the acceptance model by default: these tests pin the behaviours' own rules and
+    confidences; the model's effect is tested on its own (test_structural_ranker.py)."""
+    return StructuralPredictor(min_confidence=min_confidence, strict=True, ranker=ranker).predict(request)
 
 
 def applied(request: PredictionRequest, suggestion) -> str:

@@ -81,3 +81,12 @@ async def settle(pilot) -> None:
     if highlighter is not None:
         highlighter.settle(10)
     await pilot.pause(0.5)
+
+
+async def suggestion_with(pilot, text: str, timeout: float = 5.0):
+    """Wait until the suggestion on screen inserts ``text`` (not one asked for halfway
+    through the typing that led to it, which a busy machine can show first)."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.predictions.visible()
+                   and any(text in p.text for p in app.predictions.shown.pieces), timeout)
+    return app.predictions.shown

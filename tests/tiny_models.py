@@ -28,7 +28,13 @@ def make_tokenizer(texts, folder: Path, vocab_size: int = 400):
 
 
 def make_model(
-    folder: Path, texts, seed: int = 0, hidden: int = 64, vocab_size: int = 400, init_range: float = 0.02
+    folder: Path,
+    texts,
+    seed: int = 0,
+    hidden: int = 64,
+    vocab_size: int = 400,
+    init_range: float = 0.02,
+    intermediate: int | None = None,
 ):
     """A random 2-layer Qwen2 and its tokenizer saved in ``folder``; returns (model, tokenizer)."""
     import torch
@@ -40,7 +46,7 @@ def make_model(
     config = Qwen2Config(
         vocab_size=len(tok_probe),
         hidden_size=hidden,
-        intermediate_size=2 * hidden,
+        intermediate_size=intermediate or 2 * hidden,
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,

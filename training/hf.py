@@ -37,7 +37,10 @@ class TrainingRun:
         default=Path("runs/sft"),
         metadata={"help": "folder for checkpoints and the final model", "metavar": "DIR"},
     )
-    epochs: float = field(default=5.0, metadata={"help": "passes over the training set"})
+    epochs: float | None = field(
+        default=None,
+        metadata={"help": "passes over the training set (default: by the data's size, printed)", "type": float},
+    )
     lr: float | None = field(
         default=None, metadata={"help": "peak learning rate (default: per method)", "type": float}
     )
@@ -52,13 +55,33 @@ class TrainingRun:
         default="cosine",
         metadata={"help": "learning-rate schedule", "choices": ["cosine", "linear", "constant_with_warmup"]},
     )
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
+    lora_r: int | None = field(
+        default=None, metadata={"help": "LoRA rank (default: by the data's size, printed)", "type": int}
+    )
+    lora_alpha: int | None = field(default=None, metadata={"help": "LoRA alpha (default: twice the rank)", "type": int})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
     max_steps: int = field(default=-1, metadata={"help": "stop after this many updates (-1: by epochs)"})
     save_steps: int = field(default=200, metadata={"help": "updates between checkpoints"})
     logging_steps: int = field(default=10, metadata={"help": "updates between loss lines"})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "trade compute for memory"})
+    gradient_checkpointing: bool | None = field(
+        default=None,
+        metadata={
+            "help": "trade compute for memory (default: on for bases of 1B parameters or more)",
+            "type": bool,
+        },
+    )
+    early_stop: int = field(
+        default=3,
+        metadata={"help": "stop after this many evaluations without a lower validation loss (0: never)"},
+    )
+    memory: float | None = field(
+        default=None,
+        metadata={
+            "help": "GiB to plan for (default: the GPU's free memory, or the free RAM without one)",
+            "type": float,
+            "metavar": "GIB",
+        },
+    )
     deepspeed: Path | None = field(
         default=None,
         metadata={
@@ -79,6 +102,14 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def compute_bytes() -> int:
+    """Bytes per weight and activation of a full-precision run here: bf16 on a GPU that
+    has it, else fp32 (what :func:`load_model` and :func:`trainer_arguments` pick)."""
+    import torch
+
+    return 2 if cuda_available() and torch.cuda.is_bf16_supported() else 4
+
+
 def load_tokenizer(base: str):
     from transformers import AutoTokenizer
 
@@ -86,6 +117,8 @@ def load_tokenizer(base: str):
         tok = AutoTokenizer.from_pretrained(base)
     except (OSError, ValueError) as exc:
         raise TrainError(f"cannot load the tokenizer of {base}: {str(exc).splitlines()[0]}") from None
+    # transformers 5 makes an empty tokenizer of a folder with a config but no tokenizer files
+    need(len(tok) > 1, f"{base} has no tokenizer (its folder lacks the tokenizer files)")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     need(tok.eos_token_id is not None, f"the tokenizer of {base} has no end-of-sequence token")
@@ -95,6 +128,12 @@ def load_tokenizer(base: str):
 def is_adapter(folder: str | Path) -> bool:
     """Whether a folder holds a LoRA adapter (peft) rather than a whole model."""
     return (Path(folder) / "adapter_config.json").is_file()
+
+
+def adapter_base(folder: str | Path) -> str:
+    """The model a LoRA adapter folder was trained on."""
+    config = json.loads((Path(folder) / "adapter_config.json").read_text(encoding="utf-8"))
+    return run_info(folder).get("base") or config["base_model_name_or_path"]
 
 
 def load_model(base: str, dtype=None):
@@ -111,9 +150,7 @@ def load_model(base: str, dtype=None):
         if is_adapter(base):
             from peft import PeftModel
 
-            config = json.loads((Path(base) / "adapter_config.json").read_text(encoding="utf-8"))
-            under = run_info(base).get("base") or config["base_model_name_or_path"]
-            return PeftModel.from_pretrained(load_model(under, dtype), base).merge_and_unload()
+            return PeftModel.from_pretrained(load_model(adapter_base(base), dtype), base).merge_and_unload()
         return AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
     except (OSError, ValueError) as exc:
         raise TrainError(f"cannot load {base}: {str(exc).splitlines()[0]}") from None
@@ -124,18 +161,31 @@ def save_merged(src: str | Path, dest: Path) -> Path:
     its base and saved to ``dest`` (reused when already there); a whole model is its own."""
     if not is_adapter(src):
         return Path(src)
+    alpha = run_info(src).get("delta_alpha") or 0.0
     stamp = {
         "merged_from": str(Path(src).resolve()),
         "adapter_mtime": (Path(src) / "adapter_config.json").stat().st_mtime_ns,
+        "delta_alpha": alpha,
     }
     if (dest / "config.json").is_file() and all(run_info(dest).get(k) == v for k, v in stamp.items()):
         return dest
     model = load_model(str(src), dtype="auto")
+    if alpha:
+        from .selekt import sparsify_merged
+
+        sparsify_merged(model, adapter_base(src), alpha)
     model.save_pretrained(str(dest))
     load_tokenizer(str(src)).save_pretrained(str(dest))
     info = {**run_info(src), **stamp, "adapter": False}
     (dest / RUN_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
     return dest
+
+
+def changed_weights(base_dir: str | Path, tuned_dir: str | Path) -> list[tuple[str, int, int]]:
+    """``(tensor, entries that differ from the base, entries)`` of a tuned model, per tensor."""
+    before = load_model(str(base_dir)).state_dict()
+    after = load_model(str(tuned_dir)).state_dict()
+    return [(name, int((w != before[name]).sum()), w.numel()) for name, w in after.items()]
 
 
 def row_prompt(row: dict):
@@ -171,7 +221,10 @@ def sft_features(tokenizer, rows: list[dict], max_length: int) -> tuple[list[dic
 
 
 class PadCollator:
-    """Right-pads ``input_ids`` (and ``labels`` with -100) into a batch with an attention mask."""
+    """Left-pads ``input_ids`` (and ``labels`` with -100) into a batch with an attention mask
+    and positions: every sequence ends at the last column, so the completions (the end of
+    each sequence) all lie in the batch's last columns, and only those need logits
+    (:func:`completion_trainer`)."""
 
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
@@ -180,14 +233,53 @@ class PadCollator:
         import torch
 
         width = max(len(b["input_ids"]) for b in batch)
-        ids = [b["input_ids"] + [self.pad_id] * (width - len(b["input_ids"])) for b in batch]
-        labels = [b["labels"] + [-100] * (width - len(b["labels"])) for b in batch]
-        mask = [[1] * len(b["input_ids"]) + [0] * (width - len(b["input_ids"])) for b in batch]
+        pads = [width - len(b["input_ids"]) for b in batch]
         return {
-            "input_ids": torch.tensor(ids),
-            "labels": torch.tensor(labels),
-            "attention_mask": torch.tensor(mask),
+            "input_ids": torch.tensor([[self.pad_id] * p + b["input_ids"] for p, b in zip(pads, batch)]),
+            "labels": torch.tensor([[-100] * p + b["labels"] for p, b in zip(pads, batch)]),
+            "attention_mask": torch.tensor([[0] * p + [1] * len(b["input_ids"]) for p, b in zip(pads, batch)]),
+            "position_ids": torch.tensor([[0] * p + list(range(len(b["input_ids"]))) for p, b in zip(pads, batch)]),
         }
+
+
+def completion_width(labels) -> int:
+    """Columns from the batch's earliest labelled token to the end (left-padded labels)."""
+    labelled = labels != -100
+    if not labelled.any():
+        return 1
+    first = labelled.int().argmax(dim=1)[labelled.any(dim=1)]
+    return int(labels.shape[1] - first.min())
+
+
+def completion_trainer():
+    """transformers' Trainer whose loss computes logits for the completions' columns only.
+    The output layer's logits and the loss's fp32 copies cost 12-14 bytes per token and
+    vocabulary entry: with a 152k vocabulary, 8 GB for a 4096-token prompt that has no
+    labels; a next-edit completion is a small part of its sequence."""
+    import torch
+    from transformers import Trainer
+
+    class CompletionTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs["labels"]
+            keep = min(labels.shape[1], completion_width(labels) + 1)  # +1: the token before predicts the first
+            out = model(
+                input_ids=inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
+                position_ids=inputs["position_ids"],
+                logits_to_keep=keep,
+                use_cache=False,
+            )
+            logits = out.logits[:, :-1].float()
+            targets = labels[:, labels.shape[1] - keep + 1 :]
+            total = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="sum"
+            )
+            count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
+            loss = total / torch.as_tensor(count, device=total.device).clamp(min=1)
+            return (loss, {"loss": loss}) if return_outputs else loss
+
+    return CompletionTrainer
 
 
 def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu") -> float:
@@ -206,9 +298,10 @@ def completion_loss(model_dir: str | Path, rows: list[dict], device: str = "cpu"
 def lora_config(run: TrainingRun):
     from peft import LoraConfig
 
+    rank = run.lora_r or 16
     return LoraConfig(
-        r=run.lora_r,
-        lora_alpha=run.lora_alpha,
+        r=rank,
+        lora_alpha=run.lora_alpha or 2 * rank,
         lora_dropout=run.lora_dropout,
         target_modules="all-linear",
         task_type="CAUSAL_LM",
@@ -223,11 +316,17 @@ def with_lora(model, run: TrainingRun):
     return get_peft_model(model, lora_config(run))
 
 
-def trainer_arguments(run: TrainingRun, lr: float, has_eval: bool) -> dict:
-    """Keyword arguments for ``TrainingArguments`` (or trl's configs built on it)."""
+def trainer_arguments(
+    run: TrainingRun, lr: float, has_eval: bool, optim: str | None = None, examples: int = 0
+) -> dict:
+    """Keyword arguments for ``TrainingArguments`` (or trl's configs built on it). With a
+    validation set and ``--early-stop``, it is evaluated (and a checkpoint saved) every
+    half epoch at most, and the best checkpoint is the final model."""
     import torch
 
     bf16 = cuda_available() and torch.cuda.is_bf16_supported()
+    best = has_eval and run.early_stop > 0
+    every = min(run.save_steps, max(1, updates_per_epoch(examples, run) // 2)) if best else run.save_steps
     return dict(
         output_dir=str(run.out),
         num_train_epochs=run.epochs,
@@ -242,10 +341,13 @@ def trainer_arguments(run: TrainingRun, lr: float, has_eval: bool) -> dict:
         logging_steps=run.logging_steps,
         logging_first_step=True,
         save_strategy="steps",
-        save_steps=run.save_steps,
+        save_steps=every,
         save_total_limit=2,
         eval_strategy="steps" if has_eval else "no",
-        eval_steps=run.save_steps,
+        eval_steps=every,
+        load_best_model_at_end=best,
+        metric_for_best_model="eval_loss" if best else None,
+        greater_is_better=False if best else None,
         bf16=bf16,
         use_cpu=not cuda_available(),
         deepspeed=str(run.deepspeed) if run.deepspeed else None,
@@ -253,9 +355,25 @@ def trainer_arguments(run: TrainingRun, lr: float, has_eval: bool) -> dict:
         report_to="none",
         remove_unused_columns=False,
         save_only_model=False,
+        prediction_loss_only=True,  # evaluation wants the loss, not every logit of the set kept in memory
         # named only when wanted: transformers 5 renamed it (and warns), 4.x knows only this name
-        **({"gradient_checkpointing": True} if run.gradient_checkpointing else {}),
+        **(
+            {"gradient_checkpointing": True, "gradient_checkpointing_kwargs": {"use_reentrant": False}}
+            if run.gradient_checkpointing
+            else {}
+        ),
+        **({"optim": optim} if optim else {}),
     )
+
+
+def early_stopping(run: TrainingRun, has_eval: bool) -> list:
+    """The Trainer callback that ends a run whose validation loss stopped falling (its
+    count survives a resume: transformers keeps it in the checkpoint)."""
+    if not (has_eval and run.early_stop > 0):
+        return []
+    from transformers import EarlyStoppingCallback
+
+    return [EarlyStoppingCallback(early_stopping_patience=run.early_stop)]
 
 
 def last_checkpoint(run: TrainingRun) -> str | None:

@@ -23,16 +23,20 @@ checkpoints and resuming as for ``nxedit train sft``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .action_rl import action_rl_loss, token_mask
-from .cli import need
+from .budget import choose, device, report, shrink_hint
+from .cli import TrainError, need
 from .hf import (
     TrainingRun,
+    compute_bytes,
     dataset_format,
     encode,
     last_checkpoint,
@@ -47,7 +51,9 @@ from .hf import (
     updates_per_epoch,
     with_lora,
 )
+from .memory import architecture, estimate
 from .progress import Stopwatch, progress, say, summary
+from .recipe import fill_defaults
 
 DEFAULT_LR = {"lora": 5e-5, "full": 1e-6}
 
@@ -246,6 +252,53 @@ def action_rl_trainer(cfg: Config, model, tokenizer, rows: list[dict], lr: float
 # ---------------------------------------------------------------------------------------
 
 
+def longest_row(cfg: Config, rows: list[dict], tokenizer) -> int:
+    """Tokens of the longest prompt + completion (``--max-length`` without a tokenizer)."""
+    if tokenizer is None:
+        return cfg.max_length
+    sides = ("completion",) if cfg.method == "kto" else ("chosen", "rejected")
+    longest = max(
+        len(encode(tokenizer, prompt_string(tokenizer, r))) + max(len(encode(tokenizer, r[s])) for s in sides) + 1
+        for r in rows
+    )
+    return min(longest, cfg.max_length)
+
+
+def memory_check(cfg: Config, arch, seq_len: int) -> None:
+    """Print what each kind of tuning needs and stop (one line) when the chosen one does not
+    fit. Each step holds two sequences per example (KTO: the completion and a mismatched one
+    for its KL term; ActionRL: chosen and rejected); KTO tuning every weight keeps a frozen
+    copy of the model as its reference."""
+    from dataclasses import replace
+
+    options = dict(
+        seq_len=seq_len,
+        batch=2 * cfg.batch_size,
+        lora_r=cfg.lora_r or 16,
+        lora_dropout=cfg.lora_dropout,
+        checkpointing=bool(cfg.gradient_checkpointing),
+        compute_bytes=2 if cfg.memory is not None else compute_bytes(),  # --memory plans for a bf16 GPU
+    )
+    full = estimate(arch, "selekt", **options)
+    if cfg.method == "kto":
+        full = replace(full, weights=2 * full.weights)
+    estimates = {"lora": estimate(arch, "lora", **options), "full": replace(full, method="full")}
+    dev = device(cfg.memory)
+    for line in report(estimates, dev, arch, options):
+        say(line)
+    if cfg.deepspeed or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return
+
+    def hint(name: str) -> str:
+        return shrink_hint(arch, "selekt" if name == "full" else "lora", dev, **options)
+
+    _, reason = choose(
+        cfg.tuning, estimates, dev, arch.name, {}, hint, alternatives=("lora",), flag="--tuning",
+        labels={"full": "full tuning"},
+    )
+    say(reason)
+
+
 def run(cfg: Config) -> int:
     clock = Stopwatch()
     if Path(cfg.base).is_dir():
@@ -259,6 +312,15 @@ def run(cfg: Config) -> int:
         "the history needs shown suggestions that were accepted or rejected",
     )
     lr = cfg.lr or DEFAULT_LR[cfg.tuning]
+    arch = architecture(cfg.base)
+    chosen_defaults = fill_defaults(cfg, len(chosen), "selekt" if cfg.tuning == "full" else "lora", arch.params)
+    if chosen_defaults:
+        say(chosen_defaults)
+    tokenizer = None if cfg.dry_run else load_tokenizer(cfg.base)
+    if cfg.dry_run and Path(cfg.base).is_dir():
+        with contextlib.suppress(TrainError):
+            tokenizer = load_tokenizer(cfg.base)
+    memory_check(cfg, arch, longest_row(cfg, chosen, tokenizer))
     what = (
         f"{sum(r['label'] for r in chosen)} desirable / {sum(not r['label'] for r in chosen)} undesirable"
         if kind == "kto"
@@ -272,7 +334,6 @@ def run(cfg: Config) -> int:
     if cfg.dry_run:
         summary("prefs", f"dry run: nothing trained ({clock})")
         return 0
-    tokenizer = load_tokenizer(cfg.base)
     model = load_model(cfg.base)
     build = kto_trainer if cfg.method == "kto" else action_rl_trainer
     trainer = build(cfg, model, tokenizer, chosen, lr)

@@ -117,13 +117,24 @@ def apply_selekt(model, base: BaseWeights, alpha: float) -> int:
     return done
 
 
-def changed_weights(base_dir: str | Path, tuned_dir: str | Path) -> list[tuple[str, int, int]]:
-    """``(tensor, entries that differ from the base, entries)`` of a tuned model, per tensor."""
-    from .hf import load_model
+def sparsify_merged(model, base_dir: str | Path, alpha: float) -> int:
+    """SeleKT's rule applied once to a merged LoRA delta: each weight the adapter changed
+    keeps only the ``alpha`` share of its largest changes from the base (the rest reset);
+    returns how many tensors it touched."""
+    import torch
 
-    before = load_model(str(base_dir)).state_dict()
-    after = load_model(str(tuned_dir)).state_dict()
-    return [(name, int((w != before[name]).sum()), w.numel()) for name, w in after.items()]
+    base = BaseWeights(base_dir)
+    done = 0
+    for name, param in model.named_parameters():
+        key = _param_name(name)
+        if key not in base:
+            continue
+        before = base.get(key)
+        if torch.equal(param.data, before.to(param.dtype)):
+            continue  # a weight without an adapter (embeddings, norms)
+        keep_top_changes(param, before, alpha)
+        done += 1
+    return done
 
 
 def selekt_callback(base: BaseWeights, alpha: float, every: int):

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import codecs
 import errno
+import glob
 import hashlib
 import os
 import re
 import secrets
 import stat
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,7 +62,12 @@ IMPLAUSIBLE_TEXT = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ue000-\uf8f
 
 
 class FileError(Exception):
-    """A file could not be opened or saved; ``str(e)`` is one line for the status bar."""
+    """A file could not be opened or saved; ``str(e)`` is one line for the status bar.
+    ``condition`` is the errno behind it, when there is one (one message per condition)."""
+
+    def __init__(self, message: str, condition: int | None = None) -> None:
+        super().__init__(message)
+        self.condition = condition
 
 
 @dataclass(frozen=True)
@@ -194,13 +201,18 @@ def _looks_like_damaged_utf8(data: bytes, single_byte: bool) -> bool:
 
 
 def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None = None) -> DiskStamp:
-    """Write ``text`` exactly as given (endings untouched) to ``path``, atomically.
+    """Write ``text`` exactly as given (endings untouched) to ``path``, keeping the file whole
+    and keeping what it *is*, as vim's ``backupcopy=auto`` does.
 
-    Through a symlink the target is written and the link kept. An existing file keeps its
-    permission bits (and owner/group when permitted); a file that does not exist gets
-    ``mode`` if given (the mode it had when loaded, say), else the umask's default.
-    On failure raises :class:`FileError`; then the file on disk is unchanged and no temp
-    file is left behind. Returns the stamp of what was written.
+    Usually atomically: a temp file renamed over the old one (a crash leaves either). When a
+    rename would change the file's identity -- it has other hard links, it is a mount point
+    (a bind-mounted single file: Docker volumes, Kubernetes subPath), its folder is not
+    writable, or a rename would lose its owner, group or extended attributes (ACLs, SELinux
+    labels) -- it is written in place instead, after a backup copy, so that a crash
+    mid-write still loses nothing (:func:`write_in_place`). Through a symlink the target is
+    written and the link kept. A file that does not exist gets ``mode`` if given, else the
+    umask's default. On failure raises :class:`FileError`; then the file on disk is
+    unchanged and no temp file is left behind. Returns the stamp of what was written.
     """
     path = Path(path)
     data = encode(text, encoding, bom, path)
@@ -208,7 +220,8 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
         target = Path(os.path.realpath(path))
         old = _stat_or_none(target)
     except OSError as e:
-        raise FileError(_save_failure_message(path, e)) from None
+        raise FileError(_save_failure_message(path, e), e.errno) from None
+    reason = None
     if old is not None:
         if stat.S_ISDIR(old.st_mode):
             raise FileError(f"cannot save {shown(path)}: it is a directory")
@@ -217,11 +230,148 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
                 raise FileError(f"cannot save {shown(path)}: read-only file system")
             raise FileError(f"cannot save {shown(path)}: permission denied (the file is read-only)")
         mode = stat.S_IMODE(old.st_mode)
+        reason = in_place_reason(target, old)
     try:
-        written = write_atomically(target, data, mode, owner=(old.st_uid, old.st_gid) if old else None)
+        if reason is None:
+            try:
+                written = write_atomically(target, data, mode, owner=(old.st_uid, old.st_gid) if old else None)
+            except OSError as e:
+                # EBUSY: a bind mount found only now; EACCES/EPERM: no new file may be made here
+                if old is None or e.errno not in (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM):
+                    raise
+                written = write_in_place(target, data)
+        else:
+            written = write_in_place(target, data)
     except OSError as e:
-        raise FileError(_save_failure_message(path, e)) from None
+        raise FileError(_save_failure_message(path, e), e.errno) from None
     return DiskStamp(written.st_mtime_ns, written.st_size, digest_bytes(data))
+
+
+def in_place_reason(target: Path, st: os.stat_result) -> str | None:
+    """Why ``target`` must be written in place rather than replaced by a rename (None: a
+    rename keeps everything)."""
+    if st.st_nlink > 1:
+        return "it has other hard links"
+    if _is_mount_point(target):
+        return "it is a mount point"
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        return "its folder is not writable"
+    root = os.geteuid() == 0
+    if not root and st.st_uid != os.geteuid():
+        return "a new file would belong to you"
+    if not root and st.st_gid not in (os.getegid(), *os.getgroups()):
+        return "a new file could not keep its group"
+    try:
+        if os.listxattr(target):
+            return "it has extended attributes (ACLs, security labels)"
+    except OSError:  # no xattr support here: nothing to lose
+        pass
+    return None
+
+
+class InPlaceError(OSError):
+    """An in-place write failed and the old bytes could not be put back: ``backup`` has them."""
+
+    def __init__(self, cause: OSError, backup: Path) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.backup = backup
+
+
+def write_in_place(target: Path, data: bytes) -> os.stat_result:
+    """Overwrite ``target``'s bytes, keeping its inode (links, owner, attributes, mount).
+
+    First a backup copy of the old bytes (0600, in the state folder's ``backup``), which a
+    crash mid-write leaves behind for the user; on a failure the old bytes are written back
+    at once. Raises ``OSError`` (no backup possible: nothing was touched), or
+    :class:`InPlaceError` when even the write-back failed. Returns the stat of the file.
+    """
+    with open(target, "rb") as f:
+        before = f.read()
+    backup = backup_path(target)
+    backup.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomically(backup, before, 0o600)
+    fd = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        try:
+            _write_all(fd, data)
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        except OSError as e:
+            try:
+                os.lseek(fd, 0, os.SEEK_SET)
+                _write_all(fd, before)
+                os.ftruncate(fd, len(before))
+                os.fsync(fd)
+            except OSError:
+                raise InPlaceError(e, backup) from None
+            backup.unlink(missing_ok=True)
+            raise
+        written = os.fstat(fd)
+    finally:
+        os.close(fd)
+    backup.unlink(missing_ok=True)
+    return written
+
+
+def backup_path(target: Path) -> Path:
+    """Where :func:`write_in_place` keeps the old bytes while it writes."""
+    from nxedit.model import paths
+
+    key = hashlib.blake2b(os.fsencode(target), digest_size=8).hexdigest()
+    return paths.state_dir() / "backup" / f"{key}-{target.name[:100]}"
+
+
+def leftover_temps(path: Path, older_than: float = 60.0) -> list[Path]:
+    """Temp files next to ``path`` that a save killed mid-way left behind (the save's own
+    process is gone, or they are older than ``older_than`` seconds). Those whose bytes the
+    file already has are deleted here; the rest are returned, for the user to decide."""
+    target = Path(os.path.realpath(path))
+    found = []
+    with suppress(OSError):
+        for temp in target.parent.glob(f".{glob.escape(target.name[:200])}.*.nxedit-tmp"):
+            with suppress(OSError):
+                st = temp.lstat()
+                pid = _temp_pid(temp.name)
+                if pid is not None and pid != os.getpid() and _process_alive(pid):
+                    continue  # another editor is saving right now
+                if pid is None and time.time() - st.st_mtime < older_than:
+                    continue
+                if pid == os.getpid():
+                    continue
+                if st.st_size == 0 or temp.read_bytes() == target.read_bytes():
+                    temp.unlink()  # nothing in it the file lacks
+                    continue
+                found.append(temp)
+    return found
+
+
+def _temp_pid(name: str) -> int | None:
+    m = re.search(r"\.(\d+)-[0-9a-f]+\.nxedit-tmp$", name)
+    return int(m.group(1)) if m else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_mount_point(path: Path) -> bool:
+    """Whether ``path`` is itself mounted on (a bind-mounted single file counts)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            points = {line.split()[4] for line in f if len(line.split()) > 4}
+    except OSError:
+        return False
+    # mountinfo escapes space, tab, newline and backslash as octal
+    return os.fsdecode(os.fsencode(path)).replace("\\", "\\134").replace(" ", "\\040").replace(
+        "\t", "\\011").replace("\n", "\\012") in points
 
 
 def encode(text: str, encoding: str, bom: bool, path: Path) -> bytes:
@@ -281,15 +431,19 @@ def _save_failure_message(path: Path, e: OSError) -> str:
     """One line saying why saving ``path`` failed, in plain words."""
     where = shown(path)
     parent = shown(Path(os.path.abspath(path)).parent)
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+    if e.errno in (errno.ENOSPC, errno.EDQUOT) and not isinstance(e, InPlaceError):
+        from nxedit.model.paths import mount_point
+
         what = "disk full" if e.errno == errno.ENOSPC else "disk quota exceeded"
-        return f"{what} while saving {where}: the file on disk is unchanged"
+        return f"{what} on {mount_point(path)} while saving {where}: the file on disk is unchanged"
     if e.errno in (errno.EACCES, errno.EPERM):
         return f"cannot save {where}: permission denied (cannot write in directory {parent})"
     if e.errno == errno.ENOENT:
         return f"cannot save {where}: directory {parent} does not exist (any more)"
     if e.errno == errno.EISDIR:
         return f"cannot save {where}: it is a directory"
+    if isinstance(e, InPlaceError):
+        return f"cannot save {where}: {_cause(e)}; its old text is kept in {e.backup}"
     if e.errno == errno.EROFS:
         return f"cannot save {where}: read-only file system"
     return f"cannot save {where}: {_cause(e)}"
@@ -299,7 +453,8 @@ def _create_temp(target: Path, mode: int) -> tuple[int, Path]:
     # hidden, next to the target (same file system, so os.replace is atomic); name shortened
     # so that a 255-byte file name still leaves room for the suffix
     for _ in range(100):
-        temp = target.with_name(f".{target.name[:200]}.{secrets.token_hex(4)}.nxedit-tmp")
+        # the pid tells a crashed save's leftover from a save in progress (leftover_temps)
+        temp = target.with_name(f".{target.name[:200]}.{os.getpid()}-{secrets.token_hex(4)}.nxedit-tmp")
         try:
             return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), temp
         except FileExistsError:

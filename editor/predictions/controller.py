@@ -56,6 +56,8 @@ EDIT_LOG = 64  # edits kept to carry late answers over
 NEAR_LINES = 1  # Tab applies a suggestion this close to the cursor's line without jumping first
 QUIET_ORIGINS = ("undo", "redo", "reload", "restore")  # edits that do not ask for a new suggestion
 MID_WORD_WAIT = 4  # times the debounce while the cursor ends a word being typed (it is likely unfinished)
+CHAIN_WAIT = 0.6  # seconds a Tab right after an accept waits for the chain's next suggestion
+CHAIN_TABS = 2  # Tabs kept while waiting: a jump and an accept, the Tab, Tab rhythm
 
 
 @dataclass(eq=False)
@@ -96,6 +98,9 @@ class Predictions:
         self.say = say or (lambda message, error=False: None)
         self.layer = GhostLayer()
         self.model = model  # a ModelPredictor (not loaded yet), or None
+        # vet(buffer, option, done): a rename ripple goes here before it shows (the language
+        # server's check, editor/lsp/ripple.py); done(buffer, option, version) shows what it kept
+        self.vet = None
         self.state = PredictorState(backend=model.config.backend if model else "structural")
         self.on_state = None  # called when the status text may have changed
         self.options: list[Option] = []
@@ -107,11 +112,16 @@ class Predictions:
         self._jobs = itertools.count(1)
         self._quiet_until = -1  # answers for versions up to this one are not shown (Esc, undo)
         self._applying = False
+        self._chain_until = 0.0  # after an accept, Tab waits until then for the next suggestion
+        self._chain_job = 0  # the request asked right after the accept
+        self._tabs_waiting = 0  # Tabs pressed while waiting for it (run when it shows)
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[PredictionWorker] = []
         self._structural_worker: PredictionWorker | None = None
         self._model_worker: PredictionWorker | None = None
+        self._reload_timer: asyncio.TimerHandle | None = None
+        self._closed = False
 
     # -- life ---------------------------------------------------------------------------
 
@@ -130,8 +140,15 @@ class Predictions:
         """In the structural worker's thread, before its first job: the engine (its
         imports take tens of milliseconds that the UI thread never waits for)."""
         from nxedit.model.predict.structural import StructuralPredictor
+        from nxedit.model.predict.structural.ranker import personal
 
-        return StructuralPredictor(self.settings.min_confidence)
+        # the rules' own confidences until the user's own acceptance model exists (`nxedit
+        # train ranker` on enough outcomes): the shipped one, fitted on other people's
+        # commits, rates the tour's and many multi-line ripples near 0.4 (issue 13's note)
+        mine = personal()
+        if mine is not None:
+            return StructuralPredictor(ranker=mine)
+        return StructuralPredictor(self.settings.min_confidence, ranker=None)
 
     def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
         """A worker thread for ``predictor`` (or the one ``prepare`` makes in that thread)."""
@@ -141,13 +158,33 @@ class Predictions:
     def _load_model(self) -> None:
         """In a thread: load the model; its progress and its failure go to the status line."""
         ready = self.model.load()
-        self._post(self._model_loaded, ready, self.model.status)
+        self._post(self._model_loaded, ready, self.model.last_error or self.model.status)
+
+    def _start_loading(self) -> None:
+        self._reload_timer = None
+        if not self._closed:
+            threading.Thread(target=self._load_model, name="nxedit-model-load", daemon=True).start()
+
+    def reconnect(self) -> None:
+        """The user's "reconnect" command: try the model backend again now."""
+        if self.model is None:
+            self.say("no model backend is configured ([model] backend, or --backend)", True)
+            return
+        if self._reload_timer is not None:
+            self._reload_timer.cancel()
+        self.model.reconnect()
+        self.state.errors.pop("model", None)
+        self.state.loading = "reconnecting…"
+        self._state_changed()
+        self._start_loading()
 
     def close(self) -> None:
         """The editor is closing: record the shown suggestion's fate, stop the workers."""
+        self._closed = True
         self._resolve("ignored", redraw=False)
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in (self._timer, self._reload_timer):
+            if timer is not None:
+                timer.cancel()
         if self.model is not None:
             self.model.cancel()
         for worker in self._workers:
@@ -174,8 +211,13 @@ class Predictions:
 
     def _model_loaded(self, ready: bool, status: str) -> None:
         self.state.loading = None
-        if not ready:
-            self._failed("model", status.removeprefix("model: "))
+        if ready:
+            self.state.errors.pop("model", None)
+        else:
+            self._failed("model", status.removeprefix("model: "))  # the same failure again: no new message
+            delay = self.model.retry_delay
+            if delay is not None and self._loop is not None and not self._closed:  # backoff: the model
+                self._reload_timer = self._loop.call_later(delay + 0.05, self._start_loading)  # may come up
         self._state_changed()
 
     def _failed(self, worker: str, error: str) -> None:
@@ -192,6 +234,8 @@ class Predictions:
         buffer.listeners.append(self._edited)
 
     def _enabled(self, buffer: Buffer) -> bool:
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py)
+            return False
         return self.settings.enabled_for(buffer.language_id)
 
     def _edited(self, event: BufferEdit) -> None:
@@ -251,6 +295,7 @@ class Predictions:
     # -- asking ---------------------------------------------------------------------------
 
     def _cancel_requests(self) -> None:
+        self._end_chain()
         for worker in self._workers:
             worker.drop_pending()
         if self.state.thinking:  # the model's answer would be stale
@@ -268,17 +313,18 @@ class Predictions:
             self._timer.cancel()
         self._timer = self._loop.call_later(delay, self.request)
 
-    def request(self) -> None:
-        """Ask the predictors about the shown buffer now."""
+    def request(self) -> int:
+        """Ask the predictors about the shown buffer now; the request's id (0: none)."""
         self._timer = None
         if self._structural_worker is None:
-            return
+            return 0
         job = make_job(self.view.buffer, self.recording, next(self._jobs))
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)
             self.state.thinking = job.id
             self._state_changed()
+        return job.id
 
     def request_now(self) -> None:
         """Ctrl+Space: show the diff of a subtle suggestion, or ask at once."""
@@ -302,6 +348,11 @@ class Predictions:
         if answer.suggestion is not None and (worker == "model") == (self.model is not None):
             state.latency_ms = answer.suggestion.latency_ms
         self._state_changed()
+        self._offer_answer(job, answer)
+        if worker == "structural" and self._chain_job and job.id >= self._chain_job:
+            self._chain_answered()
+
+    def _offer_answer(self, job: Job, answer: Answer) -> None:
         buffer = self.view.buffer
         if answer.suggestion is None or job.buffer is not buffer or not self._enabled(buffer):
             return
@@ -310,7 +361,16 @@ class Predictions:
         pieces = self._carry(answer.pieces, job.version)
         if not pieces:
             return
-        self._offer(Option(answer.suggestion, pieces, answer.record, job.id))
+        option = Option(answer.suggestion, pieces, answer.record, job.id)
+        if self.vet is not None and answer.suggestion.source == "structural:rename":
+            self.vet(self.view.buffer, option, self._vetted)  # the language server confirms it first
+            return
+        self._offer(option)
+
+    def _vetted(self, buffer: Buffer, option: Option, version: int) -> None:
+        """A rename ripple back from :attr:`vet`, its pieces cut to what the server confirmed."""
+        if option.pieces and buffer is self.view.buffer and buffer.version == version:
+            self._offer(option)
 
     def _carry(self, pieces: tuple[Piece, ...], version: int) -> tuple[Piece, ...] | None:
         """Pieces for ``version`` carried over the typing since (None if not all typed them)."""
@@ -324,6 +384,16 @@ class Predictions:
             if not pieces:
                 return None
         return pieces
+
+    def offer_fix(self, suggestion: Suggestion, pieces: tuple[Piece, ...]) -> bool:
+        """Show a suggestion made outside the predictors (a language server's quick fix, such
+        as the import of a name just typed) for the shown buffer as it is now, unless another
+        suggestion is on screen; Tab takes it like any other."""
+        buffer = self.view.buffer
+        if self.options or suggestion.version != buffer.version or not self._enabled(buffer):
+            return False
+        self._offer(Option(suggestion, pieces, None, next(self._jobs)))
+        return True
 
     def _offer(self, option: Option) -> None:
         if self.options and self.owner is self.view.buffer:
@@ -397,6 +467,8 @@ class Predictions:
         """Record what became of a shown option (nothing for private files)."""
         if option.shown_at is None or self.owner is None or self.recording.is_private(self.owner):
             return
+        if option.record is None:
+            return  # an offer from outside the predictors (a language server's fix): not in the history
         if kind != "accepted" and option.accepted:
             kind = "partial"
         self.recording.history.outcome(
@@ -416,13 +488,36 @@ class Predictions:
     def can_accept(self) -> bool:
         return self.visible() and self.view.buffer.selection.is_empty
 
+    def wants_tab(self) -> bool:
+        """Tab is this module's: a suggestion to accept, or one being asked for right after
+        an accept (the chain's next: Tab waits for it instead of indenting)."""
+        return self.can_accept() or self._chaining()
+
+    def _chaining(self) -> bool:
+        return self._chain_job > 0 and time.monotonic() < self._chain_until
+
+    def _end_chain(self) -> None:
+        self._chain_job, self._chain_until, self._tabs_waiting = 0, 0.0, 0
+
+    def _chain_answered(self) -> None:
+        """The structural engine answered the chain's request: the Tabs pressed meanwhile
+        act on what it suggested, or on nothing (never as indentation)."""
+        tabs = self._tabs_waiting if self._chaining() else 0
+        self._end_chain()
+        for _ in range(tabs):
+            if not self.can_accept():
+                break
+            self.accept()
+
     def has_alternatives(self) -> bool:
         return self.visible() and len(self.options) > 1
 
     def accept(self) -> None:
         """Tab: jump to the suggestion when it is away from the cursor, else apply it."""
         option = self.shown
-        if option is None:
+        if option is None or not self.visible():
+            if self._chaining():
+                self._tabs_waiting = min(self._tabs_waiting + 1, CHAIN_TABS)
             return
         if self._away():
             self.touched = True
@@ -470,7 +565,8 @@ class Predictions:
             return
         self._resolve("accepted")
         if self._enabled(buffer):
-            self.request()  # the next edit of a chain, at once
+            self._chain_job = self.request()  # the next edit of a chain, at once
+            self._chain_until = time.monotonic() + CHAIN_WAIT
 
     def dismiss(self) -> None:
         """Esc: reject the suggestion; nothing new shows until the next edit."""

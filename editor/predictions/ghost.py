@@ -11,7 +11,9 @@
   "Tab ⇥ jump" label ("ghost.marker", "ghost.hint"); the view moves the label to the top
   or bottom edge, with the line number, when that line is off screen.
 
-In subtle mode only the gutter marker shows until the user asks for the diff.
+In subtle mode only the gutter marker shows until the user asks for the diff. Without
+colour (``NO_COLOR``) a tint and a dim shade do not show, so old and new text would run
+together: ``marks`` then brackets them as ``[-old-]{+new+}`` (git's word diff).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from nxedit.editor.view.layers import Annotation
 MARKER = "⇥"
 JUMP_LABEL = " Tab ⇥ jump "
 DELETED_LINE = "⏎"
+DELETE_MARKS = ("[-", "-]")
+INSERT_MARKS = ("{+", "+}")
 
 
 class GhostLayer:
@@ -37,6 +41,7 @@ class GhostLayer:
         self.pieces: tuple[Piece, ...] = ()
         self.diff = True  # draw the ghost diff (else only the gutter marker)
         self.jump = False  # away from the cursor: marker and "Tab ⇥ jump"
+        self.marks = False  # no colour: bracket deleted and inserted text
 
     def show(self, document: Document, pieces: Sequence[Piece], diff: bool, jump: bool) -> None:
         self.document, self.pieces, self.diff, self.jump = document, tuple(pieces), diff, jump
@@ -59,7 +64,7 @@ class GhostLayer:
             out.append(Annotation("label", target, text=JUMP_LABEL, style="ghost.hint"))
         if self.diff:
             for piece in self.pieces:
-                out += piece_annotations(doc, piece, first_line, last_line)
+                out += piece_annotations(doc, piece, first_line, last_line, self.marks)
         return out
 
 
@@ -67,10 +72,12 @@ def _rows(text: str) -> list[str]:
     return [row.removesuffix("\r") for row in text.split("\n")]
 
 
-def piece_annotations(doc: Document, piece: Piece, first: int, last: int) -> list[Annotation]:
-    """The annotations drawing one piece, for lines ``[first, last)``."""
+def piece_annotations(doc: Document, piece: Piece, first: int, last: int, marks: bool = False) -> list[Annotation]:
+    """The annotations drawing one piece, for lines ``[first, last)`` (``marks``: bracket
+    the deleted and the inserted text, for screens without colour)."""
     (l0, c0), (l1, c1) = doc.position(piece.start), doc.position(piece.end)
     out: list[Annotation] = []
+    opens, closes = INSERT_MARKS if marks else ("", "")
     if piece.end > piece.start:
         stop = l1 - 1 if c1 == 0 and l1 > l0 else l1  # a deletion up to a line start leaves that line
         for line in range(max(l0, first), min(stop, last - 1) + 1):
@@ -81,19 +88,31 @@ def piece_annotations(doc: Document, piece: Piece, first: int, last: int) -> lis
             elif a == 0 and line < l1:  # an empty line removed whole
                 out.append(Annotation("inline", line, 0, text=DELETED_LINE, style="ghost.delete"))
     text = piece.text
+    whole_lines = c0 == 0 and text.endswith("\n") and (piece.end == piece.start or (c1 == 0 and l1 > l0))
+    # the closing mark of a deletion leads the inline text inserted at the same place
+    inline_after = bool(text) and not whole_lines
+    if marks and piece.end > piece.start:
+        if first <= l0 < last:
+            out.append(Annotation("inline", l0, c0, text=DELETE_MARKS[0], style="ghost.delete"))
+        if first <= stop < last and not inline_after:
+            end_col = c1 if stop == l1 else doc.line_length(stop)
+            out.append(Annotation("inline", stop, end_col, text=DELETE_MARKS[1], style="ghost.delete"))
     if not text:
         return out
     rows = _rows(text)
-    whole_lines = c0 == 0 and text.endswith("\n") and (piece.end == piece.start or (c1 == 0 and l1 > l0))
     if whole_lines:  # new lines between lines: ghost rows
         rows.pop()
         anchor, above = (l1 - 1, False) if piece.end > piece.start else (l0, True)
         if first <= anchor < last:
-            out += [Annotation("line", anchor, text=row, above=above) for row in rows]
+            out += [Annotation("line", anchor, text=f"{opens}{row}{closes}", above=above) for row in rows]
         return out
     tail = rows[1:]
     if tail and not tail[-1]:
         tail.pop()  # the line break ends the insertion: the rest of the line moves down
+    if marks:
+        rows[0] = (DELETE_MARKS[1] if piece.end > piece.start else "") + opens + rows[0] + ("" if tail else closes)
+        if tail:
+            tail[-1] += closes
     if first <= l1 < last:
         if rows[0]:
             out.append(Annotation("inline", l1, c1, text=rows[0].expandtabs(doc.tab_width)))

@@ -69,6 +69,9 @@ class EditRecording:
     def _edited(self, event: BufferEdit) -> None:
         buffer = event.buffer
         path = self.path_of(buffer)
+        if buffer.limits is not None and buffer.limits.no_predict:  # a huge file: its lines are
+            self._recorder(path).saved(path)  # no training example; the open event ends here
+            return
         origin = RECORDER_ORIGIN[event.origin]
         sid = self.suggestion_id if origin == "suggestion" else None
         self._recorder(path).record_change(

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from nxedit.model.text.sanitise import sanitise
+
 DIALOG_CSS = """
     align: center middle;
     & > Vertical {
@@ -32,8 +34,8 @@ class Choice(ModalScreen[str]):
 
     def __init__(self, question: str, answers: list[tuple[str, str]]) -> None:
         super().__init__()
-        self.question = question
-        self.answers = answers  # (value, label); the label's first letter is its key
+        self.question = sanitise(question)  # it quotes file names and server answers
+        self.answers = [(value, sanitise(label)) for value, label in answers]  # the label's first letter is its key
 
     def compose(self) -> ComposeResult:
         keys = ", ".join(label[0] for _, label in self.answers)
@@ -61,20 +63,22 @@ class Choice(ModalScreen[str]):
 
 
 class Prompt(ModalScreen["str | None"]):
-    """A one-line question; Enter answers, Esc gives None."""
+    """A one-line question; Enter answers, Esc gives None. With a ``suggester`` (path
+    completion) Tab takes the suggested rest of the answer."""
 
     DEFAULT_CSS = "Prompt {" + DIALOG_CSS + "}"
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, question: str, value: str = "", placeholder: str = "", suggester=None) -> None:
         super().__init__()
-        self.question = question
+        self.question = sanitise(question)
         self.value = value
         self.placeholder = placeholder
+        self.suggester = suggester
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, markup=False)
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            yield Input(self.value, placeholder=self.placeholder, id="answer", suggester=self.suggester)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -84,3 +88,9 @@ class Prompt(ModalScreen["str | None"]):
         if event.key == "escape":
             event.stop()
             self.dismiss(None)
+        elif event.key == "tab" and self.suggester is not None:
+            event.stop()
+            event.prevent_default()
+            field = self.query_one("#answer", Input)
+            field.cursor_position = len(field.value)
+            field.action_cursor_right()  # at the end: takes the suggestion

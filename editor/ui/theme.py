@@ -58,6 +58,15 @@ UI_ELEMENTS = (
     "ghost.hint",  # the off-screen "Tab ⇥ jump" hint
     "message.error",
     "message.warning",
+    "vcs.added",  # gutter signs of lines added, changed or deleted since the last commit
+    "vcs.changed",
+    "vcs.deleted",
+    "diagnostic.error",  # the text a language server reports a problem in (underline)
+    "diagnostic.warning",
+    "diagnostic.error.sign",  # the gutter sign of a line with a problem
+    "diagnostic.warning.sign",
+    "diagnostic.info.sign",
+    "diagnostic.hint.sign",
 )
 
 _TABLES = ("palette", "ui", "syntax", "app")

@@ -210,19 +210,26 @@ def cut(buf: Buffer) -> str:
 # -- indentation ------------------------------------------------------------------------
 
 
-def indent(buf: Buffer) -> None:
-    """Tab: indent the selected lines one level; without a multi-line selection, insert
-    indentation at the cursor up to the next stop."""
-    first, last = selected_lines(buf)
-    if first != last:
-        return _reindent(buf, first, last, +1)
+def indent(buf: Buffer) -> bool:
+    """Tab: indent the selected lines one level; without a selection, insert indentation
+    up to the next stop, but only in a line's leading whitespace. Inside a line's text Tab
+    does nothing (False): Tab also accepts next-edit suggestions, and a Tab pressed for one
+    that was not there must never put whitespace into the middle of code."""
+    if not buf.selection.is_empty:
+        first, last = selected_lines(buf)
+        _reindent(buf, first, last, +1)
+        return True
+    doc = buf.document
+    line, col = doc.position(buf.selection.head)
+    before = doc.line_text(line)[:col]
+    if before.strip():
+        return False
     unit = buf.indent_unit
     if unit != "\t":
-        doc = buf.document
-        line, col = doc.position(buf.selection.start)
-        cell = display_width(doc.line_text(line)[:col], doc.tab_width)
+        cell = display_width(before, doc.tab_width)
         unit = " " * (len(unit) - cell % len(unit))
     replace_selection(buf, unit)
+    return True
 
 
 def outdent(buf: Buffer) -> None:

@@ -7,7 +7,8 @@ A layer provider (the ghost diff of a suggestion, find matches, ...) hands the v
 * ``"overlay"`` -- columns ``[col, end)`` of ``line`` drawn in ``style`` (the text stays);
 * ``"line"``    -- a virtual row showing ``text``, inserted after ``line`` (before it when
   ``above``); rows below are pushed down, and the row has no line number;
-* ``"gutter"``  -- ``text`` (one cell) in the gutter of ``line``, before its number;
+* ``"gutter"``  -- ``text`` (one cell) in the gutter of ``line``: before its number, or
+  with ``col=-1`` in the cell between the number and the text (change marks);
 * ``"label"``   -- ``text`` at the right end of ``line``'s row; when that line is off
   screen, at the top or bottom edge of the view with its line number. A layer returns its
   labels whatever lines it is asked for (the view decides where they go).

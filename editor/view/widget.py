@@ -90,13 +90,15 @@ class _Frame:
 
 
 class Decorated(NamedTuple):
-    """A row with a gutter marker or a label over its right end (layer annotations)."""
+    """A row with a gutter marker, a sign or a label over its right end (layer annotations)."""
 
     row: TextRow | VirtualRow | BlankRow
     marker: str
     marker_style: str
     label: str
     label_style: str
+    sign: str = ""  # the gutter's last cell, beside the text (changes since the last commit)
+    sign_style: str = ""
 
 
 def place_labels(labels: list[Annotation], rows: list[Row], height: int) -> dict[int, tuple[str, str]]:
@@ -114,7 +116,12 @@ def place_labels(labels: list[Annotation], rows: list[Row], height: int) -> dict
 
 
 def decorate(strip: Strip, spec: Decorated, styles: RowStyles, width: int) -> Strip:
-    """``strip`` with the marker in its first cell and the label over its right end."""
+    """``strip`` with the marker in its first cell, the sign in the gutter's last one and
+    the label over its right end."""
+    if spec.sign and spec.row.gutter >= 2:
+        at = spec.row.gutter - 1
+        style = styles.ui["gutter"] + styles.named(spec.sign_style, "gutter")
+        strip = Strip.join([strip.crop(0, at), Strip([Segment(spec.sign, style)], 1), strip.crop(at + 1, width)])
     if spec.marker:
         style = styles.ui["gutter"] + styles.named(spec.marker_style, "ghost.marker")
         marker = Strip([Segment(spec.marker, style)], 1)
@@ -261,6 +268,20 @@ class EditorView(ScrollView, can_focus=True):
         self._frame = None
         self.repaint()
 
+    @property
+    def wrapping(self) -> bool:
+        """Soft wrap is on and the shown buffer allows it (a huge line turns it off: limits.py)."""
+        limits = self.buffer.limits
+        return self.soft_wrap and not (limits is not None and limits.no_wrap)
+
+    def limits_changed(self) -> None:
+        """The shown buffer crossed a limit: lay the screen out again."""
+        self._geometry = None
+        self.subrow = 0
+        self._update_virtual_size()
+        self._invalidate()
+        self.scroll_to_cursor()
+
     def set_soft_wrap(self, on: bool) -> None:
         self.soft_wrap = on
         self.subrow = 0
@@ -279,8 +300,8 @@ class EditorView(ScrollView, can_focus=True):
         if geom is None:
             region = self.scrollable_content_region
             gutter = max(3, len(str(self.buffer.document.line_count))) + 2
-            wrap = max(2, region.width - gutter - 1) if self.soft_wrap else None  # a cell for the cursor
-            skip = 0 if self.soft_wrap else int(self.scroll_x)
+            wrap = max(2, region.width - gutter - 1) if self.wrapping else None  # a cell for the cursor
+            skip = 0 if self.wrapping else int(self.scroll_x)
             geom = self._geometry = _Geometry(region.width, max(1, region.height), gutter, int(self.scroll_y), skip, wrap)
         return geom
 
@@ -298,7 +319,7 @@ class EditorView(ScrollView, can_focus=True):
         gutter = max(3, len(str(doc.line_count))) + 2
         if gutter != geom.gutter:
             self._geometry = None
-        if self.soft_wrap:
+        if self.wrapping:
             width = geom.width
         elif self._max_width_known:
             # rounded up, so typing at the end of the longest line rarely resizes (a full repaint)
@@ -370,7 +391,7 @@ class EditorView(ScrollView, can_focus=True):
     def _on_edit(self, event: BufferEdit) -> None:
         frame = self._frame
         hl = self.highlighter
-        if (frame is not None and not self.soft_wrap and not frame.notes
+        if (frame is not None and not self.wrapping and not frame.notes
                 and all(c.within_line for c in event.changes)):
             # no line moved (typing): the highlighter re-colours just these lines, so the
             # frame can take them in (the highlighter has already seen the edit)
@@ -469,7 +490,7 @@ class EditorView(ScrollView, can_focus=True):
         elif not center and not self._row_visible(line, idx, annotated):
             new_top = self._top_above(line, idx, height - 1, annotated)
         x = None
-        if not self.soft_wrap:
+        if not self.wrapping:
             cell = column_to_cell(doc.line_text(line), col, doc.tab_width)
             width = geom.text_width
             if cell < geom.skip:
@@ -582,11 +603,13 @@ class EditorView(ScrollView, can_focus=True):
         label = frame.labels.get(y) if frame.labels else None
         row = frame.rows[y] if y < len(frame.rows) else None
         notes = frame.notes.get(row.line) if frame.notes and row and row.virtual is None and not row.start else None
-        marker = notes.gutter[0] if notes and notes.gutter else None
-        if label is None and marker is None:
+        gutter = notes.gutter if notes else ()
+        marker = next((a for a in gutter if a.col == 0), None)
+        sign = next((a for a in gutter if a.col != 0), None)  # col -1: the cell beside the text
+        if label is None and marker is None and sign is None:
             return spec
         return Decorated(spec, marker.text if marker else "", marker.style if marker else "",
-                         *(label or ("", "")))
+                         *(label or ("", "")), sign.text if sign else "", sign.style if sign else "")
 
     def _plain_row_spec(self, frame: _Frame, y: int, geom: _Geometry) -> tuple:
         if y >= len(frame.rows):
@@ -690,7 +713,7 @@ class EditorView(ScrollView, can_focus=True):
     def move_vertical(self, rows: int, extend: bool = False) -> None:
         """Up/down ``rows`` screen rows (wrapped segments count when soft wrap is on)."""
         sel = self.buffer.selection
-        if self.soft_wrap:
+        if self.wrapping:
             offset, goal = self._visual_vertical(sel.head, rows, sel.goal)
         else:
             offset, goal = motion.vertical(self.buffer.document, sel.head, rows, sel.goal)

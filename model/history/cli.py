@@ -37,13 +37,14 @@ import os
 import sqlite3
 import sys
 import textwrap
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import datetime
 from pathlib import Path
 
 from . import db as history_db, query as history_query
 from .settings import load_history_settings, set_recording
 from nxedit.model.privacy import DEFAULT_SECRET_GLOBS, OPT_OUT_FILE, PrivacyRules
+from nxedit.model.text.sanitise import print_safely, sanitise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +78,13 @@ def main(argv: list[str]) -> int:
     try:
         return COMMANDS[command](args)
     except HistoryError as exc:
-        print(f"nxedit history {command}: {exc}", file=sys.stderr)
+        print_safely(f"nxedit history {command}: {exc}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, OSError) as exc:  # pages corrupt past the header, a full disk, ...
+        path = history_db.default_path()
+        print_safely(f"nxedit history {command}: cannot read {path}: {history_db.describe(exc, path)}; "
+                     "the editor moves a damaged one aside when it next records, "
+                     "`nxedit history purge` deletes it", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `nxedit history export --jsonl | head`
         sys.stderr.close()
@@ -109,67 +116,78 @@ def _when(t: float | None) -> str:
 def cmd_status(args) -> int:
     settings = load_history_settings(args.config)
     path = history_db.default_path()
-    print(f"recording:  {'on' if settings.enabled else 'off'} (from {settings.enabled_from})")
-    print(f"database:   {path}")
+    print_safely(f"recording:  {'on' if settings.enabled else 'off'} (from {settings.enabled_from})")
+    print_safely(f"database:   {path}")
     try:
         conn = _open()
     except HistoryError as exc:
-        print(f"            {exc}; the editor moves it aside when it next records")
+        print_safely(f"            {exc}; the editor moves it aside when it next records")
         conn = None
     else:
         if conn is None:
-            print("            (nothing recorded yet)")
+            print_safely("            (nothing recorded yet)")
     if conn is not None:
-        with closing(conn):
-            c = history_query.counts(conn)
-        print(f"size:       {_size(path) / 1024:.0f} KiB")
-        print(f"records:    {c['events']} events, {c['suggestions']} suggestions, {c['outcomes']} outcomes")
-        print(f"span:       {_when(c['first'])} .. {_when(c['last'])}")
+        try:
+            with closing(conn):
+                c = history_query.counts(conn)
+        except sqlite3.DatabaseError as exc:  # a good header over corrupt pages
+            print_safely(f"            damaged ({exc}); the editor moves it aside when it next records")
+        else:
+            print_safely(f"size:       {_size(path) / 1024:.0f} KiB")
+            print_safely(f"records:    {c['events']} events, {c['suggestions']} suggestions, {c['outcomes']} outcomes")
+            print_safely(f"span:       {_when(c['first'])} .. {_when(c['last'])}")
+    copies = history_db.broken_copies(path)
+    if copies:
+        size = sum(_size(p) for p in copies) / 1024
+        print_safely(f"broken:     {_copies(copies)} moved aside as broken ({size:.0f} KiB) still hold "
+                     "recorded edits; `nxedit history purge` deletes them")
+        for copy in copies:
+            print_safely(f"            {copy}")
     globs = f"{len(DEFAULT_SECRET_GLOBS)} built-in secret globs: {' '.join(DEFAULT_SECRET_GLOBS)}"
-    print(textwrap.fill(globs, 100, initial_indent="private:    ", subsequent_indent=" " * 12))
-    print(f"            your globs ([history] private_globs): {' '.join(settings.private_globs) or '(none)'}")
-    print(
+    print_safely(textwrap.fill(globs, 100, initial_indent="private:    ", subsequent_indent=" " * 12))
+    print_safely(f"            your globs ([history] private_globs): {' '.join(settings.private_globs) or '(none)'}")
+    print_safely(
         f"            a project opts out with a file named {OPT_OUT_FILE} at its root (or any folder above)"
     )
     here = Path.cwd() / "_"
     info = PrivacyRules(settings.private_globs).classify(here)
     verdict = "private (not recorded)" if info.private else "recorded"
-    print(f"this folder: project {info.project} is {verdict}")
+    print_safely(f"this folder: project {info.project} is {verdict}")
     for problem in settings.problems:
-        print(f"warning:    {problem}")
+        print_safely(f"warning:    {problem}")
     return 0
 
 
 def cmd_on(args) -> int:
     state = set_recording(True)
-    print(f"edit history: recording on (saved in {state})")
+    print_safely(f"edit history: recording on (saved in {state})")
     return 0
 
 
 def cmd_off(args) -> int:
     state = set_recording(False)
-    print(f"edit history: recording off (saved in {state}); `nxedit history purge` deletes what was recorded")
+    print_safely(f"edit history: recording off (saved in {state}); `nxedit history purge` deletes what was recorded")
     return 0
 
 
 def cmd_stats(args) -> int:
     conn = _open()
     if conn is None:
-        print("nothing recorded yet")
+        print_safely("nothing recorded yet")
         return 0
     with closing(conn):
         c = history_query.counts(conn)
-        print(f"{c['events']} events, {c['suggestions']} suggestions shown, {c['outcomes']} outcomes")
+        print_safely(f"{c['events']} events, {c['suggestions']} suggestions shown, {c['outcomes']} outcomes")
         for by in history_query.GROUPINGS:
             rows = history_query.accept_rates(conn, by)
             if not rows:
                 continue
-            print(f"\nby {by}:")
-            print(
+            print_safely(f"\nby {by}:")
+            print_safely(
                 f"  {'':40} {'shown':>6} {'accept':>6} {'partial':>7} {'reject':>6} {'ignore':>6} {'rate':>6}"
             )
             for r in rows:
-                print(
+                print_safely(
                     f"  {r.key[-40:]:40} {r.shown:6} {r.accepted:6} {r.partial:7} {r.rejected:6}"
                     f" {r.ignored:6} {r.accept_rate:6.0%}"
                 )
@@ -201,7 +219,7 @@ def cmd_export(args) -> int:
         if args.output:
             out.close()
     if args.output:
-        print(f"wrote {n} records to {args.output}", file=sys.stderr)
+        print_safely(f"wrote {n} records to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -211,28 +229,63 @@ def _absolute_glob(glob: str) -> str:
     return os.path.join(os.getcwd(), glob)
 
 
+def _copies(copies: list[Path]) -> str:
+    return f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} of the database"
+
+
 def cmd_purge(args) -> int:
     glob = _absolute_glob(args.path) if args.path else None
-    conn = _open()
-    if conn is None:
-        print("nothing recorded yet")
+    path = history_db.default_path()
+    copies = history_db.broken_copies(path)
+    damaged = None
+    found = {"events": 0, "suggestions": 0, "outcomes": 0}
+    try:
+        conn = _open()
+    except HistoryError as exc:
+        conn, damaged = None, str(exc)
+    if conn is not None:
+        try:
+            found = history_query.purge(conn, glob, dry_run=True)
+        except sqlite3.DatabaseError as exc:  # a good header over corrupt pages
+            conn.close()
+            conn, damaged = None, f"{path} is damaged ({exc})"
+    scope = f"of files matching {glob}" if glob else "(everything)"
+    if glob is not None:
+        if damaged:
+            raise HistoryError(f"{damaged}: no single file's records can be found in it; "
+                               "`nxedit history purge` without --path deletes it whole")
+        if copies:  # a broken file cannot be searched: say where such records may still be
+            print_safely(f"note: {_copies(copies)} moved aside as broken are not searched; "
+                         "`nxedit history purge` without --path deletes them")
+    parts = []
+    if any(found.values()):
+        parts.append(f"{found['events']} events, {found['suggestions']} suggestions, {found['outcomes']} outcomes")
+    if damaged and glob is None:
+        parts.append(f"the damaged database {path.name}")
+    if copies and glob is None:
+        parts.append(f"{_copies(copies)} moved aside as broken")
+    if not parts:
+        if conn is not None:
+            conn.close()
+        print_safely(f"nothing to delete {scope}" if conn is not None else "nothing recorded yet")
         return 0
-    with closing(conn):
-        found = history_query.purge(conn, glob, dry_run=True)
-        what = f"{found['events']} events, {found['suggestions']} suggestions, {found['outcomes']} outcomes"
-        scope = f"of files matching {glob}" if glob else "(everything)"
-        if not any(found.values()):
-            print(f"nothing to delete {scope}")
-            return 0
+    what = " and ".join(parts)
+    with closing(conn) if conn is not None else nullcontext():
         if not args.yes:
             if not sys.stdin or not sys.stdin.isatty():
                 raise HistoryError(f"would delete {what} {scope}; no terminal to ask, pass --yes")
-            answer = input(f"Delete {what} {scope}? [y/N] ").strip().lower()
+            answer = input(sanitise(f"Delete {what} {scope}? [y/N] ")).strip().lower()
             if answer not in ("y", "yes"):
-                print("nothing deleted")
+                print_safely("nothing deleted")
                 return 1
-        history_query.purge(conn, glob)
-    print(f"deleted {what} {scope}")
+        if conn is not None and any(found.values()):
+            history_query.purge(conn, glob)
+    if glob is None:
+        if damaged:
+            history_db.delete_database(path)
+        for copy in copies:
+            history_db.delete_database(copy)
+    print_safely(f"deleted {what} {scope}")
     return 0
 
 

@@ -10,6 +10,7 @@ code. ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` step it 
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -161,9 +162,33 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after a full disk: the cause is the news
+            conn.execute("ROLLBACK")
         raise
     return found
+
+
+def describe(exc: BaseException, path: Path) -> str:
+    """A database failure in plain words: a full disk says which disk."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full on {paths.mount_point(path)} (where {path.name} lives)"
+    return str(exc)
+
+
+def broken_copies(path: Path | None = None) -> list[Path]:
+    """The databases moved aside as broken (:func:`move_aside`): they still hold history."""
+    path = Path(path or default_path())
+    if not path.parent.is_dir():
+        return []
+    found = path.parent.glob(f"{path.name}.broken-*")
+    return sorted(p for p in found if not p.name.endswith(("-wal", "-shm", "-journal")))
+
+
+def delete_database(path: Path) -> None:
+    """Delete a database file with its -wal, -shm and -journal files."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def move_aside(path: Path) -> Path:
@@ -201,7 +226,7 @@ def connect_or_recover(path: Path | None = None, notify=print) -> sqlite3.Connec
             # (switching to WAL can fail with SQLITE_BUSY without waiting); this runs in the
             # writer thread, so waiting a little costs the user nothing
             if attempt == TRANSIENT_RETRIES:
-                notify(f"edit history off: cannot open {path}: {exc}")
+                notify(f"edit history off: cannot open {path}: {describe(exc, path)}")
                 return None
             time.sleep(0.05 * 2**attempt)
     try:
@@ -209,5 +234,5 @@ def connect_or_recover(path: Path | None = None, notify=print) -> sqlite3.Connec
         notify(f"edit history: {path} was unusable ({reason}); moved to {aside.name}, starting a fresh one")
         return connect(path)
     except Exception as exc:  # noqa: BLE001
-        notify(f"edit history off: cannot recover {path}: {exc}")
+        notify(f"edit history off: cannot recover {path}: {describe(exc, path)}")
         return None

@@ -178,7 +178,8 @@ def purge(conn: sqlite3.Connection, path_glob: str | None = None, *, dry_run: bo
         conn.execute(f"DELETE FROM events WHERE {match}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a full disk has SQLite roll back on its own
+            conn.execute("ROLLBACK")
         raise
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

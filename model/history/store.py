@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .events import EditEvent, hunk_diff
-from .db import connect_or_recover, default_path, is_broken, move_aside
+from .db import connect_or_recover, default_path, describe, is_broken, move_aside
 from nxedit.model.privacy import PrivacyRules
 from nxedit.model.predict.suggestion import Outcome, Suggestion
 from nxedit.model.text.plain import split_lines
@@ -185,7 +185,8 @@ class HistoryStore:
                 if attempt == 1 and is_broken(exc) and self._recover(exc):
                     continue
                 self.dropped += len(batch)
-                self._warn_once("write", f"edit history: could not write {len(batch)} records: {exc}")
+                self._warn_once("write", f"edit history: could not write {len(batch)} records: "
+                                         f"{describe(exc, self.path)}; later failures are not shown")
                 return
 
     def _recover(self, exc: Exception) -> bool:

@@ -1,4 +1,4 @@
-"""``nxedit predict``: answer next-edit requests in the wire format of DESIGN.md.
+"""``nxedit predict``: next-edit suggestions for scripts and other editors, one JSON line each.
 
     nxedit predict < request.json            one request (JSON) on stdin, one response line
     nxedit predict --request request.json     the same from a file
@@ -6,13 +6,10 @@
                                               in order, flushed as each is answered
 
 A bad request gets ``{"id": ..., "error": "..."}`` (its id when it can be read) and the
-stream goes on: nothing in the input ends it or makes it hang. A model backend that fails
-(server down, an error mid-answer) answers ``{"id": ..., "error": "model backend: ..."}``,
-never an abstention; one request answered with an error exits with status 1.
-
-The model predictor (``--backend NAME`` or ``--predictor model``) takes the ``[model]``
-table of the config file (``--config PATH``, else the user's ``config.toml``); the options
-here override its values.
+stream goes on: nothing in the input ends it or makes it hang. So does a request the model
+backend failed to answer (down, timed out, HTTP 500): an error, never an abstention
+(``"edits": []``), so a client can tell "model down" from "no suggestion". The exit status
+is 1 when every request failed.
 """
 
 from __future__ import annotations
@@ -24,15 +21,37 @@ import sys
 import time
 from typing import Any, BinaryIO, TextIO
 
+from nxedit.model.text.sanitise import print_safely
+
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer request line is answered with an error, not read whole
+_JSON_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # only ever inside JSON strings
 _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.){0,200}"|-?\d{1,18})')
+
+
+HELP = """Predict the next edit of a file from its text, the cursor and the last edits.
+
+  nxedit predict < request.json             one request on stdin, one answer line
+  nxedit predict --request request.json     the same, from a file
+  nxedit predict --jsonl < requests.jsonl   one request per line, one answer per line"""
+
+EPILOG = """a request (JSON):
+  {"id": 1, "path": "shop.py", "language": "python",
+   "current": "<the whole text now>", "cursor": {"line": 1, "column": 12},
+   "history": [{"start_line": 1, "old_text": "    total = 0\\n", "new_text": "    subtotal = 0\\n"}]}
+  lines and columns count from 0; history holds the last edits, oldest first.
+
+the answer (one line):
+  {"id": 1, "edits": [{"start_line": 2, "end_line": 4, "new_text": "..."}],
+   "source": "structural:rename", "confidence": 0.7, "latency_ms": 3.1}
+  edits is the single best next edit (lines start_line..end_line-1 become new_text),
+  empty when unsure. A bad request gets {"id": 1, "error": "..."} and a stream goes on."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .model_config import FORMAT_NAMES
     from .predictor import available
 
-    p = argparse.ArgumentParser(prog="nxedit predict", description=__doc__,
+    p = argparse.ArgumentParser(prog="nxedit predict", description=HELP, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--request", metavar="FILE", help="read one request from FILE instead of stdin")
     p.add_argument("--jsonl", action="store_true", help="stream: one request per input line")
@@ -48,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL", help="the OpenAI-compatible server (openai backend)")
     p.add_argument("--read-timeout", type=float, metavar="SECONDS",
                    help="seconds to wait for the server's next bytes (a CPU server may need 60 before the first)")
-    p.add_argument("--config", metavar="PATH", help="the config file whose [model] table applies (default: the user's)")
+    p.add_argument("--config", metavar="PATH",
+                   help="the config file whose [model] table applies to the model predictor (default: the user's)")
     return p
 
 
@@ -116,14 +136,15 @@ class Answerer:
             request = parse_request(obj)
         except RequestError as exc:
             return error_response(exc.request_id, str(exc))
+        from .backends.base import BackendError
+
         t0 = time.perf_counter()
         try:
             suggestion = self.predictor.predict(request)
+        except BackendError as exc:  # "model down" is an error, never an abstention
+            return error_response(request_id_of(obj), f"model backend failed: {exc}")
         except Exception as exc:  # a predictor bug answers this request only
             return error_response(request_id_of(obj), f"internal error: {type(exc).__name__}: {exc}")
-        failure = getattr(self.predictor, "last_error", None)  # a model backend that failed
-        if failure:
-            return error_response(request.id, f"model backend: {failure}")
         return response(request.id, suggestion, (time.perf_counter() - t0) * 1000)
 
 
@@ -143,19 +164,35 @@ def read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES):
         yield line
 
 
+def to_json(obj: dict) -> str:
+    """One response line. Lone surrogates (a request may hold ``"\\ud800"``), DEL, C1
+    controls and the two Unicode line separators are written as JSON escapes: a strict
+    UTF-8 stream can take any answer, and a terminal showing the stream runs no command."""
+    return _JSON_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
+
+
 def write(out: TextIO, obj: dict) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.write(to_json(obj) + "\n")
     out.flush()
 
 
-def serve_jsonl(answerer: Answerer, stream: BinaryIO, out: TextIO, limit: int = MAX_LINE_BYTES) -> None:
+def serve_jsonl(answerer: Answerer, stream: BinaryIO, out: TextIO, limit: int = MAX_LINE_BYTES) -> tuple[int, int]:
+    """Answer every request line in order; returns (requests, errors)."""
+    answered = failed = 0
     for raw in read_lines(stream, limit):
         if raw is None:
-            write(out, {"id": None, "error": f"request line longer than {limit} bytes"})
+            result = {"id": None, "error": f"request line longer than {limit} bytes"}
+        elif not raw.strip():
             continue
-        if not raw.strip():
-            continue
-        write(out, answerer.answer_bytes(raw))
+        else:
+            try:
+                result = answerer.answer_bytes(raw)
+            except Exception as exc:  # noqa: BLE001 -- no request may end the stream
+                result = {"id": None, "error": f"internal error: {type(exc).__name__}: {exc}"}
+        answered += 1
+        failed += "error" in result
+        write(out, result)
+    return answered, failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,21 +211,21 @@ def main(argv: list[str] | None = None) -> int:
                            model=args.model or options.pop("model", None))
         predictor = load_predictor(name, **options)
     except (LookupError, TypeError, ImportError, ValueError, RuntimeError) as exc:
-        print(f"nxedit predict: {exc}", file=sys.stderr)
+        print_safely(f"nxedit predict: {exc}", sys.stderr)
         return 2
     answerer = Answerer(predictor)
     try:
         if args.jsonl:
             stream = open(args.request, "rb") if args.request else sys.stdin.buffer
             with stream:
-                serve_jsonl(answerer, stream, sys.stdout)
-            return 0
+                answered, failed = serve_jsonl(answerer, stream, sys.stdout)
+            return 1 if answered and failed == answered else 0  # every request failed: say so
         if args.request:
             try:
                 with open(args.request, "rb") as f:
                     raw = f.read(MAX_LINE_BYTES + 1)
             except OSError as exc:
-                print(f"nxedit predict: {exc.filename}: {exc.strerror}", file=sys.stderr)
+                print_safely(f"nxedit predict: {exc.filename}: {exc.strerror}", sys.stderr)
                 return 2
         else:
             raw = sys.stdin.buffer.read(MAX_LINE_BYTES + 1)

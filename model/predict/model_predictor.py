@@ -7,10 +7,15 @@ For the editor::
     predictor.start()                      # loads in a background thread (minutes for a 7B on a GPU)
     suggestion = predictor.predict(request)  # in a worker thread; None = nothing to show
     predictor.cancel()                     # the buffer changed: stop what is running
+    predictor.reconnect()                  # the user asks: try a failed backend again now
 
 A newer ``predict`` cancels the ones still running (their results would be stale).
 Nothing here raises into the editor: a backend that fails to load or crashes leaves a
-one-line ``status`` (also sent to ``on_status``) and predictions return None.
+one-line ``status`` (also sent to ``on_status``) and predictions return None. A failed load
+is tried again after ``retry_delay`` seconds (doubling from ``RETRY_FIRST`` up to
+``RETRY_MAX``): a model server started after the editor is found without a restart.
+``nxedit predict`` instead wants failures as errors (``raise_failures``): "model down" is
+not "no suggestion".
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ log = logging.getLogger("nxedit.model")
 
 DEFAULT_CONFIDENCE = 0.5  # when the backend reports no token probabilities
 WATCH_EVERY = 256  # characters of streamed output between checks for a runaway repetition
+RETRY_FIRST = 5.0  # seconds after a failed load before it is tried again; doubles each time
+RETRY_MAX = 300.0
 
 
 class ModelPredictor:
@@ -42,7 +49,8 @@ class ModelPredictor:
 
     def __init__(self, config: ModelConfig, backend: Backend | None = None,
                  on_status: Callable[[str], None] | None = None,
-                 exclude: Callable[[str], bool] | None = None, wait_for_load: bool = True):
+                 exclude: Callable[[str], bool] | None = None, wait_for_load: bool = True,
+                 raise_failures: bool = False):
         if not config.enabled:
             raise ValueError("no model backend is configured ([model] backend or --backend)")
         self.config = config
@@ -52,9 +60,13 @@ class ModelPredictor:
         # (with the user's globs); one check for the request's file and for related files
         self.exclude = exclude if exclude is not None else PrivacyRules().is_private
         self.wait_for_load = wait_for_load
+        self.raise_failures = raise_failures  # BackendError out of predict() instead of None
+        self.failures = 0  # failed loads in a row
+        self._retry_at = 0.0  # monotonic time after which a failed load may be tried again
+        self._own_backend = backend is None  # made here: remade on a retry (a fresh connection)
         self.status = "model: not loaded"
         self.last_rejection: str | None = None
-        self.last_error: str | None = None  # why the last predict failed (backend error), if it did
+        self.last_error: str | None = None  # why the last load failed (without the retry note)
         self._backend = backend
         self._on_status = on_status
         self._state = "idle"  # idle -> loading -> ready | failed
@@ -77,11 +89,24 @@ class ModelPredictor:
     def ready(self) -> bool:
         return self._state == "ready"
 
+    @property
+    def retry_delay(self) -> float | None:
+        """Seconds until a failed load may be tried again; None unless it failed."""
+        if self._state != "failed":
+            return None
+        return max(0.0, self._retry_at - time.monotonic())
+
     def load(self) -> bool:
-        """Load the backend now (blocking); True when it is ready. Safe to call again."""
+        """Load the backend now (blocking); True when it is ready. Safe to call again: a
+        failed load is tried again once its ``retry_delay`` has passed."""
         with self._load_lock:
-            if self._state in ("ready", "failed"):
-                return self._state == "ready"
+            if self._state == "ready":
+                return True
+            if self._state in ("failed", "closed") and (self._state == "closed" or self.retry_delay):
+                return False
+            if self._state == "failed" and self._own_backend and self._backend is not None:
+                self._backend.close()  # a fresh backend: no connection or cool-off left from before
+                self._backend = None
             self._state = "loading"
             try:
                 if self._backend is None:
@@ -91,15 +116,14 @@ class ModelPredictor:
                 if self._backend.count_tokens("x") is not None:
                     self._count_tokens = lambda text: self._backend.count_tokens(text)
             except BackendError as exc:
-                self._state = "failed"
-                self._set_status(str(exc))
+                self._load_failed(str(exc))
                 return False
             except Exception as exc:  # a backend bug must not take the editor down
-                self._state = "failed"
                 log.exception("model backend failed to load")
-                self._set_status(f"{self.config.backend} failed to load: {one_line(exc)}")
+                self._load_failed(f"{self.config.backend} failed to load: {one_line(exc)}")
                 return False
             self._state = "ready"
+            self.failures = 0
             return True
 
     def _check_model(self) -> None:
@@ -115,6 +139,27 @@ class ModelPredictor:
         if reason:
             raise BackendError(reason)
 
+    def _load_failed(self, message: str) -> None:
+        self._state = "failed"
+        self.last_error = message
+        self.failures += 1
+        delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (self.failures - 1))
+        self._retry_at = time.monotonic() + delay
+        self._set_status(f"{message} (trying again in {delay:.0f} s)")
+
+    def reconnect(self) -> None:
+        """Forget a failed load (and a ready backend's connection): the next :meth:`load`
+        tries at once. For the editor's "reconnect" command."""
+        with self._load_lock:
+            if self._state == "closed":
+                return
+            if self._own_backend and self._backend is not None:
+                self._backend.close()
+                self._backend = None
+            self._state = "idle"
+            self.failures = 0
+            self._retry_at = 0.0
+
     def start(self) -> threading.Thread:
         """Load in a background thread (for the editor); predictions return None until ready."""
         thread = threading.Thread(target=self.load, name="nxedit-model-load", daemon=True)
@@ -125,7 +170,7 @@ class ModelPredictor:
         self.cancel()
         if self._backend is not None:
             self._backend.close()
-        self._state = "failed"
+        self._state = "closed"
         self._set_status("closed")
 
     # -- predicting ----------------------------------------------------------------------
@@ -138,11 +183,6 @@ class ModelPredictor:
             if token is not None:
                 token.cancel()
 
-    def _fail(self, message: str) -> None:
-        """A backend error: one line in the status bar and in ``nxedit predict``'s answer."""
-        self.last_error = message
-        self._set_status(message)
-
     def _reject(self, reason: str) -> None:
         self.last_rejection = reason
         log.info("model suggestion rejected: %s", reason)
@@ -150,13 +190,12 @@ class ModelPredictor:
     def predict(self, request) -> Suggestion | None:
         """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
         t0 = time.perf_counter()
-        self.last_error = None
         if request.path and self.exclude(request.path):
             self._reject(f"{request.path} is private: it is never sent to a model")
             return None
         if not self.ready and not (self.wait_for_load and self.load()):
-            if self._state == "failed":
-                self.last_error = self.status.removeprefix("model: ")
+            if self.raise_failures:
+                raise BackendError(self.status.removeprefix("model: "))
             return None
         token = CancelToken()
         key = request.id if request.id is not None else object()
@@ -201,11 +240,15 @@ class ModelPredictor:
         try:
             completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, ban=getattr(fmt, "BAN", ()))
         except BackendError as exc:
-            self._fail(str(exc))
+            self._set_status(str(exc))
+            if self.raise_failures:
+                raise
             return None
         except Exception as exc:  # a crashing backend costs this prediction only
             log.exception("model backend crashed")
-            self._fail(f"{self._backend.name} failed: {one_line(exc)}")
+            self._set_status(f"{self._backend.name} failed: {one_line(exc)}")
+            if self.raise_failures:
+                raise BackendError(f"{self._backend.name} failed: {one_line(exc)}") from None
             return None
         if runaway:
             self._reject(runaway[0])
@@ -236,7 +279,7 @@ def create(backend: str | None = None, model: str | None = None, wait_for_load: 
     config, messages = model_config_from(settings, backend, model)
     if messages:
         raise ValueError("; ".join(messages))
-    predictor = ModelPredictor(config, wait_for_load=wait_for_load)
+    predictor = ModelPredictor(config, wait_for_load=wait_for_load, raise_failures=True)
     if wait_for_load and not predictor.load():
         raise BackendError(predictor.status)
     return predictor

@@ -4,8 +4,10 @@ Predictors answer with line edits (whole lines replaced). The ghost diff shows o
 changes, as Zed does: each edit is diffed at character level against the lines it
 replaces (rapidfuzz's Indel, an LCS diff) and becomes :class:`Piece` s -- ``(start, end,
 text)`` replacements at document offsets. A change inside a word grows to the whole word,
-so a rename reads as one replaced word rather than a scatter of letters; a hunk that still
-falls apart into many pieces is shown as whole lines instead.
+so a rename reads as one replaced word rather than a scatter of letters. A hunk that still
+falls apart into many different pieces is shown as whole lines instead; the same
+replacement made many times (a rename, an argument added at every call) always stays
+word-level, in any language.
 
 Pieces belong to one version of the document. :func:`follow_typing` carries them over a
 keystroke that types exactly the start of a piece's new text (the rest stays shown: Zed's
@@ -81,11 +83,16 @@ def diff_pieces(old: str, new: str, base: int = 0) -> list[Piece]:
             last[1], last[3] = max(last[1], span[1]), max(last[3], span[3])
         else:
             spans.append(span)
-    if len(spans) > MAX_PIECES:
+    if len(spans) > MAX_PIECES and not _alike(old, new, spans):
         spans = [_joined(old, new, spans)]
     else:
         spans = _whole_lines_where_needed(old, new, spans)
     return [Piece(base + a, base + b, new[a2:b2]) for a, b, a2, b2 in spans]
+
+
+def _alike(old: str, new: str, spans: list[list[int]]) -> bool:
+    """Do all changes make the same replacement (a rename, one argument added at each call)?"""
+    return len({(old[a:b], new[a2:b2]) for a, b, a2, b2 in spans}) == 1
 
 
 def _delta(span: list[int]) -> int:

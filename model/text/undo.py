@@ -88,6 +88,16 @@ class UndoHistory:
     def can_redo(self) -> bool:
         return bool(self._undone)
 
+    @property
+    def last(self) -> Revision | None:
+        """The step :meth:`undo` would take back."""
+        return self._done[-1] if self._done else None
+
+    @property
+    def next(self) -> Revision | None:
+        """The step :meth:`redo` would apply."""
+        return self._undone[-1] if self._undone else None
+
     def undo(self) -> Revision | None:
         """The step to undo: apply its ``inverse`` and restore ``selection_before``."""
         if not self._done:

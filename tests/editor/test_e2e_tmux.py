@@ -70,7 +70,9 @@ def terminal(nxedit_home: Path):
     term.close()
 
 
-NXEDIT = [sys.executable, "-m", "nxedit.editor.cli"]
+# .ci/run points this at the nxedit that README's first command installed (not editable)
+NXEDIT = shlex.split(os.environ.get("NXEDIT_E2E_COMMAND", "")) or [sys.executable, "-m", "nxedit.editor.cli"]
+TOUR = Path(__file__).resolve().parents[2] / "editor" / "samples" / "tour.py"
 
 
 def test_type_and_save_in_a_real_terminal(terminal: Terminal, tmp_path: Path):
@@ -123,3 +125,25 @@ def test_unsaved_changes_survive_kill_9(terminal: Terminal, tmp_path: Path):
     terminal.wait_for("Saved notes.txt")
     assert path.read_text() == expected
     assert journal.pending(path) is None
+
+
+def test_the_tours_step_3_with_the_tab_rhythm_in_a_real_terminal(terminal: Terminal, tmp_path: Path):
+    """The tour as README teaches it: the edit at (3), then Tab, Tab, Tab, then save."""
+    tour = TOUR.read_text()
+    path = tmp_path / "tour.py"
+    path.write_text(tour)
+    row = next(i for i, line in enumerate(tour.splitlines()) if "# (3)" in line)
+    column = tour.splitlines()[row].index("6)") + 2  # 1-based, after the 6
+    terminal.start(*NXEDIT, f"{path}:{row + 1}:{column}")
+    terminal.wait_for('Item("apples"')
+    terminal.keys(", taxed=True", literal=True)
+    terminal.wait_for('Item("coffee", 12.0, 1, taxed=True)')  # the ghost text of the suggestion
+    for _ in range(3):
+        terminal.keys("Tab")
+        time.sleep(0.15)
+    time.sleep(0.8)
+    terminal.keys("C-s")
+    terminal.wait_for("Saved tour.py")
+    expected = tour.replace("6),", "6, taxed=True),").replace("1),", "1, taxed=True),")
+    expected = expected.replace("2),\n    ]", "2, taxed=True),\n    ]")
+    assert path.read_text() == expected

@@ -40,6 +40,13 @@ SECRET_EXAMPLES = {
     "id_ed25519*": ["deploy/id_ed25519"],
     ".ssh/**": ["~/.ssh/config", "~/.ssh/known_hosts"],
     ".gnupg/**": ["~/.gnupg/private-keys-v1.d/abc.key2"],
+    "secrets/**": ["secrets/config.yaml", "deploy/secrets/db/password.txt"],
+    ".secrets/**": [".secrets/token"],
+    "secret/**": ["k8s/secret/app.yaml"],
+    ".secret/**": [".secret/x"],
+    "credentials/**": ["credentials/prod.json"],
+    ".credentials/**": ["~/.credentials/api.txt"],
+    ".password-store/**": ["~/.password-store/bank.gpg.txt"],
     "secret.*": ["secret.json"],
     "secrets.*": ["config/secrets.yaml", "secrets.toml"],
     "*.secret": ["db.secret"],
@@ -177,3 +184,31 @@ def test_a_private_file_produces_no_events_and_no_rows(project):
     assert store.close()
     with sqlite3.connect(history_db.default_path()) as conn:
         assert [r[0] for r in conn.execute("SELECT path FROM events")] == [str(project / "app.py")]
+
+
+def test_a_file_in_a_secrets_folder_is_never_recorded_nor_sent(project):
+    """Issue 14: secrets/config.yaml was recorded and sent to the model server."""
+    from nxedit.model.predict.model_config import ModelConfig
+    from nxedit.model.predict.model_predictor import ModelPredictor
+    from nxedit.model.predict.request import parse_request
+
+    secret = project / "secrets" / "config.yaml"
+    store = HistoryStore(privacy=PrivacyRules())
+    rec = Recorder(sink=store.submit_event, classify=store.privacy.classify)
+    doc = Document("password: a\n")
+    rec.record_change(str(secret), doc, doc.apply(ChangeSet.insert_at(len(doc), 11, "b")), (0, 12), 0.0)
+    assert rec.close_all() == [] and rec.recent_hunks(str(secret)) == []
+    assert store.close()
+    with sqlite3.connect(history_db.default_path()) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+    predictor = ModelPredictor(ModelConfig(backend="openai", base_url="http://127.0.0.1:9/v1"))
+    request = parse_request({"id": 1, "path": str(secret), "current": "password: ab\n",
+                             "cursor": {"line": 0, "column": 12}})
+    assert predictor.predict(request) is None and "is private" in predictor.last_rejection
+
+
+def test_user_folder_globs_hide_everything_below_them(project):
+    rules = PrivacyRules(("config/keys/", "vault"))
+    assert rules.is_private(project / "config" / "keys" / "prod" / "signing.txt")
+    assert rules.is_private(project / "ops" / "vault" / "notes.md")
+    assert not rules.is_private(project / "config" / "app.toml")

@@ -9,8 +9,10 @@ import json
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("peft")
+from requires import train_extra
+
+torch = train_extra("torch")
+train_extra("peft")
 
 from nxedit.model.predict.model_config import ModelConfig  # noqa: E402
 from nxedit.model.predict.model_predictor import ModelPredictor  # noqa: E402
@@ -91,6 +93,11 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
                 "40",
                 "--save-steps",
                 "1000",
+                # learnt by heart on purpose (see the docstring): no early stop, the rank this was tuned with
+                "--early-stop",
+                "0",
+                "--lora-r",
+                "16",
             ]
         )
         == 0

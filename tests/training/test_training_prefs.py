@@ -6,8 +6,10 @@ import math
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("trl")
+from requires import train_extra
+
+torch = train_extra("torch")
+train_extra("trl")
 
 from nxedit.training import prefs  # noqa: E402
 from nxedit.training.action_rl import action_rl_loss, first_divergent_action, token_mask  # noqa: E402

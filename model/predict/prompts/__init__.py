@@ -17,6 +17,7 @@ FORMATS: dict[str, str] = {
     "instinct": "nxedit.model.predict.prompts.instinct",
     "sweep": "nxedit.model.predict.prompts.sweep",  # Sweep Next-Edit 1.5B and 0.5B (v1)
     "sweep-v2": "nxedit.model.predict.prompts.sweep_v2",  # Sweep Next-Edit v2 7B
+    "chat": "nxedit.model.predict.prompts.chat",  # any instruction-tuned model behind a chat endpoint
 }
 
 

@@ -11,13 +11,17 @@ from .buffer import Buffer
 from .candidates import Candidate, is_noop, undoes, valid
 from .context import Context
 from .history import place_hunks
+from .ranker import Ranker, features
+from .ranker import load as load_ranker
+from .scope import unresolved_names
 
 log = logging.getLogger(__name__)
 
 BEHAVIOURS = (rename.predict, repeat.predict, calls.predict, signature.predict, imports.predict)
-# below this the engine abstains: precision first. Confidences estimate the chance of an exact
-# hit; at 0.6 the dev cases of bench/predict_quality.py score a precision above 0.85.
+# without the acceptance model (ranker.py) the engine abstains below this hand-set confidence;
+# with it, below the model's own threshold (chosen on repositories its fit never saw)
 MIN_CONFIDENCE = 0.6
+SHIPPED = "shipped"  # the ranker argument meaning "the weights file that ships with the engine"
 WRAP_PENALTY = 0.25  # people edit downwards: a site above the cursor is a weaker guess
 
 
@@ -41,26 +45,55 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
         lines = ctx.buf.lines
         for c in found:
             if valid(c.edit, lines) and not is_noop(c.edit, lines) and not undoes(c.edit, lines, ctx.last):
+                if c.source == repeat.SOURCE and _writes_unknown_names(ctx, c.edit):
+                    continue
                 if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE:  # imports sit on top
                     c = replace(c, confidence=c.confidence - WRAP_PENALTY)
                 out.append(replace(c, confidence=round(c.confidence, 3)))  # 0.8 - 0.2 is 0.6, not 0.5999...
     return out
 
 
+def _writes_unknown_names(ctx: Context, edit) -> bool:
+    """A replayed edit that names something the target cannot see would not compile."""
+    old = "".join(ctx.buf.lines[edit.start_line : edit.end_line])
+    return bool(unresolved_names(ctx, old, edit.new_text, edit.start_line, range(edit.start_line, edit.end_line)))
+
+
 def _overlap(a, b) -> bool:
     return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
 
 
-def best(ctx: Context, min_confidence: float = MIN_CONFIDENCE, strict: bool = False) -> Candidate | None:
-    """The most confident candidate (nearest after the cursor on ties), or None to abstain."""
+def best(ctx: Context, min_confidence: float | None = None, strict: bool = False,
+         ranker: Ranker | str | None = SHIPPED) -> Candidate | None:
+    """The most likely candidate (nearest after the cursor on ties), or None to abstain.
+
+    With a ranker (default: the shipped weights) a candidate's confidence is the model's
+    probability that it is the user's next edit, and ``min_confidence`` defaults to the
+    model's threshold; ``ranker=None`` keeps the behaviours' hand-set confidences."""
+    chosen = best_with_features(ctx, min_confidence, strict, ranker)
+    return None if chosen is None else chosen[0]
+
+
+def best_with_features(ctx: Context, min_confidence: float | None = None, strict: bool = False,
+                       ranker: Ranker | str | None = SHIPPED) -> tuple[Candidate, dict[str, float]] | None:
+    """:func:`best`, and the acceptance model's features of the chosen candidate (the
+    editor keeps them with the shown suggestion: ``nxedit train ranker`` refits from them)."""
     if not ctx.hunks:
         return None
     n = max(len(ctx.buf.lines), 1)
-    found = candidates(ctx, strict)
+    raw = candidates(ctx, strict)
+    model = load_ranker() if ranker == SHIPPED else ranker
+    feats = [features(ctx, c, raw) for c in raw] if model is not None else [None] * len(raw)
+    found = list(raw)
+    if model is not None:
+        found = [replace(c, confidence=round(model.probability(f), 3)) for c, f in zip(raw, feats)]
+    if min_confidence is None:
+        min_confidence = model.threshold if model is not None else MIN_CONFIDENCE
     # the signature behaviour knows which names exist at a call: over the same lines it wins
     informed = [c.edit for c in found if c.source == signature.SOURCE]
-    found = [c for c in found if c.confidence >= min_confidence and (
+    kept = [i for i, c in enumerate(found) if c.confidence >= min_confidence and (
         c.source == signature.SOURCE or not any(_overlap(c.edit, e) for e in informed))]
-    if not found:
+    if not kept:
         return None
-    return max(found, key=lambda c: (c.confidence, -((c.edit.start_line - ctx.cursor.line - 1) % n)))
+    i = max(kept, key=lambda i: (found[i].confidence, -((found[i].edit.start_line - ctx.cursor.line - 1) % n)))
+    return found[i], feats[i] if feats[i] is not None else features(ctx, raw[i], raw)

@@ -35,10 +35,24 @@ class Hunk:
         return old[top : len(old) - bottom], new[top : len(new) - bottom], top
 
 
+def coalesce(history: list[dict]) -> list[dict]:
+    """Consecutive hunks that rewrite the same lines again become one: a word deleted
+    (Ctrl+Del) and then its replacement typed is one edit, ``theme`` -> ``name``, not a
+    deletion followed by an insertion."""
+    out: list[dict] = []
+    for h in history:
+        prev = out[-1] if out else None
+        if prev is not None and h["start_line"] == prev["start_line"] and h["old_text"] == prev["new_text"]:
+            out[-1] = {**prev, "new_text": h["new_text"]}
+        else:
+            out.append(h)
+    return [h for h in out if h["old_text"] != h["new_text"]]
+
+
 def place_hunks(history: list[dict], current_lines: list[str]) -> list[Hunk]:
     """History hunks (oldest first, wire dicts) with their line ranges in the current text."""
     placed: list[list] = []  # [old_text, new_text, start, end, intact]
-    for h in history:
+    for h in coalesce(history):
         s = h["start_line"]
         n_old = len(split_lines(h["old_text"]))
         n_new = len(split_lines(h["new_text"]))

@@ -12,11 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
+from typing import NamedTuple
 
 from nxedit.model.text.edits import LineEdit
 from .candidates import Candidate
 from .context import Context
-from .lexer import IDENT, KEYWORDS, word_regex
+from .lexer import IDENT, KEYWORDS, tokenize, word_regex
 
 SOURCE = "structural:import"
 CONFIDENCE = 0.8
@@ -34,6 +35,19 @@ RUST_STD = {
     "PathBuf": "std::path::PathBuf", "Path": "std::path::Path", "Duration": "std::time::Duration",
     "Instant": "std::time::Instant", "Ordering": "std::cmp::Ordering",
 }
+# names a Python program takes from a standard module: `defaultdict(list)` -> `from collections import defaultdict`
+PY_STD_NAMES = {
+    **{n: "collections" for n in ("defaultdict", "OrderedDict", "Counter", "deque", "namedtuple", "ChainMap")},
+    **{n: "dataclasses" for n in ("dataclass", "field", "asdict", "replace")},
+    **{n: "functools" for n in ("partial", "lru_cache", "wraps", "cached_property", "reduce", "total_ordering")},
+    **{n: "itertools" for n in ("chain", "groupby", "islice", "product", "permutations", "combinations")},
+    **{n: "typing" for n in ("Any", "Optional", "Union", "Callable", "Iterable", "Iterator", "Sequence",
+                             "Mapping", "TypeVar", "Generic", "Protocol", "NamedTuple", "TYPE_CHECKING")},
+    **{n: "contextlib" for n in ("contextmanager", "suppress", "ExitStack")},
+    "Path": "pathlib", "PurePath": "pathlib", "datetime": "datetime", "timedelta": "datetime", "Enum": "enum",
+    "IntEnum": "enum", "deepcopy": "copy", "dedent": "textwrap", "ABC": "abc", "abstractmethod": "abc",
+    "Decimal": "decimal", "Fraction": "fractions", "UUID": "uuid", "uuid4": "uuid",
+}
 _PY_DEF = r"^(?:async\s+def|def|class)\s+{n}\b|^{n}\s*(?::[^=\n]*)?="
 _RS_DEF = r"^\s*pub(?:\([^)]*\))?\s+(?:async\s+)?(?:fn|struct|enum|trait|type|const|static|mod)\s+{n}\b"
 _TS_DEF = (r"^export\s+(?:default\s+)?(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?"
@@ -45,11 +59,24 @@ _EXTENSIONS = {
 _EXTENSIONS["tsx"] = _EXTENSIONS["javascript"] = _EXTENSIONS["typescript"]
 
 
+class _Written(NamedTuple):
+    """Lines the user added (no old lines to diff against): seen like an example's new side."""
+
+    old_tokens: tuple
+    new_tokens: tuple
+    new: str
+
+
 def predict(ctx: Context) -> list[Candidate]:
     last = ctx.last
-    if last is None or not last.intact or not ctx.examples or ctx.examples[0] is None:
+    if last is None or not last.intact or not ctx.examples:
         return []
     ex = ctx.examples[0]
+    if ex is None:  # a new line (or lines) typed: every name on it is new
+        old, new, _ = last.core()
+        if old or not new:
+            return []
+        ex = _Written((), tuple(tokenize("".join(new), ctx.buf.dollar)), "".join(new))
     language = ctx.buf.grammar or ctx.buf.language
     old_names = {t.text for t in ex.old_tokens}
     top = last.core()[2]
@@ -90,10 +117,9 @@ def _used_in_code(ctx: Context, line: int, column: int, length: int) -> bool:
 def _known_in_file(ctx: Context, name: str) -> bool:
     """The name is already defined, imported or used outside the user's last edit."""
     buf, last = ctx.buf, ctx.last
-    for m in word_regex(name, buf.dollar).finditer(buf.text):
-        if not last.start <= buf.line_of(m.start()) < last.end:
-            return True
-    return False
+    regex = word_regex(name, buf.dollar)
+    return any(not last.start <= line < last.end and regex.search(buf.lines[line])
+               for line in buf.lines_containing(name))
 
 
 def _only_member_uses(ex, name: str) -> bool:
@@ -110,6 +136,8 @@ def _import_edit(ctx: Context, language: str, name: str, member: bool, ex) -> Li
             return _python_from_import(ctx, _python_module(ctx, module), name)
         if member and name in sys.stdlib_module_names and not name.startswith("_") and _only_member_uses(ex, name):
             return _python_import(ctx, name)
+        if not member and name in PY_STD_NAMES:
+            return _python_from_import(ctx, PY_STD_NAMES[name], name)
     elif language == "rust":
         module = _defining_file(ctx, name, _RS_DEF, "rust")
         path = f"{_rust_module(module)}::{name}" if module is not None else RUST_STD.get(name)
@@ -141,9 +169,12 @@ def _after_last(ctx: Context, pattern: str, text: str, preamble: str) -> LineEdi
     """Insert after the last top-level line matching ``pattern``, else after the preamble."""
     found = _top_lines(ctx, pattern)
     if found:
+        lines = ctx.buf.lines
         at = found[-1] + 1
-        while at < len(ctx.buf.lines) and not ctx.buf.lines[at - 1].rstrip().endswith((";", ")")) and at - found[-1] < 30:
-            at += 1  # a statement spread over several lines ends later
+        depth = lines[found[-1]].count("(") + lines[found[-1]].count("{") - lines[found[-1]].count(")") - lines[found[-1]].count("}")
+        while depth > 0 and at < len(lines) and at - found[-1] < 30:
+            depth += lines[at].count("(") + lines[at].count("{") - lines[at].count(")") - lines[at].count("}")
+            at += 1  # a statement spread over several lines (`from m import (`) ends later
         return LineEdit(at, at, text)
     at = 0
     regex = re.compile(preamble)

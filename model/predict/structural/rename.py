@@ -41,13 +41,17 @@ from .rewrite import Example
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.", "->")
+# node kinds that name a member (a field, property or method of something), never a variable
+MEMBER_KINDS = frozenset({"field_identifier", "property_identifier", "private_property_identifier"})
+SHORTHAND_KINDS = frozenset({"shorthand_property_identifier", "shorthand_field_initializer",
+                             "shorthand_property_identifier_pattern"})
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
 # cases): a rename seen once hits about 7 times in 10, seen twice (or to a name that existed,
 # seen twice) more often; a local's rename is no surer than a file-wide one.
 RENAME_CONFIDENCE = 0.7
 CONFIRMED_BONUS = 0.05
 REFACTOR_PENALTY = 0.3  # the names were swapped by an edit that changed more: a refactor, not a rename
-DANGLING_CONFIDENCE = 0.8  # the code is broken until the reference is fixed: a strong signal
+DANGLING_CONFIDENCE = 0.45  # measured: as often wrong as right (the old use is often rewritten, not renamed)
 PATH_ROOTS = frozenset({"self", "Self", "crate", "super"})  # paths that lead back into this file
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
@@ -96,7 +100,8 @@ class _Pair:
     scope: object = None  # the function the name is local to (None: the file)
     site_kind: str | None = None  # what the renamed occurrence declares, if anything
     site_in_text: bool = False  # the user renamed it inside a string or comment
-    site_member: bool = False  # the renamed occurrence follows a "."
+    site_member: bool = False  # the renamed occurrence names a member (after ".", a field key, ...)
+    site_node: object = None  # its syntax node
     qualifier: str | None = None  # the module path written before the renamed occurrence
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
 
@@ -138,7 +143,10 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     # seen twice (in this edit or an earlier one): the user is renaming, not changing one use
     earlier = [op for ex in ctx.examples[age + 1 :] for op in rename_ops(ex) or ()]
     confirmed = len(ops) > len(pairs) or bool(pairs & set(earlier))
-    candidate = _ripple(ctx, ctx.recent_hunk(age), pairs, confirmed, rule)
+    # the other renames under way ride along on the lines this one rewrites
+    others = {op for a, ex in enumerate(ctx.examples) if a != age for op in rename_ops(ex) or ()} - pairs
+    others = {op for op in others if op[0] not in {o for o, _ in pairs}}
+    candidate = _ripple(ctx, ctx.recent_hunk(age), pairs, confirmed, rule, others)
     if candidate is None:
         return []
     if any(_refactored(ctx, old, new) for old, new in pairs):
@@ -152,12 +160,24 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     return [candidate]
 
 
+def _hunk_renaming(ctx: Context, old: str, new: str):
+    """The recent hunk whose edit renamed ``old`` to ``new``, if any."""
+    for age, ex in enumerate(ctx.examples):
+        if (old, new) in set(rename_ops(ex) or ()):
+            return ctx.recent_hunk(age)
+    return None
+
+
 def _lower(c: Candidate, by: float, tag: str) -> Candidate:
     return Candidate(c.edit, c.source, c.confidence - by, c.rule + tag)
 
 
-def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, rule: str) -> Candidate | None:
-    """The next site of the renamed names, clustered into one hunk, with its confidence."""
+def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, rule: str,
+            others: set[tuple[str, str]] = frozenset()) -> Candidate | None:
+    """The next site of the renamed names, clustered into one hunk, with its confidence.
+
+    ``others``: renames of other recent edits; they are made too on a line this rename
+    rewrites (two renames on one line become one suggestion, not two half-done lines)."""
     infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in KEYWORDS and not confirmed)]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
@@ -166,6 +186,15 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     for info in infos:
         for line, start, end in _occurrences(ctx, info.old):
             found.setdefault(line, []).append((start, end, info))
+    riders: dict[int, list[tuple[int, int, _Pair]]] = {}
+    for old, new in sorted(others):
+        if old in KEYWORDS:
+            continue
+        info = None
+        for line, start, end in _occurrences(ctx, old):
+            if line in found:
+                info = info or _study(ctx, _hunk_renaming(ctx, old, new) or hunk, old, new)
+                riders.setdefault(line, []).append((start, end, info))
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
@@ -180,6 +209,10 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
             if spans:
+                for start, end, info in riders.get(line, ()):
+                    if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end):
+                        spans.append((start, end, info.new))
+                spans.sort()
                 text, pos, parts = buf.lines[line], 0, []
                 for start, end, new in spans:
                     parts += [text[pos:start], new]
@@ -206,6 +239,12 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
         confidence = DANGLING_CONFIDENCE
     else:
         rule = "scoped" if scoped else "file"
+    # what the acceptance model (ranker.py) learns from, beside the confidence: how the
+    # rename was seen (twice, in prose, at a declaration, to a name that existed)
+    tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
+            ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
+            ("distinctive", all(distinctive(i.old) for i in infos))]
+    rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
 
 
@@ -273,19 +312,50 @@ def _occurrences(ctx: Context, name: str):
                 yield line, m.start(), m.end()
 
 
-def _is_member(ctx: Context, line: int, start: int) -> bool:
-    return ctx.buf.line_text(line)[:start].rstrip().endswith(MEMBER_PREFIXES)
+def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> bool:
+    """Whether the name at ``start`` names a member of something, not a variable: after a
+    ``.``, a field or property name (``handler: x`` in a struct literal, ``self.x``), a
+    keyword argument's name (``f(handler=x)``: the callee's parameter)."""
+    if ctx.buf.line_text(line)[:start].rstrip().endswith(MEMBER_PREFIXES):
+        return True
+    syntax = ctx.buf.syntax
+    if syntax is None or end is None:
+        return False
+    return _member_node(syntax.node_at(line, start, end))
+
+
+def _member_node(node) -> bool:
+    if node.type in MEMBER_KINDS:
+        return True
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "keyword_argument":  # python: f(name=value)
+        return parent.child_by_field_name("name") == node
+    if parent.type == "literal_element" and parent.parent is not None and parent.parent.type == "keyed_element":
+        return parent.parent.children[0] == parent  # go: S{name: value}
+    return False
+
+
+def _shorthand(node) -> bool:
+    """``{handler}`` (a key and a variable at once): renaming it is not a rename of a name."""
+    return node.type in SHORTHAND_KINDS or (node.parent is not None and node.parent.type in SHORTHAND_KINDS)
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
-    """(line, start, end) of ``name`` inside the hunk's lines of the current text."""
-    buf = ctx.buf
+    """(line, start, end) of ``name`` inside the hunk's lines of the current text: its first
+    sighting in code, else (a rename of prose) its first sighting at all. A comment above
+    the renamed line must not make the rename look like an edit of prose."""
+    buf, syntax = ctx.buf, ctx.buf.syntax
     regex = word_regex(name, buf.dollar)
+    first = None
     for line in range(hunk.start, min(hunk.end, len(buf.lines))):
-        m = regex.search(buf.line_text(line))
-        if m:
-            return line, m.start(), m.end()
-    return None
+        for m in regex.finditer(buf.line_text(line)):
+            site = (line, m.start(), m.end())
+            if syntax is None or not syntax.in_string_or_comment(syntax.node_at(*site)):
+                return site
+            first = first or site
+    return first
 
 
 def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
@@ -309,11 +379,12 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
     site = _site(ctx, hunk, new) if hunk.intact else None
     if site is None:
         return info
-    info.site_member = _is_member(ctx, site[0], site[1])
+    info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
     syntax = buf.syntax
     if syntax is not None:
         node = syntax.node_at(*site)
+        info.site_node = node
         info.site_in_text = syntax.in_string_or_comment(node) and not syntax.in_import(node)
         if not info.site_in_text:
             info.site_kind = syntax.declaration_kind(node)
@@ -333,20 +404,59 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return "code"
     node = syntax.node_at(line, start, end)
     scope = info.scope
-    if scope is not None:
-        if not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
-            return None
-        if _is_member(ctx, line, start):
-            return None
+    if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
+        return None
     if syntax.in_string_or_comment(node):
+        if _format_argument(ctx, node, line, start, end):
+            return "code"  # `format!("{name}")`: the macro reads the variable
         return "text" if info.site_in_text or distinctive(info.old) else None
     if info.site_in_text:
         return None  # the user edited text (a template, a message): code of that name is another thing
+    if _shorthand(node) and not info.site_member:
+        return None  # `{handler}` is a key too: renaming the variable there needs `{handler: h}`
+    member = _is_member(ctx, line, start, end)
+    if scope is not None and member:
+        return None  # a local's rename: `x.name`, `name: v` and `f(name=v)` are other things' members
+    if member != info.site_member and not _defines_member(syntax, node if info.site_member else info.site_node):
+        # a variable and a member of the same name are different symbols, unless one side is
+        # the member's own definition (`def name(self)` and `obj.name()`)
+        return None
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
     if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
+
+
+def _defines_member(syntax, node) -> bool:
+    """Whether a name node is the definition of something members may refer to: a function,
+    method, field, property or type (``def name``, ``name: int`` in a struct, ``fn name``)."""
+    if node is None:
+        return False
+    kind = syntax.declaration_kind(node)
+    return kind is not None and kind != "local" and syntax.is_definition(kind) and "import" not in kind
+
+
+_FORMAT_MACROS = frozenset({"format", "print", "println", "eprint", "eprintln", "write", "writeln", "panic",
+                            "format_args", "assert", "assert_eq", "assert_ne", "debug", "info", "warn", "error",
+                            "trace", "bail", "anyhow", "ensure", "unreachable", "todo"})
+
+
+def _format_argument(ctx: Context, node, line: int, start: int, end: int) -> bool:
+    """Whether a name inside a string is a Rust format macro's inline argument (``{name}``,
+    ``{name:?}``): code, renamed with the variable."""
+    if ctx.buf.grammar != "rust":
+        return False
+    text = ctx.buf.line_text(line)
+    if not (text[:start].endswith("{") and not text[:start].endswith("{{") and text[end:end + 1] in ("}", ":")):
+        return False
+    while node is not None and node.type != "macro_invocation":
+        node = node.parent
+    if node is None:
+        return False
+    macro = node.child_by_field_name("macro")
+    name = (macro.text.decode("utf-8", "replace") if macro is not None else "").rsplit("::", 1)[-1]
+    return name in _FORMAT_MACROS
 
 
 def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:

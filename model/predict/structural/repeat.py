@@ -34,6 +34,7 @@ from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
+from .scope import same_function
 
 SOURCE = "structural:repeat"
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
@@ -41,6 +42,7 @@ SOURCE = "structural:repeat"
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
 SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
 _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
@@ -119,10 +121,10 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     levels += [
         ("same-lines", learn(ex), 0.75 + bonus),
         ("same-shape", learn(ex, radius=1), 0.65 + bonus),
-        ("local-3", learn(ex, window=3), 0.66 + bonus),
-        ("local-2", learn(ex, window=2), 0.63 + bonus),
+        ("local-3", learn(ex, window=3), 0.64 + bonus),
+        ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
-    ]
+    ]  # most specific first, and never less confident than a looser level
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     out = []
@@ -136,9 +138,26 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         edit = cluster(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
-        if edit is not None:
-            out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
+        if edit is None or any(_overlap(edit, c.edit) and edit != c.edit for c in out):
+            continue  # a more specific pattern already says what to do with these lines
+        verbatim = _same_text(ctx, edit, ex)
+        if verbatim:
+            rule += "-verbatim"  # the very lines the user edited, again (a feature of the ranker)
+        elif twin is None and same_function(ctx, hunk.start, edit.start_line) is False:
+            # an edit seen once belongs to its function: look-alike (not the same) code in
+            # another function or test is usually meant to stay as it is
+            confidence, rule = confidence - ELSEWHERE_PENALTY, rule + "-elsewhere"
+        out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
+    """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
+    return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
+
+
+def _overlap(a: LineEdit, b: LineEdit) -> bool:
+    return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
 
 
 def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
@@ -242,7 +261,8 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
                 continue
         if new_text == text or _already_done(rw, new_text, text):
             continue
-        first = next(i for i, (a, b) in enumerate(zip(text, new_text)) if a != b) if len(text) else 0
+        # where the rewrite first changes the target (one text may be a prefix of the other)
+        first = next((i for i, (a, b) in enumerate(zip(text, new_text)) if a != b), min(len(text), len(new_text)))
         if code_only() and _target_in_text(ctx, start, text, first):
             continue
         busy_until = start + k
@@ -274,11 +294,24 @@ def _apply_windows(rw: Rewrite, text: str, tokens, anchor: int) -> str | None:
 
 
 def _already_done(rw: Rewrite, new_text: str, text: str) -> bool:
-    """A window rewrite that only inserts must not insert twice (``f(x=1, x=1)``)."""
-    if rw.full_lines:
+    """A window rewrite that only inserts must not insert twice (``f(x=1, x=1)``): the text it
+    inserts is already right where it would go. Only that place counts, not the whole line
+    (an ``=`` to insert is not present because the line holds a ``+=`` somewhere)."""
+    if rw.full_lines or not all(ch.start == ch.end for ch in rw.changes) or len(new_text) <= len(text):
         return False
-    inserted = [p for ch in rw.changes if ch.start == ch.end for p in ch.template if isinstance(p, str)]
-    return any(p.strip() and p.strip() in text for p in inserted) and len(inserted) == len(rw.changes)
+    at = next((i for i, (a, b) in enumerate(zip(text, new_text)) if a != b), len(text))
+    inserted = new_text[at : at + len(new_text) - len(text)]
+    if text[at:] != new_text[at + len(inserted):]:
+        return False  # more than one insertion: judged by the first is not enough, keep it
+    core = inserted.strip(" \t,;")
+    if not core:
+        return False
+    # the insertion point is ambiguous by a rotation (``x=1, `` before or ``, x=1`` after):
+    # look for the core right before and right after it, as whole tokens
+    near = text[max(0, at - len(inserted) - 1) : at + len(inserted) + 1]
+    edge = r"[\w$]" if core[0].isalnum() or core[0] in "_$" else r"[^\w\s$]"
+    tail = r"[\w$]" if core[-1].isalnum() or core[-1] in "_$" else r"[^\w\s$]"
+    return re.search(rf"(?<!{edge}){re.escape(core)}(?!{tail})", near) is not None
 
 
 def _norm(line: str) -> str:

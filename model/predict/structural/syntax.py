@@ -19,6 +19,8 @@ FUNCTION_KINDS = frozenset({
     "method_definition", "arrow_function", "function_expression", "function",
     "generator_function_declaration", "generator_function",
 })
+# the parts of a string that are code (python f-strings, template literals)
+CODE_IN_STRINGS = frozenset({"interpolation", "template_substitution"})
 # (parent kind, field of the name) that declare a local name
 DECLARING_FIELDS = frozenset({
     ("let_declaration", "pattern"), ("let_condition", "pattern"), ("for_expression", "pattern"),
@@ -77,6 +79,8 @@ class Syntax:
     def in_string_or_comment(node) -> bool:
         while node is not None:
             kind = node.type
+            if kind in CODE_IN_STRINGS:
+                return False  # f"{name}", `${name}`: code inside a string
             # named nodes only: TypeScript's `string` type keyword is an anonymous "string" node
             if node.is_named and ("comment" in kind or "string" in kind or kind == "template_literal"):
                 return True

@@ -290,7 +290,7 @@ def test_disk_full_leaves_the_original_untouched(tmp_path, monkeypatch, failing)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, failing, full)
-    with pytest.raises(FileError, match=r"^disk full while saving .*a.py: the file on disk is unchanged$"):
+    with pytest.raises(FileError, match=r"^disk full on /.* while saving .*a.py: the file on disk is unchanged$"):
         save_file(path, "new contents\n" * 100, "utf-8", False)
     monkeypatch.undo()
     assert path.read_bytes() == b"original\n" and leftovers(tmp_path) == []
@@ -338,7 +338,7 @@ FULL_DISK_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize(
     "situation, message",
     [
-        ("full", r"disk full while saving .*a.py: the file on disk is unchanged"),
+        ("full", r"disk full on .* while saving .*a.py: the file on disk is unchanged"),
         ("read-only", r"cannot save .*a.py: read-only file system"),
     ],
 )

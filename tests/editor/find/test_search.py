@@ -1,7 +1,11 @@
 """Find and replace: smart case, wrap-around, visible-line matches, one-step replace-all."""
 
+import re
+
+import pytest
+
 from nxedit.editor.buffer import Selection
-from nxedit.editor.find.search import Finder, compile_query, line_matches, replace_all, replace_current
+from nxedit.editor.find.search import QueryError, Finder, compile_query, line_matches, replace_all, replace_current
 
 from editor_helpers import make
 
@@ -45,3 +49,43 @@ def test_replace_all_is_one_undo_step():
     assert buf.text == "c c axb"
     buf.undo()
     assert buf.text == "a.b a.b axb"
+
+
+def test_regex_queries_with_smart_case_and_line_anchors():
+    p = compile_query(r"^\s*def (\w+)", regex=True)
+    buf = make("|x = 1\n  def go():\n")
+    assert Finder().find(buf.document, p, 0) == (6, 14)
+    assert compile_query(r"\S+", regex=True).flags & re.IGNORECASE  # an escape's letter is no capital
+    assert not compile_query(r"Foo", regex=True).flags & re.IGNORECASE
+    assert not compile_query("foo", match_case=True).search("FOO")
+
+
+def test_a_bad_pattern_is_one_clear_line():
+    with pytest.raises(QueryError) as err:
+        compile_query("(a|b", regex=True)
+    assert str(err.value) == "bad regular expression: missing ), unterminated subpattern at position 0"
+
+
+def test_replacements_use_capture_groups_in_either_spelling():
+    buf = make("|f(a, b) f(c, d)")
+    p = compile_query(r"f\((\w), (?P<second>\w)\)", regex=True)
+    assert replace_all(buf, p, r"g($2, \1, ${second}, $$)", regex=True) == 2
+    assert buf.text == "g(b, a, b, $) g(d, c, d, $)"
+    buf = make("^f(a)| f(b)")
+    assert replace_current(buf, compile_query(r"f\((\w)\)", regex=True), r"[\1]", regex=True)
+    assert buf.text == "[a] f(b)"
+    assert replace_all(make("|x"), compile_query("x"), r"\1") == 1  # literal mode: no groups
+
+
+def test_a_replacement_naming_a_missing_group_is_an_error_and_changes_nothing():
+    buf = make("|f(a)")
+    with pytest.raises(QueryError):
+        replace_all(buf, compile_query(r"f\((\w)\)", regex=True), "$3", regex=True)
+    assert buf.text == "f(a)"
+
+
+def test_empty_regex_matches_are_skipped():
+    buf = make("|ab\n\nab")
+    f = Finder()
+    assert f.find(buf.document, compile_query("x*", regex=True), 0) is None
+    assert f.find(buf.document, compile_query("b*", regex=True), 0) == (1, 2)

@@ -131,10 +131,27 @@ def test_copy_and_cut_without_selection_take_the_whole_line():
 # -- indentation ------------------------------------------------------------------------
 
 
-def test_tab_inserts_spaces_to_the_next_stop():
-    buf = make("ab|c")
+def test_tab_in_leading_whitespace_inserts_spaces_to_the_next_stop():
+    buf = make("  |abc")
+    assert editing.indent(buf)
+    assert show(buf) == "    |abc"
+    buf = make("|")
+    assert editing.indent(buf)
+    assert show(buf) == "    |"
+
+
+@pytest.mark.parametrize("marked", ["ab|c", 'f(x, y|)', "x = 1|", 'Item("notebook", 3.25, 2, taxed=True|),'])
+def test_tab_inside_a_line_never_puts_whitespace_there(marked):
+    buf = make(marked)
+    assert not editing.indent(buf)
+    assert show(buf) == marked
+    assert not buf.history.can_undo
+
+
+def test_tab_with_a_selection_on_one_line_indents_the_line_instead_of_replacing_the_text():
+    buf = make("x = ^value|")
     editing.indent(buf)
-    assert show(buf) == "ab  |c"
+    assert show(buf) == "    x = ^value|"
 
 
 def test_tab_and_shift_tab_indent_and_outdent_a_multi_line_selection():

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from nxedit.model.history import cli as history_cli
@@ -199,3 +200,89 @@ def test_the_cli_never_imports_textual():
     code = "import sys, nxedit.model.history.cli; print('textual' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False"
+
+
+# -- issue 14: damaged databases, the copies moved aside, a full disk --------------------
+
+MARKER = "password-hunter2-marker"
+
+
+def record_marker() -> None:
+    store = HistoryStore()
+    store.submit_event(EditEvent("/w/p/a.py", 1.0, 2.0, 0, "x\n", f"{MARKER}\n", Position(0, 1), project="/w/p"))
+    assert store.close()
+
+
+def corrupt_pages(path) -> None:
+    """Keep SQLite's header (the file opens) and smash every page after the first."""
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for i in range(page, len(data)):
+        data[i] = 0x5A
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.slow
+def test_every_command_copes_with_a_database_whose_pages_are_corrupt():
+    record_some()
+    path = history_db.default_path()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    corrupt_pages(path)
+    for args, code in ((["status"], 0), (["stats"], 1), (["export", "--jsonl"], 1)):
+        done = nxedit(*args)
+        assert "Traceback" not in done.stderr and done.returncode == code, (args, done.stderr)
+        if code:
+            assert len(done.stderr.strip().splitlines()) == 1 and "cannot read" in done.stderr
+    assert "damaged" in nxedit("status").stdout
+    done = nxedit("purge", "--yes")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "damaged database" in done.stdout and not path.exists()
+
+
+@pytest.mark.slow
+def test_purge_deletes_the_copies_moved_aside_and_status_lists_them():
+    record_marker()
+    path = history_db.default_path()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[:16] = b"not a database!!"  # the editor's next start moves it aside, history and all
+    path.write_bytes(bytes(data))
+    store = HistoryStore(notify=lambda message: None)
+    assert store.close()
+    (copy,) = history_db.broken_copies()
+    assert MARKER.encode() in copy.read_bytes()
+    status = nxedit("status").stdout
+    assert "broken:" in status and copy.name in status
+    done = nxedit("purge", "--yes")
+    assert done.returncode == 0 and "moved aside as broken" in done.stdout, done.stdout + done.stderr
+    assert history_db.broken_copies() == []
+    for file in path.parent.iterdir():
+        assert MARKER.encode() not in file.read_bytes(), file
+    assert "broken:" not in nxedit("status").stdout
+
+
+def test_a_full_disk_is_named_once_not_a_rollback_error(tmp_path, monkeypatch):
+    from fault_helpers import fill, small_filesystem
+
+    with small_filesystem(tmp_path / "small", "256k") as small:
+        monkeypatch.setenv("NXEDIT_HOME", str(small))
+        messages = []
+        store = HistoryStore(notify=messages.append, flush_interval=0.01)
+        assert store.flush()
+        fill(small)
+        for i in range(200):
+            store.submit_event(EditEvent("/w/p/a.py", i, i + 0.5, 0, "x\n", "y" * 2000 + "\n", Position(0, 1)))
+            if i % 50 == 0:
+                store.flush()
+        store.close()
+        assert len(messages) == 1, messages
+        assert f"disk full on {small}" in messages[0] and "rollback" not in messages[0]
+        # a database created on a disk that is already full
+        history_db.default_path().unlink()
+        Path(f"{history_db.default_path()}-wal").unlink(missing_ok=True)
+        fill(small)
+        messages.clear()
+        HistoryStore(notify=messages.append).close()
+        assert len(messages) == 1 and f"disk full on {small}" in messages[0] and "rollback" not in messages[0]

@@ -8,13 +8,15 @@ import time
 
 import pytest
 
+from requires import train_extra
+
 from next_edit_cases import StubBackend, cancel_after, small_request
 from nxedit.model.predict.backends import BackendError, CancelToken, Completion
 from nxedit.model.predict.backends import exllamav2 as ex
 from nxedit.model.predict.model_config import ModelConfig
 from nxedit.model.predict.model_predictor import ModelPredictor
 
-torch = pytest.importorskip("torch")
+torch = train_extra("torch")
 
 
 def model_dir(tmp_path, weights_bytes=1000):

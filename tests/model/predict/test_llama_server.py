@@ -24,7 +24,7 @@ from nxedit.model.predict.backends.openai import OpenAIBackend
 from nxedit.model.predict.context import build_context
 from nxedit.model.predict.model_config import ModelConfig
 from nxedit.model.predict.model_predictor import ModelPredictor
-from nxedit.model.predict.prompts import zeta
+from nxedit.model.predict.prompts import chat, zeta
 from nxedit.model.predict.prompts.base import Parsed, Rejected
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,8 @@ def server_url(tmp_path_factory):
     log = open(folder / "server.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+         "--chat_format", "gemma"],  # the GGUF has no chat template: Gemma's turns, not Llama 2's
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
@@ -145,6 +146,23 @@ def test_a_read_timeout_is_one_message(server_url):
     assert "\n" not in str(failed.value)
 
 
+def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_url):
+    backend = OpenAIBackend(config(server_url, prompt_format="chat"))
+    backend.load()
+    ctx = build_context(small_request(), chat.REGION)
+    done = backend.complete(chat.render(ctx), 96, chat.STOP)
+    assert done.finish_reason in ("stop", "length") and done.text.strip()
+    result = chat.parse(done.text, ctx, done.truncated)
+    assert isinstance(result, Parsed) or result.reason
+    predictor = ModelPredictor(config(server_url, prompt_format="chat", max_tokens=96))
+    assert predictor.load(), predictor.status
+    status = predictor.status
+    suggestion = predictor.predict(small_request())
+    assert predictor.status == status  # the backend answered: no failure reported
+    if suggestion is not None:
+        assert suggestion.source == "model:openai" and suggestion.edits
+
+
 def dev_cases(count):
     """The first ``count`` dev cases of ../shared/bench (every language), or a skip."""
     import json
@@ -159,7 +177,7 @@ def dev_cases(count):
     return [json.loads(f.read_text().splitlines()[0]) for f in files][:count]
 
 
-@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct"])
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
 def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, fmt):
     """Gemma 270M knows nothing of next edits: whatever it writes, nothing shown deletes
     more than 3 lines (the gate refuses it) and nothing fails but as an abstention."""
@@ -170,8 +188,9 @@ def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, 
     assert predictor.load(), predictor.status
     for case in dev_cases(1):
         request = parse_request({k: case[k] for k in ("id", "path", "language", "history", "current", "cursor")})
+        status = predictor.status
         suggestion = predictor.predict(request)
-        assert predictor.last_error is None
+        assert predictor.status == status  # the backend answered: no failure reported
         for edit in suggestion.edits if suggestion else ():
             removed = edit.end_line - edit.start_line - len(split_lines(edit.new_text))
             assert removed <= 3, (case["id"], edit)

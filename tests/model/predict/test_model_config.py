@@ -52,19 +52,35 @@ def test_the_model_side_never_imports_heavy_libraries_until_a_backend_loads():
     assert out.stdout.strip() == "[]"
 
 
-def test_doctor_says_what_runs_here_and_never_crashes(capsys, nxedit_home):
-    (nxedit_home / "config").mkdir(exist_ok=True)
+def test_doctor_checks_the_chosen_backend_in_depth_and_never_crashes(capsys, nxedit_home):
     config = nxedit_home / "doctor.toml"
     config.write_text('[model]\nbackend = "transformers"\nmodel = "/nonexistent/model"\n')
     assert doctor(["--config", str(config)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ok  python 3.")
+    assert out[1].startswith("ok  structural engine: answers a rename in")
+    assert out[2].startswith("ok  grammars: 17 of 17 load") and "typescript" in out[2]
+    assert any(line.startswith("    transformers (chosen)") for line in out)
     assert any(line.startswith(("ok  torch", "fix torch")) for line in out)
-    assert any("exllamav2" in line for line in out) and any("flash-attn" in line for line in out)
-    assert out[-1] == "fix model: model folder not found: /nonexistent/model"
+    assert not any("exllamav2" in line and line.startswith("fix") for line in out)  # not the chosen one
+    assert "fix model: model folder not found: /nonexistent/model" in out
     assert all(len(line) < 300 for line in out)
 
 
-def test_doctor_without_a_model_is_content(capsys, tmp_path):
+def test_doctor_without_a_model_checks_what_everyone_uses_and_lists_backends_as_optional(capsys, tmp_path):
     assert doctor(["--config", str(tmp_path / "missing.toml")]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].endswith("structural engine only")
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("ok  structural engine: ") and out[2].startswith("ok  grammars: 17 of 17 load")
+    for backend in ("exllamav2", "openai", "transformers"):
+        (line,) = [line for line in out if line.startswith(f"    {backend} (optional): ")]
+        assert "needs" in line and "here: " in line
+    assert not any(line.startswith("fix") for line in out)  # nothing to fix for backends nobody chose
+    assert out[-1].endswith("the structural engine answers alone")
+
+
+def test_doctor_says_fix_when_the_structural_engine_cannot_answer(capsys, tmp_path, monkeypatch):
+    from nxedit.model.predict import structural
+
+    monkeypatch.setattr(structural.StructuralPredictor, "predict", lambda self, request: None)
+    assert doctor(["--config", str(tmp_path / "missing.toml")]) == 1
+    assert capsys.readouterr().out.splitlines()[1].startswith("fix structural engine: no answer")

@@ -54,6 +54,13 @@ def test_a_line_broken_mid_way_reads_as_whole_lines():
         (f"  {wait}\n", f"  while (!ready) {{\n    {wait}\n  }}\n")]
 
 
+def test_a_rename_used_many_times_stays_word_level_and_strikes_no_unchanged_line():
+    old = ("  if (gutter_width > 5) {\n    log(gutter_width);\n  }\n  const rest = width - gutter_width;\n"
+           "  log(gutter_width, gutter_width);\n  return rest + gutter_width;\n")
+    new = old.replace("gutter_width", "gutter_cells")
+    assert shown(old, new) == [("gutter_width", "gutter_cells")] * 6
+
+
 def test_too_many_scattered_changes_become_one_block():
     old = "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n"
     new = "a = 9\nb = 8\nc = 7\nd = 6\ne = 0\n"

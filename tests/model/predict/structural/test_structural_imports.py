@@ -63,3 +63,33 @@ def test_word_in_a_comment_is_not_a_use():
     before = 'package main\n\nimport "fmt"\n\n// runs\nfunc main() { fmt.Println() }\n'
     req = session(before, ("// runs\n", "// runs in sync.\n"), language="go")
     assert predict(req) is None
+
+
+def test_a_new_line_using_a_standard_module_gets_its_import():
+    before = "import os\n\n\ndef load(raw):\n    x = 1\n    return x\n"
+    req = session(before, ("    return x\n", "    data = json.loads(raw)\n    return x\n"))
+    assert inserted(req, predict(req)) == (0, "import json\n")
+
+
+def test_a_standard_name_on_a_new_line_is_imported_from_its_module():
+    before = "import os\nfrom collections import OrderedDict\n\n\ndef group(rows):\n    return rows\n"
+    req = session(before, ("    return rows\n", "    by_key = defaultdict(list)\n    return rows\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["from collections import OrderedDict\n"] and new == "from collections import OrderedDict, defaultdict\n"
+    plain = "import os\n\n\ndef group(rows):\n    return rows\n"
+    req = session(plain, ("    return rows\n", "    by_key = defaultdict(list)\n    return rows\n"))
+    assert inserted(req, predict(req)) == (1, "from collections import defaultdict\n")
+
+
+def test_a_new_line_calling_a_project_files_export_gets_a_named_import():
+    before = "import { a } from './a';\n\nexport function f() {\n  return 1;\n}\n"
+    files = {"src/lib/util.ts": "export function helper(x: number) { return x }\n"}
+    req = session(before, ("  return 1;\n", "  const y = helper(2);\n  return 1;\n"), language="typescript", files=files)
+    assert inserted(req, predict(req)) == (1, "import { helper } from './lib/util';\n")
+
+
+def test_a_new_go_line_using_a_package_gets_it_in_the_import_block():
+    before = 'package main\n\nimport (\n\t"fmt"\n)\n\nfunc main() {\n\tfmt.Println(1)\n}\n'
+    req = session(before, ("\tfmt.Println(1)\n", "\tfmt.Println(1)\n\tstart := time.Now()\n"), language="go")
+    line, text = inserted(req, predict(req))
+    assert text == '\t"time"\n' and line == 4

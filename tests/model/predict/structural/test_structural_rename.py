@@ -265,8 +265,11 @@ def test_other():
 def test_use_of_a_replaced_local_follows_its_replacement():
     step = ('    body = b"test"\n    compressed = compress(body)\n', '    broken = b"xxxx"\n')
     req = session(PY_DANGLING.replace("{extra}", ""), step)
-    s = predict(req)
-    assert s.source == "structural:rename"
+    # measured on real commits it is as often wrong as right (the old use is usually
+    # rewritten, not renamed): a guess below the default threshold, shown when asked for
+    assert predict(req) is None
+    s = predict(req, min_confidence=0.3)
+    assert s.source == "structural:rename" and s.confidence < 0.5
     old, new = changed_lines(req, s)
     assert old == ["        decode(compressed)\n"] and new == "        decode(broken)\n"
     # still defined further down: not dangling, nothing to fix
@@ -366,3 +369,12 @@ def test_an_import_swapping_the_library_is_not_a_rename():
     moved = ('\t"github.com/muesli/termenv"\n', '\t"github.com/muesli/termcolor"\n')
     s = predict(session(before, moved, language="go", path="main.go"))
     assert s is not None and "termcolor.ColorProfile()" in s.edits[0].new_text
+
+
+def test_a_word_deleted_then_retyped_is_a_rename():
+    # Ctrl+Del removes `theme`, then `name` is typed: two hunks on one line, one rename
+    before = "def show(theme):\n    apply(theme)\n    return theme\n"
+    req = session(before, ("def show(theme):\n", "def show():\n"), ("def show():\n", "def show(style):\n"))
+    assert len(req.history) == 2
+    old, new = changed_lines(req, predict(req))
+    assert new == "    apply(style)\n    return style\n"

@@ -199,7 +199,9 @@ def test_prose_edit_once_is_a_guess_on_the_very_same_text_only():
 def test_commenting_code_out_is_not_prose():
     before = "def a():\n    x = load(path, mode='r', cache=None)\n    pass\n\n\n\ndef b():\n    x = load(path, mode='r', cache=True)\n"
     req = session(before, ("    x = load(path, mode='r', cache=None)\n", "    # x = load(path, mode='r', cache=None)\n"))
-    _, new = changed_lines(req, predict(req))  # not the same line: only code generalises like this
+    # look-alike code in another function, from one example: a guess below the default threshold
+    assert predict(req) is None
+    _, new = changed_lines(req, predict(req, min_confidence=0.3))  # not the same line: only code generalises like this
     assert new == "    # x = load(path, mode='r', cache=True)\n"
 
 
@@ -255,7 +257,7 @@ def test_an_edit_is_not_repeated_where_it_would_define_a_method_twice():
     # another class has no `is_fast`: there the whole edit repeats
     other = PY_CLASSES.replace("    def finish(self):", "\n\nclass Baz:\n    def finish(self):")
     req = session(other, step)
-    _, new = changed_lines(req, predict(req))
+    _, new = changed_lines(req, predict(req, min_confidence=0.3))  # another function: a guess
     assert "    def is_fast(self):\n" in new and "if self.hidden or self.is_fast():" in new
 
 

@@ -1,0 +1,1 @@
+"""Changes since the last commit: gutter marks, next/previous change, the branch."""

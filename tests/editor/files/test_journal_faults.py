@@ -1,0 +1,46 @@
+"""The crash journal when its disk is full (issue 14): one message naming the disk, not a
+toast per attempt and buffer; a word when it works again. A real, small file system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from editor_helpers import wait_for
+from fault_helpers import fill, small_filesystem
+from nxedit.editor.app import EditorApp
+from nxedit.editor.files import care as filecare
+from nxedit.editor.files.args import FileArg
+
+
+@pytest.fixture(autouse=True)
+def fast_timers(monkeypatch):
+    monkeypatch.setattr(filecare, "JOURNAL_IDLE", 0.05)
+
+
+async def test_a_full_journal_disk_is_one_message_naming_it(tmp_path: Path, monkeypatch):
+    with small_filesystem(tmp_path / "state", "128k") as small:
+        monkeypatch.setenv("NXEDIT_HOME", str(small))
+        first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+        first.write_text("a\n")
+        second.write_text("b\n")
+        filler = fill(small)
+        app = EditorApp([FileArg(first), FileArg(second)])
+        errors: list[str] = []
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (errors.append(message), real_notify(message, **kw))
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(6):  # typing in both buffers, pausing: a journal attempt each time
+                await pilot.press(*"more ")
+                await pilot.pause(0.15)
+                app.cycle_buffer(1)
+            journal = lambda: [e for e in errors if "journaled" in e]  # noqa: E731 (the history says its own)
+            await wait_for(pilot, journal)
+            await pilot.pause(0.3)
+            assert len(journal()) == 1, errors
+            assert f"disk full on {small}" in journal()[0]
+            filler.unlink()  # room again
+            await pilot.press("x")
+            await wait_for(pilot, lambda: "works again" in app.status.message)
+            assert len(journal()) == 1

@@ -1,0 +1,239 @@
+"""The editor with a real language server (basedpyright, from the test extra): diagnostics,
+definition across files and back, references, hover, rename across two files (one undo
+step), an import from a code action, and completion that Tab leaves alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from editor_helpers import screen_text, wait_for
+from nxedit.editor.app import EditorApp
+from nxedit.editor.config import Config
+from nxedit.editor.files.args import FileArg
+from nxedit.model.lsp.servers import find_command
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_command("basedpyright-langserver") is None,
+                       reason="basedpyright is not installed (pip install -e '.[test]')"),
+]
+
+UTIL = '''def helper(x):
+    return x * 2
+
+
+def other(y):
+    return helper(y) + 1
+'''
+
+MAIN = '''from util import helper
+
+value = helper(1)
+print(undefined_name)
+print(os.getcwd())
+'''
+
+SERVER_WAIT = 60.0  # a cold basedpyright on a busy 2-core machine
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "util.py").write_text(UTIL)
+    (tmp_path / "main.py").write_text(MAIN)
+    return tmp_path
+
+
+def make_app(*paths: Path) -> EditorApp:
+    config = Config()
+    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
+    config.sections["language"] = [{"name": "python", "language-servers": ["basedpyright"]}]
+    return EditorApp([FileArg(p) for p in paths], config)
+
+
+async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
+    app = pilot.app
+    await wait_for(pilot, lambda: app.lsp is not None, 10)
+    await wait_for(pilot, lambda: bool(app.lsp.diagnostics_of(buffer)), timeout)
+    return app.lsp.diagnostics_of(buffer)
+
+
+async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.lsp is not None, 10)
+    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
+                   and app.lsp.session_of(doc) is not None, timeout)
+
+
+async def test_diagnostic_on_the_cursor_line_shows_in_the_status_line_and_gutter(project):
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 20)) as pilot:
+        found = await diagnostics_in(pilot, app.buffer)
+        assert any('"undefined_name" is not defined' in d.message for d in found)
+        app.go_to(3, 6)  # print(|undefined_name)
+        await pilot.pause()
+        assert '"undefined_name" is not defined' in app.status.diagnostic
+        rows = screen_text(app)
+        assert rows[3].startswith("●"), rows[3]  # the gutter sign of line 4
+        await pilot.press("f8")  # the next problem: line 5's missing import
+        assert app.buffer.cursor == (4, 6)
+
+
+async def test_definition_in_another_file_and_back(project):
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 20)) as pilot:
+        await server_ready(pilot)
+        app.go_to(2, 9)  # value = hel|per(1)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: app.buffer.name == "util.py", 20)
+        assert app.buffer.cursor == (0, 4)
+        await pilot.press("alt+left")
+        assert app.buffer.name == "main.py" and app.buffer.cursor == (2, 9)
+
+
+async def test_rename_across_two_files_is_one_undo_step(project):
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await diagnostics_in(pilot, app.buffer)  # analysed: a rename now sees every file
+        app.go_to(2, 9)
+        await pilot.press("f2")
+        await pilot.pause()
+        for _ in range(len("helper")):
+            await pilot.press("backspace")
+        await pilot.press(*"assist", "enter")
+        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 40)
+        assert "util.py:1" in app.screen.question and "main.py:3" in app.screen.question
+        await pilot.press("a")  # Apply
+        await pilot.pause()
+        util = app.lsp.buffer_at(project / "util.py")
+        assert app.buffer.text == MAIN.replace("helper", "assist")
+        assert util is not None and util.text == UTIL.replace("helper", "assist")
+        assert (project / "util.py").read_text() == UTIL  # nothing saved behind the user's back
+        await pilot.press("ctrl+z")  # one step takes back both files
+        assert app.buffer.text == MAIN and util.text == UTIL
+        await pilot.press("ctrl+y")
+        assert util.text == UTIL.replace("helper", "assist")
+
+
+async def test_add_import_from_a_code_action(project):
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await diagnostics_in(pilot, app.buffer)
+        app.go_to(4, 7)  # print(o|s.getcwd())
+        await pilot.press("alt+a")
+        from textual.command import CommandPalette
+
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), 20)
+        from editor_helpers import choose_in_palette
+
+        await choose_in_palette(pilot, "import os")
+        await wait_for(pilot, lambda: "import os" in app.buffer.text, 10)
+        assert app.buffer.text.startswith("import os\n")
+
+
+async def test_references_list_opens_each(project):
+    app = make_app(project / "util.py", project / "main.py")  # both open: a cold server knows both
+    async with app.run_test(size=(100, 24)) as pilot:
+        await diagnostics_in(pilot, app.buffers[1])
+        app.go_to(0, 5)  # def h|elper
+        await pilot.press("shift+f12")
+        from textual.command import CommandList, CommandPalette
+
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette)
+                       and sum(o.option_count for o in app.screen.query(CommandList)) >= 4, 20)
+        options = app.screen.query_one(CommandList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(t.startswith("main.py:3") for t in texts), texts
+        from editor_helpers import choose_in_palette
+
+        await choose_in_palette(pilot, "main.py:3")
+        await wait_for(pilot, lambda: app.buffer.name == "main.py")
+        assert app.buffer.cursor == (2, 8)
+
+
+async def test_completion_takes_enter_and_leaves_tab_to_next_edit(project):
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        app.go_to(5, 0)
+        await pilot.press(*"valu")
+        completion = app.lsp.completion
+
+        async def open_menu_on_value() -> None:
+            await pilot.press("ctrl+n")
+            await wait_for(pilot, lambda: completion.visible, 20)
+            labels = [item.label for item in completion.shown]
+            assert "value" in labels, labels
+            while completion.shown[completion.menu.highlighted].label != "value":
+                await pilot.press("down")
+
+        await open_menu_on_value()
+        await pilot.press("tab")  # Tab is next-edit's (or indents): never the menu's
+        assert app.buffer.document.line_text(5).strip() != "value"
+        if app.buffer.document.line_text(5) != "valu":
+            await pilot.press("ctrl+z")
+        completion.close()
+        await open_menu_on_value()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.buffer.document.line_text(5) == "value", 10)
+        assert app.buffer.document.line_count == 6  # Enter took the completion, not a new line
+
+
+async def test_a_missing_name_gets_the_servers_import_as_a_next_edit(project):
+    app = make_app(project / "main.py")
+    app.files[0] = FileArg(project / "main.py", 4, 8)  # the cursor after print(os
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.predictions is not None and app.predictions.visible(), SERVER_WAIT)
+        shown = app.predictions.shown
+        assert shown.suggestion.source == "lsp:import"
+        assert [p.text for p in shown.pieces] == ["import os\n\n"]  # the import only, not the name again
+        await pilot.press("tab")  # away from the cursor: Tab jumps to it first
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.buffer.text.startswith("import os\n"))
+        assert app.buffer.text == "import os\n\n" + MAIN
+
+
+SHADOWED = '''def helper(x):
+    return x
+
+
+def other(helper):
+    return helper
+
+
+print(helper(1))
+'''
+
+
+async def test_a_rename_ripple_the_server_vetoes(tmp_path, monkeypatch):
+    """The user renamed the declaration `helper`; a ripple that also renames the parameter of
+    `other` (another symbol of the same name) keeps only the site the server confirms."""
+    from nxedit.editor.buffer import Selection
+    from nxedit.editor.predictions.controller import Option
+    from nxedit.model.predict.suggestion import Suggestion
+    from nxedit.model.predict.suggestion_diff import Piece
+    from nxedit.model.text.changeset import ChangeSet
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "m.py").write_text(SHADOWED)
+    from nxedit.editor.lsp import ripple as ripple_module
+
+    monkeypatch.setattr(ripple_module, "WAIT", SERVER_WAIT)  # a busy machine: wait for the server's word
+    app = make_app(tmp_path / "m.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        buffer = app.buffer
+        at = SHADOWED.index("helper")
+        buffer.edit(ChangeSet.from_edits(len(buffer.document), [(at, at + 6, "assist")]),
+                    Selection.cursor(at + 6), origin="typed")
+        text = buffer.text
+        param_use = text.index("return helper") + len("return ")
+        call = text.index("print(helper") + len("print(")
+        ripple = Option(Suggestion((), "structural:rename", 0.7, version=buffer.version),
+                        (Piece(param_use, param_use + 6, "assist"), Piece(call, call + 6, "assist")), None, 1)
+        kept = []
+        app.predictions.vet(buffer, ripple, lambda b, option, version: kept.append(option))
+        await wait_for(pilot, lambda: kept, SERVER_WAIT)
+        assert kept[0].pieces == (Piece(call, call + 6, "assist"),)  # the parameter's use is vetoed

@@ -1,0 +1,96 @@
+"""Scope-correct renames: a rename ripples only to the same binding (issue 13)."""
+
+from edit_sessions import applied, changed_lines, predict, session
+
+PY_GUTTER = """\
+gutter_width = 3
+
+
+class Gutter:
+    def render(self, lines):
+        return [str(n).rjust(gutter_width) for n in range(len(lines))]
+
+    def measure(self):
+        return self.gutter_width + 1
+
+    def size(self):
+        return gutter_width * 2
+"""
+
+
+def test_renaming_a_variable_leaves_an_attribute_of_that_name_alone():
+    req = session(PY_GUTTER, ("gutter_width = 3\n", "width = 3\n"))
+    s = predict(req)
+    old, new = changed_lines(req, s)
+    assert old == ["        return [str(n).rjust(gutter_width) for n in range(len(lines))]\n"]
+    assert new == "        return [str(n).rjust(width) for n in range(len(lines))]\n"
+    # after that use, the next is in `size`: `self.gutter_width` in `measure` is another symbol
+    req = session(PY_GUTTER, ("gutter_width = 3\n", "width = 3\n"),
+                  ("        return [str(n).rjust(gutter_width) for n in range(len(lines))]\n",
+                   "        return [str(n).rjust(width) for n in range(len(lines))]\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["        return gutter_width * 2\n"] and new == "        return width * 2\n"
+    assert "self.gutter_width" in applied(req, predict(req))
+
+
+def test_renaming_an_attribute_leaves_a_variable_of_that_name_alone():
+    req = session(PY_GUTTER, ("        return self.gutter_width + 1\n", "        return self.gutter + 1\n"))
+    assert predict(req, min_confidence=0.0) is None  # only the module variable is left: another symbol
+
+
+GO_SERVER = """\
+package srv
+
+type Server struct {
+	handler Handler
+	name    string
+}
+
+func New(handler Handler, name string) *Server {
+	log(handler)
+	return &Server{
+		handler: handler,
+		name:    name,
+	}
+}
+"""
+
+
+def test_renaming_a_go_parameter_leaves_the_struct_field_key_alone():
+    req = session(GO_SERVER, ("func New(handler Handler, name string) *Server {\n", "func New(h Handler, name string) *Server {\n"),
+                  ("\tlog(handler)\n", "\tlog(h)\n"), language="go")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["\t\thandler: handler,\n"] and new == "\t\thandler: h,\n"
+
+
+def test_renaming_a_python_parameter_leaves_keyword_argument_names_alone():
+    before = "def serve(handler, port):\n    log(handler)\n    return run(handler=handler, port=port)\n"
+    req = session(before, ("def serve(handler, port):\n", "def serve(on_request, port):\n"))
+    old, new = changed_lines(req, predict(req))
+    assert new == "    log(on_request)\n    return run(handler=on_request, port=port)\n"
+
+
+def test_a_rename_reaches_uses_inside_an_f_string():
+    before = "def show(theme):\n    apply(theme)\n    print(f\"using {theme}\")\n"
+    req = session(before, ("def show(theme):\n", "def show(style):\n"), ("    apply(theme)\n", "    apply(style)\n"))
+    _, new = changed_lines(req, predict(req))
+    assert new == "    print(f\"using {style}\")\n"
+
+
+def test_a_rename_reaches_inline_arguments_of_rust_format_macros():
+    before = ('fn show(theme: &str) {\n    apply(theme);\n    println!("using {theme}");\n'
+              '    let s = format!("{theme:?} and {}", theme);\n}\n')
+    req = session(before, ("fn show(theme: &str) {\n", "fn show(style: &str) {\n"),
+                  ("    apply(theme);\n", "    apply(style);\n"), language="rust")
+    s = predict(req)
+    assert applied(req, s).count("style") >= 4
+    assert 'println!("using {style}");' in applied(req, s)
+
+
+def test_a_rename_reaches_a_template_literal_but_not_the_shorthand_key():
+    before = ("function show(theme: string) {\n  apply(theme)\n  const label = `using ${theme}`\n"
+              "  return { theme }\n}\n")
+    req = session(before, ("function show(theme: string) {\n", "function show(style: string) {\n"),
+                  ("  apply(theme)\n", "  apply(style)\n"), language="typescript")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["  const label = `using ${theme}`\n"] and new == "  const label = `using ${style}`\n"
