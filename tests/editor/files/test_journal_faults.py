@@ -65,3 +65,27 @@ async def test_a_killed_saves_temp_file_is_offered_when_the_file_opens(tmp_path:
         assert app.buffer.text == "new text that never made it\n"
         app.cycle_buffer(1)
         assert path.read_text() == "old\n"
+
+
+async def test_a_crash_journals_the_last_keys_before_the_app_goes(tmp_path: Path, monkeypatch):
+    """An edit typed just before a crash (here: a command that raises) is not lost."""
+    from nxedit.editor.files.journal import Journal
+
+    monkeypatch.setattr(filecare, "JOURNAL_IDLE", 3600.0)  # the tick never gets to it
+    monkeypatch.setattr(filecare, "JOURNAL_MAX_LAG", 3600.0)
+    path = tmp_path / "work.txt"
+    path.write_text("base\n")
+    app = EditorApp([FileArg(path)])
+
+    def broken() -> None:
+        raise RuntimeError("a bug somewhere else")
+
+    app.toggle_soft_wrap = broken
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"typed just before ")
+            await pilot.press("alt+z")
+            await pilot.pause()
+    assert app.return_code == 1
+    entry = Journal().pending(path)
+    assert entry is not None and entry.text == "typed just before base\n"
