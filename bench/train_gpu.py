@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = list(read_jsonl(data / "train.jsonl"))
     features, _ = sft_features(load_tokenizer(str(base)), rows, args.max_length)
     longest = max(len(f["input_ids"]) for f in features)
+    head = max(sum(t != -100 for t in f["labels"]) + 1 for f in features)  # logits: the completion only
     arch = architecture(str(base))
     checkpointing = arch.params >= 1e9  # the command's default (training/recipe.py)
     print(f"{arch.params / 1e9:.2f}B parameters, {len(features)} examples up to {longest} tokens, "
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                          save_steps=10**6, logging_steps=1, resume=False, selekt_every=3, lora_r=16,
                          early_stop=0, memory=1e6)  # measured, not refused: the estimate is printed beside it
         e = estimate(arch, method, seq_len=longest, batch=1, lora_r=16, checkpointing=checkpointing,
-                     compute_bytes=compute_bytes())
+                     compute_bytes=compute_bytes(), head_len=head)
         gc.collect()
         if cuda:
             torch.cuda.empty_cache()

@@ -49,9 +49,8 @@ def device(plan_gib: float | None = None) -> Device:
         gpu = True
     else:
         free, name, gpu = free_ram(), "CPU", False
-    if plan_gib is not None:
-        free = plan_gib * GiB
-        name += f" (planning for {plan_gib:g} GiB)"
+    if plan_gib is not None:  # planning for a GPU (bf16), whatever this machine has
+        return Device(f"a GPU with {plan_gib:g} GiB free (--memory)", plan_gib * GiB, True)
     return Device(name, free, gpu)
 
 
@@ -102,23 +101,25 @@ def choose(
 
 
 def shrink_hint(arch: Architecture, method: str, dev: Device, *, seq_len: int, batch: int, **kw) -> str:
-    """The smallest change of batch, checkpointing or sequence length that makes ``method``
-    fit, as options to pass (or why none does)."""
+    """The smallest change of checkpointing, batch or sequence length that makes ``method``
+    fit, as the options to pass (or why none does)."""
     kw = dict(kw)
-    tries = []
+    flags = []
     if not kw.get("checkpointing"):
-        tries.append(("--gradient-checkpointing", dict(kw, checkpointing=True), batch, seq_len))
         kw["checkpointing"] = True
+        flags.append("--gradient-checkpointing")
+        if fits(estimate(arch, method, seq_len=seq_len, batch=batch, **kw), dev):
+            return "use " + " ".join(flags)
     if batch > 1:
-        tries.append(("--batch-size 1 --gradient-checkpointing", kw, 1, seq_len))
-    for option, options, b, s in tries:
-        if fits(estimate(arch, method, seq_len=s, batch=b, **options), dev):
-            return f"use {option}"
+        batch = 1
+        flags.insert(0, "--batch-size 1")
+        if fits(estimate(arch, method, seq_len=seq_len, batch=batch, **kw), dev):
+            return "use " + " ".join(flags)
     length = seq_len
     while length > 256:
         length //= 2
         if fits(estimate(arch, method, seq_len=length, batch=1, **kw), dev):
-            return f"use --batch-size 1 --gradient-checkpointing --max-length {length} (longer examples are skipped)"
+            return "use " + " ".join([*flags, f"--max-length {length}"]) + " (longer examples are skipped)"
     static = estimate(arch, method, seq_len=0, batch=1, **kw).total
     return f"the weights alone need ~{gib(static)}: a GPU with more memory, or several (accelerate, DeepSpeed)"
 
@@ -128,8 +129,14 @@ def report(estimates: dict[str, Estimate], dev: Device, arch: Architecture, opti
     arguments), each method, the device."""
     lines = [
         f"memory for {arch.name} ({arch.billions:.2f}B parameters), {options['batch']} x "
-        f"{options['seq_len']} tokens, gradient checkpointing {'on' if options['checkpointing'] else 'off'}:"
+        f"{options['seq_len']} tokens{completions(options)}, gradient checkpointing "
+        f"{'on' if options['checkpointing'] else 'off'}:"
     ]
     lines += ["  " + e.line() for e in estimates.values()]
     lines.append(f"  {dev.name}: {gib(dev.free)} free (methods must fit in {HEADROOM:.0%} of it)")
     return lines
+
+
+def completions(options: dict) -> str:
+    head = options.get("head_len")
+    return f" (logits for the last {head})" if head and head < options["seq_len"] else ""

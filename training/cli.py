@@ -5,6 +5,7 @@
     nxedit train prefs     preference training from accepted/rejected suggestions: KTO or ActionRL
     nxedit train eval      exact match, kept rate, keystroke savings, reversals: base vs fine-tuned
     nxedit train export    merge LoRA, save the Hugging Face folder, quantize to EXL2 for the editor
+    nxedit train ranker    refit the structural engine's acceptance model on your own outcomes (CPU, seconds)
 
 Each step is one module with a config dataclass at its top (its fields are the command's
 options), prints a progress bar and ends with a one-line summary, resumes from what an
@@ -26,6 +27,7 @@ JOBS = {
     "prefs": "nxedit.training.prefs",
     "eval": "nxedit.training.evaluate",
     "export": "nxedit.training.export",
+    "ranker": "nxedit.training.ranker",
 }
 
 

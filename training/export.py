@@ -115,7 +115,7 @@ def run(cfg: Config) -> int:
     prompt_format = cfg.prompt_format or run_info(src).get("prompt_format") or "zeta"
     hf = cfg.out / "hf" if is_adapter(src) else src
     alpha = run_info(src).get("delta_alpha") if is_adapter(src) else None
-    sparse = f", then each weight keeps its top {alpha:g} of changes (SeleKT on the delta)" if alpha else ""
+    sparse = f", then each weight keeps its top {alpha:.0%} of changes (SeleKT on the delta)" if alpha else ""
     trained = " (trained on a 4-bit copy; merged into the full-precision base)" if run_info(src).get("method") == "qlora" else ""
     steps = [
         f"merge the LoRA adapter {src} into its base{trained}{sparse} -> {hf}"

@@ -15,7 +15,8 @@ knows. Per method, for one device without DeepSpeed:
   transformers 5 / peft 0.21 decoder layers), all layers or, with gradient checkpointing,
   each layer's input plus one layer recomputed; then the output layer's logits and the
   loss (``HEAD_BYTES`` per token and vocabulary entry: the logits, their fp32 copy,
-  log-softmax and its gradient), and the largest passing copy (a dequantized NF4 weight,
+  log-softmax and its gradient; sft computes them for the completion's tokens only),
+  and the largest passing copy (a dequantized NF4 weight,
   or SeleKT's per-tensor sparsification).
 
 tests/training/test_memory.py holds the total within 25% of a measured peak (resident
@@ -145,9 +146,11 @@ def estimate(
     lora_dropout: float = 0.05,
     checkpointing: bool = False,
     compute_bytes: int = 2,
+    head_len: int | None = None,
 ) -> Estimate:
     """The memory ``method`` needs to train ``arch`` on batches of ``batch`` sequences of
-    ``seq_len`` tokens; ``compute_bytes`` is 2 for bf16, 4 for fp32 (QLoRA always
+    ``seq_len`` tokens, ``head_len`` of which get logits (default: all; sft computes them
+    for the completion only); ``compute_bytes`` is 2 for bf16, 4 for fp32 (QLoRA always
     computes in 16 bits)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
@@ -170,8 +173,8 @@ def estimate(
     per_hidden, per_inter, per_kv = LAYER_BYTES[(kind, a, kind == "adapters" and lora_dropout > 0)]
     layer = per_hidden * arch.hidden + per_inter * arch.intermediate + per_kv * arch.kv_width
     kept = arch.layers * a * arch.hidden + layer if checkpointing else arch.layers * layer
-    head = HEAD_BYTES[a] * arch.vocab
-    step = tokens * (kept + head)
+    head = HEAD_BYTES[a] * arch.vocab * batch * min(seq_len, head_len or seq_len)
+    step = tokens * kept + head
     # SeleKT sparsifies between updates, when the activations are gone; NF4 dequantizes mid-step
     activations = max(step, passing) if method == "selekt" else step + passing
     return Estimate(method, weights, grads, optimizer, activations)

@@ -277,7 +277,7 @@ def memory_check(cfg: Config, arch, seq_len: int) -> None:
         lora_r=cfg.lora_r or 16,
         lora_dropout=cfg.lora_dropout,
         checkpointing=bool(cfg.gradient_checkpointing),
-        compute_bytes=compute_bytes(),
+        compute_bytes=2 if cfg.memory is not None else compute_bytes(),  # --memory plans for a bf16 GPU
     )
     full = estimate(arch, "selekt", **options)
     if cfg.method == "kto":

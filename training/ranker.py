@@ -1,7 +1,16 @@
-"""Fit the structural engine's acceptance model (``model/predict/structural/ranker.py``).
+"""ranker: refit the structural engine's acceptance model on your own accepted and rejected suggestions.
 
+    nxedit train ranker                      # from the history store: your outcomes -> your model
     python -m nxedit.training.ranker --cases 'cases/train/*.jsonl' --out model/predict/structural/ranker.json
 
+``nxedit train ranker`` reads the structural suggestions the editor showed you, with the
+features the model saw (kept with each suggestion) and what you did (accepted, partly
+accepted: a hit; rejected, typed past: a miss), and refits the model with its weights
+pulled towards the shipped ones (a few outcomes move it a little, many move it more). It
+writes the user's model (``ranker.json`` in the data folder); the engine uses it once it
+was fitted on at least ``MIN_OUTCOMES`` outcomes. CPU, seconds.
+
+The shipped model is fitted offline (``python -m``):
 Every case of the given files goes through the engine; every candidate it proposes is a
 row (its features, and whether it is exactly one of the expected hunks, as
 shared/bench/score.py judges a hit). A logistic regression with an L2 penalty is fitted by
@@ -21,7 +30,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from nxedit.model.predict.structural.engine import candidates, make_context
-from nxedit.model.predict.structural.ranker import WEIGHTS, Ranker, features
+from dataclasses import dataclass, field
+
+from nxedit.model.predict.structural.ranker import MIN_OUTCOMES, WEIGHTS, Ranker, _read, features, personal_path
 from nxedit.model.text.edits import Position
 from nxedit.training.metrics import find_bench
 
@@ -64,11 +75,15 @@ def load_cases(patterns: list[str]) -> list[dict]:
     return cases
 
 
-def fit(rows: list[tuple[dict[str, float], bool]], l2: float = 1.0, iterations: int = 50) -> Ranker:
-    """Logistic regression by Newton's method (IRLS) with an L2 penalty (not on the bias)."""
+def fit(rows: list[tuple[dict[str, float], bool]], l2: float = 1.0, iterations: int = 50,
+        prior: Ranker | None = None) -> Ranker:
+    """Logistic regression by Newton's method (IRLS) with an L2 penalty (not on the bias).
+
+    With a ``prior`` the penalty pulls the weights towards the prior's instead of towards
+    zero (a personal refit: a few outcomes move the shipped model a little)."""
     import numpy as np
 
-    names = sorted({k for feats, _ in rows for k in feats})
+    names = sorted({k for feats, _ in rows for k in feats} | (set(prior.weights) if prior else set()))
     index = {k: i for i, k in enumerate(names)}
     x = np.zeros((len(rows), len(names) + 1))
     x[:, -1] = 1.0
@@ -76,18 +91,25 @@ def fit(rows: list[tuple[dict[str, float], bool]], l2: float = 1.0, iterations: 
     for r, (feats, _) in enumerate(rows):
         for k, v in feats.items():
             x[r, index[k]] = v
-    w = np.zeros(len(names) + 1)
+    center = np.zeros(len(names) + 1)
     penalty = np.full(len(names) + 1, l2)
     penalty[-1] = 1e-6
+    if prior is not None:
+        for k, i in index.items():
+            center[i] = prior.weights.get(k, 0.0)
+        center[-1] = prior.bias
+        penalty[-1] = l2  # the bias too: it carries the shipped base rate
+    w = center.copy()
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-        grad = x.T @ (p - y) + penalty * w
+        grad = x.T @ (p - y) + penalty * (w - center)
         hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Ranker({k: round(float(w[i]), 6) for k, i in index.items()}, round(float(w[-1]), 6), 0.5, {})
+    threshold = prior.threshold if prior is not None else 0.5
+    return Ranker({k: round(float(w[i]), 6) for k, i in index.items()}, round(float(w[-1]), 6), threshold, {})
 
 
 def pick(rows_by_case: list[list[tuple[dict, bool, float]]], score) -> list[tuple[float, bool]]:
@@ -124,6 +146,69 @@ def reliability(scored: list[tuple[float, bool]], edges=(0.0, 0.1, 0.2, 0.3, 0.4
             out.append(f"{lo:.1f}-{min(hi, 1.0):.1f} {len(b):5} {sum(s for s, _ in b) / len(b):8.3f} "
                        f"{sum(h for _, h in b) / len(b):9.3f}")
     return "\n".join(out)
+
+
+HIT_OUTCOMES = {"accepted": True, "partial": True, "rejected": False, "ignored": False}
+
+
+def history_rows(records) -> list[tuple[dict[str, float], bool]]:
+    """(features, accepted) of every structural suggestion shown with its features and decided
+    on, from history records (``nxedit.model.history.query.iter_records``), oldest first."""
+    shown: dict[str, dict[str, float]] = {}
+    rows = []
+    for record in records:
+        if record["type"] == "suggestion" and str(record.get("source", "")).startswith("structural:"):
+            feats = (record.get("request") or {}).get("ranker_features")
+            if isinstance(feats, dict) and feats:
+                shown[record["id"]] = {str(k): float(v) for k, v in feats.items()}
+        elif record["type"] == "outcome" and record["suggestion_id"] in shown and record["kind"] in HIT_OUTCOMES:
+            rows.append((shown.pop(record["suggestion_id"]), HIT_OUTCOMES[record["kind"]]))
+    return rows
+
+
+def refit(rows: list[tuple[dict[str, float], bool]], prior: Ranker, strength: float = 3.0) -> Ranker:
+    """The prior refitted on a user's outcomes; its meta says on how many."""
+    model = fit(rows, l2=strength, prior=prior)
+    return Ranker(model.weights, model.bias, prior.threshold,
+                  {"outcomes": len(rows), "accepted": sum(h for _, h in rows), "prior": prior.meta.get("repositories"),
+                   "strength": strength})
+
+
+@dataclass
+class Config:
+    db: Path | None = field(default=None, metadata={"help": "the history database (default: yours)", "type": Path})
+    out: Path | None = field(default=None, metadata={"help": "where the model goes (default: your data folder)",
+                                                      "type": Path})
+    strength: float = field(default=3.0, metadata={"help": "how strongly the shipped weights hold (L2 towards them)"})
+    dry_run: bool = field(default=False, metadata={"help": "say what would be done, write nothing"})
+
+
+def run(cfg: Config) -> int:
+    from nxedit.model.history import db as history_db
+    from nxedit.model.history.query import iter_records
+    from nxedit.training.cli import need
+
+    path = cfg.db or history_db.default_path()
+    need(Path(path).exists(), f"no history database at {path}: suggestions are recorded while you edit")
+    conn = history_db.connect(Path(path), create=False)
+    try:
+        rows = history_rows(iter_records(conn))
+    finally:
+        conn.close()
+    prior = _read(WEIGHTS)
+    need(prior is not None, f"the shipped weights are missing: {WEIGHTS}")
+    out = cfg.out or personal_path()
+    accepted = sum(h for _, h in rows)
+    used = "used" if len(rows) >= MIN_OUTCOMES else f"used once {MIN_OUTCOMES} outcomes are in"
+    if cfg.dry_run:
+        print(f"would refit on {len(rows)} outcomes ({accepted} accepted) and write {out} ({used})")
+        return 0
+    need(len(rows) > 0, "no structural suggestion with an outcome in the history yet")
+    model = refit(rows, prior, cfg.strength)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(model.to_json() + "\n", encoding="utf-8")
+    print(f"refitted on {len(rows)} outcomes ({accepted} accepted): {out} ({used})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

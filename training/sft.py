@@ -54,6 +54,7 @@ from .cli import TrainError, need
 from .hf import (
     PadCollator,
     TrainingRun,
+    completion_trainer,
     compute_bytes,
     dataset_format,
     early_stopping,
@@ -104,7 +105,7 @@ def what_you_get(cfg: Config, method: str) -> str:
     if method == "selekt":
         return f"SeleKT alpha {cfg.selekt_alpha} every {cfg.selekt_every} updates"
     merged = (
-        f"merged at export, then each weight keeps its top {cfg.delta_alpha:g} of changes (SeleKT on the delta)"
+        f"merged at export, then each weight keeps its top {cfg.delta_alpha:.0%} of changes (SeleKT on the delta)"
         if cfg.delta_alpha
         else "merged whole at export"
     )
@@ -130,17 +131,23 @@ def plan(cfg: Config, method: str, train: list[dict], validation: list[dict], lo
     )
 
 
-def longest_example(cfg: Config, rows: list[dict], tokenizer) -> int:
-    """Tokens of the longest example the run will see (by the base's tokenizer when loaded,
-    else by the dataset's counts), at most ``--max-length``."""
+def lengths(cfg: Config, rows: list[dict], tokenizer) -> tuple[int, int]:
+    """Tokens of the longest example the run will see and of the longest completion (+1:
+    the token before it, whose logits predict its first), by the base's tokenizer when
+    loaded, else by the dataset's counts; examples over ``--max-length`` left out."""
     if tokenizer is not None:
         features, _ = sft_features(tokenizer, rows, cfg.max_length)
-        return max((len(f["input_ids"]) for f in features), default=0)
-    counts = [r["prompt_tokens"] + r["completion_tokens"] for r in rows]
-    return min(cfg.max_length, max(counts, default=0))
+        sizes = [(len(f["input_ids"]), sum(t != -100 for t in f["labels"]) + 1) for f in features]
+    else:
+        sizes = [
+            (r["prompt_tokens"] + r["completion_tokens"] + 1, r["completion_tokens"] + 2)
+            for r in rows
+            if r["prompt_tokens"] + r["completion_tokens"] + 1 <= cfg.max_length
+        ]
+    return max((s for s, _ in sizes), default=0), max((c for _, c in sizes), default=0)
 
 
-def memory_check(cfg: Config, arch, seq_len: int) -> str:
+def memory_check(cfg: Config, arch, seq_len: int, head_len: int) -> str:
     """Print each method's estimate and the device's memory; the method to train with (or
     TrainError with the one line that says what would fit)."""
     from . import qlora
@@ -151,7 +158,8 @@ def memory_check(cfg: Config, arch, seq_len: int) -> str:
         lora_r=cfg.lora_r or 16,
         lora_dropout=cfg.lora_dropout,
         checkpointing=bool(cfg.gradient_checkpointing),
-        compute_bytes=compute_bytes(),
+        compute_bytes=2 if cfg.memory is not None else compute_bytes(),  # --memory plans for a bf16 GPU
+        head_len=head_len,
     )
     estimates = {m: estimate(arch, m, **options) for m in METHODS}
     dev = device(cfg.memory)
@@ -189,10 +197,10 @@ def run(cfg: Config) -> int:
     if cfg.dry_run and Path(cfg.base).is_dir():
         with contextlib.suppress(TrainError):  # a dry run can go by the dataset's own counts
             tokenizer = load_tokenizer(cfg.base)
-    method = memory_check(cfg, arch, longest_example(cfg, train_rows + val_rows, tokenizer))
+    method = memory_check(cfg, arch, *lengths(cfg, train_rows + val_rows, tokenizer))
     for line in warnings(cfg, len(train_rows), len(val_rows), method):
         say(f"warning: {line}")
-    say(plan(cfg, method, train_rows, val_rows, longest_example(cfg, train_rows, tokenizer)))
+    say(plan(cfg, method, train_rows, val_rows, lengths(cfg, train_rows, tokenizer)[0]))
     if cfg.dry_run:
         say(
             "several GPUs: accelerate launch --config_file training/accelerate/multi_gpu.yaml "
@@ -201,7 +209,7 @@ def run(cfg: Config) -> int:
         summary("sft", f"dry run: nothing trained ({clock})")
         return 0
 
-    from transformers import Trainer, TrainingArguments
+    from transformers import TrainingArguments
 
     train, skipped = sft_features(tokenizer, train_rows, cfg.max_length)
     validation, _ = sft_features(tokenizer, val_rows, cfg.max_length)
@@ -225,7 +233,7 @@ def run(cfg: Config) -> int:
         callbacks.append(selekt_callback(base, cfg.selekt_alpha, cfg.selekt_every))
     lr = cfg.lr or DEFAULT_LR[method]
     args = TrainingArguments(**trainer_arguments(cfg, lr, bool(validation), optim, len(train)))
-    trainer = Trainer(
+    trainer = completion_trainer()(
         model=model,
         args=args,
         train_dataset=train,

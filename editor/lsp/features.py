@@ -25,10 +25,14 @@ from nxedit.model.lsp.session import ServerSession
 
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
+from .import_fix import ImportFix
 from .layer import DiagnosticLayer
 
 if TYPE_CHECKING:
     from nxedit.editor.app import EditorApp
+
+
+MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
 
 
 @dataclass(eq=False)
@@ -63,6 +67,8 @@ class LanguageFeatures:
         options = app.config.sections.get("lsp", {})
         self.completion = Completion(self, auto=bool(options.get("auto_complete", True))
                                      if isinstance(options, dict) else True)
+        self.import_fix = ImportFix(self)
+        self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
@@ -92,6 +98,10 @@ class LanguageFeatures:
             return
         if buffer.limits is not None and buffer.limits.no_predict:  # a huge file (view/limits.py):
             return  # every key would send megabytes to the server
+        if len(buffer.document) > MAX_DOCUMENT:
+            # its didOpen alone would hold the UI thread (and servers choke on such files)
+            self.app.say(f"{buffer.name} is too big for a language server ({len(buffer.document) >> 20} MB)")
+            return
         key = self.hub.key_for(buffer.path, buffer.language_id)
         if key is None:
             return

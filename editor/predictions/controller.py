@@ -137,9 +137,14 @@ class Predictions:
         """In the structural worker's thread, before its first job: the engine (its
         imports take tens of milliseconds that the UI thread never waits for)."""
         from nxedit.model.predict.structural import StructuralPredictor
+        from nxedit.model.predict.structural.ranker import personal
 
-        # the rules' own confidences for now: the acceptance model rates the tour's and many
-        # multi-line ripples near 0.4 (issue 13's note); `nxedit predict` uses the model
+        # the rules' own confidences until the user's own acceptance model exists (`nxedit
+        # train ranker` on enough outcomes): the shipped one, fitted on other people's
+        # commits, rates the tour's and many multi-line ripples near 0.4 (issue 13's note)
+        mine = personal()
+        if mine is not None:
+            return StructuralPredictor(ranker=mine)
         return StructuralPredictor(self.settings.min_confidence, ranker=None)
 
     def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
@@ -368,6 +373,16 @@ class Predictions:
                 return None
         return pieces
 
+    def offer_fix(self, suggestion: Suggestion, pieces: tuple[Piece, ...]) -> bool:
+        """Show a suggestion made outside the predictors (a language server's quick fix, such
+        as the import of a name just typed) for the shown buffer as it is now, unless another
+        suggestion is on screen; Tab takes it like any other."""
+        buffer = self.view.buffer
+        if self.options or suggestion.version != buffer.version or not self._enabled(buffer):
+            return False
+        self._offer(Option(suggestion, pieces, None, next(self._jobs)))
+        return True
+
     def _offer(self, option: Option) -> None:
         if self.options and self.owner is self.view.buffer:
             shown = self.options[self.index]
@@ -440,6 +455,8 @@ class Predictions:
         """Record what became of a shown option (nothing for private files)."""
         if option.shown_at is None or self.owner is None or self.recording.is_private(self.owner):
             return
+        if option.record is None:
+            return  # an offer from outside the predictors (a language server's fix): not in the history
         if kind != "accepted" and option.accepted:
             kind = "partial"
         self.recording.history.outcome(

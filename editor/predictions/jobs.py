@@ -102,4 +102,6 @@ def history_record(job: Job, suggestion: Suggestion) -> dict:
     for item in (*stored["history"], *stored.get("excerpts", ())):
         item["start_line"] += first
     stored["line_count"] = job.line_count
+    if suggestion.features:  # what the acceptance model saw: `nxedit train ranker` refits from it
+        stored["ranker_features"] = dict(suggestion.features)
     return stored

@@ -7,6 +7,7 @@ workspace edit becomes one change set per file, so each file's part is one undo 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
@@ -30,7 +31,10 @@ class Location(NamedTuple):
 
 
 def uri_of(path: Path) -> str:
-    return from_fs_path(str(path)) or Path(path).absolute().as_uri()
+    """The ``file:`` URI of a path (a relative one is taken from the working directory, as
+    the editor opened it)."""
+    absolute = os.path.abspath(path)
+    return from_fs_path(absolute) or Path(absolute).as_uri()
 
 
 def path_of(uri: str) -> Path | None:

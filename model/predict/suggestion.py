@@ -26,6 +26,9 @@ class Suggestion:
     version: int = 0
     latency_ms: float = 0.0
     id: int = field(default_factory=lambda: next(_ids))
+    # what the structural engine's acceptance model saw of it ((name, value) pairs): kept with
+    # the shown suggestion in the history, so `nxedit train ranker` can refit from outcomes
+    features: tuple = field(default=(), compare=False)
 
     def to_wire(self) -> dict:
         return {

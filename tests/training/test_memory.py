@@ -5,6 +5,7 @@ refuses: the one-line reason naming the method that would fit."""
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,13 @@ def setup(tmp_path_factory):
     write_jsonl(root / "data" / "train.jsonl", rows_of(texts))
     # the tokenizer as training loads it (the folder's config makes it Qwen2's: digits split)
     features, _ = hf.sft_features(hf.load_tokenizer(str(root / "base")), rows_of(texts), 1 << 20)
-    return root, max(len(f["input_ids"]) for f in features)
+    # sft computes logits for the completions' columns only: the longest completion, plus one
+    return root, max(len(f["input_ids"]) for f in features), max(sum(t != -100 for t in f["labels"]) + 1 for f in features)
 
 
 @pytest.mark.parametrize("method, checkpointing", [("lora", False), ("qlora", False), ("selekt", False), ("lora", True)])
 def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, checkpointing):
-    root, longest = setup
+    root, longest, head = setup
     if method == "qlora" and (why := cpu_4bit()):
         pytest.skip(why)
     torch.set_num_threads(2)
@@ -80,7 +82,8 @@ def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, ch
     with training_peak() as peak:  # two updates: the optimizer's state exists for the second
         assert sft.run(cfg) == 0
     arch = architecture(str(root / "base"))
-    e = estimate(arch, method, seq_len=longest, batch=2, lora_r=8, checkpointing=checkpointing, compute_bytes=4)
+    e = estimate(arch, method, seq_len=longest, batch=2, lora_r=8, checkpointing=checkpointing, compute_bytes=4,
+                 head_len=head)
     print(f"{method} checkpointing={checkpointing}: estimate {e.total / 2**20:.1f} MiB, measured {peak() / 2**20:.1f} MiB")
     assert abs(e.total - peak()) <= 0.25 * peak(), (peak(), e)
 
@@ -112,48 +115,78 @@ def dry_run(root, *args):
                   "--out", str(root / "dry"), "--dry-run", "--lora-r", "8", "--batch-size", "2", *args])
 
 
-def test_a_method_that_does_not_fit_is_refused_with_the_one_that_would(setup, capsys):
-    root, longest = setup
-    arch = architecture(str(root / "base"))
-    sizes = {m: estimate(arch, m, seq_len=longest, batch=2, lora_r=8, compute_bytes=4).total for m in METHODS}
-    assert sizes["qlora"] < sizes["lora"] and sizes["qlora"] < sizes["selekt"]
-    plan = (sizes["qlora"] / 0.9 + 2**20) / GiB  # room for QLoRA only
-    assert dry_run(root, "--method", "selekt", "--memory", f"{plan:.4f}") == 1
+def test_a_method_that_does_not_fit_is_refused_with_the_one_that_would(tmp_path, capsys):
+    # the case the check is for: SeleKT at 7B on a 24 GB card (the base's config alone: the
+    # dry run goes by the dataset's token counts when the folder has no tokenizer)
+    base = write_config(tmp_path / "Qwen2.5-Coder-7B", QWEN_7B)
+    rows = [dict(r, prompt_tokens=1500, completion_tokens=300) for r in rows_of(["x = 1\n"] * 300)]
+    write_jsonl(tmp_path / "data" / "train.jsonl", rows)
+    argv = ["sft", "--data", str(tmp_path / "data"), "--base", base, "--out", str(tmp_path / "out"), "--dry-run"]
+    assert train([*argv, "--method", "selekt", "--memory", "24"]) == 1
     captured = capsys.readouterr()
     line = captured.err.strip()
-    assert line.startswith("nxedit train sft: SeleKT on base needs ~") and "free: use --method qlora (~" in line
     assert "\n" not in line
+    found = re.fullmatch(
+        r"nxedit train sft: SeleKT on Qwen2.5-Coder-7B needs ~([\d.]+) GiB; this GPU has 24.0 GiB free: "
+        r"use --method lora \(~([\d.]+) GiB\)",
+        line,
+    )
+    assert found and float(found[1]) > 55 and 14 < float(found[2]) < 21.6, line
+    assert "1 x 1801 tokens (logits for the last 302)" in captured.out
     for method in METHODS:  # the breakdown came first, every method, every kind of memory
         assert any(
             row.strip().startswith(method) and "weights" in row and "optimizer" in row and "activations" in row
             for row in captured.out.splitlines()
         )
-    assert not (root / "dry").exists()
+    assert not (tmp_path / "out").exists()
+    assert train([*argv, "--memory", "16"]) == 0  # auto: what fits 16 GB
+    assert "training with qlora" in capsys.readouterr().out
 
 
 def test_auto_picks_lora_where_it_fits_and_qlora_where_only_it_does(setup, capsys):
-    root, longest = setup
+    root, longest, head = setup
     assert dry_run(root) == 0
     assert "training with lora" in capsys.readouterr().out
     if why := cpu_4bit():
         pytest.skip(why)
     arch = architecture(str(root / "base"))
-    qlora = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8).total
-    lora = estimate(arch, "lora", seq_len=longest, batch=2, lora_r=8, compute_bytes=4).total
-    plan = (qlora / 0.9 + 2**20) / GiB
+    qlora = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, head_len=head).total
+    lora = estimate(arch, "lora", seq_len=longest, batch=2, lora_r=8, head_len=head).total
+    plan = (qlora / 0.9 + 2**16) / GiB
     assert lora > plan * GiB * 0.9
-    assert dry_run(root, "--memory", f"{plan:.4f}") == 0
+    assert dry_run(root, "--memory", f"{plan:.6f}") == 0
     out = capsys.readouterr().out
     assert "lora needs ~" in out and "training with qlora" in out
 
 
 def test_when_nothing_fits_it_says_which_options_would(setup, capsys):
-    root, longest = setup
+    root, longest, head = setup
     arch = architecture(str(root / "base"))
-    one = estimate(arch, "qlora", seq_len=longest // 2, batch=1, lora_r=8, checkpointing=True)
-    both = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, checkpointing=True)
+    one = estimate(arch, "qlora", seq_len=longest // 2, batch=1, lora_r=8, checkpointing=True, head_len=head)
+    both = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, checkpointing=True, head_len=head)
     plan = (one.total / 0.9 + 2**18) / GiB
     assert both.total > plan * GiB * 0.9
     assert dry_run(root, "--method", "qlora", "--memory", f"{plan:.5f}") == 1
     err = capsys.readouterr().err
-    assert "qlora on base needs" in err and "--batch-size 1 --gradient-checkpointing" in err
+    assert "qlora on base needs" in err and "--gradient-checkpointing" in err.split(": use ")[1]
+    fixed = estimate(arch, "qlora", seq_len=longest, batch=2, lora_r=8, checkpointing=True, head_len=head)
+    assert fixed.total > plan * GiB * 0.9  # so it had to say more: a smaller batch or shorter examples
+    assert "--batch-size 1" in err or "--max-length" in err
+
+
+def test_preference_training_checks_memory_too(tmp_path, capsys):
+    base = write_config(tmp_path / "Qwen2.5-Coder-7B", QWEN_7B)
+    rows = [{"kind": "kto", "prompt": "x = 1\n", "completion": "x = 2\n", "label": i % 2 == 0, "messages": None,
+             "format": "zeta"} for i in range(40)]
+    write_jsonl(tmp_path / "data" / "prefs.jsonl", rows)
+    argv = ["prefs", "--data", str(tmp_path / "data"), "--base", base, "--out", str(tmp_path / "out"),
+            "--dry-run", "--memory", "24", "--max-length", "512", "--batch-size", "2", "--gradient-checkpointing"]
+    assert train([*argv, "--tuning", "full"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert re.fullmatch(
+        r"nxedit train prefs: full tuning on Qwen2.5-Coder-7B needs ~[\d.]+ GiB; this GPU has 24.0 GiB free: "
+        r"use --tuning lora \(~[\d.]+ GiB\)",
+        err,
+    ), err
+    assert train([*argv, "--tuning", "lora"]) == 0
+    assert "training with lora" in capsys.readouterr().out

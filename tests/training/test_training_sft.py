@@ -170,7 +170,8 @@ def test_early_stop_on_validation_loss_keeps_the_best_checkpoint(setup, capsys):
     assert sft.run(cfg) == 0
     out = capsys.readouterr().out
     assert "early stop after 2 evaluations without a lower validation loss" in out
-    state = json.loads(next((root / "early").glob("checkpoint-*/trainer_state.json")).read_text())
+    last = max((root / "early").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    state = json.loads((last / "trainer_state.json").read_text())
     assert state["global_step"] < 40  # 20 epochs of 2 updates planned; stopped when the loss rose
     evals = [h["eval_loss"] for h in state["log_history"] if "eval_loss" in h]
     assert state["best_metric"] == min(evals) and evals[-1] > min(evals)

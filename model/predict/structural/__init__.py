@@ -14,7 +14,7 @@ import time
 
 from nxedit.model.predict.request import PredictionRequest
 from nxedit.model.predict.suggestion import Suggestion
-from .engine import MIN_CONFIDENCE, SHIPPED, best, make_context
+from .engine import MIN_CONFIDENCE, SHIPPED, best_with_features, make_context
 
 
 class StructuralPredictor:
@@ -35,8 +35,9 @@ class StructuralPredictor:
             request.current, request.cursor, [h.to_dict() for h in request.history],
             request.language, request.path, request.files,
         )
-        cand = best(ctx, self.min_confidence, self.strict, self.ranker)
-        if cand is None:
+        chosen = best_with_features(ctx, self.min_confidence, self.strict, self.ranker)
+        if chosen is None:
             return None
+        cand, feats = chosen
         return Suggestion((cand.edit,), cand.source, cand.confidence,
-                          latency_ms=(time.perf_counter() - t0) * 1000)
+                          latency_ms=(time.perf_counter() - t0) * 1000, features=tuple(sorted(feats.items())))

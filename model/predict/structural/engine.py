@@ -70,20 +70,30 @@ def best(ctx: Context, min_confidence: float | None = None, strict: bool = False
     With a ranker (default: the shipped weights) a candidate's confidence is the model's
     probability that it is the user's next edit, and ``min_confidence`` defaults to the
     model's threshold; ``ranker=None`` keeps the behaviours' hand-set confidences."""
+    chosen = best_with_features(ctx, min_confidence, strict, ranker)
+    return None if chosen is None else chosen[0]
+
+
+def best_with_features(ctx: Context, min_confidence: float | None = None, strict: bool = False,
+                       ranker: Ranker | str | None = SHIPPED) -> tuple[Candidate, dict[str, float]] | None:
+    """:func:`best`, and the acceptance model's features of the chosen candidate (the
+    editor keeps them with the shown suggestion: ``nxedit train ranker`` refits from them)."""
     if not ctx.hunks:
         return None
     n = max(len(ctx.buf.lines), 1)
-    found = candidates(ctx, strict)
+    raw = candidates(ctx, strict)
     model = load_ranker() if ranker == SHIPPED else ranker
-    if model is not None and found:
-        everything = found
-        found = [replace(c, confidence=round(model.probability(features(ctx, c, everything)), 3)) for c in found]
+    feats = [features(ctx, c, raw) for c in raw] if model is not None else [None] * len(raw)
+    found = list(raw)
+    if model is not None:
+        found = [replace(c, confidence=round(model.probability(f), 3)) for c, f in zip(raw, feats)]
     if min_confidence is None:
         min_confidence = model.threshold if model is not None else MIN_CONFIDENCE
     # the signature behaviour knows which names exist at a call: over the same lines it wins
     informed = [c.edit for c in found if c.source == signature.SOURCE]
-    found = [c for c in found if c.confidence >= min_confidence and (
+    kept = [i for i, c in enumerate(found) if c.confidence >= min_confidence and (
         c.source == signature.SOURCE or not any(_overlap(c.edit, e) for e in informed))]
-    if not found:
+    if not kept:
         return None
-    return max(found, key=lambda c: (c.confidence, -((c.edit.start_line - ctx.cursor.line - 1) % n)))
+    i = max(kept, key=lambda i: (found[i].confidence, -((found[i].edit.start_line - ctx.cursor.line - 1) % n)))
+    return found[i], feats[i] if feats[i] is not None else features(ctx, raw[i], raw)

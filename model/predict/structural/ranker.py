@@ -129,10 +129,33 @@ class Ranker:
                    d.get("meta", {}))
 
 
+MIN_OUTCOMES = 50  # a personal model is used once it was refitted on at least this many outcomes
+
+
+def personal_path() -> Path:
+    """Where ``nxedit train ranker`` writes the model refitted on the user's own outcomes."""
+    from nxedit.model.paths import data_dir
+
+    return data_dir() / "ranker.json"
+
+
 @lru_cache(maxsize=4)
 def load(path: str | None = None) -> Ranker | None:
-    """The ranker at ``path`` (default: the shipped weights), or None if it is missing or bad."""
+    """The ranker at ``path``; by default the user's own (once it learned from enough
+    outcomes), else the shipped weights. None if the file is missing or bad."""
+    if path is None:
+        return personal() or _read(WEIGHTS)
+    return _read(Path(path))
+
+
+def personal() -> Ranker | None:
+    """The user's own model, once it was refitted on at least ``MIN_OUTCOMES`` outcomes."""
+    model = _read(personal_path())
+    return model if model is not None and model.meta.get("outcomes", 0) >= MIN_OUTCOMES else None
+
+
+def _read(path: Path) -> Ranker | None:
     try:
-        return Ranker.from_json(Path(path or WEIGHTS).read_text(encoding="utf-8"))
+        return Ranker.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
         return None

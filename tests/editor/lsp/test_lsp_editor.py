@@ -96,14 +96,14 @@ async def test_definition_in_another_file_and_back(project):
 async def test_rename_across_two_files_is_one_undo_step(project):
     app = make_app(project / "main.py")
     async with app.run_test(size=(100, 24)) as pilot:
-        await server_ready(pilot)
+        await diagnostics_in(pilot, app.buffer)  # analysed: a rename now sees every file
         app.go_to(2, 9)
         await pilot.press("f2")
         await pilot.pause()
         for _ in range(len("helper")):
             await pilot.press("backspace")
         await pilot.press(*"assist", "enter")
-        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 20)
+        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 40)
         assert "util.py:1" in app.screen.question and "main.py:3" in app.screen.question
         await pilot.press("a")  # Apply
         await pilot.pause()
@@ -179,3 +179,17 @@ async def test_completion_takes_enter_and_leaves_tab_to_next_edit(project):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.buffer.document.line_text(5) == "value", 10)
         assert app.buffer.document.line_count == 6  # Enter took the completion, not a new line
+
+
+async def test_a_missing_name_gets_the_servers_import_as_a_next_edit(project):
+    app = make_app(project / "main.py")
+    app.files[0] = FileArg(project / "main.py", 4, 8)  # the cursor after print(os
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.predictions is not None and app.predictions.visible(), SERVER_WAIT)
+        shown = app.predictions.shown
+        assert shown.suggestion.source == "lsp:import"
+        assert [p.text for p in shown.pieces] == ["import os\n\n"]  # the import only, not the name again
+        await pilot.press("tab")  # away from the cursor: Tab jumps to it first
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.buffer.text.startswith("import os\n"))
+        assert app.buffer.text == "import os\n\n" + MAIN

@@ -97,3 +97,13 @@ def test_diagnostics_convert_from_plain_json_and_skip_malformed_entries():
                                                                    (2, 0, 0, "error")]
     assert found[0].summary() == "warning: y unused (s)" and found[1].code == "7"
     assert on_line(found, 1) == [found[1]] and on_line(found, 5) == []
+
+
+def test_a_relative_path_gets_an_absolute_uri(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from nxedit.model.lsp.edits import path_of
+
+    monkeypatch.chdir(tmp_path)
+    uri = uri_of(Path("pkg/mod.py"))
+    assert path_of(uri) == tmp_path / "pkg" / "mod.py"

@@ -76,7 +76,8 @@ def test_a_missing_model_folder_is_one_status_line_and_no_suggestion(tmp_path):
     config = ModelConfig(backend="transformers", model=str(tmp_path / "nope"))
     predictor = ModelPredictor(config)
     assert predictor.predict(the_request()) is None
-    assert predictor.status == f"model: model folder not found: {tmp_path / 'nope'}"
+    # one line: the reason, then when the predictor tries again (a missing folder may yet appear)
+    assert predictor.status == f"model: model folder not found: {tmp_path / 'nope'} (trying again in 5 s)"
 
 
 def test_nxedit_predict_answers_with_the_model(tiny_model_dir, tmp_path, capsys):

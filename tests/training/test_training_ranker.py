@@ -1,0 +1,83 @@
+"""`nxedit train ranker`: the acceptance model refitted on a user's own outcomes (issue 13)."""
+
+import time
+
+import pytest
+
+from edit_sessions import session
+
+from nxedit.model.history.store import HistoryStore
+from nxedit.model.predict.structural import StructuralPredictor
+from nxedit.model.predict.structural.ranker import MIN_OUTCOMES, WEIGHTS, load, personal_path
+from nxedit.model.predict.suggestion import Outcome
+from nxedit.training import cli
+from nxedit.training.ranker import history_rows, refit
+
+pytest.importorskip("numpy")
+
+PY = "def f(items):\n    total = 0\n    for x in items:\n        total += x\n    return total\n"
+
+
+def _shown(store, path, kind, n):
+    """``n`` rename suggestions shown by the real engine, each with the outcome ``kind``."""
+    req = session(PY, ("    total = 0\n", "    count = 0\n"))
+    for i in range(n):
+        s = StructuralPredictor(min_confidence=0.0).predict(req)
+        assert s is not None and s.features
+        wire = {"id": i, "path": path, "language": "python", "current": req.current,
+                "cursor": {"line": req.cursor.line, "column": req.cursor.column},
+                "history": [h.to_dict() for h in req.history], "ranker_features": dict(s.features)}
+        now = time.time()
+        store.submit_suggestion(s, wire, now, path)
+        store.submit_outcome(Outcome(s.id, kind, now, now + 1.0))
+    return dict(s.features)
+
+
+def test_a_user_who_rejects_renames_gets_a_model_that_rates_them_lower(tmp_path):
+    (tmp_path / "proj" / ".git").mkdir(parents=True)
+    path = str(tmp_path / "proj" / "app.py")
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    feats = _shown(store, path, "rejected", MIN_OUTCOMES)
+    assert store.close()
+    out = tmp_path / "mine.json"
+    assert cli.main(["ranker", "--db", str(tmp_path / "h.sqlite3"), "--out", str(out)]) == 0
+    mine, shipped = load(str(out)), load(str(WEIGHTS))
+    assert mine.meta["outcomes"] == MIN_OUTCOMES and mine.meta["accepted"] == 0
+    assert mine.probability(feats) < shipped.probability(feats) - 0.1
+    assert mine.threshold == shipped.threshold
+
+
+def test_the_engine_uses_the_personal_model_once_it_learned_from_enough_outcomes(tmp_path):
+    shipped = load(str(WEIGHTS))
+    rows = [({"src:rename": 1.0}, False)] * 10
+    few = refit(rows, shipped)
+    personal_path().parent.mkdir(parents=True, exist_ok=True)
+    personal_path().write_text(few.to_json())
+    load.cache_clear()
+    try:
+        assert load() == shipped  # 10 outcomes: not yet
+        personal_path().write_text(refit(rows * 6, shipped).to_json())
+        load.cache_clear()
+        assert load().meta["outcomes"] == 60
+    finally:
+        load.cache_clear()
+
+
+def test_history_rows_pair_each_suggestion_with_its_outcome_and_skip_the_rest():
+    records = [
+        {"type": "suggestion", "id": "a", "source": "structural:rename", "request": {"ranker_features": {"x": 1}}},
+        {"type": "suggestion", "id": "b", "source": "model:openai", "request": {"ranker_features": {"x": 1}}},
+        {"type": "suggestion", "id": "c", "source": "structural:repeat", "request": {}},
+        {"type": "suggestion", "id": "d", "source": "structural:repeat", "request": {"ranker_features": {"y": 1}}},
+        {"type": "outcome", "suggestion_id": "a", "kind": "partial"},
+        {"type": "outcome", "suggestion_id": "b", "kind": "accepted"},
+        {"type": "outcome", "suggestion_id": "c", "kind": "accepted"},
+        {"type": "outcome", "suggestion_id": "d", "kind": "ignored"},
+        {"type": "outcome", "suggestion_id": "d", "kind": "accepted"},  # decided once
+    ]
+    assert history_rows(records) == [({"x": 1.0}, True), ({"y": 1.0}, False)]
+
+
+def test_without_a_history_the_command_says_so(tmp_path, capsys):
+    assert cli.main(["ranker", "--db", str(tmp_path / "none.sqlite3")]) == 1
+    assert "no history database" in capsys.readouterr().err
