@@ -26,6 +26,7 @@ from nxedit.model.lsp.session import ServerSession
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
 from .import_fix import ImportFix
+from .ripple import RippleCheck
 from .layer import DiagnosticLayer
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Doc:
     generation: int = 0  # the server start it was opened in (0: not open)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     raw: list[dict] = field(default_factory=list)  # as the server sent them (code actions ask with them)
+    diagnostics_version: int = -1  # the buffer version the diagnostics are for
 
 
 class LanguageFeatures:
@@ -68,7 +70,10 @@ class LanguageFeatures:
         self.completion = Completion(self, auto=bool(options.get("auto_complete", True))
                                      if isinstance(options, dict) else True)
         self.import_fix = ImportFix(self)
-        self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
+        self.ripple = RippleCheck(self)
+        self.on_diagnostics += [self.ripple.diagnostics_arrived, self.import_fix.diagnostics_arrived]
+        if app.predictions is not None:
+            app.predictions.vet = self.ripple  # rename ripples are checked with the server first
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
@@ -221,6 +226,7 @@ class LanguageFeatures:
         items = params.get("diagnostics")
         doc.raw = items if isinstance(items, list) else []
         doc.diagnostics = convert(doc.buffer.document, doc.raw, session.encoding)
+        doc.diagnostics_version = doc.buffer.version
         self.layer.changed()
         self._diagnostics_changed(doc.buffer)
 

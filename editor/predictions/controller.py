@@ -98,6 +98,9 @@ class Predictions:
         self.say = say or (lambda message, error=False: None)
         self.layer = GhostLayer()
         self.model = model  # a ModelPredictor (not loaded yet), or None
+        # vet(buffer, option, done): a rename ripple goes here before it shows (the language
+        # server's check, editor/lsp/ripple.py); done(buffer, option, version) shows what it kept
+        self.vet = None
         self.state = PredictorState(backend=model.config.backend if model else "structural")
         self.on_state = None  # called when the status text may have changed
         self.options: list[Option] = []
@@ -358,7 +361,16 @@ class Predictions:
         pieces = self._carry(answer.pieces, job.version)
         if not pieces:
             return
-        self._offer(Option(answer.suggestion, pieces, answer.record, job.id))
+        option = Option(answer.suggestion, pieces, answer.record, job.id)
+        if self.vet is not None and answer.suggestion.source == "structural:rename":
+            self.vet(self.view.buffer, option, self._vetted)  # the language server confirms it first
+            return
+        self._offer(option)
+
+    def _vetted(self, buffer: Buffer, option: Option, version: int) -> None:
+        """A rename ripple back from :attr:`vet`, its pieces cut to what the server confirmed."""
+        if option.pieces and buffer is self.view.buffer and buffer.version == version:
+            self._offer(option)
 
     def _carry(self, pieces: tuple[Piece, ...], version: int) -> tuple[Piece, ...] | None:
         """Pieces for ``version`` carried over the typing since (None if not all typed them)."""

@@ -193,3 +193,47 @@ async def test_a_missing_name_gets_the_servers_import_as_a_next_edit(project):
         await pilot.press("tab")
         await wait_for(pilot, lambda: app.buffer.text.startswith("import os\n"))
         assert app.buffer.text == "import os\n\n" + MAIN
+
+
+SHADOWED = '''def helper(x):
+    return x
+
+
+def other(helper):
+    return helper
+
+
+print(helper(1))
+'''
+
+
+async def test_a_rename_ripple_the_server_vetoes(tmp_path, monkeypatch):
+    """The user renamed the declaration `helper`; a ripple that also renames the parameter of
+    `other` (another symbol of the same name) keeps only the site the server confirms."""
+    from nxedit.editor.buffer import Selection
+    from nxedit.editor.predictions.controller import Option
+    from nxedit.model.predict.suggestion import Suggestion
+    from nxedit.model.predict.suggestion_diff import Piece
+    from nxedit.model.text.changeset import ChangeSet
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "m.py").write_text(SHADOWED)
+    from nxedit.editor.lsp import ripple as ripple_module
+
+    monkeypatch.setattr(ripple_module, "WAIT", SERVER_WAIT)  # a busy machine: wait for the server's word
+    app = make_app(tmp_path / "m.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        buffer = app.buffer
+        at = SHADOWED.index("helper")
+        buffer.edit(ChangeSet.from_edits(len(buffer.document), [(at, at + 6, "assist")]),
+                    Selection.cursor(at + 6), origin="typed")
+        text = buffer.text
+        param_use = text.index("return helper") + len("return ")
+        call = text.index("print(helper") + len("print(")
+        ripple = Option(Suggestion((), "structural:rename", 0.7, version=buffer.version),
+                        (Piece(param_use, param_use + 6, "assist"), Piece(call, call + 6, "assist")), None, 1)
+        kept = []
+        app.predictions.vet(buffer, ripple, lambda b, option, version: kept.append(option))
+        await wait_for(pilot, lambda: kept, SERVER_WAIT)
+        assert kept[0].pieces == (Piece(call, call + 6, "assist"),)  # the parameter's use is vetoed
