@@ -40,7 +40,10 @@ def check_python() -> list[tuple[str, str]]:
 
 
 # the tour's first step: renaming ``total`` on the first line ripples to its other uses
-_RENAME_BEFORE = "def cart_total(items):\n    total = 0.0\n    for item in items:\n        total += item\n    return total\n"
+_RENAME_BEFORE = (  # the tour's cart_total (editor/samples/tour.py), whose rename the tour's test checks
+    "def cart_total(items):\n    total = 0.0\n    for item in items:\n        total += item.price * item.quantity\n"
+    "    if total > 100:\n        total *= 0.95\n    return total\n"
+)
 _RENAME_EDIT = ("    total = 0.0\n", "    subtotal = 0.0\n")
 
 
@@ -156,7 +159,10 @@ def check_exllamav2(build: bool) -> list[tuple[str, str]]:
 
 def check_flash_attn() -> list[tuple[str, str]]:
     if importlib.util.find_spec("flash_attn") is None:
-        return [(INFO, "flash-attn: not installed; exllamav2 uses its unpaged generator (batch 1: fine for an editor)")]
+        return [(INFO, "flash-attn: not installed; exllamav2 runs its unpaged generator: one request at a "
+                       "time, and its prompt cache holds only the previous request (typing in one place reuses "
+                       "it; moving to another file prefills the whole prompt again, 1,000-4,000 tokens); "
+                       "flash-attn >= 2.5.7 pages the cache and keeps the prompts of several places")]
     return [(OK, f"flash-attn {_version('flash-attn') or '?'}: exllamav2 can use its paged generator")]
 
 

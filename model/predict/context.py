@@ -37,7 +37,11 @@ class RegionSpec:
     ``syntax=True``: grow the region to syntax nodes around the cursor within
     ``region_tokens``, then the read-only context within ``context_tokens``.
     ``syntax=False``: a fixed window, ``lines_above``/``lines_below`` the cursor line for
-    the region and ``context_above``/``context_below`` for the excerpt around it.
+    the region and ``context_above``/``context_below`` for the excerpt around it. With
+    ``snap`` the window is anchored on a block of ``snap`` lines holding the cursor instead
+    of the cursor line itself, so it stays put while the cursor moves within the block: the
+    prompt's file context stays the same from keystroke to keystroke and a server reuses
+    its cached prefix.
     """
 
     syntax: bool = True
@@ -49,6 +53,7 @@ class RegionSpec:
     context_below: int = 0
     max_events: int = 5
     snippet_tokens: int = 0
+    snap: int = 0  # fixed windows: the cursor line rounded down to a multiple of this anchors them
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +207,11 @@ def history_events(path: str, current: str, history: Iterable, limit: int = 5) -
 
 def _fixed_region(lines: list[str], row: int, spec: RegionSpec) -> tuple[tuple[int, int], tuple[int, int]]:
     n = len(lines)
-    region = (max(0, row - spec.lines_above), min(n, row + spec.lines_below + 1))
+    first, last = (row - row % spec.snap, row - row % spec.snap + spec.snap - 1) if spec.snap else (row, row)
+    region = (max(0, first - spec.lines_above), min(n, last + spec.lines_below + 1))
     excerpt = (
-        min(region[0], max(0, row - spec.context_above)),
-        max(region[1], min(n, row + spec.context_below + 1)),
+        min(region[0], max(0, first - spec.context_above)),
+        max(region[1], min(n, last + spec.context_below + 1)),
     )
     return region, excerpt
 

