@@ -21,10 +21,9 @@ import sys
 import time
 from typing import Any, BinaryIO, TextIO
 
-from nxedit.model.text.sanitise import print_safely
+from nxedit.model.text.sanitise import json_line, print_safely
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer request line is answered with an error, not read whole
-_JSON_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # only ever inside JSON strings
 _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.){0,200}"|-?\d{1,18})')
 
 
@@ -164,15 +163,8 @@ def read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES):
         yield line
 
 
-def to_json(obj: dict) -> str:
-    """One response line. Lone surrogates (a request may hold ``"\\ud800"``), DEL, C1
-    controls and the two Unicode line separators are written as JSON escapes: a strict
-    UTF-8 stream can take any answer, and a terminal showing the stream runs no command."""
-    return _JSON_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
-
-
 def write(out: TextIO, obj: dict) -> None:
-    out.write(to_json(obj) + "\n")
+    out.write(json_line(obj) + "\n")  # a request may hold "\ud800": still strict UTF-8 out
     out.flush()
 
 
