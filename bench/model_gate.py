@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 counts = run(predictor, cases, score, gate)
                 totals[gate].update(counts)
                 rows.append(line(f"{fmt} {'after' if gate else 'before'}", counts))
+                print(rows[-1], flush=True)  # as it comes: a slow CPU server takes minutes a format
     finally:
         if proc is not None:
             proc.terminate()
