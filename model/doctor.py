@@ -40,7 +40,10 @@ def check_python() -> list[tuple[str, str]]:
 
 
 # the tour's first step: renaming ``total`` on the first line ripples to its other uses
-_RENAME_BEFORE = "def cart_total(items):\n    total = 0.0\n    for item in items:\n        total += item\n    return total\n"
+_RENAME_BEFORE = (  # the tour's cart_total (editor/samples/tour.py), whose rename the tour's test checks
+    "def cart_total(items):\n    total = 0.0\n    for item in items:\n        total += item.price * item.quantity\n"
+    "    if total > 100:\n        total *= 0.95\n    return total\n"
+)
 _RENAME_EDIT = ("    total = 0.0\n", "    subtotal = 0.0\n")
 
 
