@@ -59,10 +59,14 @@ def make_model(
     config.save_pretrained(folder)  # AutoTokenizer picks its class from the model type
     model = Qwen2ForCausalLM(config)
     model.save_pretrained(folder)
-    return model, tok_probe
+    from transformers import AutoTokenizer
+
+    # reloaded now that the folder says qwen2: the tokenizer class (and its pre-tokenizer)
+    # the backend will load, so the model is taught the ids it will be prompted with
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
-def teach(model, tokenizer, pairs, steps: int = 300, lr: float = 3e-3):
+def teach(model, tokenizer, pairs, steps: int = 300, lr: float = 3e-3, until: float = 0.01):
     """Train ``model`` until it answers each ``(prompt, completion)`` pair (loss on the answer)."""
     import torch
 
@@ -84,7 +88,7 @@ def teach(model, tokenizer, pairs, steps: int = 300, lr: float = 3e-3):
             loss.backward()
             optimizer.step()
             total += loss.item()
-        if total / len(rows) < 0.01:
+        if total / len(rows) < until:
             break
     model.eval()
     return model

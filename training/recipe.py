@@ -39,7 +39,7 @@ def fill_defaults(cfg, n_train: int, method: str, params: float | None = None) -
     return f"defaults for {n_train} training examples: " + ", ".join(chosen)
 
 
-def warnings(cfg, n_train: int, n_val: int, method: str) -> list[str]:
+def data_warnings(cfg, n_train: int, n_val: int, method: str) -> list[str]:
     """What is wrong with this much data for this run, one line each (empty: nothing)."""
     found = []
     if n_train < TOO_FEW:

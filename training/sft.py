@@ -72,7 +72,7 @@ from .hf import (
 )
 from .memory import METHODS, architecture, estimate
 from .progress import Stopwatch, say, summary
-from .recipe import fill_defaults, warnings
+from .recipe import data_warnings, fill_defaults
 
 DEFAULT_LR = {"lora": 2e-4, "qlora": 2e-4, "selekt": 2e-5}
 
@@ -198,7 +198,7 @@ def run(cfg: Config) -> int:
         with contextlib.suppress(TrainError):  # a dry run can go by the dataset's own counts
             tokenizer = load_tokenizer(cfg.base)
     method = memory_check(cfg, arch, *lengths(cfg, train_rows + val_rows, tokenizer))
-    for line in warnings(cfg, len(train_rows), len(val_rows), method):
+    for line in data_warnings(cfg, len(train_rows), len(val_rows), method):
         say(f"warning: {line}")
     say(plan(cfg, method, train_rows, val_rows, lengths(cfg, train_rows, tokenizer)[0]))
     if cfg.dry_run:

@@ -373,9 +373,26 @@ class FileCare:
         self._file_states.pop(id(buffer), None)
 
     def close_file_care(self) -> None:
-        """The editor quits: its claims and its lock go (its entries stay if unsaved)."""
+        """The editor quits: its claims and its lock go (its entries stay if unsaved). When
+        it stops on an error, the last seconds of typing are journaled first, here and now:
+        a crash of anything else never costs the user text."""
+        if self.return_code:
+            self._journal_all_now()
         if self._journal is not None:
             self._journal.close()
+
+    def _journal_all_now(self) -> None:
+        from .fileio import FileError
+
+        for buffer in self.buffers:
+            state = self._state(buffer)
+            if buffer.is_modified and state.journaled_version != buffer.version:
+                base = buffer.file.stamp.digest if buffer.file.stamp else None
+                untitled = self._untitled_id(state) if buffer.path is None else None
+                try:
+                    self.journal.save(buffer.path, buffer.text, base, untitled=untitled)
+                except FileError:
+                    pass  # nothing left to tell it to: the app is going
 
     # -- saving -----------------------------------------------------------------------
 

@@ -207,8 +207,8 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
     Usually atomically: a temp file renamed over the old one (a crash leaves either). When a
     rename would change the file's identity -- it has other hard links, it is a mount point
     (a bind-mounted single file: Docker volumes, Kubernetes subPath), its folder is not
-    writable, or a rename would lose its owner, group or extended attributes (ACLs, SELinux
-    labels) -- it is written in place instead, after a backup copy, so that a crash
+    writable, or a rename would lose its owner or group, or an extended attribute (ACLs,
+    SELinux labels) that cannot be set on the new file -- it is written in place instead, after a backup copy, so that a crash
     mid-write still loses nothing (:func:`write_in_place`). Through a symlink the target is
     written and the link kept. A file that does not exist gets ``mode`` if given, else the
     umask's default. On failure raises :class:`FileError`; then the file on disk is
@@ -234,10 +234,13 @@ def save_file(path: Path, text: str, encoding: str, bom: bool, mode: int | None 
     try:
         if reason is None:
             try:
-                written = write_atomically(target, data, mode, owner=(old.st_uid, old.st_gid) if old else None)
+                written = write_atomically(target, data, mode, owner=(old.st_uid, old.st_gid) if old else None,
+                                           xattrs=_xattrs(target) if old else None)
             except OSError as e:
-                # EBUSY: a bind mount found only now; EACCES/EPERM: no new file may be made here
-                if old is None or e.errno not in (errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM):
+                # EBUSY: a bind mount found only now; EACCES/EPERM: no new file may be made here;
+                # XattrsLost: an attribute (a security label) this user may not set on a new file
+                if old is None or not (isinstance(e, XattrsLost) or e.errno in (errno.EBUSY, errno.EXDEV,
+                                                                                  errno.EACCES, errno.EPERM)):
                     raise
                 written = write_in_place(target, data)
         else:
@@ -261,12 +264,18 @@ def in_place_reason(target: Path, st: os.stat_result) -> str | None:
         return "a new file would belong to you"
     if not root and st.st_gid not in (os.getegid(), *os.getgroups()):
         return "a new file could not keep its group"
-    try:
-        if os.listxattr(target):
-            return "it has extended attributes (ACLs, security labels)"
-    except OSError:  # no xattr support here: nothing to lose
-        pass
     return None
+
+
+class XattrsLost(OSError):
+    """The temp file could not be given every extended attribute of the file it replaces."""
+
+
+def _xattrs(path: Path) -> dict[str, bytes]:
+    try:
+        return {name: os.getxattr(path, name) for name in os.listxattr(path)}
+    except OSError:  # no xattr support here: nothing to keep
+        return {}
 
 
 class InPlaceError(OSError):
@@ -396,14 +405,16 @@ def encode(text: str, encoding: str, bom: bool, path: Path) -> bytes:
 
 
 def write_atomically(
-    target: Path, data: bytes, mode: int | None = None, owner: tuple[int, int] | None = None
+    target: Path, data: bytes, mode: int | None = None, owner: tuple[int, int] | None = None,
+    xattrs: dict[str, bytes] | None = None,
 ) -> os.stat_result:
     """Replace ``target`` by ``data`` so that a crash leaves either the old or the new file.
 
     Temp file in the same directory, fsync, ``os.replace``, fsync of the directory. The new
-    file gets ``mode`` (None: the umask's default, as ``open(..., "w")`` gives) and
-    ``owner`` (uid, gid) as far as permitted. Raises ``OSError``, leaving no temp file.
-    Returns the stat of the written file.
+    file gets ``mode`` (None: the umask's default, as ``open(..., "w")`` gives), ``owner``
+    (uid, gid) as far as permitted, and the extended attributes ``xattrs`` (all of them, or
+    :class:`XattrsLost` is raised). Raises ``OSError``, leaving no temp file. Returns the
+    stat of the written file.
     """
     # a file we will chmod starts private, so it is never readable by more than it should be
     fd, temp = _create_temp(target, 0o600 if mode is not None else 0o666)
@@ -414,6 +425,11 @@ def write_atomically(
                 _copy_owner(fd, owner)
             if mode is not None:
                 os.fchmod(fd, mode)  # after chown, which may clear set-id bits
+            for name, value in (xattrs or {}).items():  # ACLs, SELinux labels, user attributes
+                try:
+                    os.setxattr(fd, name, value)
+                except OSError as e:
+                    raise XattrsLost(e.errno, f"cannot keep its attribute {name}") from None
             os.fsync(fd)
             written = os.fstat(fd)
         finally:

@@ -305,12 +305,22 @@ class Journal:
             self._alive_file = f
 
     def _sweep_stale_temps(self) -> None:
-        # a writer killed mid-save leaves its temp file; a live one finishes within a second
+        # a writer killed mid-save leaves its temp file; a live one finishes within a second.
+        # A crashed process leaves its lock (and claims): gone once it has no entries left
+        # (a lock younger than a minute may belong to a process that is just starting)
         with suppress(OSError):
             for temp in self.directory.glob(".*.nxedit-tmp"):
                 with suppress(OSError):
                     if time.time() - temp.stat().st_mtime > STALE_TEMP_SECONDS:
                         temp.unlink()
+            for lock in self.directory.glob("*.lock"):
+                owner = lock.name.removesuffix(".lock")
+                with suppress(OSError):
+                    if (time.time() - lock.stat().st_mtime > STALE_TEMP_SECONDS and not self._alive(owner)
+                            and not any(self.directory.glob(f"*.{owner}.json"))):
+                        for claim in self.directory.glob(f"*.{owner}.claim"):
+                            claim.unlink()
+                        lock.unlink()
 
 
 def _replace(entry: JournalEntry, **changes) -> JournalEntry:

@@ -22,7 +22,8 @@ def rename(features: "LanguageFeatures") -> None:
     app = features.app
     buffer = app.buffer
     start, end = motion.word_at(buffer.document, buffer.selection.head)
-    old = buffer.document.text[start:end] if end - start < 200 else ""
+    (line, c0), (_, c1) = buffer.document.position(start), buffer.document.position(end)
+    old = buffer.document.line_text(line)[c0:c1]  # a word never spans lines
     if not old.strip():
         app.say("put the cursor on the name to rename")
         return

@@ -32,7 +32,6 @@ Paths are absolute; ``project`` is the project root (see :mod:`nxedit.model.proj
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -44,7 +43,7 @@ from pathlib import Path
 from . import db as history_db, query as history_query
 from .settings import load_history_settings, set_recording
 from nxedit.model.privacy import DEFAULT_SECRET_GLOBS, OPT_OUT_FILE, PrivacyRules
-from nxedit.model.text.sanitise import print_safely, sanitise
+from nxedit.model.text.sanitise import json_line, print_safely, sanitise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -213,7 +212,7 @@ def cmd_export(args) -> int:
         if conn is not None:
             with closing(conn):
                 for record in history_query.iter_records(conn, since, project):
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    out.write(json_line(record) + "\n")  # undecodable paths, C1 controls: escaped
                     n += 1
     finally:
         if args.output:

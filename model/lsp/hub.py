@@ -205,7 +205,7 @@ class LanguageServers:
             self._failed(key, server, session, f"{server.spec.name}: {exc}")
             return
         except Exception as exc:  # a server that answers initialize with nonsense
-            self._failed(key, server, session, f"{server.spec.name}: bad answer to initialize ({type(exc).__name__})")
+            self._failed(key, server, session, f"{server.spec.name}: bad answer to initialize ({type(exc).__name__}: {exc})")
             return
         if server.session is session and not session.stopping:
             server.ready = True

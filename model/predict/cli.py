@@ -21,10 +21,9 @@ import sys
 import time
 from typing import Any, BinaryIO, TextIO
 
-from nxedit.model.text.sanitise import print_safely
+from nxedit.model.text.sanitise import json_line, print_safely
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer request line is answered with an error, not read whole
-_JSON_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # only ever inside JSON strings
 _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.){0,200}"|-?\d{1,18})')
 
 
@@ -48,6 +47,7 @@ the answer (one line):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .model_config import FORMAT_NAMES
     from .predictor import available
 
     p = argparse.ArgumentParser(prog="nxedit predict", description=HELP, epilog=EPILOG,
@@ -62,9 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("exllamav2", "openai", "transformers"),
                    help="answer with a next-edit model on this backend (implies --predictor model)")
     p.add_argument("--model", metavar="PATH_OR_NAME", help="the model folder, or the server's model name")
-    p.add_argument("--prompt-format", choices=("zeta", "instinct", "sweep"), help="the model's prompt format")
+    p.add_argument("--prompt-format", choices=FORMAT_NAMES, help="the model's prompt format")
     p.add_argument("--base-url", metavar="URL", help="the OpenAI-compatible server (openai backend)")
+    p.add_argument("--read-timeout", type=float, metavar="SECONDS",
+                   help="seconds to wait for the server's next bytes (a CPU server may need 60 before the first)")
+    p.add_argument("--config", metavar="PATH",
+                   help="the config file whose [model] table applies to the model predictor (default: the user's)")
     return p
+
+
+def model_table(path: str | None) -> dict:
+    """The ``[model]`` table of the config file (``path``, else the user's); {} when none.
+
+    ValueError with one line when the file cannot be read or is not TOML.
+    """
+    import tomllib
+    from pathlib import Path
+
+    from nxedit.model.paths import config_dir
+
+    file = Path(path) if path else config_dir() / "config.toml"
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if path:
+            raise ValueError(f"{file}: config file not found") from None
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{file}: {exc}") from None
+    table = data.get("model", {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{file}: [model] must be a table")
+    return table
 
 
 def recover_id(raw: bytes) -> Any:
@@ -134,15 +163,8 @@ def read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES):
         yield line
 
 
-def to_json(obj: dict) -> str:
-    """One response line. Lone surrogates (a request may hold ``"\\ud800"``), DEL, C1
-    controls and the two Unicode line separators are written as JSON escapes: a strict
-    UTF-8 stream can take any answer, and a terminal showing the stream runs no command."""
-    return _JSON_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
-
-
 def write(out: TextIO, obj: dict) -> None:
-    out.write(to_json(obj) + "\n")
+    out.write(json_line(obj) + "\n")  # a request may hold "\ud800": still strict UTF-8 out
     out.flush()
 
 
@@ -171,11 +193,14 @@ def main(argv: list[str] | None = None) -> int:
 
     options = {} if args.min_confidence is None else {"min_confidence": args.min_confidence}
     name = args.predictor
-    if args.backend or name == "model":  # the model predictor: the [model] settings given here
-        name = "model"
-        options = {"backend": args.backend, "model": args.model}
-        options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url)) if v})
     try:
+        if args.backend or name == "model":  # the model predictor: the [model] table, then the options here
+            name = "model"
+            options = dict(model_table(args.config))
+            options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url),
+                                              ("read_timeout", args.read_timeout)) if v is not None})
+            options.update(backend=args.backend or options.pop("backend", None),
+                           model=args.model or options.pop("model", None))
         predictor = load_predictor(name, **options)
     except (LookupError, TypeError, ImportError, ValueError, RuntimeError) as exc:
         print_safely(f"nxedit predict: {exc}", sys.stderr)

@@ -30,6 +30,12 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text.encode("utf-8", "surrogatepass")) // 3) if text else 0
 
 
+def guess_tokens(text: str) -> int:
+    """Zed's guess of a line's tokens (``cursor_excerpt.rs``: ``line_len / 3``, at least 1,
+    the line break not counted): the unit Zeta's budgets were trained with."""
+    return max(1, len(strip_eol(text).encode("utf-8", "surrogatepass")) // 3)
+
+
 @dataclass(frozen=True, slots=True)
 class RegionSpec:
     """How a prompt format wants its region and context cut.
@@ -53,6 +59,9 @@ class RegionSpec:
     context_below: int = 0
     max_events: int = 5
     snippet_tokens: int = 0
+    # the unit of the budgets when the model was trained with a fixed guess (Zeta: Zed's
+    # bytes / 3), whatever tokenizer is loaded; None: the model's tokenizer when there is one
+    count_tokens: Callable[[str], int] | None = None
     snap: int = 0  # fixed windows: the cursor line rounded down to a multiple of this anchors them
 
 
@@ -152,7 +161,7 @@ def build_context(
     ``count_tokens`` is the model tokenizer's counter when one is loaded; ``exclude``
     says which paths of ``request.files`` must never reach a model (private files).
     """
-    count = count_tokens or estimate_tokens
+    count = spec.count_tokens or count_tokens or estimate_tokens
     lines = split_editor_lines(request.current)
     cursor = Position(*request.cursor)
     if spec.syntax:

@@ -4,11 +4,13 @@
 [model]
 backend = "exllamav2"            # exllamav2, openai, transformers; absent: no model, structural only
 model = "~/models/zeta-exl2-4.0bpw"  # a model folder (exllamav2, transformers) or a server's model name
-prompt_format = "zeta"           # zeta, instinct, sweep, chat (any chat model)
+prompt_format = "zeta"           # zeta (Zeta-1), instinct, sweep (Sweep 1.5B/0.5B), sweep-v2 (Sweep v2 7B), chat (any chat model)
 base_url = "http://127.0.0.1:8080/v1"   # openai: the server
 api_key_env = "NXEDIT_API_KEY"   # openai: the environment variable holding the key
 connect_timeout = 2.0            # seconds
-read_timeout = 10.0              # seconds without a byte from the server
+read_timeout = 10.0              # seconds without a byte from the server (a CPU server may need 60)
+logprobs = false                 # openai: ask for token log-probabilities (slow on llama-cpp-python)
+cache_prompt = true              # openai: ask llama.cpp's server to reuse the previous prompt's cache
 max_tokens = 512                 # longest rewrite generated
 ngram_draft = true               # exllamav2: n-gram (prompt-lookup) speculative decoding
 max_seq_len = 4096               # exllamav2: cache length (VRAM)
@@ -27,7 +29,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 BACKEND_NAMES = ("exllamav2", "openai", "transformers")
-FORMAT_NAMES = ("zeta", "instinct", "sweep", "chat")
+FORMAT_NAMES = ("zeta", "instinct", "sweep", "sweep-v2", "chat")
 CACHE_KINDS = ("fp16", "q4")
 
 
@@ -45,6 +47,8 @@ class ModelConfig:
     max_seq_len: int = 4096
     cache: str = "fp16"
     device: str = "cpu"
+    logprobs: bool = False
+    cache_prompt: bool = True
 
     @property
     def enabled(self) -> bool:
@@ -74,7 +78,7 @@ def _check(name: str, value: Any) -> str | None:
     if name == "max_seq_len":
         ok = number and isinstance(value, int) and 256 <= value <= 131072 and value % 256 == 0
         return None if ok else "a multiple of 256 from 256 to 131072"
-    if name == "ngram_draft":
+    if name in ("ngram_draft", "logprobs", "cache_prompt"):
         return None if isinstance(value, bool) else "true or false"
     return "a known setting"
 

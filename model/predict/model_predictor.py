@@ -21,6 +21,7 @@ not "no suggestion".
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -111,6 +112,7 @@ class ModelPredictor:
                 if self._backend is None:
                     self._backend = create_backend(self.config)
                 self._backend.load(self._set_status)
+                self._check_model()
                 if self._backend.count_tokens("x") is not None:
                     self._count_tokens = lambda text: self._backend.count_tokens(text)
             except BackendError as exc:
@@ -123,6 +125,19 @@ class ModelPredictor:
             self._state = "ready"
             self.failures = 0
             return True
+
+    def _check_model(self) -> None:
+        """BackendError when the loaded model is one the prompt format must not be used
+        with (Zeta-2 weights under the Zeta-1 format)."""
+        refusal = getattr(self.format, "model_refusal", None)
+        if refusal is None:
+            return
+        served = getattr(self._backend, "model", None)  # the openai backend: the server's model name
+        name = served if isinstance(served, str) else self.config.model
+        folder = self.config.model_path if self.config.model_path and os.path.isdir(self.config.model_path) else None
+        reason = refusal(name, folder)
+        if reason:
+            raise BackendError(reason)
 
     def _load_failed(self, message: str) -> None:
         self._state = "failed"
@@ -223,7 +238,7 @@ class ModelPredictor:
                 token.cancel()
 
         try:
-            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch)
+            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, ban=getattr(fmt, "BAN", ()))
         except BackendError as exc:
             self._set_status(str(exc))
             if self.raise_failures:

@@ -159,8 +159,9 @@ def repetition_reason(original: str, rewrite: str) -> str | None:
     more than once beyond what the original has, and a short piece of text repeated 25
     or more times in a row, well beyond its longest run in the original.
     """
-    new_lines = [line.strip() for line in rewrite.split("\n")]
-    old_lines = [line.strip() for line in original.split("\n")]
+    # indentation counts: closing braces at four depths are four different lines
+    new_lines = [line.rstrip() for line in rewrite.split("\n")]
+    old_lines = [line.rstrip() for line in original.split("\n")]
     for period in (1, 2, 3, 4):
         repeats, block = _max_repeats(new_lines, period)
         if repeats >= 4 and repeats > _max_repeats(old_lines, period)[0] + 1:

@@ -15,6 +15,7 @@ messages of ``nxedit predict``, ``history`` and ``doctor`` (:func:`print_safely`
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from typing import TextIO
@@ -40,6 +41,16 @@ def sanitise(text: object, *, newlines: bool = False) -> str:
     if text.isascii() and text.isprintable():  # the usual case: nothing to look at
         return text
     return (_LINES if newlines else _ONE_LINE).sub(_escape, text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # only ever inside JSON strings
+
+
+def json_line(obj: object) -> str:
+    """``obj`` as one line of JSON that any strict UTF-8 stream takes and no terminal acts
+    on: C0 controls are JSON escapes already; DEL, C1 controls, the two Unicode line
+    separators and lone surrogates (an undecodable file name) become ``\\u`` escapes too."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
 
 
 def print_safely(message: object = "", file: TextIO | None = None) -> None:

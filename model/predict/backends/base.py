@@ -84,12 +84,16 @@ class Backend(Protocol):
         stop: Sequence[str] = (),
         cancel: CancelToken | None = None,
         on_text: TextCallback | None = None,
+        ban: Sequence[str] = (),
     ) -> Completion:
         """Generate greedily for ``prompt``, streaming text pieces to ``on_text``.
 
         Stops at any of ``stop`` (not included in the text), at the end of text, after
         ``max_tokens``, or soon after ``cancel`` fires (``finish_reason="cancelled"``).
-        Raises BackendError when the model cannot answer.
+        A stop that is one token of the model (``<|im_end|>``) is matched as a token id:
+        decoded text skips special tokens, so as a string it would never be seen. The
+        control tokens ``ban`` never reach the text: the model may not write them, or
+        generation ends at one. Raises BackendError when the model cannot answer.
         """
 
     def count_tokens(self, text: str) -> int | None:
@@ -131,6 +135,17 @@ class StopScanner:
         out = self.text[self.emitted :]
         self.emitted = len(self.text)
         return out
+
+
+def single_token_ids(encode: Callable[[str], list[int]], texts: Sequence[str]) -> list[int]:
+    """The ids of those ``texts`` that are one token each for ``encode`` (special tokens
+    such as ``<|im_end|>``, ``<|fim_middle|>``); the others are left to string matching."""
+    ids = []
+    for text in texts:
+        encoded = encode(text) if text else []
+        if len(encoded) == 1 and encoded[0] not in ids:
+            ids.append(encoded[0])
+    return ids
 
 
 def prompt_text(prompt: Prompt) -> str:

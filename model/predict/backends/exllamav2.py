@@ -1,8 +1,10 @@
 """ExLlamaV2: an EXL2-quantized (or FP16 safetensors) model on the user's own NVIDIA GPU.
 
-Uses the dynamic generator with n-gram (prompt-lookup) drafting, since a next-edit answer
-mostly copies its prompt; without flash-attn it runs the generator's unpaged mode (batch
-1: all an editor needs). Jobs are streamed one generator step at a time, so a job that a
+Uses the dynamic generator (exllamav2 0.3.2) with n-gram (prompt-lookup) drafting, since a
+next-edit answer mostly copies its prompt. Its paged mode needs flash-attn 2.5.7 or later
+on an Ampere or newer GPU, still enabled once the model's architecture overrides are
+applied; otherwise it runs the generator's unpaged mode (batch 1: all an editor needs).
+Jobs are streamed one generator step at a time, so a job that a
 newer keystroke made stale is cancelled within a step. Loading ends with a warm-up
 request, so the first real request does not pay for CUDA's lazy start.
 
@@ -23,7 +25,8 @@ import threading
 from typing import Sequence
 
 from nxedit.model.predict.prompts.base import Prompt
-from .base import BackendError, CancelToken, Completion, StatusCallback, TextCallback, one_line, prompt_text
+from .base import (BackendError, CancelToken, Completion, StatusCallback, TextCallback, one_line, prompt_text,
+                   single_token_ids)
 
 GIB = 1 << 30
 NUM_DRAFT_TOKENS = 6  # n-gram draft length (the generator's max_q_size is 8)
@@ -142,7 +145,7 @@ class ExLlamaV2Backend:
             raise BackendError(build_failure(exc)) from None
         status(f"loading {os.path.basename(self.path.rstrip('/'))} into VRAM ({need / GIB:.1f} GiB)...")
         try:
-            self._load_model(paged=bool(ex_attn.has_flash_attn))
+            self._load_model(lambda config: can_page(ex_attn, config, torch))
         except torch.cuda.OutOfMemoryError:
             self.close()
             raise BackendError("ran out of VRAM while loading: try cache = \"q4\", a lower max_seq_len "
@@ -157,7 +160,9 @@ class ExLlamaV2Backend:
         draft = ", n-gram drafting" if self.ngram_draft else ""
         status(f"ready: {os.path.basename(self.path.rstrip('/'))} (exllamav2, {mode}{draft}, {used:.1f} GiB VRAM)")
 
-    def _load_model(self, paged: bool) -> None:
+    def _load_model(self, pageable) -> None:
+        """Load the model; ``pageable(config)`` says whether the paged generator can run,
+        asked after the architecture's overrides (which may switch flash-attn off)."""
         from exllamav2 import ExLlamaV2, ExLlamaV2Cache, ExLlamaV2Cache_Q4, ExLlamaV2Config, ExLlamaV2Tokenizer
         from exllamav2.generator import ExLlamaV2DynamicGenerator
 
@@ -165,8 +170,7 @@ class ExLlamaV2Backend:
         config.arch_compat_overrides()
         config.max_seq_len = min(config.max_seq_len, self.max_seq_len)
         config.max_seq_len -= config.max_seq_len % 256  # the generator works in pages of 256 tokens
-        if not paged:
-            config.no_flash_attn = True
+        paged = pageable(config)
         model = ExLlamaV2(config)
         cache_cls = ExLlamaV2Cache_Q4 if self.q4_cache else ExLlamaV2Cache
         cache = cache_cls(model, max_seq_len=config.max_seq_len, lazy=True)
@@ -193,27 +197,38 @@ class ExLlamaV2Backend:
             return None
         return self.tokenizer.encode(text, add_bos=False, encode_special_tokens=True).shape[-1]
 
-    def _make_job(self, input_ids, max_tokens: int, stop: Sequence[str]):
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_bos=False, encode_special_tokens=True).flatten().tolist()
+
+    def _make_job(self, input_ids, max_tokens: int, stop: Sequence[str], ban: Sequence[str] = ()):
         from exllamav2.generator import ExLlamaV2DynamicJob, ExLlamaV2Sampler
 
-        stop_conditions = [s for s in stop if s] + [self.tokenizer.eos_token_id]
         return ExLlamaV2DynamicJob(
-            input_ids=input_ids, max_new_tokens=max_tokens, stop_conditions=stop_conditions,
+            input_ids=input_ids, max_new_tokens=job_max_new_tokens(max_tokens, self.generator),
+            stop_conditions=self.stop_conditions(stop, ban),
             gen_settings=ExLlamaV2Sampler.Settings.greedy(), return_probs=True,
         )
 
+    def stop_conditions(self, stop: Sequence[str], ban: Sequence[str] = ()) -> list:
+        """Stop strings, and as token ids the stops and control tokens that are one token
+        (the generator decodes without special tokens, so those strings never match)."""
+        ids = single_token_ids(self._encode, [*stop, *ban])
+        eos = self.tokenizer.eos_token_id
+        return [s for s in stop if s] + ids + ([eos] if eos is not None and eos not in ids else [])
+
     def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
-                 cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
+                 cancel: CancelToken | None = None, on_text: TextCallback | None = None,
+                 ban: Sequence[str] = ()) -> Completion:
         if self.generator is None:
             raise BackendError("the exllamav2 model is not loaded")
         ids = self.tokenizer.encode(prompt_text(prompt), add_bos=False, encode_special_tokens=True)
-        if ids.shape[-1] + max_tokens > self.max_seq_len:
+        if ids.shape[-1] + job_max_new_tokens(max_tokens, self.generator) > self.max_seq_len:
             raise BackendError(f"the prompt ({ids.shape[-1]} tokens) and {max_tokens} new tokens do not fit "
                                f"max_seq_len {self.max_seq_len}")
         with self._lock:
             if cancel is not None and cancel.cancelled:
                 return Completion("", "cancelled")
-            return self._run(self._make_job(ids, max_tokens, stop), cancel, on_text)
+            return self._run(self._make_job(ids, max_tokens, stop, ban), cancel, on_text)
 
     def _run(self, job, cancel: CancelToken | None, on_text: TextCallback | None) -> Completion:
         """Drive the generator step by step until ``job`` ends or ``cancel`` fires."""
@@ -237,6 +252,11 @@ class ExLlamaV2Backend:
                     if "token_probs" in result:
                         probs += result["token_probs"].flatten().tolist()
                     if result.get("eos"):
+                        held = held_text(result)
+                        if held:
+                            pieces.append(held)
+                            if on_text:
+                                on_text(held)
                         reason = "length" if result.get("eos_reason") == "max_new_tokens" else "stop"
                         logs = [_log(p) for p in probs]
                         return Completion(
@@ -249,6 +269,35 @@ class ExLlamaV2Backend:
             except Exception:
                 pass
             raise BackendError(f"exllamav2 generation failed: {one_line(exc)}") from None
+
+
+def can_page(ex_attn, config, torch) -> bool:
+    """Whether the paged generator can run: flash-attn 2.5.7+ (``has_flash_attn_with_paged``,
+    false under ``EXLLAMA_NO_FLASH_ATTN``), not switched off by the architecture's
+    overrides, and an Ampere or newer GPU (flash-attn's kernels need one)."""
+    if not getattr(ex_attn, "has_flash_attn_with_paged", False) or getattr(config, "no_flash_attn", False):
+        return False
+    try:
+        return torch.cuda.get_device_capability()[0] >= 8
+    except Exception:  # no device to ask: the unpaged mode runs everywhere
+        return False
+
+
+def job_max_new_tokens(max_tokens: int, generator) -> int:
+    """``max_new_tokens`` for a job that should generate ``max_tokens``: with drafting the
+    generator ends a job ``num_draft_tokens`` early (so drafts never overrun the limit)."""
+    return max_tokens + int(getattr(generator, "num_draft_tokens", 0) or 0)
+
+
+def held_text(result: dict) -> str:
+    """The text a job held back when it ended at a stop token (exllamav2 0.3.2 reports it
+    under ``held`` instead of streaming it): a prefix of a stop string that turned out not
+    to be one, less the stop token's own piece."""
+    if result.get("eos_reason") != "stop_token":
+        return ""
+    text = (result.get("held") or {}).get("text") or ""
+    piece = result.get("eos_triggering_token_str") or ""
+    return text[: len(text) - len(piece)] if piece and text.endswith(piece) else text
 
 
 def _log(p: float) -> float:

@@ -38,6 +38,9 @@ class OpenAIBackend:
         self.api_key_env = config.api_key_env
         self.connect_timeout = config.connect_timeout
         self.read_timeout = config.read_timeout
+        self.logprobs = config.logprobs
+        self.cache_prompt = config.cache_prompt
+        self._banned: dict[tuple[str, ...], dict[str, int]] = {}  # control tokens -> logit_bias
         self._failures = 0
         self._retry_at = 0.0
         self._lock = threading.Lock()
@@ -134,26 +137,38 @@ class OpenAIBackend:
         pass
 
     def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
-                 cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
+                 cancel: CancelToken | None = None, on_text: TextCallback | None = None,
+                 ban: Sequence[str] = ()) -> Completion:
         body: dict = {"max_tokens": max_tokens, "temperature": 0, "stream": True}
         if self.model:
             body["model"] = self.model
+        if self.cache_prompt:  # llama.cpp's server: reuse the KV cache of the previous prompt
+            body["cache_prompt"] = True
         if isinstance(prompt, ChatPrompt):
             path, body["messages"] = "/chat/completions", prompt.to_openai()
         else:
             path, body["prompt"] = "/completions", prompt
-            body["logprobs"] = 1
+            if self.logprobs:  # costly on some servers (llama-cpp-python: >100 ms a token)
+                body["logprobs"] = 1
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI API takes at most 4
+        bias = self._logit_bias(tuple(ban))
+        if bias:
+            body["logit_bias"] = bias
         conn, response = self._request("POST", path, body, cancel)
         if response is None:
             return Completion("", "cancelled")
         pieces: list[str] = []
-        finish = "stop"
+        finish = None
         logprobs: list[float] = []
-        tokens = 0
+        tokens = events = 0
+        done = False
         try:
             for event in _events(response):
+                if event is None:  # [DONE]
+                    done = True
+                    break
+                events += 1
                 choice = (event.get("choices") or [{}])[0]
                 text = choice.get("text")
                 if text is None:
@@ -162,12 +177,12 @@ class OpenAIBackend:
                     pieces.append(text)
                     if on_text:
                         on_text(text)
-                tokens += 1
+                    tokens += 1
                 lp = (choice.get("logprobs") or {}).get("token_logprobs")
                 if isinstance(lp, list):
                     logprobs += [x for x in lp if isinstance(x, (int, float))]
                 if choice.get("finish_reason"):
-                    finish = "length" if choice["finish_reason"] == "length" else "stop"
+                    finish = choice["finish_reason"]
         except (OSError, http.client.HTTPException, ValueError) as exc:
             if cancel is not None and cancel.cancelled:
                 return Completion("".join(pieces), "cancelled", tokens)
@@ -178,13 +193,82 @@ class OpenAIBackend:
             conn.close()
         if cancel is not None and cancel.cancelled:
             return Completion("".join(pieces), "cancelled", tokens)
+        # a failure is a failure: never an empty (or cut) answer that would become an edit
+        if not events:
+            raise self._failed(f"{self.base_url}{path} answered with an empty stream (a server error?)")
+        if finish is None or not done:
+            raise self._failed(f"{self.base_url}: the answer ended without "
+                               + ("a finish reason" if finish is None else "[DONE]"))
+        if finish not in ("stop", "length", "eos"):
+            raise self._failed(f"{self.base_url}: the answer ended with finish reason {str(finish)[:40]!r}")
         self._succeeded()
         mean = sum(logprobs) / len(logprobs) if logprobs else None
-        return Completion("".join(pieces), finish, tokens, None, mean)
+        return Completion("".join(pieces), "length" if finish == "length" else "stop", tokens, None, mean)
+
+    # -- control tokens ----------------------------------------------------------------
+
+    def _logit_bias(self, ban: tuple[str, ...]) -> dict[str, int]:
+        """``logit_bias`` that keeps the control tokens ``ban`` out of the answer.
+
+        A server hides special tokens from the streamed text, so a model that writes
+        ``<|fim_middle|>`` and goes on would pass its chatter off as code. Each string
+        that is one token in the served model's vocabulary (asked once, from the
+        server's tokenize endpoint) gets a bias of -100; the others are not tokens of
+        this model and need nothing.
+        """
+        if not ban:
+            return {}
+        if ban not in self._banned:
+            bias = {}
+            try:
+                empty = self._tokenize("")
+                for text in ban if empty is not None else ():
+                    ids = self._tokenize(text) or []
+                    if ids[: len(empty)] == empty:
+                        ids = ids[len(empty) :]  # a BOS the endpoint adds
+                    if len(ids) == 1:
+                        bias[str(ids[0])] = -100
+            except BackendError:  # the server is down: the request says so; ask again next time
+                return {}
+            self._banned[ban] = bias
+        return self._banned[ban]
+
+    def _tokenize(self, text: str) -> list[int] | None:
+        """Token ids of ``text`` from the server, or None when it offers no tokenize endpoint.
+
+        llama.cpp's server and vLLM answer ``POST /tokenize``, llama-cpp-python's
+        ``POST /extras/tokenize``, both beside ``/v1``.
+        """
+        root = self._url.path.rstrip("/").removesuffix("/v1")
+        for path, body in ((f"{root}/extras/tokenize", {"input": text}),
+                           (f"{root}/tokenize", {"content": text, "prompt": text, "add_special_tokens": False,
+                                                 **({"model": self.model} if self.model else {})})):
+            conn = self._connect()
+            try:
+                conn.request("POST", path, body=json.dumps(body).encode(), headers=self._headers())
+                response = conn.getresponse()
+                raw = response.read(1 << 20)
+            except (OSError, http.client.HTTPException):
+                continue
+            finally:
+                conn.close()
+            if response.status != 200:
+                continue
+            try:
+                tokens = json.loads(raw).get("tokens")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(tokens, list) and all(isinstance(t, int) for t in tokens):
+                return tokens
+        return None
 
 
-def _events(response) -> Iterator[dict]:
-    """The JSON objects of a server-sent event stream, until ``[DONE]``."""
+def _events(response) -> Iterator[dict | None]:
+    """The JSON objects of a server-sent event stream, then None for ``[DONE]``.
+
+    An ``error`` event raises ValueError; a stream that just stops yields no None, so the
+    caller can tell a finished answer from one that broke off.
+    """
     data: list[str] = []
     while True:
         raw = response.readline(1 << 20)
@@ -197,14 +281,22 @@ def _events(response) -> Iterator[dict]:
             payload = "\n".join(data)
             data = []
             if payload == "[DONE]":
+                yield None
                 return
-            event = json.loads(payload)
-            if isinstance(event, dict) and "error" in event:
-                err = event["error"]
-                raise ValueError(err.get("message", err) if isinstance(err, dict) else err)
-            yield event
-    if data and data[-1] != "[DONE]":
-        yield json.loads("\n".join(data))
+            yield _event(payload)
+    if data:
+        payload = "\n".join(data)
+        yield None if payload == "[DONE]" else _event(payload)
+
+
+def _event(payload: str) -> dict:
+    event = json.loads(payload)
+    if not isinstance(event, dict):
+        raise ValueError(f"not an event: {payload[:80]!r}")
+    if "error" in event:
+        err = event["error"]
+        raise ValueError(err.get("message", err) if isinstance(err, dict) else err)
+    return event
 
 
 def _shut(sock: socket.socket) -> None:

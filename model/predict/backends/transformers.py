@@ -13,7 +13,8 @@ import threading
 from typing import Sequence
 
 from nxedit.model.predict.prompts.base import ChatPrompt, Prompt
-from .base import BackendError, CancelToken, Completion, StatusCallback, StopScanner, TextCallback, one_line
+from .base import (BackendError, CancelToken, Completion, StatusCallback, StopScanner, TextCallback, one_line,
+                   single_token_ids)
 
 
 class TransformersBackend:
@@ -55,7 +56,8 @@ class TransformersBackend:
         self.model = self.tokenizer = None
 
     def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
-                 cancel: CancelToken | None = None, on_text: TextCallback | None = None) -> Completion:
+                 cancel: CancelToken | None = None, on_text: TextCallback | None = None,
+                 ban: Sequence[str] = ()) -> Completion:
         if self.model is None:
             raise BackendError("the transformers model is not loaded")
         import torch
@@ -66,6 +68,10 @@ class TransformersBackend:
         scanner = StopScanner(stop)
         streamer = _streamer(tok, scanner, on_text)
         eos = tok.eos_token_id
+        # one-token stops end generation as ids: the streamer skips special tokens, so the
+        # string "<|im_end|>" never reaches the scanner
+        stop_ids = single_token_ids(lambda t: tok.encode(t, add_special_tokens=False), [*stop, *ban])
+        end_ids = ([eos] if eos is not None else []) + [i for i in stop_ids if i != eos]
         try:
             with self._lock, torch.inference_mode():
                 if cancel.cancelled:
@@ -73,7 +79,7 @@ class TransformersBackend:
                 out = self.model.generate(
                     ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_tokens, do_sample=False,
                     stopping_criteria=_criteria(scanner, cancel), streamer=streamer,
-                    return_dict_in_generate=True, output_scores=True,
+                    return_dict_in_generate=True, output_scores=True, eos_token_id=end_ids or None,
                     pad_token_id=eos if eos is not None else 0,
                 )
         except (RuntimeError, ValueError, IndexError) as exc:
@@ -85,7 +91,7 @@ class TransformersBackend:
         logprobs = [torch.log_softmax(score[0].float(), -1)[t].item() for score, t in zip(out.scores, new)]
         if cancel.cancelled:
             reason = "cancelled"
-        elif scanner.stopped or (new and new[-1] == eos):
+        elif scanner.stopped or (new and new[-1] in end_ids):
             reason = "stop"
         else:
             reason = "length" if len(new) >= max_tokens else "stop"

@@ -1,7 +1,8 @@
 """Prompt formats of the open next-edit models, one module each.
 
 Every format module has ``NAME``, ``REGION`` (a :class:`~nxedit.model.predict.context.RegionSpec`:
-how it wants the region cut), ``STOP`` (stop strings), ``render(context) -> Prompt``,
+how it wants the region cut), ``STOP`` (stop strings), ``BAN`` (control tokens the
+model may not write), ``render(context) -> Prompt``,
 ``render_target(context, rewritten_region) -> str`` (the text a model should answer:
 training reuses it) and ``parse(output, context, truncated=False) -> Parsed | Rejected``.
 """
@@ -14,7 +15,8 @@ from types import ModuleType
 FORMATS: dict[str, str] = {
     "zeta": "nxedit.model.predict.prompts.zeta",
     "instinct": "nxedit.model.predict.prompts.instinct",
-    "sweep": "nxedit.model.predict.prompts.sweep",
+    "sweep": "nxedit.model.predict.prompts.sweep",  # Sweep Next-Edit 1.5B and 0.5B (v1)
+    "sweep-v2": "nxedit.model.predict.prompts.sweep_v2",  # Sweep Next-Edit v2 7B
     "chat": "nxedit.model.predict.prompts.chat",  # any instruction-tuned model behind a chat endpoint
 }
 

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
@@ -23,6 +24,17 @@ log = logging.getLogger("nxedit.model")
 ESCAPE = "\u2060"  # WORD JOINER: invisible, and never part of a model's control token
 _SPECIAL = re.compile(r"<\|[^\s|<>]{1,64}\|>")  # <|file_sep|>, <|endoftext|>, <|user_cursor_is_here|>, ...
 _ESCAPED_SPECIAL = re.compile("<" + ESCAPE + r"(\|[^\s|<>]{1,64}\|>)")
+
+
+# Qwen2.5-Coder's control tokens (all three formats run on Qwen2.5-Coder models): a model
+# may not write them in its answer; a format bans those it does not stop on
+QWEN_CONTROL = ("<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>",
+                "<|file_sep|>", "<|im_start|>")
+
+
+def banned(stop: tuple[str, ...]) -> tuple[str, ...]:
+    """The control tokens a format with stop strings ``stop`` keeps out of the answer."""
+    return tuple(t for t in QWEN_CONTROL if t not in stop)
 
 
 class PromptRefused(Exception):
@@ -104,12 +116,34 @@ class Rejected:
     reason: str
 
 
-UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"  # evaluation counts these as reversals
+UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"
+SANITY_GATE = True  # bench/model_gate.py turns it off to count what the gate prevents  # evaluation counts these as reversals
+
+
+def cut_at_control_token(text: str) -> str:
+    """``text`` up to the first control token the model wrote (``<|fim_middle|>``, ...).
+
+    User text reaches the model with every such marker escaped, so one that is still
+    whole in the (still escaped) answer came from the model: what follows it is not part
+    of the rewrite. Formats cut here first, before they strip their own line breaks.
+    """
+    found = _SPECIAL.search(text)
+    return text if found is None else text[: found.start()]
 
 
 def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
-    """Check an extracted rewrite and diff it into edits (shared by all formats)."""
-    reason = repetition_reason(context.region_text, rewrite)
+    """Check an extracted rewrite and diff it into edits (shared by all formats).
+
+    The sanity gate (:mod:`~nxedit.model.predict.answer_gate`) first: fences and prose
+    dropped, a run-on tail trimmed; an empty rewrite is an abstention, and a rewrite that
+    loops, or changes the region's size or lines beyond what the history supports, is
+    refused.
+    """
+    if SANITY_GATE:
+        rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
+        if not rewrite.strip() and context.region_text.strip():
+            return Rejected(EMPTY_ANSWER)
+    reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
     if reason:
         return Rejected(reason)
     edits = rewrite_edits(context.current, context.region_start, context.region_end, rewrite)

@@ -29,13 +29,23 @@ Layout (continue ``core/nextEdit``: ``constants.ts``, ``templating/instinct.ts``
 The region is the cursor line, 1 line above and 5 below; the excerpt 25 lines each way.
 Edits are listed newest first, as the system prompt tells the model. The answer is the
 rewritten region alone.
+
+Which layout: Continue's runtime (``providers/InstinctNextEditProvider.ts`` and the
+``instinct`` template of ``templating/NextEditPromptEngine.ts`` at continuedev/continue
+c8886c23: the excerpt runs straight into the closing fence, ``{excerpt}```\n### Response:``).
+The training code (``continuedev/instinct``, ``utils/datautils.py``) differs in small
+ways: the context-file header, blank lines between sections, the quoting of the path in
+``User edited file``. We follow the runtime: it is the prompt the released checkpoint
+answers in Continue, where its published results were measured, and the one its users'
+servers see; the training repository could not be read here to render its layout byte
+for byte (see the closing note of issue 19).
 """
 
 from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, finish, with_cursor
+from .base import ChatPrompt, Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -44,6 +54,7 @@ CURSOR = "<|user_cursor_is_here|>"
 CONTEXT_FILE = "<|context_file|>"
 SNIPPET = "<|snippet|>"
 STOP = ("<|im_end|>", "<|endoftext|>")  # the end of the assistant's turn (ChatML)
+BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=1, lines_below=5, context_above=25, context_below=25, max_events=5,
     snippet_tokens=1024,
@@ -92,9 +103,13 @@ def _context(ctx: EditContext) -> str:
 
 
 def _edits(ctx: EditContext) -> str:
+    """The edits newest first; blank lines are left out of each diff, as Continue's
+    ``editHistoryBlock`` drops every line that is empty once trimmed (blank context lines
+    included)."""
     blocks = []
     for event in reversed(ctx.events):
-        diff = escape(event.unified_diff(DIFF_CONTEXT))
+        lines = event.unified_diff(DIFF_CONTEXT).split("\n")
+        diff = escape("\n".join(x for x in lines if x.strip()))
         blocks.append(f'User edited file "{escape.path(event.path)}"\n\n```diff\n{diff}\n```')
     return "\n".join(blocks)
 
@@ -120,16 +135,6 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return escape(rewrite)
 
 
-def _strip_fence(text: str, region: str) -> str:
-    """The answer without a Markdown code fence around it (when the region had none)."""
-    if text.startswith("```") and not region.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        stripped = text.rstrip()
-        if stripped.endswith("```"):
-            text = stripped[:-3]
-    return text
-
-
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
     """The edits in an Instinct answer (the rewritten region), or why not."""
     if truncated:
@@ -143,7 +148,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     if starts:  # told not to, the model wrapped the region in its markers: take what is inside
         text = text.split(START, 1)[1].split(END, 1)[0]
         text = text.removeprefix("\n")
-    text = _strip_fence(text, ctx.region_text)
+    text = cut_at_control_token(text)
     if not ctx.region_text.endswith("\n"):
         text = text.removesuffix("\n")
     return finish(ctx, escape.unescape(text))

@@ -1,9 +1,9 @@
-"""Sweep's next-edit prompt: ``<|file_sep|>`` blocks, ending with an open ``updated`` block.
+"""Sweep Next-Edit v1 (``sweepai/sweep-next-edit-1.5B`` and ``-0.5B``): ``<|file_sep|>``
+blocks, ending with an open ``updated`` block.
 
-Layout (sweepai/sweep-next-edit model cards; zed ``crates/edit_prediction/src/sweep_prompt.rs``)::
+Layout (zed ``crates/edit_prediction/src/sweep_prompt.rs``, ``build_prompt``, which
+follows Sweep's ``run_model.py`` ordering)::
 
-    <|file_sep|>{path}
-    {up to 300 lines of the file around the cursor}
     <|file_sep|>{related path}
     {snippet}
     <|file_sep|>{path}.diff
@@ -11,28 +11,32 @@ Layout (sweepai/sweep-next-edit model cards; zed ``crates/edit_prediction/src/sw
     {lines before a recent edit}
     updated:
     {the same lines after it}
-    <|file_sep|>original/{path}:{s}:{e}
+    <|file_sep|>original/{path}
     {the 21-line window as it was before the last edit}
-    <|file_sep|>current/{path}:{s}:{e}
-    {the window now, <|cursor|> at the cursor}
-    <|file_sep|>updated/{path}:{s}:{e}
+    <|file_sep|>current/{path}
+    {the window now}
+    <|file_sep|>updated/{path}
 
-``s:e`` are the window's 1-based first and last lines. The model writes the updated
-window and stops at ``<|file_sep|>`` or ``</s>``. It reuses Qwen2.5-Coder's pretrained
-``<|file_sep|>`` token, so user text containing it (or ``</s>``) is escaped.
+No whole-file block, no line numbers and no cursor marker: the v1 models never saw them
+(``sweep-v2`` has them). The model writes the updated window and stops at
+``<|file_sep|>`` or ``</s>``; the answer is taken as it is, less the line break the
+window's block added (none when the window ends with the file's final line break).
+It reuses Qwen2.5-Coder's pretrained ``<|file_sep|>`` token, so user text containing it
+(or ``</s>``) is escaped.
 """
 
 from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from nxedit.model.text.plain import split_lines, strip_eol
-from .base import Escaper, Parsed, Rejected, finish, with_cursor
+from .base import Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "sweep"
 FILE_SEP = "<|file_sep|>"
 CURSOR = "<|cursor|>"
 EOS = "</s>"
 STOP = (FILE_SEP, EOS, "<|endoftext|>")
+BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=10, lines_below=10, context_above=150, context_below=150, max_events=5,
     snippet_tokens=1024,
@@ -56,12 +60,21 @@ def _limited(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _change_block(event: HistoryEvent, path: str) -> str:
-    before = [strip_eol(x) for x in event.before[len(event.before) - DIFF_CONTEXT :]]
-    after = [strip_eol(x) for x in event.after[:DIFF_CONTEXT]]
+def change_lines(event: HistoryEvent, context: int) -> tuple[list[str], list[str]]:
+    """An edit's lines before and after it, with ``context`` unchanged lines each side."""
+    before = [strip_eol(x) for x in event.before[len(event.before) - context :]] if context else []
+    after = [strip_eol(x) for x in event.after[:context]]
     old = before + [strip_eol(x) for x in split_lines(event.old_text)] + after
     new = before + [strip_eol(x) for x in split_lines(event.new_text)] + after
-    return _block(f"{path}.diff", f"original:\n{escape(_limited(old))}\nupdated:\n{escape(_limited(new))}")
+    return old, new
+
+
+def _change_block(event: HistoryEvent, path: str) -> str:
+    """Zed's recent-change block: both sides end with one line break, added only where
+    the side does not end with one already (a blank last line is dropped on both sides
+    alike, so no phantom deletion appears between them)."""
+    old, new = (escape(_limited(side)) for side in change_lines(event, DIFF_CONTEXT))
+    return _block(f"{path}.diff", f"original:\n{old}{'' if old.endswith(chr(10)) else chr(10)}updated:\n{new}")
 
 
 def original_window(ctx: EditContext) -> tuple[str, int, int]:
@@ -89,28 +102,27 @@ def original_window(ctx: EditContext) -> tuple[str, int, int]:
 
 def render(ctx: EditContext) -> str:
     path = escape.path(ctx.path)
-    (e0, e1), (r0, r1) = ctx.excerpt, ctx.region
-    parts = [_block(path, escape(ctx.text(e0, e1)))]
-    parts += [_block(escape.path(s.path), escape(s.text)) for s in ctx.snippets]
+    parts = [_block(escape.path(s.path), escape(s.text)) for s in ctx.snippets]
     parts += [_change_block(e, path) for e in ctx.events[-MAX_CHANGE_BLOCKS:]]
-    original, o0, o1 = original_window(ctx)
-    parts.append(_block(f"original/{path}:{o0}:{o1}", escape(original)))
-    current = with_cursor(ctx.region_text, ctx.cursor_in_region, CURSOR, escape)
-    parts.append(_block(f"current/{path}:{r0 + 1}:{r1}", current))
-    parts.append(f"{FILE_SEP}updated/{path}:{r0 + 1}:{r1}\n")
+    parts.append(_block(f"original/{path}", escape(original_window(ctx)[0])))
+    parts.append(_block(f"current/{path}", escape(ctx.region_text)))
+    parts.append(f"{FILE_SEP}updated/{path}\n")
     return "".join(parts)
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
-    return escape(rewrite) + "\n" + FILE_SEP
+    text = escape(rewrite)
+    return text + ("" if text.endswith("\n") else "\n") + FILE_SEP
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
-    """The edits in a Sweep answer (the updated window), or why not."""
+    """The edits in a Sweep answer (the updated window), or why not (both versions)."""
     text = output
     for stop in STOP:
         text = text.split(stop, 1)[0]
     if truncated and text == output:
         return Rejected(f"the output stopped (max tokens) before {FILE_SEP}")
-    text = text.replace(CURSOR, "").removesuffix("\n")
+    text = cut_at_control_token(text.replace(CURSOR, ""))
+    if not ctx.region_text.endswith("\n"):  # the line break the window's block added
+        text = text.removesuffix("\n")
     return finish(ctx, escape.unescape(text))

@@ -248,3 +248,24 @@ def test_sigkill_mid_write_leaves_a_complete_entry(tmp_path, delay):
 
     # after the kill, the last revision it finished (or the one after) survives, complete
     assert assert_complete(Journal(directory).pending(target)) in (last_done, last_done + 1)
+
+
+def test_each_process_has_its_own_entry_and_a_crashed_ones_lock_is_swept(tmp_path, source):
+    """Issue 14: two editors never share (or delete) one entry; a crashed owner's lock goes
+    once its entries are gone."""
+    first, second = Journal(tmp_path / "j"), Journal(tmp_path / "j")
+    first.save(source.path, "first's text\n", None)
+    second.save(source.path, "second's text\n", None)
+    second.discard(source.path)  # the second saved its buffer
+    entry = second.pending(source.path)
+    assert entry.text == "first's text\n" and entry.live and entry.owner == first.owner
+    assert second.claim(source.path) == [] and [c.owner for c in first.claims(source.path)] == [second.owner]
+    first._alive_file.close()  # as a kill -9 would: the kernel drops the lock
+    first._alive_file = None
+    entry = second.pending(source.path)
+    assert entry is not None and not entry.live
+    second.discard_entry(entry)
+    lock = tmp_path / "j" / f"{first.owner}.lock"
+    os.utime(lock, (0, 0))
+    Journal(tmp_path / "j")
+    assert not lock.exists()

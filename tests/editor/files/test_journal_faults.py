@@ -1,5 +1,6 @@
-"""The crash journal when its disk is full (issue 14): one message naming the disk, not a
-toast per attempt and buffer; a word when it works again. A real, small file system."""
+"""Faults around the journal and saves, in the app (issue 14): a full journal disk is one
+message naming the disk (a real, small file system), not a toast per attempt and buffer;
+a temp file a killed save left behind is offered when its file opens."""
 
 from __future__ import annotations
 
@@ -44,3 +45,47 @@ async def test_a_full_journal_disk_is_one_message_naming_it(tmp_path: Path, monk
             await pilot.press("x")
             await wait_for(pilot, lambda: "works again" in app.status.message)
             assert len(journal()) == 1
+
+
+async def test_a_killed_saves_temp_file_is_offered_when_the_file_opens(tmp_path: Path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = tmp_path / "notes.txt"
+    path.write_text("old\n")
+    temp = tmp_path / f".notes.txt.{int(dead.stdout)}-0badf00d.nxedit-tmp"
+    temp.write_text("new text that never made it\n")  # a save killed before its rename
+    app = EditorApp([FileArg(path)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "Choice")
+        assert "interrupted" in app.screen.question and temp.name in app.screen.question
+        await pilot.press("o")  # open it, to compare
+        await wait_for(pilot, lambda: app.buffer.path == temp)
+        assert app.buffer.text == "new text that never made it\n"
+        app.cycle_buffer(1)
+        assert path.read_text() == "old\n"
+
+
+async def test_a_crash_journals_the_last_keys_before_the_app_goes(tmp_path: Path, monkeypatch):
+    """An edit typed just before a crash (here: a command that raises) is not lost."""
+    from nxedit.editor.files.journal import Journal
+
+    monkeypatch.setattr(filecare, "JOURNAL_IDLE", 3600.0)  # the tick never gets to it
+    monkeypatch.setattr(filecare, "JOURNAL_MAX_LAG", 3600.0)
+    path = tmp_path / "work.txt"
+    path.write_text("base\n")
+    app = EditorApp([FileArg(path)])
+
+    def broken() -> None:
+        raise RuntimeError("a bug somewhere else")
+
+    app.toggle_soft_wrap = broken
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"typed just before ")
+            await pilot.press("alt+z")
+            await pilot.pause()
+    assert app.return_code == 1
+    entry = Journal().pending(path)
+    assert entry is not None and entry.text == "typed just before base\n"

@@ -161,3 +161,27 @@ def test_a_full_disk_during_an_in_place_save_puts_the_old_text_back(tmp_path, mo
         with pytest.raises(FileError, match="disk full on .*: the file on disk is unchanged"):
             save(path, "new line\n" * 40000)
         assert path.read_text() == old and other.read_text() == old
+
+
+def test_an_attribute_that_cannot_be_copied_means_writing_in_place(tmp_path, monkeypatch):
+    """A security label this user may not set on a new file: the file is written in place."""
+    from nxedit.editor.files import fileio
+
+    path = tmp_path / "labelled.txt"
+    path.write_text("old\n")
+    try:
+        os.setxattr(path, "user.label", b"kept")
+    except OSError:
+        pytest.skip("this file system keeps no user extended attributes")
+    inode = path.stat().st_ino
+    real_setxattr = os.setxattr
+
+    def refuse(target, name, value, *args):
+        if isinstance(target, int):  # the temp file's descriptor
+            raise PermissionError(errno.EPERM, "not permitted")
+        return real_setxattr(target, name, value, *args)
+
+    monkeypatch.setattr(fileio.os, "setxattr", refuse)
+    save(path, "new\n")
+    assert path.read_text() == "new\n" and path.stat().st_ino == inode and os.getxattr(path, "user.label") == b"kept"
+    assert list(tmp_path.glob(".*.nxedit-tmp")) == []

@@ -286,3 +286,17 @@ def test_a_full_disk_is_named_once_not_a_rollback_error(tmp_path, monkeypatch):
         messages.clear()
         HistoryStore(notify=messages.append).close()
         assert len(messages) == 1 and f"disk full on {small}" in messages[0] and "rollback" not in messages[0]
+
+
+@pytest.mark.slow
+def test_export_of_c1_controls_in_a_path_is_inert():
+    """A file name holding a C1 CSI (U+009B) went out raw: a terminal showing the export acts on it."""
+    store = HistoryStore()
+    path = "/w/p/caf\x9b2J.py"
+    store.submit_event(EditEvent(path, 1.0, 2.0, 0, "x\n", "y\n", Position(0, 1), project="/w/p"))
+    assert store.close()
+    done = subprocess.run([sys.executable, "-m", "nxedit.editor.cli", "history", "export", "--jsonl"],
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    (line,) = done.stdout.decode("utf-8").splitlines()
+    assert json.loads(line)["path"] == path and "\x9b" not in line

@@ -184,7 +184,7 @@ class BlockingBackend(StubBackend):
     def __init__(self):
         self.started = threading.Event()
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
         self.started.set()
         deadline = time.monotonic() + 5
         while not cancel.cancelled and time.monotonic() < deadline:
@@ -219,3 +219,71 @@ def test_a_backend_that_raises_only_costs_a_status_line():
                                on_status=statuses.append)
     assert predictor.predict(small_request()) is None
     assert statuses[-1] == "model: blocking failed: boom"
+
+
+# -- fidelity to exllamav2 0.3.2's dynamic generator (issue 19)
+
+
+class FakeTokenizer:
+    """Encodes the Qwen control tokens as one id each, anything else as one id a character."""
+
+    SPECIAL = {"<|im_end|>": 151645, "<|endoftext|>": 151643, "<|fim_middle|>": 151660}
+    eos_token_id = 151643
+
+    def encode(self, text, add_bos=False, encode_special_tokens=True):
+        ids = [self.SPECIAL[text]] if text in self.SPECIAL else [ord(c) for c in text]
+        return torch.tensor([ids])
+
+
+def test_one_token_stops_and_control_tokens_are_token_ids():
+    b = wired(FakeGenerator([]))
+    b.tokenizer = FakeTokenizer()
+    conditions = b.stop_conditions(("<|im_end|>", "<|endoftext|>", "\n\n\n"), ban=("<|fim_middle|>",))
+    # the strings stay (harmless), the special tokens become ids the generator can see
+    assert conditions == ["<|im_end|>", "<|endoftext|>", "\n\n\n", 151645, 151643, 151660]
+
+
+def test_text_held_back_at_a_stop_token_is_kept():
+    result = {"eos": True, "eos_reason": "stop_token", "eos_triggering_token_str": "<|im_end|>",
+              "held": {"text": "    return x\n<"}}
+    assert ex.held_text(result) == "    return x\n<"  # a '<' that might have begun a stop string
+    result["held"]["text"] = "done\n\n\n"
+    result["eos_triggering_token_str"] = "\n\n\n"  # a plain token as the stop: its text is not the answer's
+    assert ex.held_text(result) == "done"
+    assert ex.held_text({"eos_reason": "stop_string", "held": {"text": "x"}}) == ""
+
+
+def test_the_job_loop_streams_the_held_text_at_a_stop_token():
+    class Held(FakeGenerator):
+        def iterate(self):
+            out = super().iterate()
+            if out[-1].get("eos"):
+                out[-1].update(eos_reason="stop_token", eos_triggering_token_str="<|im_end|>",
+                               held={"text": "d"})
+            return out
+
+    pieces = []
+    done = wired(Held(["a", "b", "c"]))._run("job", None, pieces.append)
+    assert done.text == "abcd" and pieces == ["a", "b", "c", "d"] and done.finish_reason == "stop"
+
+
+def test_drafting_does_not_shorten_the_answer():
+    class Generator:
+        num_draft_tokens = 6
+
+    assert ex.job_max_new_tokens(100, Generator()) == 106  # the generator stops at max - drafts
+    Generator.num_draft_tokens = 0
+    assert ex.job_max_new_tokens(100, Generator()) == 100
+
+
+@pytest.mark.parametrize("paged_attn, no_flash, major, expected", [
+    (True, False, 8, True),  # flash-attn >= 2.5.7 on Ampere: paged
+    (False, False, 8, False),  # flash-attn 2.2.1-2.5.6 (has_flash_attn only) or EXLLAMA_NO_FLASH_ATTN
+    (True, True, 9, False),  # the architecture's overrides switched flash-attn off
+    (True, False, 7, False),  # a pre-Ampere GPU
+])
+def test_paged_mode_needs_paged_flash_attn_after_the_overrides(paged_attn, no_flash, major, expected, monkeypatch):
+    attn = type("Attn", (), {"has_flash_attn": True, "has_flash_attn_with_paged": paged_attn})
+    config = type("Config", (), {"no_flash_attn": no_flash})
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: (major, 0))
+    assert ex.can_page(attn, config, torch) is expected

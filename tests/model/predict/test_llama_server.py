@@ -94,7 +94,7 @@ def config(url, **kw):
 
 
 def test_a_real_server_streams_a_completion_that_parses_without_a_crash(server_url):
-    backend = OpenAIBackend(config(server_url))
+    backend = OpenAIBackend(config(server_url, logprobs=True))
     backend.load()
     assert backend.model and backend.model.endswith(".gguf")
     ctx = build_context(small_request(), zeta.REGION)
@@ -161,3 +161,36 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
     assert predictor.status == status  # the backend answered: no failure reported
     if suggestion is not None:
         assert suggestion.source == "model:openai" and suggestion.edits
+
+
+def dev_cases(count):
+    """The first ``count`` dev cases of ../shared/bench (every language), or a skip."""
+    import json
+    from pathlib import Path
+
+    from nxedit.training.metrics import find_bench
+
+    bench = find_bench(Path(__file__).resolve().parents[3])
+    if bench is None:
+        pytest.skip("the shared bench cases are not next to this checkout")
+    files = sorted((bench / "dev").glob("*.jsonl"))
+    return [json.loads(f.read_text().splitlines()[0]) for f in files][:count]
+
+
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, fmt):
+    """Gemma 270M knows nothing of next edits: whatever it writes, nothing shown deletes
+    more than 3 lines (the gate refuses it) and nothing fails but as an abstention."""
+    from nxedit.model.predict.request import parse_request
+    from nxedit.model.text.plain import split_lines
+
+    predictor = ModelPredictor(config(server_url, prompt_format=fmt, max_tokens=96))
+    assert predictor.load(), predictor.status
+    for case in dev_cases(1):
+        request = parse_request({k: case[k] for k in ("id", "path", "language", "history", "current", "cursor")})
+        status = predictor.status
+        suggestion = predictor.predict(request)
+        assert predictor.status == status  # the backend answered: no failure reported
+        for edit in suggestion.edits if suggestion else ():
+            removed = edit.end_line - edit.start_line - len(split_lines(edit.new_text))
+            assert removed <= 3, (case["id"], edit)

@@ -17,7 +17,7 @@ class RecordingBackend(StubBackend):
     def __init__(self):
         self.prompts = []
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
         self.prompts.append(str(prompt))
         return Completion("", "stop")
 

@@ -166,3 +166,57 @@ def test_min_confidence_asks_for_guesses_such_as_placeholders():
     guess = json.loads(run_cli(["--min-confidence", "0.1"], json.dumps(request).encode()).stdout)
     assert guess["edits"] == [{"start_line": 5, "end_line": 6, "new_text": "print(area(1, 2, <scale>))\n"}]
     assert guess["source"] == "structural:signature" and guess["confidence"] < 0.6
+
+
+# -- the model predictor through the command: the [model] table, --read-timeout, errors
+
+
+def model_request(tmp_path):
+    from next_edit_cases import inventory_request
+
+    req = inventory_request()
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({
+        "id": "m1", "path": req.path, "language": "python", "current": req.current,
+        "cursor": {"line": req.cursor[0], "column": req.cursor[1]},
+        "history": [h.to_dict() for h in req.history],
+    }))
+    return path
+
+
+def test_the_model_table_of_the_config_file_applies_and_options_override_it(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_load(name, **options):
+        seen.update(options, name=name)
+        return StructuralPredictor()
+
+    monkeypatch.setattr("nxedit.model.predict.predictor.load_predictor", fake_load)
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "dark"\n[model]\nbackend = "openai"\nbase_url = "http://box:1/v1"\n'
+                      'prompt_format = "instinct"\nread_timeout = 20.0\n')
+    request = model_request(tmp_path)
+    assert predict_cli.main(["--predictor", "model", "--config", str(config), "--request", str(request)]) == 0
+    assert seen == {"name": "model", "backend": "openai", "model": None, "base_url": "http://box:1/v1",
+                    "prompt_format": "instinct", "read_timeout": 20.0}
+    predict_cli.main(["--backend", "openai", "--config", str(config), "--read-timeout", "55",
+                      "--prompt-format", "sweep", "--request", str(request)])
+    assert seen["read_timeout"] == 55.0 and seen["prompt_format"] == "sweep"
+
+
+def test_a_config_file_that_cannot_be_read_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[model\n")
+    assert predict_cli.main(["--backend", "openai", "--config", str(bad)]) == 2
+    assert capsys.readouterr().err.startswith(f"nxedit predict: {bad}: ")
+
+
+def test_a_failing_backend_is_an_error_answer_and_exit_status_1(tmp_path, capsys):
+    from fake_openai_server import FakeServer
+
+    with FakeServer(lambda body: b"") as server:  # HTTP 200, no events
+        code = predict_cli.main(["--backend", "openai", "--base-url", server.url, "--prompt-format", "sweep",
+                                 "--request", str(model_request(tmp_path))])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1 and answer["id"] == "m1"
+    assert answer["error"].startswith("model backend failed: ") and "empty stream" in answer["error"]

@@ -17,7 +17,7 @@ from nxedit.model.predict.prompts.base import ESCAPE, ChatPrompt, Parsed, Prompt
 from nxedit.model.text.plain import apply_line_edits
 
 GOLDEN = Path(__file__).parent / "golden" / "prompts"
-FORMATS = ("zeta", "instinct", "sweep")
+FORMATS = ("zeta", "instinct", "sweep", "sweep-v2")
 private = lambda path: Path(path).name.startswith(".env")  # noqa: E731
 
 
@@ -76,7 +76,8 @@ def test_an_unchanged_answer_gives_no_edit(name):
 def test_a_truncated_answer_is_rejected(name):
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
-    half = ctx.region_text[: len(ctx.region_text) // 2]
+    target = fmt.render_target(ctx, ctx.region_text)
+    half = target[: len(target) // 2]
     result = fmt.parse(half, ctx, truncated=True)
     assert isinstance(result, Rejected) and "max tokens" in result.reason
 
@@ -90,7 +91,7 @@ def test_a_looping_answer_is_rejected(name):
     assert isinstance(result, Rejected) and "repetition" in result.reason
 
 
-@pytest.mark.parametrize("name", ["zeta", "sweep"])  # instinct's 7-line region ends below the edit
+@pytest.mark.parametrize("name", ["zeta", "sweep", "sweep-v2"])  # instinct's 7-line region ends below the edit
 def test_an_answer_that_reverts_the_last_edit_is_rejected(name):
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
@@ -103,14 +104,18 @@ def test_zeta_rejects_duplicated_and_misplaced_markers():
     fmt = get_format("zeta")
     ctx = context(fmt, inventory_request())
     body = ctx.region_text
-    assert "<|editable_region_end|> markers" in fmt.parse(f"{body}\n<|editable_region_end|>\n<|editable_region_end|>", ctx).reason
-    assert "repeats <|editable_region_start|>" in fmt.parse(f"<|editable_region_start|>\n{body}", ctx).reason
-    outside = f"{body}\n<|editable_region_end|>\nsomething else entirely\n```"
+    start, end = "<|editable_region_start|>", "<|editable_region_end|>"
+    assert "2 <|editable_region_end|> markers" in fmt.parse(f"{start}\n{body}\n{end}\n{end}", ctx).reason
+    assert "2 <|editable_region_start|> markers" in fmt.parse(f"{start}\n{start}\n{body}", ctx).reason
+    assert fmt.parse(body, ctx) == Rejected("the output has no <|editable_region_start|>")
+    outside = f"{start}\n{body}\n{end}\nsomething else entirely\n```"
     assert fmt.parse(outside, ctx) == Rejected("the output rewrites text outside the editable region")
     # stopped at the end marker (the backend's stop string): the text is the whole region
-    assert fmt.parse(body + "\n", ctx) == Parsed(body, ())
+    assert fmt.parse(f"{start}\n{body}\n", ctx) == Parsed(body, ())
+    # a copy of the excerpt's head before the start marker is not part of the region
+    assert fmt.parse(f"```shop/inventory.py\n{start}\n{body}\n", ctx) == Parsed(body, ())
     # the cursor marker echoed back is dropped
-    echoed = body[:10] + "<|user_cursor_is_here|>" + body[10:] + "\n"
+    echoed = start + "\n" + body[:10] + "<|user_cursor_is_here|>" + body[10:] + "\n"
     assert fmt.parse(echoed, ctx) == Parsed(body, ())
 
 
@@ -175,3 +180,41 @@ def test_text_already_holding_the_escape_form_is_refused_with_a_logged_reason(ca
         fmt.render(ctx)
     assert "escaped" in str(refused.value)
     assert "prompt refused" in caplog.text
+
+
+def test_zeta2_weights_are_refused_by_name_or_tokenizer(tmp_path):
+    from nxedit.model.predict.prompts import zeta
+
+    assert "Zeta-2" in zeta.model_refusal("zed-industries/zeta-2")
+    assert zeta.model_refusal("zeta_2-q4.gguf") and zeta.model_refusal("zed-industries/zeta") is None
+    folder = tmp_path / "next-edit-model"
+    folder.mkdir()
+    (folder / "tokenizer_config.json").write_text('{"added_tokens_decoder": {"151669": {"content": "<|user_cursor|>"}}}')
+    assert "<|user_cursor|>" in zeta.model_refusal(str(folder), str(folder))
+
+
+def test_a_zeta2_model_never_gets_a_prediction():
+    from fake_openai_server import FakeServer, sse_answer
+    from nxedit.model.predict.model_config import ModelConfig
+    from nxedit.model.predict.model_predictor import ModelPredictor
+
+    with FakeServer(lambda body: sse_answer("x")) as server:
+        predictor = ModelPredictor(ModelConfig(backend="openai", base_url=server.url, model="zeta-2"))
+        assert not predictor.load() and "Zeta-2" in predictor.status
+        assert not server.completions()
+
+
+def test_zeta_budgets_are_zeds_byte_guess_whatever_the_tokenizer():
+    fmt = get_format("zeta")
+    one_token_a_char = lambda text: len(text)  # noqa: E731  a tokenizer far from bytes / 3
+    req = inventory_request()
+    assert build_context(req, fmt.REGION, one_token_a_char).region == build_context(req, fmt.REGION).region
+
+
+def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
+    fmt = get_format("sweep")
+    current = "a = 1\nb = 2\n\nc = 3\n"
+    ctx = context(fmt, request(current, 1, 0, history=[(1, "b = 1\n", "b = 2\n")], path="x.py"))
+    block = fmt.render(ctx).split("<|file_sep|>x.py.diff\n")[1].split("<|file_sep|>")[0]
+    original, updated = block.removeprefix("original:\n").split("updated:\n")
+    assert original.count("\n") == updated.count("\n")  # no phantom deletion of the blank line
