@@ -106,15 +106,20 @@ class LlamaServer:
     """llama_cpp.server on a free local port, verbose, its log in ``work/server-<port>.log``.
 
     No logits are kept for prompt tokens (``--logits_all false``: with Gemma's 262,144-token
-    vocabulary they cost more than the model itself), and chat requests use Gemma's turn
+    vocabulary they cost more than the model itself) unless log-probabilities or a draft model
+    need them, and chat requests use Gemma's turn
     template (the GGUF carries none; llama-cpp-python would fall back to Llama 2's).
     """
 
-    def __init__(self, work: Path, *, threads: int = 2, n_ctx: int = 8192, extra: tuple[str, ...] = ()):
+    def __init__(self, work: Path, *, threads: int = 2, n_ctx: int = 8192, extra: tuple[str, ...] = (),
+                 logits_all: bool = False):
         self.work = Path(work)
         self.work.mkdir(parents=True, exist_ok=True)
+        # token log-probabilities and a draft model need the logits of every token (llama-cpp-python
+        # sizes its buffers by this flag, and answers a logprobs request without them with no events)
+        logits = () if logits_all or "--draft_model" in extra else ("--logits_all", "false")
         self.args = ("--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads),
-                     "--logits_all", "false", "--chat_format", "gemma", *extra)
+                     *logits, "--chat_format", "gemma", *extra)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = self.work / f"server-{self.port}.log"

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = find_bench(ROOT) or ROOT.parent / "shared" / "bench"
 REQUEST_FIELDS = ("id", "path", "language", "history", "current", "cursor")
 SEED = 17  # the sample is fixed: the same cases in every run
+# a backend that always asks for token log-probabilities needs a server that keeps every logit
+ASKS_LOGPROBS = not hasattr(ModelConfig(), "logprobs")
 
 
 def load_scorer(bench_dir: Path = BENCH):

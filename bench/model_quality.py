@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from llama_server import LlamaServer, missing
-from model_bench import ROOT, load_scorer, percentile, predictor, request_of, sample_cases
+from model_bench import ASKS_LOGPROBS, ROOT, load_scorer, percentile, predictor, request_of, sample_cases
 
 FORMATS = ("zeta", "sweep", "instinct", "chat")
 
@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     summaries = {}
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with LlamaServer(args.work, threads=args.threads) as server, args.out.open("w", encoding="utf-8") as out:
+    server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS)
+    with server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
             s = run_format(server.url, name, cases, args.max_tokens, score, out)
             summaries[name] = s

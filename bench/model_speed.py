@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from llama_server import LlamaServer, missing
-from model_bench import predictor, request_of, sample_cases, typing_session
+from model_bench import ASKS_LOGPROBS, predictor, request_of, sample_cases, typing_session
 
 from nxedit.model.predict.backends import CancelToken
 from nxedit.model.predict.backends.openai import OpenAIBackend
@@ -121,7 +121,7 @@ def ngram(work: Path, threads: int, n_cases: int, new_tokens: int) -> float:
     answers = {}
     for label, extra in (("plain", ()), ("prompt-lookup", ("--draft_model", "prompt-lookup-decoding",
                                                            "--draft_model_num_pred_tokens", "10"))):
-        with LlamaServer(work, threads=threads, extra=extra) as server:
+        with LlamaServer(work, threads=threads, extra=extra, logits_all=ASKS_LOGPROBS) as server:
             rates[label], answers[label] = decode_rates(server.url, cases, new_tokens)
         print(f"{label:<16}{rates[label]:8.1f} tokens/s decoding", flush=True)
     same = sum(a == b for a, b in zip(answers["plain"], answers["prompt-lookup"]))
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     t0 = time.perf_counter()
     if "reuse" in args.parts or "stale" in args.parts:
-        with LlamaServer(args.work, threads=args.threads) as server:
+        with LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS) as server:
             if "reuse" in args.parts:
                 reuse(server, args.sessions, args.keys, args.formats)
             if "stale" in args.parts:

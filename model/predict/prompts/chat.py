@@ -155,6 +155,8 @@ def _without_prose(text: str, region: str) -> str:
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
     """The edits in a chat model's answer (the rewritten region, fenced or not), or why not."""
+    if output.lstrip().startswith(INSTRUCTIONS[:60]):  # small models echo their prompt
+        return Rejected("the answer repeats the prompt instead of rewriting the region")
     text = output.replace(CURSOR, "").replace(START + "\n", "").replace("\n" + END, "")
     body, closed = _fenced(text)
     if body is None:

@@ -123,6 +123,13 @@ def test_a_cut_off_or_empty_answer_is_rejected(answer):
     assert isinstance(chat.parse(answer, ctx, truncated=bool(answer)), Rejected)
 
 
+def test_an_answer_that_repeats_the_prompt_says_so():
+    ctx = ctx_of()
+    echo = user_text(chat.render(ctx))[:300]
+    result = chat.parse(echo, ctx, truncated=True)
+    assert isinstance(result, Rejected) and "repeats the prompt" in result.reason
+
+
 def test_a_region_with_backticks_gets_a_longer_fence_and_parses_back():
     text = "# Notes\n\n```python\nprint(1)\n```\n\nmore text\n"
     ctx = build_context(request(text, 2, 0, path="README.md"), chat.REGION)
