@@ -324,11 +324,15 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
         rows.append({**base, "kind": "kto", "completion": chosen_completion, "label": True})
         rejected_completion = fmt.render_target(ctx, suggested)
         div = first_divergent_action(ctx.region_text, chosen, suggested)
-        # spans are offsets in the rewrite; a completion starts with it unless markers were escaped
+        # spans are offsets in the rewrite; a completion holds it after the same head for both
+        # (the format's opening marker, e.g. Zeta's <|editable_region_start|>), unless markers
+        # inside it were escaped
+        head = chosen_completion.find(chosen)
         if (
             div is None
-            or not chosen_completion.startswith(chosen)
-            or not rejected_completion.startswith(suggested)
+            or head < 0
+            or rejected_completion[:head] != chosen_completion[:head]
+            or not rejected_completion.startswith(suggested, head)
         ):
             dropped["preference: pair without a usable divergence"] += 1
             continue
@@ -338,7 +342,7 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
                 "kind": "pair",
                 "chosen": chosen_completion,
                 "rejected": rejected_completion,
-                "span": [div.start, div.chosen_end, div.rejected_end],
+                "span": [head + div.start, head + div.chosen_end, head + div.rejected_end],
             }
         )
     return rows, dropped

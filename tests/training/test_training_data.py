@@ -196,7 +196,8 @@ def test_rejected_suggestions_become_kto_labels_and_actionrl_pairs(project, tmp_
     out = tmp_path / "data"
     assert train(["dataset", "--history", "--out", str(out)]) == 0
     prefs = list(read_jsonl(out / "prefs.jsonl"))
-    kto = {(r["completion"].split("\n")[1], r["label"]) for r in prefs if r["kind"] == "kto"}
+    # the region's lines in each completion (the format decides what surrounds them)
+    kto = {(line, r["label"]) for r in prefs if r["kind"] == "kto" for line in r["completion"].split("\n")}
     assert ("    return w * height", False) in kto and ("    return width * h", True) in kto
     assert any(
         "def perimeter(width, h):" in r["completion"] and r["label"] for r in prefs if r["kind"] == "kto"

@@ -44,6 +44,9 @@ class SlowModel(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_POST(self):
+        if not self.path.endswith("/completions"):  # no tokenize endpoint here, as on many servers
+            self.send_error(404)
+            return
         prompt = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["prompt"]
         self.prompts.append(prompt)
         self.send_response(200)
@@ -54,7 +57,8 @@ class SlowModel(BaseHTTPRequestHandler):
                 self._send(": thinking\n\n")  # an SSE comment: fails once the client has gone
             excerpt = prompt.split("### User Excerpt:")[1].split("### Response:")[0]
             region = excerpt.split(START + "\n", 1)[1].split("\n" + END, 1)[0].replace(CURSOR, "")
-            lines = self.rewrite(region).splitlines(keepends=True)
+            # as Zeta answers: the region between its markers, the start marker generated first
+            lines = f"{START}\n{self.rewrite(region)}\n{END}".splitlines(keepends=True)
             for i, line in enumerate(lines):
                 choice = {"text": line, "logprobs": {"token_logprobs": [self.logprob]},
                           "finish_reason": "stop" if i == len(lines) - 1 else None}
