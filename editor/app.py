@@ -717,7 +717,7 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                              lambda path: path is not None and self.open_path(path))
 
     def search_project(self, replace: bool = False) -> None:
-        from .find.file_picker import project_root_for
+        from .find.project_files import known_root
         from .find.search_screen import ProjectSearchScreen
 
         if isinstance(self.screen, ProjectSearchScreen):
@@ -725,8 +725,11 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         sel = self.buffer.selection
         query = editing.selected_text(self.buffer) if not sel.is_empty else ""
         bar = self.findbar
-        screen = ProjectSearchScreen(project_root_for(self._project_base()), query if "\n" not in query else "",
-                                     replace, bar.regex if bar else False, bar.match_case if bar else False)
+        base = self._project_base()
+        # the root needs git: unless a recent lookup knows it, the screen asks on a worker
+        screen = ProjectSearchScreen(known_root(base) or base, query if "\n" not in query else "", replace,
+                                     bar.regex if bar else False, bar.match_case if bar else False,
+                                     root_known=known_root(base) is not None)
         self.push_screen(screen, self._project_search_done)
 
     def _project_search_done(self, result) -> None:
