@@ -58,10 +58,10 @@ class Recorded:
     def __getattr__(self, attr):
         return getattr(self.backend, attr)
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, **options):
         key = repr(prompt)
         if key not in self.answers:
-            self.answers[key] = self.backend.complete(prompt, max_tokens, stop, cancel, None, ban=ban)
+            self.answers[key] = self.backend.complete(prompt, max_tokens, stop, cancel, None, **options)
         return self.answers[key]
 
 

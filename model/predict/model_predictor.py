@@ -237,8 +237,11 @@ class ModelPredictor:
                 runaway.append(reason)
                 token.cancel()
 
+        options = {"ban": getattr(fmt, "BAN", ())}
+        if getattr(self._backend, "uses_grammar", False) and hasattr(fmt, "grammar"):
+            options["grammar"] = fmt.grammar(ctx)  # the answer forced into the format's structure
         try:
-            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, ban=getattr(fmt, "BAN", ()))
+            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, **options)
         except BackendError as exc:
             self._set_status(str(exc))
             if self.raise_failures:

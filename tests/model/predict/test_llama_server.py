@@ -163,6 +163,29 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
         assert suggestion.source == "model:openai" and suggestion.edits
 
 
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt):
+    """llama-cpp-python takes the format's grammar ("auto"): the answer has the format's
+    structure (its parser takes it) and ends before the token limit; the sanity gate
+    still judges what the lines say."""
+    from nxedit.model.predict.prompts import base, get_format
+
+    module = get_format(fmt)
+    backend = OpenAIBackend(config(server_url, prompt_format=fmt))
+    backend.load()
+    assert backend.uses_grammar
+    ctx = build_context(small_request(), module.REGION)
+    done = backend.complete(module.render(ctx), 256, module.STOP, grammar=module.grammar(ctx))
+    assert done.finish_reason == "stop", done.text  # the grammar ended it, not the token limit
+    base.SANITY_GATE = False
+    try:
+        assert isinstance(module.parse(done.text, ctx, done.truncated), Parsed), done.text
+    finally:
+        base.SANITY_GATE = True
+    gated = module.parse(done.text, ctx, done.truncated)
+    assert isinstance(gated, Parsed) or gated.reason
+
+
 def dev_cases(count):
     """The first ``count`` dev cases of ../shared/bench (every language), or a skip."""
     import json

@@ -218,3 +218,28 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
     block = fmt.render(ctx).split("<|file_sep|>x.py.diff\n")[1].split("<|file_sep|>")[0]
     original, updated = block.removeprefix("original:\n").split("updated:\n")
     assert original.count("\n") == updated.count("\n")  # no phantom deletion of the blank line
+
+
+@pytest.mark.parametrize("name, head, tail", [
+    ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"'),
+    ("sweep", "", ""),
+    ("sweep-v2", "", ""),
+    ("instinct", "", ""),
+    ("chat", '"```python\\n" ', ' "\\n```"'),
+])
+def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail):
+    from nxedit.model.predict.answer_gate import GROWTH_LINES
+
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    most = len(ctx.region_text.split("\n")) + GROWTH_LINES
+    root, line = fmt.grammar(ctx).splitlines()
+    assert root == f'root ::= {head}line ("\\n" line){{0,{most - 1}}}{tail}'
+    width = max(len(x) for x in ctx.region_text.split("\n")) + 40
+    assert line == f"line ::= [^\\n]{{0,{max(100, width)}}}"
+
+
+def test_grammar_literals_are_quoted():
+    from nxedit.model.predict.prompts.base import gbnf_literal
+
+    assert gbnf_literal('a"b\\c\nd\r') == '"a\\"b\\\\c\\nd\\r"'
