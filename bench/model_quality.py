@@ -19,8 +19,9 @@ answers (edit or no-op).
 the request (llama-cpp-python's server takes it); ``--grammar off`` measures the answers
 without it. ``--take N`` runs the first N cases of the sample: the same cases whatever N.
 
-Decoding dominates on a CPU, so ``--max-tokens`` (default 160) caps each answer; an answer
-cut there is counted as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
+Decoding dominates on a CPU: each request asks for at most the region's tokens and a
+margin (the predictor's rule, capped by ``--max-tokens``); an answer cut there is counted
+as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
 more for Sweep's 300-line prompt; ``--cases 20`` for a quick look.
 """
 
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grammar", choices=("auto", "off"), default="auto",
                     help="send each format's GBNF grammar (auto: where the server takes one) or not")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
-    ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--max-tokens", type=int, default=512, help="the [model] max_tokens (each request asks for "
+                    "the region's tokens and a margin, at most this)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
