@@ -44,13 +44,17 @@ FORMATS = ("zeta", "sweep", "instinct", "chat")
 
 
 def shaped(p, request, done) -> bool:
-    """Whether the format's parser takes the answer ``done`` with the sanity gate off."""
+    """Whether the format's parser takes the answer ``done`` with the sanity gate off: it
+    extracts a rewrite, which only checks of what it says may refuse (it loops, or it undoes
+    the user's last edit)."""
     ctx = build_context(request, p.format.REGION, p._count_tokens, p.exclude)
     prompt_base.SANITY_GATE = False
     try:
-        return isinstance(p.format.parse(done.text, ctx, done.truncated), prompt_base.Parsed)
+        result = p.format.parse(done.text, ctx, done.truncated)
     finally:
         prompt_base.SANITY_GATE = True
+    return isinstance(result, prompt_base.Parsed) or result.reason == prompt_base.UNDOES_LAST_EDIT \
+        or result.reason.startswith("endless repetition")
 
 
 def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out, grammar="auto") -> dict:

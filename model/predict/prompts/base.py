@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from nxedit.model.predict.answer_gate import EMPTY_ANSWER, GROWTH_LINES, gate_reason, strip_chatter, trim_run_on
+from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
@@ -168,8 +168,10 @@ def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
     return escaped[:i] + marker + escaped[i:]
 
 
-LINE_MARGIN = 40  # characters an answer's line may run past the region's longest line (at least MIN_LINE)
-MIN_LINE = 100
+def answer_budget(region: str) -> int:
+    """Characters a rewrite of ``region`` may have: the region, a quarter more and 192 (the
+    predictor's token limit, ``n + n // 4 + 64`` tokens of about 3 bytes, in characters)."""
+    return len(region) + len(region) // 4 + 192
 
 
 def gbnf_literal(text: str) -> str:
@@ -180,18 +182,14 @@ def gbnf_literal(text: str) -> str:
 def answer_grammar(ctx: EditContext, head: str = "", tail: str = "") -> str:
     """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
 
-    The region is at most as many lines as the region has plus the growth the sanity gate
-    accepts without history's support (:data:`GROWTH_LINES`) and each line is at most
-    :data:`LINE_MARGIN` characters longer than the region's longest: a model that repeats
-    its prompt or runs past the region is stopped by the grammar, within a bounded number
-    of tokens, and its answer always has the format's structure. What the lines say is
-    still the model's (and the gate's) business.
+    The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
+    text reaches the model with such markers escaped, so a rewrite has none): a model that
+    repeats its prompt, runs past the region or writes a marker of its own is held to the
+    format's structure and ends within about the request's token limit. What the lines
+    say is still the model's business, and the sanity gate's (:func:`finish`).
     """
-    lines = ctx.region_text.split("\n")
-    n = len(lines) + GROWTH_LINES
-    width = max(MIN_LINE, max(len(x) for x in lines) + LINE_MARGIN)
     parts = [gbnf_literal(head)] if head else []
-    parts.append(f'line ("\\n" line){{0,{n - 1}}}')
+    parts.append(f'char{{0,{answer_budget(ctx.region_text)}}} "<"?')
     if tail:
         parts.append(gbnf_literal(tail))
-    return f"root ::= {' '.join(parts)}\nline ::= [^\\n]{{0,{width}}}\n"
+    return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"

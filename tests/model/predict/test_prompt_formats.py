@@ -228,15 +228,12 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
     ("chat", '"```python\\n" ', ' "\\n```"'),
 ])
 def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail):
-    from nxedit.model.predict.answer_gate import GROWTH_LINES
-
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
-    most = len(ctx.region_text.split("\n")) + GROWTH_LINES
-    root, line = fmt.grammar(ctx).splitlines()
-    assert root == f'root ::= {head}line ("\\n" line){{0,{most - 1}}}{tail}'
-    width = max(len(x) for x in ctx.region_text.split("\n")) + 40
-    assert line == f"line ::= [^\\n]{{0,{max(100, width)}}}"
+    most = len(ctx.region_text) * 5 // 4 + 192  # the region and a margin, as the token limit
+    root, char = fmt.grammar(ctx).splitlines()
+    assert root == f'root ::= {head}char{{0,{most}}} "<"?{tail}'
+    assert char == 'char ::= [^<] | "<" [^|]'  # no marker of the model's own
 
 
 def test_grammar_literals_are_quoted():
