@@ -137,12 +137,15 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     The sanity gate (:mod:`~nxedit.model.predict.answer_gate`) first: fences and prose
     dropped, a run-on tail trimmed; an empty rewrite is an abstention, and a rewrite that
     loops, or changes the region's size or lines beyond what the history supports, is
-    refused.
+    refused. A rewrite as long as :func:`answer_budget` was cut off (by the grammar, which
+    then closes the format's structure itself): it is refused, never diffed as if whole.
     """
     if SANITY_GATE:
         rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
         if not rewrite.strip() and context.region_text.strip():
             return Rejected(EMPTY_ANSWER)
+    if len(rewrite) + 1 >= answer_budget(context.region_text):
+        return Rejected(CUT_BY_BUDGET)  # the grammar (or the token limit) ended it, not the model
     reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
     if reason:
         return Rejected(reason)
@@ -168,6 +171,10 @@ def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
     return escaped[:i] + marker + escaped[i:]
 
 
+GRAMMAR_CHUNK = 1000  # the longest repetition written in a grammar
+CUT_BY_BUDGET = "the rewrite is as long as an answer may be (cut off)"
+
+
 def answer_budget(region: str) -> int:
     """Characters a rewrite of ``region`` may have: the region, a quarter more and 192 (the
     predictor's token limit, ``n + n // 4 + 64`` tokens of about 3 bytes, in characters)."""
@@ -189,7 +196,11 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "") -> str:
     say is still the model's business, and the sanity gate's (:func:`finish`).
     """
     parts = [gbnf_literal(head)] if head else []
-    parts.append(f'char{{0,{answer_budget(ctx.region_text)}}} "<"?')
+    budget = answer_budget(ctx.region_text)
+    if budget <= GRAMMAR_CHUNK:
+        parts.append(f'char{{0,{budget}}} "<"?')
+    else:  # llama.cpp refuses a repetition over 2,000: chunks of them (the budget rounded up)
+        parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
     if tail:
         parts.append(gbnf_literal(tail))
     return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
