@@ -8,8 +8,12 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nxedit.model.paths import state_dir
+
+if TYPE_CHECKING:
+    from .fuzzy import Ranker
 
 MAX_RECENT = 100
 
@@ -18,6 +22,7 @@ class FileIndex:
     def __init__(self, store: Path | None = None) -> None:
         self.store = store
         self._lists: dict[str, list[str]] = {}
+        self._rankers: dict[str, "Ranker"] = {}
         self._session: list[str] = []  # absolute paths used this session, most recent first
         self._saved: list[str] | None = None  # read lazily, off the UI thread
         self._lock = threading.Lock()
@@ -31,9 +36,17 @@ class FileIndex:
         with self._lock:
             return self._lists.get(str(root))
 
-    def remember(self, root: Path, files: list[str]) -> None:
+    def remember(self, root: Path, files: list[str], ranker: "Ranker | None" = None) -> None:
         with self._lock:
             self._lists[str(root)] = files
+            if ranker is not None:
+                self._rankers[str(root)] = ranker
+
+    def ranker(self, root: Path) -> "Ranker | None":
+        """The ranker made for ``root``'s last complete list (the picker's next opening
+        shows its first rows at once)."""
+        with self._lock:
+            return self._rankers.get(str(root))
 
     # -- recent files -------------------------------------------------------------------
 
@@ -60,6 +73,11 @@ class FileIndex:
             session = list(self._session)
         seen = set(session)
         return session + [p for p in self._saved if p not in seen]
+
+    @property
+    def recent_loaded(self) -> bool:
+        """Whether :meth:`recent` can answer without reading the disk."""
+        return self._saved is not None
 
     def recent_under(self, root: Path) -> list[str]:
         """The recent files inside ``root``, relative to it with "/" separators."""

@@ -17,25 +17,15 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 
-from nxedit.model.vcs.git import git_root
-
 from .file_index import FileIndex
 from .fuzzy import Ranker, match_positions
 from .picker import PickerScreen
-from .project_files import list_files
+from .project_files import known_root, list_files, project_root_for
 
 MATCH = Style(bold=True, underline=True)
 FOLDER = Style(dim=True)
 
 
-def project_root_for(base: Path) -> Path:
-    """The git work tree holding ``base``; outside one, the working directory when
-    ``base`` is inside it, else ``base``."""
-    root = git_root(base)
-    if root is not None:
-        return root
-    cwd = Path.cwd()
-    return cwd if base == cwd or cwd in base.parents else base
 
 
 class FilePicker(PickerScreen):
@@ -52,13 +42,29 @@ class FilePicker(PickerScreen):
         self._wanted: tuple[str, Ranker] | None = None
         self._ranking = False
         self._stop = threading.Event()
+        self._shown_cached = False  # on_mount showed the last opening's ranker: the worker need not
         # for bench/find_speed.py: when the screen was made and first showed files
         self.created_at = time.perf_counter()
         self.first_results_at: float | None = None
 
     def on_mount(self) -> None:  # after PickerScreen.on_mount (Textual calls each class's handler)
         self.info("listing files…")
+        self._shown_cached = self._show_cached()
         self.run_worker(self._list, thread=True, group="list-files", description="list the project's files")
+
+    def _show_cached(self) -> bool:
+        """Rows in the first frame when an earlier opening left a ranker for this project:
+        the empty query's ranking is only the recent files and the list's head (no worker
+        round trip, no git, no disk). The worker still lists afresh."""
+        root = known_root(self.base)
+        ranker = self.index.ranker(root) if root is not None else None
+        if ranker is None or self.query_text or not self.index.recent_loaded:
+            return False
+        ranker = ranker.with_recent(self.index.recent_under(root))
+        self.root, self.ranker, self.file_count = root, ranker, len(ranker.paths)
+        self._wanted = ("", ranker)
+        self._ranked(self._wanted, ranker.rank(""))
+        return True
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -68,7 +74,7 @@ class FilePicker(PickerScreen):
     def _list(self) -> None:
         root = project_root_for(self.base)
         cached = self.index.cached(root)
-        if cached is not None:
+        if cached is not None and not self._shown_cached:
             self._post(root, cached, done=False)
         files: list[str] = []
         for batch in list_files(root, self._stop):
@@ -77,11 +83,12 @@ class FilePicker(PickerScreen):
                 self._post(root, list(files), done=False)
         if self._stop.is_set():
             return
-        self.index.remember(root, files)
         self._post(root, files, done=True)
 
     def _post(self, root: Path, files: list[str], done: bool) -> None:
         ranker = Ranker(files, self.index.recent_under(root))
+        if done:
+            self.index.remember(root, files, ranker)
         try:
             self.app.call_from_thread(self._files_arrived, root, ranker, len(files), done)
         except RuntimeError:  # the app has closed
@@ -127,7 +134,8 @@ class FilePicker(PickerScreen):
             self._start_rank()  # the query moved on while this one ranked
             if wanted[0] != self.query_text:
                 return
-        self.results.set_items(paths)
+        if paths != self.results.items:  # a fresh list that ranks the same keeps the user's highlight
+            self.results.set_items(paths)
         if not paths:
             self.info(f"no file matches {self.query_text!r}" if self.query_text else "no files")
         else:

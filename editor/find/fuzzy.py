@@ -10,6 +10,7 @@ and the whole path, with a bonus for recently used files. Each narrowing of the 
 
 from __future__ import annotations
 
+import copy
 import heapq
 from typing import Sequence
 
@@ -28,16 +29,27 @@ class Ranker:
     def __init__(self, paths: Sequence[str], recent: Sequence[str] = ()) -> None:
         self.paths = list(paths)
         self.lower = [p.lower() for p in self.paths]
+        self.known = set(self.paths)
+        self._set_recent(recent)
+
+    def _set_recent(self, recent: Sequence[str]) -> None:
         # the most recent first; a path's bonus fades with its age in the list
         self.recent = {p: RECENT_BONUS * (1 - i / (len(recent) + 1)) for i, p in enumerate(recent)}
         self._last: tuple[tuple[str, ...], list[int]] | None = None
+
+    def with_recent(self, recent: Sequence[str]) -> "Ranker":
+        """The same paths with another recent list: cheap (the lists are shared), so an
+        earlier ranker serves a new opening of the picker on the UI thread."""
+        other = copy.copy(self)
+        other._set_recent(recent)
+        return other
 
     def rank(self, query: str, limit: int = 200) -> list[str]:
         """The best ``limit`` paths for ``query``; for an empty query the recent files,
         then the rest in list order."""
         words = tuple(query.lower().split())
         if not words:
-            known = set(self.paths)
+            known = self.known
             recent = [p for p in self.recent if p in known]
             taken = set(recent)
             rest = (p for p in self.paths if p not in taken)

@@ -12,10 +12,33 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
+from pathlib import Path
 from typing import Iterator
+
+from nxedit.model.vcs.git import git_root
 
 
 BATCH = 5000  # paths per batch of the walk
+ROOT_TTL = 300.0  # seconds a folder's project root is trusted (a `git init` meanwhile is seen after this)
+_roots: dict[Path, tuple[float, Path]] = {}
+
+
+def project_root_for(base: Path) -> Path:
+    """The git work tree holding ``base``; outside one, the working directory when
+    ``base`` is inside it, else ``base``. Runs git: call it off the UI thread."""
+    root = git_root(base)
+    if root is None:
+        cwd = Path.cwd()
+        root = cwd if base == cwd or cwd in base.parents else base
+    _roots[base] = (time.monotonic(), root)
+    return root
+
+
+def known_root(base: Path) -> Path | None:
+    """``base``'s project root if a recent lookup found it (no git run: safe on the UI thread)."""
+    hit = _roots.get(base)
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < ROOT_TTL else None
 
 
 def list_files(root: str | os.PathLike, cancel: threading.Event | None = None) -> Iterator[list[str]]:

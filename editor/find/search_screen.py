@@ -24,6 +24,7 @@ from nxedit.editor.ui.field import Field
 
 from .picker import PickerScreen
 from .project_replace import ProjectReplace, replaced_line
+from .project_files import project_root_for
 from .project_search import LineMatch, ProjectSearch
 from .search import Query, QueryError, Replacer
 
@@ -46,9 +47,12 @@ class ProjectSearchScreen(PickerScreen):
     """
 
     def __init__(self, root: Path, query: str = "", replace: bool = False, regex: bool = False,
-                 match_case: bool = False) -> None:
+                 match_case: bool = False, root_known: bool = True) -> None:
+        """``root`` is the folder searched; with ``root_known`` false it is where to look
+        for the project's root (git), which a worker finds before the first search."""
         super().__init__(query)
         self.root = root
+        self.root_known = root_known
         self.replace_mode = replace
         self.regex = regex
         self.match_case = match_case
@@ -69,7 +73,9 @@ class ProjectSearchScreen(PickerScreen):
 
     def on_mount(self) -> None:  # after PickerScreen.on_mount (Textual calls each class's handler)
         self.set_class(self.replace_mode, "-replace")
-        if self.initial_query:
+        if not self.root_known:
+            self.run_worker(self._find_root, thread=True, group="project-root", description="find the project root")
+        elif self.initial_query:
             self._search_now()
         else:
             self._show_info()
@@ -77,6 +83,21 @@ class ProjectSearchScreen(PickerScreen):
     def on_unmount(self) -> None:
         if self.search is not None:
             self.search.cancel()
+
+    def _find_root(self) -> None:
+        """Worker thread: git says where the project is (a process start: not on the UI thread)."""
+        root = project_root_for(self.root)
+        try:
+            self.app.call_from_thread(self._root_found, root)
+        except RuntimeError:  # the app has closed
+            pass
+
+    def _root_found(self, root: Path) -> None:
+        self.root, self.root_known = root, True
+        if self.query_text:
+            self._search_now()
+        else:
+            self._show_info()
 
     # -- options ------------------------------------------------------------------------
 
@@ -109,7 +130,7 @@ class ProjectSearchScreen(PickerScreen):
         self.files = set()
         self.finished = False
         self.results.set_items(self.matches)
-        if not self.query_text:
+        if not self.query_text or not self.root_known:  # without a root, _root_found searches
             self._show_info()
             return
         try:

@@ -98,10 +98,17 @@ async def test_replace_across_files_one_undo_step_each(project):
         assert (project / "src/pkg/core.py").read_text() == "def omega(x):\n    return beta(x)  # omega\n"
         assert (project / "docs/notes.md").read_text() == "omega notes: naïve café omega\n"  # smart case
         assert "in 3 files" in app.status.message
-        core = next(b for b in app.buffers if b.path == project / "src/pkg/core.py")
-        assert not core.is_modified  # saved
-        core.undo()  # one step takes the whole file's replacement back
+        assert all(b.path != project / "src/pkg/core.py" for b in app.buffers)  # written without a buffer
+        main = next(b for b in app.buffers if b.path == project / "src/main.py")
+        assert not main.is_modified  # the open file: edited in its buffer and saved
+        core = app.open_path(project / "src/pkg/core.py")
+        assert not core.is_modified and core.text == "def omega(x):\n    return beta(x)  # omega\n"
+        core.undo()  # opened later, one step still takes the whole file's replacement back
         assert core.text == "def alpha(x):\n    return beta(x)  # alpha\n"
+        assert core.is_modified
+        (project / "docs/notes.md").write_text("rewritten\n")  # changed after the replace wrote it
+        notes = app.open_path(project / "docs/notes.md")
+        assert notes.text == "rewritten\n" and not notes.history.can_undo  # no undo of another text
 
 
 async def test_replace_with_capture_groups(project):
@@ -150,3 +157,61 @@ async def test_replace_leaves_a_buffer_with_unsaved_changes_alone(project):
         assert "has unsaved changes" in app.status.message
         assert "beta" in (project / "src/pkg/core.py").read_text()
         assert app.buffer.text.endswith("# mine")
+
+
+async def test_search_finds_the_project_root_off_the_ui_thread(project, monkeypatch):
+    import threading
+
+    from nxedit.editor.find import project_files
+
+    monkeypatch.setattr(project_files, "_roots", {})  # no earlier lookup to reuse
+    threads = []
+    real = project_files.git_root
+
+    def spying_git_root(folder):
+        threads.append(threading.current_thread())
+        return real(folder)
+
+    monkeypatch.setattr(project_files, "git_root", spying_git_root)
+    monkeypatch.chdir(project / "src" / "pkg")  # the search still covers the whole repository
+    app = EditorApp([FileArg(project / "src/pkg/core.py")])
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_search(pilot, "alpha")
+        assert screen.root == project
+        assert {m.path for m in screen.matches} == {"src/pkg/core.py", "src/main.py", "docs/notes.md"}
+        assert threads and threading.main_thread() not in threads
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProjectSearchScreen))
+        threads.clear()
+        await open_search(pilot, "beta")  # the root is known now: no second git run
+        assert threads == []
+
+
+async def test_picker_reopens_with_rows_before_the_fresh_listing(project, monkeypatch):
+    import threading
+
+    from nxedit.editor.find import file_picker
+
+    app = EditorApp([FileArg(project / "src/main.py")])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePicker) and app.screen.listed)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilePicker))
+        gate = threading.Event()  # the second listing waits: what shows comes from the first
+        real = file_picker.list_files
+
+        def slow_list(root, stop):
+            gate.wait(10)
+            yield from real(root, stop)
+
+        monkeypatch.setattr(file_picker, "list_files", slow_list)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePicker) and app.screen.first_results_at)
+        picker = app.screen
+        assert not picker.listed and picker.results.items[0] == "src/main.py"
+        await pilot.press("down")
+        gate.set()
+        await wait_for(pilot, lambda: picker.listed)
+        await pilot.pause(0.1)
+        assert picker.results.cursor == 1  # the fresh list ranked the same: the highlight stays
