@@ -129,13 +129,17 @@ class FileCare:
             except FileError as exc:
                 self.say(str(exc), error=True)
                 return None
-            buffer = self.buffer_for(loaded)
+            buffer = self.buffer_for_opening(loaded)
             self._add_buffer(buffer)
             self.call_after_refresh(self._check_journal, buffer)  # after the first paint
         self.show_buffer(buffer)
         if line is not None:
             self.go_to(line, column or 0)
         return buffer
+
+    def buffer_for_opening(self, loaded: "LoadedFile") -> Buffer:
+        """The buffer for a file the user opens (the app may give it an undo history)."""
+        return self.buffer_for(loaded)
 
     def buffer_for(self, loaded: "LoadedFile") -> Buffer:
         info = FileInfo(loaded.path, loaded.encoding, loaded.bom, loaded.exists, loaded.stamp, loaded.mode)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
@@ -107,6 +107,7 @@ class Parsed:
 
     rewrite: str
     edits: tuple[LineEdit, ...]
+    flags: tuple[str, ...] = field(default=(), compare=False)  # what the gate cleaned: "fence" (fences, prose), "run_on" (a repeated tail)
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,12 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     refused. A rewrite as long as :func:`answer_budget` was cut off (by the grammar, which
     then closes the format's structure itself): it is refused, never diffed as if whole.
     """
+    flags: tuple[str, ...] = ()
     if SANITY_GATE:
-        rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
+        stripped = strip_chatter(rewrite, context.region_text)
+        trimmed = trim_run_on(stripped, context)
+        flags = (("fence",) if stripped != rewrite else ()) + (("run_on",) if trimmed != stripped else ())
+        rewrite = trimmed
         if not rewrite.strip() and context.region_text.strip():
             return Rejected(EMPTY_ANSWER)
     if len(rewrite) + 1 >= answer_budget(context.region_text):
@@ -153,7 +158,7 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     last = context.last_event
     if edits and last and undoes_edit(context.current, last.start_line, last.old_text, last.new_text, edits):
         return Rejected(UNDOES_LAST_EDIT)
-    return Parsed(rewrite, edits)
+    return Parsed(rewrite, edits, flags)
 
 
 def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:

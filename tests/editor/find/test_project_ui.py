@@ -98,10 +98,17 @@ async def test_replace_across_files_one_undo_step_each(project):
         assert (project / "src/pkg/core.py").read_text() == "def omega(x):\n    return beta(x)  # omega\n"
         assert (project / "docs/notes.md").read_text() == "omega notes: naïve café omega\n"  # smart case
         assert "in 3 files" in app.status.message
-        core = next(b for b in app.buffers if b.path == project / "src/pkg/core.py")
-        assert not core.is_modified  # saved
-        core.undo()  # one step takes the whole file's replacement back
+        assert all(b.path != project / "src/pkg/core.py" for b in app.buffers)  # written without a buffer
+        main = next(b for b in app.buffers if b.path == project / "src/main.py")
+        assert not main.is_modified  # the open file: edited in its buffer and saved
+        core = app.open_path(project / "src/pkg/core.py")
+        assert not core.is_modified and core.text == "def omega(x):\n    return beta(x)  # omega\n"
+        core.undo()  # opened later, one step still takes the whole file's replacement back
         assert core.text == "def alpha(x):\n    return beta(x)  # alpha\n"
+        assert core.is_modified
+        (project / "docs/notes.md").write_text("rewritten\n")  # changed after the replace wrote it
+        notes = app.open_path(project / "docs/notes.md")
+        assert notes.text == "rewritten\n" and not notes.history.can_undo  # no undo of another text
 
 
 async def test_replace_with_capture_groups(project):

@@ -20,8 +20,9 @@ SWEEP = get_format("sweep")
 
 
 def config(url, **kw):
+    # min_confidence 0: what passes the gate is shown (the acceptance model is tested on its own)
     return ModelConfig(**{"backend": "openai", "base_url": url, "prompt_format": "sweep",
-                          "connect_timeout": 1.0, "read_timeout": 5.0, **kw})
+                          "connect_timeout": 1.0, "read_timeout": 5.0, "min_confidence": 0.0, **kw})
 
 
 def window(req=None):
