@@ -191,14 +191,16 @@ def gbnf_literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def answer_grammar(ctx: EditContext, head: str = "", tail: str = "") -> str:
+def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str = "") -> str:
     """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
 
     The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
     text reaches the model with such markers escaped, so a rewrite has none): a model that
     repeats its prompt, runs past the region or writes a marker of its own is held to the
     format's structure and ends within about the request's token limit. What the lines
-    say is still the model's business, and the sanity gate's (:func:`finish`).
+    say is still the model's business, and the sanity gate's (:func:`finish`). With a
+    ``fence`` (a run of backticks) the rewrite never writes that run either: the model's
+    code block ends only with ``tail``, not with chatter after a fence of its own.
     """
     parts = [gbnf_literal(head)] if head else []
     budget = answer_budget(ctx.region_text)
@@ -208,4 +210,7 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "") -> str:
         parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
     if tail:
         parts.append(gbnf_literal(tail))
-    return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
+    if not fence:
+        return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
+    ticks = f"\"`\"{{1,{len(fence) - 1}}}"  # shorter runs of backticks than the fence
+    return f"root ::= {' '.join(parts)}\nchar ::= [^<`] | \"<\" [^|`] | {ticks} [^`<]\n"

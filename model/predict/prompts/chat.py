@@ -113,7 +113,7 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
 def grammar(ctx: EditContext) -> str:
     """The answer's structure (GBNF): one code block, fenced as the region was, no prose."""
     fence = _fence(ctx.region_text)
-    return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}")
+    return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}", fence)
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
