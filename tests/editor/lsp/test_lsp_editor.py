@@ -347,3 +347,27 @@ async def test_a_suggestion_bringing_in_an_undefined_name_is_dropped(tmp_path, m
         bad = option("structural:signature", buffer, [Piece(call, call, ", timeout")])
         good = option("structural:signature", buffer, [Piece(call, call, ", os.sep + str(len('timeout'))")], 2)
         assert await vetted(pilot, buffer, bad, good) == [None, good]
+
+
+async def test_the_model_request_carries_the_nearest_diagnostics(project):
+    """The server's problems nearest the cursor go with a model's request (window lines)
+    and into the chat prompt; a private file's never do."""
+    from nxedit.editor.predictions.jobs import make_job
+    from nxedit.model.predict.context import build_context
+    from nxedit.model.predict.prompts import chat
+
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        buffer = app.buffer
+        await diagnostics_in(pilot, buffer)
+        app.go_to(3, 0)
+        problems = app.lsp.nearest_problems(buffer)
+        assert problems[0].line == 3 and "undefined_name" in problems[0].message
+        assert [p.line for p in problems] == [3, 4]  # nearest first: both undefined names
+        job = make_job(buffer, app.recording, 1, problems)
+        assert job.request.diagnostics == problems  # a short file: window lines are buffer lines
+        prompt = chat.render(build_context(job.request, chat.REGION)).messages[0][1]
+        assert '- line 4 (error): "undefined_name" is not defined' in prompt
+        app.recording.is_private = lambda b: True
+        assert app.lsp.nearest_problems(buffer) == ()
+        assert make_job(buffer, app.recording, 2, problems).request.diagnostics == ()
