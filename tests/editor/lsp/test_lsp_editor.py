@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import screen_text, wait_for
+from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
 from nxedit.editor.app import EditorApp
-from nxedit.editor.config import Config
 from nxedit.editor.files.args import FileArg
 from nxedit.model.lsp.servers import find_command
 
@@ -35,7 +35,6 @@ print(undefined_name)
 print(os.getcwd())
 '''
 
-SERVER_WAIT = 60.0  # a cold basedpyright on a busy 2-core machine
 
 
 @pytest.fixture
@@ -47,10 +46,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def make_app(*paths: Path) -> EditorApp:
-    config = Config()
-    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
-    config.sections["language"] = [{"name": "python", "language-servers": ["basedpyright"]}]
-    return EditorApp([FileArg(p) for p in paths], config)
+    return lsp_app(*paths, servers={"python": ["basedpyright"]})
 
 
 async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
@@ -58,13 +54,6 @@ async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
     await wait_for(pilot, lambda: app.lsp is not None, 10)
     await wait_for(pilot, lambda: bool(app.lsp.diagnostics_of(buffer)), timeout)
     return app.lsp.diagnostics_of(buffer)
-
-
-async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.lsp is not None, 10)
-    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
-                   and app.lsp.session_of(doc) is not None, timeout)
 
 
 async def test_diagnostic_on_the_cursor_line_shows_in_the_status_line_and_gutter(project):

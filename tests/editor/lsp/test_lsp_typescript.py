@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import wait_for
-from nxedit.editor.app import EditorApp
-from nxedit.editor.config import Config
-from nxedit.editor.files.args import FileArg
+from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
 from nxedit.model.lsp.servers import find_command
 
 NODE_BIN = Path(__file__).resolve().parents[3] / ".ci" / "node_modules" / ".bin"
@@ -38,8 +36,6 @@ const broken: string = helper(2);
 console.log(value, broken);
 """
 
-SERVER_WAIT = 60.0  # a cold tsserver on a busy 2-core machine
-
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
@@ -50,23 +46,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def make_app(*paths: Path) -> EditorApp:
-    config = Config()
-    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
-    return EditorApp([FileArg(p) for p in paths], config)
-
-
-async def ready(pilot) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.lsp is not None, 10)
-    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
-                   and app.lsp.session_of(doc) is not None, SERVER_WAIT)
 
 
 async def test_a_type_error_is_shown_on_its_line(project):
-    app = make_app(project / "main.ts")
+    app = lsp_app(project / "main.ts")
     async with app.run_test(size=(100, 24)) as pilot:
-        await ready(pilot)
+        await server_ready(pilot)
         buffer = app.buffer
         await wait_for(pilot, lambda: app.lsp.diagnostics_of(buffer), SERVER_WAIT)
         [problem] = app.lsp.diagnostics_of(buffer)
@@ -78,9 +63,9 @@ async def test_a_type_error_is_shown_on_its_line(project):
 
 
 async def test_definition_in_another_file(project):
-    app = make_app(project / "main.ts")
+    app = lsp_app(project / "main.ts")
     async with app.run_test(size=(100, 24)) as pilot:
-        await ready(pilot)
+        await server_ready(pilot)
         await wait_for(pilot, lambda: app.lsp.diagnostics_of(app.buffer), SERVER_WAIT)  # analysed
         app.go_to(2, 23)  # helper(1)
         await pilot.press("f12")
@@ -91,9 +76,9 @@ async def test_definition_in_another_file(project):
 
 
 async def test_rename_across_two_files(project):
-    app = make_app(project / "util.ts", project / "main.ts")
+    app = lsp_app(project / "util.ts", project / "main.ts")
     async with app.run_test(size=(100, 24)) as pilot:
-        await ready(pilot)
+        await server_ready(pilot)
         await wait_for(pilot, lambda: app.lsp.diagnostics_of(app.buffers[1]), SERVER_WAIT)  # both analysed
         app.go_to(0, 18)  # export function h|elper
         await pilot.press("f2")
