@@ -111,7 +111,7 @@ _PREDICT = (
     Command("predict.accept", "Accept next edit", ("tab",), _predict("accept"), palette=False,
             description="jumps to a suggestion away from the cursor first", when=_predict("wants_tab")),
     Command("predict.dismiss", "Dismiss next edit", ("escape",), _predict("dismiss"), palette=False,
-            when=_predict("visible")),
+            when=_predict("can_dismiss")),
     Command("predict.accept_word", "Accept next word of the edit", ("ctrl+right",), _predict("accept_word"),
             palette=False, when=_predict("at_cursor")),
     Command("predict.accept_line", "Accept next line of the edit", ("ctrl+down",), _predict("accept_line"),

@@ -10,6 +10,7 @@ text) once the server is ready, and again after a restart.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,6 +23,7 @@ from nxedit.model.lsp.hub import LanguageServers, ServerKey, Ticket
 from nxedit.model.lsp.positions import change_events, to_server_position
 from nxedit.model.lsp.servers import LANGUAGE_IDS, server_table
 from nxedit.model.lsp.session import ServerSession
+from nxedit.model.predict.request import SEVERITIES, Problem, one_line
 
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 
 MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
+PROMPT_PROBLEMS = 3  # diagnostics nearest the cursor that go into a model's prompt
 
 
 @dataclass(eq=False)
@@ -49,6 +52,8 @@ class Doc:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     raw: list[dict] = field(default_factory=list)  # as the server sent them (code actions ask with them)
     diagnostics_version: int = -1  # the buffer version the diagnostics are for
+    offset: int = 0  # the server's version of the text is the buffer's plus this (see ask_about)
+    borrowed: bool = False  # the server holds another text for one request (ask_about)
 
 
 class LanguageFeatures:
@@ -71,9 +76,10 @@ class LanguageFeatures:
                                      if isinstance(options, dict) else True)
         self.import_fix = ImportFix(self)
         self.ripple = RippleCheck(self)
-        self.on_diagnostics += [self.ripple.diagnostics_arrived, self.import_fix.diagnostics_arrived]
+        self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         if app.predictions is not None:
-            app.predictions.vet = self.ripple  # rename ripples are checked with the server first
+            app.predictions.vet = self.ripple  # structural suggestions are checked with the server first
+            app.predictions.problems = self.nearest_problems  # and the model's prompt carries its word
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
@@ -160,14 +166,14 @@ class LanguageFeatures:
         generation, session = self.sessions[doc.key]
         doc.generation = generation
         self.hub.notify(doc.key, generation, lsp.TEXT_DOCUMENT_DID_OPEN, lsp.DidOpenTextDocumentParams(
-            lsp.TextDocumentItem(uri=doc.uri, language_id=doc.language_id, version=doc.buffer.version,
+            lsp.TextDocumentItem(uri=doc.uri, language_id=doc.language_id, version=doc.buffer.version + doc.offset,
                                  text=doc.buffer.text)))
 
     def _edited(self, doc: Doc, event: BufferEdit) -> None:
         self.completion.edited(event)
         session = self.session_of(doc)
-        if session is None:
-            return  # opened with its whole text once the server is ready
+        if session is None or doc.borrowed:
+            return  # opened with its whole text once the server is ready (or given it back, ask_about)
         document = doc.buffer.document
         events = None
         if session.sync_kind == lsp.TextDocumentSyncKind.Incremental:
@@ -177,7 +183,7 @@ class LanguageFeatures:
         if events is None:
             events = [lsp.TextDocumentContentChangeWholeDocument(text=document.text)]
         self.hub.notify(doc.key, doc.generation, lsp.TEXT_DOCUMENT_DID_CHANGE, lsp.DidChangeTextDocumentParams(
-            lsp.VersionedTextDocumentIdentifier(version=event.version, uri=doc.uri), events))
+            lsp.VersionedTextDocumentIdentifier(version=event.version + doc.offset, uri=doc.uri), events))
         if doc.diagnostics and not all(c.within_line for c in event.changes):
             self._shift_diagnostics(doc, event)
 
@@ -203,7 +209,7 @@ class LanguageFeatures:
         self.sessions.pop(key, None)
         for doc in self.docs.values():
             if doc.key == key:
-                doc.generation = 0
+                doc.generation, doc.borrowed = 0, False
                 doc.diagnostics, doc.raw = [], []
         self.layer.changed()
         self._diagnostics_changed(self.app.buffer)
@@ -217,10 +223,10 @@ class LanguageFeatures:
         if doc is None and path is not None:  # the server may spell the URI its own way
             doc = next((d for d in self.docs.values() if d.key == key and d.buffer.path is not None
                         and d.buffer.path.resolve() == path.resolve()), None)
-        if doc is None or key not in self.sessions:
+        if doc is None or key not in self.sessions or doc.borrowed:
             return
         version = params.get("version")
-        if version is not None and version != doc.buffer.version:
+        if version is not None and version - doc.offset != doc.buffer.version:
             return  # for an older text: its positions would be off; the server sends again
         session = self.sessions[key][1]
         items = params.get("diagnostics")
@@ -249,6 +255,17 @@ class LanguageFeatures:
     def diagnostics_of(self, buffer: Buffer) -> list[Diagnostic]:
         doc = self.docs.get(id(buffer))
         return doc.diagnostics if doc else []
+
+    def nearest_problems(self, buffer: Buffer, count: int = PROMPT_PROBLEMS) -> tuple[Problem, ...]:
+        """The diagnostics nearest the cursor (errors before warnings on a tie), for a
+        model's prompt; none for a private file (the caller checks that too)."""
+        doc = self.docs.get(id(buffer))
+        recording = self.app.recording
+        if doc is None or not doc.diagnostics or recording is None or recording.is_private(buffer):
+            return ()
+        line = buffer.cursor[0]
+        near = heapq.nsmallest(count, doc.diagnostics, key=lambda d: (abs(d.line - line), d.severity))
+        return tuple(Problem(d.line, SEVERITIES[min(max(d.severity, 1), 4) - 1], one_line(d.message)) for d in near)
 
     def buffer_shown(self) -> None:
         self.completion.close()
@@ -297,6 +314,37 @@ class LanguageFeatures:
             done(result, doc, session)
 
         return self.hub.request(doc.key, method, make_params(doc, session, position), answered)
+
+    def ask_about(self, buffer: Buffer, text: str, method: str, make_params: Callable[[Doc, ServerSession], Any],
+                  done: Callable[[Any, Doc, ServerSession], None]) -> bool:
+        """Ask the server about ``text`` in place of ``buffer``'s own: a rename ripple asks
+        for the references of the name *before* the user's rename, which only the old text
+        has (the renamed declaration, the uses in other files). The server holds ``text``
+        (versions stay increasing: ``doc.offset``) for the one request and gets the buffer's
+        text back after it; edits meanwhile reach it with that, diagnostics meanwhile are
+        dropped. ``done(result or None, doc, session)``; False without a ready server."""
+        doc = self.docs.get(id(buffer))
+        session = self.session_of(doc) if doc else None
+        if doc is None or session is None or doc.borrowed or session.sync_kind == lsp.TextDocumentSyncKind.None_:
+            return False
+        generation = doc.generation
+
+        def give(whole: str) -> None:
+            doc.offset += 1
+            self.hub.notify(doc.key, generation, lsp.TEXT_DOCUMENT_DID_CHANGE, lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=buffer.version + doc.offset, uri=doc.uri),
+                [lsp.TextDocumentContentChangeWholeDocument(text=whole)]))
+
+        def answered(result: Any, error: str | None) -> None:
+            if doc.borrowed and doc.generation == generation:
+                give(buffer.text)  # its own text back (a restarted server was opened with it)
+            doc.borrowed = False
+            done(None if error else result, doc, session)
+
+        doc.borrowed = True
+        give(text)
+        self.hub.request(doc.key, method, make_params(doc, session), answered)
+        return True
 
     def buffer_at(self, path: Path) -> Buffer | None:
         target = path.resolve()

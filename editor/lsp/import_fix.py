@@ -20,6 +20,7 @@ from nxedit.model.predict.suggestion_diff import Piece
 from nxedit.editor.buffer import Buffer
 
 if TYPE_CHECKING:
+    from nxedit.model.text.document import Document
     from .features import Doc, LanguageFeatures
 
 SOURCE = "lsp:import"
@@ -88,7 +89,7 @@ class ImportFix:
                 continue
             # servers rewrite the name itself too (the same text): only what changes is shown
             pieces = tuple(Piece(start, end, text) for start, end, text in changes.changes()
-                           if text != _slice(buffer, start, end))
+                           if text != text_between(buffer.document, start, end))
             if not pieces:
                 continue
             suggestion = Suggestion((), SOURCE, CONFIDENCE, version=buffer.version)
@@ -96,9 +97,8 @@ class ImportFix:
                 return
 
 
-def _slice(buffer: Buffer, start: int, end: int) -> str:
-    """The buffer's text in ``[start, end)`` without joining the whole of it."""
-    doc = buffer.document
+def text_between(doc: "Document", start: int, end: int) -> str:
+    """The document's text in ``[start, end)`` without joining the whole of it."""
     (l0, c0), (l1, c1) = doc.position(start), doc.position(end)
     if l0 == l1:
         return doc.line_text(l0)[c0:c1]

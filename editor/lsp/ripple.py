@@ -1,33 +1,61 @@
-"""A rename ripple checked against the language server before it shows.
+"""A rename ripple checked against the language server before it shows, and continued in
+the other files the server knows.
 
 The structural engine guesses a rename's other sites from the syntax tree; the server
-knows which occurrences are the renamed symbol. After the user renames a declaration, the
-old name no longer resolves where the symbol was used: the server reports an error there.
-An occurrence the server still resolves is *another* symbol of the same name (a parameter,
-an attribute of another class, ...): that site is dropped, and a ripple with no site left
-is not shown. When the user renamed a *use* instead (the new name is the one that does not
-resolve), the server cannot tell the sites apart this way and the ripple shows as the
-engine made it. Without a server, or when the server has not spoken about the current text
-within :data:`WAIT` seconds, the ripple shows unchecked.
+knows which occurrences are the renamed symbol, but only in the text *before* the rename
+(after it, the renamed declaration or use no longer names the symbol). So the server is
+asked, once per ripple, for the references at the user's renamed site in the text as it
+was (the buffer's text with that one word put back: :meth:`LanguageFeatures.ask_about`).
+This holds whether the user renamed the declaration or a use:
+
+* a ripple site that is not among the references is another symbol of the same name (a
+  parameter, an attribute of another class, ...) and is dropped; references the engine
+  missed in this file are added; a ripple with no site left is not shown;
+* references in other files become the rename's continuation: once nothing is left to do
+  here, a "Tab ⇥ other.py" label shows and Tab opens that file with its sites as the next
+  edit (Tab jumps there, Tab applies), then the next file.
+
+Without a server, when the ripple is not one word renamed at the cursor, or when the
+server does not answer within :data:`WAIT` seconds, the ripple shows as the engine made it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from nxedit.model.lsp.diagnostics import Diagnostic
+from lsprotocol import types as lsp
+
+from nxedit.model.lsp.edits import locations
+from nxedit.model.lsp.positions import Encoding, to_server_position
+from nxedit.model.predict.suggestion import Suggestion
+from nxedit.model.predict.suggestion_diff import Piece
 
 from nxedit.editor.buffer import Buffer
 from nxedit.editor.view import motion
+from .import_fix import text_between
+from .new_names import NameCheck
 
 if TYPE_CHECKING:
     from nxedit.editor.predictions.controller import Option
     from .features import LanguageFeatures
 
-WAIT = 1.5  # seconds to wait for the server's diagnostics of the text the ripple is for
+WAIT = 3.0  # seconds a ripple waits for the server's references before it shows unchecked
+RENAME = "structural:rename"
+SOURCE = "lsp:rename"  # a ripple's sites in another file, from the server's references
+CONFIDENCE = 0.9
+MAX_FILES = 20  # other files offered one after another (a huge rename is the F2 command's)
 
-Done = Callable[[Buffer, "Option", int], None]
+Done = Callable[[Buffer, "Option | None", int], None]
+
+
+class Rename(NamedTuple):
+    """The user's rename at the cursor: ``old`` became ``new`` at ``[start, start+len(new))``."""
+
+    start: int
+    old: str
+    new: str
 
 
 class RippleCheck:
@@ -35,71 +63,133 @@ class RippleCheck:
 
     def __init__(self, features: "LanguageFeatures") -> None:
         self.features = features
-        self._waiting: list[tuple[Buffer, "Option", Done, int, asyncio.TimerHandle]] = []
+        self.names = NameCheck(features)
 
     def __call__(self, buffer: Buffer, option: "Option", done: Done) -> None:
+        if option.suggestion.source != RENAME:
+            self.names(buffer, option, done)
+            return
         version = buffer.version
-        doc = self.features.doc_of(buffer)
-        if doc is None or self.features.session_of(doc) is None:
-            done(buffer, option, version)  # no server: the engine's guess alone
-            return
-        if doc.diagnostics_version == version:
-            self._decide(buffer, option, done, version)
-            return
-        timer = asyncio.get_running_loop().call_later(WAIT, self._timed_out, buffer, option)
-        self._waiting.append((buffer, option, done, version, timer))
-
-    def diagnostics_arrived(self, buffer: Buffer) -> None:
-        for entry in [w for w in self._waiting if w[0] is buffer]:
-            _, option, done, version, timer = entry
-            self._waiting.remove(entry)
-            timer.cancel()
-            if buffer.version == version:
-                self._decide(buffer, option, done, version)
-
-    def _timed_out(self, buffer: Buffer, option: "Option") -> None:
-        for entry in [w for w in self._waiting if w[1] is option]:
-            self._waiting.remove(entry)
-            entry[2](buffer, option, entry[3])  # the server is slow: show the engine's guess
-
-    def _decide(self, buffer: Buffer, option: "Option", done: Done, version: int) -> None:
-        doc = buffer.document
-        errors = [d for d in self.features.diagnostics_of(buffer) if d.severity == 1]
-        sites = [(piece, _word(buffer, piece.start)) for piece in option.pieces]
-        new_names = {_renamed(buffer, piece, word) for piece, word in sites}
-        if any(_text(buffer, d) in new_names for d in errors):
-            done(buffer, option, version)  # a use was renamed: the server cannot tell the sites apart
-            return
-        kept = tuple(piece for piece, word in sites if any(_covers(d, doc.position(word[0])) for d in errors))
-        if len(kept) == len(option.pieces):
+        rename = rename_at_cursor(buffer, option.pieces)
+        if rename is None:
             done(buffer, option, version)
             return
-        if not kept:
-            line = doc.position(option.pieces[0].start)[0] + 1
-            self.features.app.say(f"rename ripple: the name on line {line} is another symbol (the language server)")
-            return
+        doc = buffer.document
+        line, col = doc.position(rename.start)
+        old_text = buffer.text
+        old_text = old_text[: rename.start] + rename.old + old_text[rename.start + len(rename.new):]
+        state = {"decided": False}
+
+        def decide(result: Any, answered: bool) -> None:
+            if state["decided"]:
+                return
+            state["decided"] = True
+            timer.cancel()
+            if not answered or buffer.version != version:
+                done(buffer, option, version)  # unchecked (or stale: the controller drops it)
+                return
+            self._decide(buffer, option, done, version, rename, result, state["encoding"])
+
+        def make_params(d, session) -> lsp.ReferenceParams:
+            return lsp.ReferenceParams(
+                text_document=lsp.TextDocumentIdentifier(d.uri), context=lsp.ReferenceContext(include_declaration=True),
+                position=to_server_position(doc.line_text, line, col, session.encoding))
+
+        timer = asyncio.get_running_loop().call_later(WAIT, lambda: decide(None, False))
+
+        def answered(result: Any, d, session) -> None:
+            state["encoding"] = session.encoding
+            decide(result, result is not None)
+
+        if not self.features.ask_about(buffer, old_text, lsp.TEXT_DOCUMENT_REFERENCES, make_params, answered):
+            decide(None, False)
+
+    def _decide(self, buffer: Buffer, option: "Option", done: Done, version: int, rename: Rename,
+                result: Any, encoding: Encoding) -> None:
         from nxedit.editor.predictions.controller import Option
 
-        done(buffer, Option(option.suggestion, kept, option.record, option.job_id), version)
+        doc = buffer.document
+        here = buffer.path.resolve() if buffer.path else None
+        u_line, u_col = doc.position(rename.start)
+        shift = len(rename.new) - len(rename.old)
+        sites: set[int] = set()
+        elsewhere: dict[Path, list[lsp.Range]] = {}
+        for path, rng in locations(result):
+            if path.resolve() != here:
+                elsewhere.setdefault(path, []).append(rng)
+                continue
+            line = rng.start.line
+            if line >= doc.line_count:
+                continue
+            text = doc.line_text(line)
+            if line == u_line:  # the old text's line: the old name at the renamed site
+                text = text[:u_col] + rename.old + text[u_col + len(rename.new):]
+            col = encoding.from_server(text, rng.start.character)
+            if line == u_line and col == u_col:
+                continue  # the user's own site
+            if line == u_line and col > u_col:
+                col += shift
+            sites.add(doc.offset(line, col))
+        kept = [p for p in option.pieces if motion.word_at(doc, p.start)[0] in sites]
+        covered = {motion.word_at(doc, p.start)[0] for p in kept}
+        missed = [Piece(s, s + len(rename.old), rename.new) for s in sites - covered
+                  if text_between(doc, s, s + len(rename.old)) == rename.old]  # references the engine missed
+        pieces = tuple(sorted(kept + missed, key=lambda p: p.start))
+        for path in sorted(elsewhere)[:MAX_FILES]:
+            self._continue_in(path, elsewhere[path], rename, encoding)
+        if not pieces:
+            if len(kept) < len(option.pieces) and not elsewhere:
+                line = doc.position(option.pieces[0].start)[0] + 1
+                self.features.app.say(f"rename ripple: the name on line {line} is another symbol (the language server)")
+            done(buffer, None, version)
+            return
+        done(buffer, Option(option.suggestion, pieces, option.record, option.job_id), version)
+
+    def _continue_in(self, path: Path, ranges: list[lsp.Range], rename: Rename, encoding: Encoding) -> None:
+        """Queue the rename's sites in ``path`` as an edit after this file's."""
+        app = self.features.app
+        label = path.name
+        label += f" ({len(ranges)} {rename.old} → {rename.new})"
+
+        def go() -> None:
+            buffer = app.open_path(path)
+            predictions = app.predictions
+            if buffer is None or predictions is None:
+                return
+            doc = buffer.document
+            pieces = []
+            for rng in sorted(ranges, key=lambda r: (r.start.line, r.start.character)):
+                if rng.start.line >= doc.line_count:
+                    continue
+                start = doc.offset(rng.start.line, encoding.from_server(doc.line_text(rng.start.line), rng.start.character))
+                if text_between(doc, start, start + len(rename.old)) == rename.old:  # not changed since
+                    pieces.append(Piece(start, start + len(rename.old), rename.new))
+            if not pieces:
+                app.say(f"{path.name}: nothing left to rename")
+                return
+            predictions.offer_fix(Suggestion((), SOURCE, CONFIDENCE, version=buffer.version), tuple(pieces))
+
+        app.predictions.offer_further(label, go)
 
 
-def _word(buffer: Buffer, offset: int) -> tuple[int, int]:
-    return motion.word_at(buffer.document, offset)
-
-
-def _renamed(buffer: Buffer, piece, word: tuple[int, int]) -> str:
-    """The word at a site as the piece would leave it (the new name)."""
+def rename_at_cursor(buffer: Buffer, pieces: tuple[Piece, ...]) -> Rename | None:
+    """The rename a ripple continues, read from the text: the word at the cursor is the new
+    name and every piece turns the old name into it. None when the ripple is not that."""
     doc = buffer.document
-    (line, c0), (_, c1) = doc.position(word[0]), doc.position(word[1])
-    text = doc.line_text(line)
-    p0, p1 = doc.position(piece.start)[1], doc.position(piece.end)[1]
-    return text[c0:p0] + piece.text + text[p1:c1]
+    start, end = motion.word_at(doc, buffer.selection.head)
+    new = text_between(doc, start, end)
+    olds = set()
+    for piece in pieces:
+        w0, w1 = motion.word_at(doc, piece.start)
+        if piece.end > w1 or _renamed(doc, piece, w0, w1) != new:
+            return None
+        olds.add(text_between(doc, w0, w1))
+    if len(olds) != 1 or not new.isidentifier():
+        return None
+    old = olds.pop()
+    return Rename(start, old, new) if old != new and old.isidentifier() else None
 
 
-def _text(buffer: Buffer, d: Diagnostic) -> str:
-    return buffer.document.line_text(d.line)[d.col : d.end_col] if d.line == d.end_line else ""
-
-
-def _covers(d: Diagnostic, at: tuple[int, int]) -> bool:
-    line, col = at
-    return d.line == line == d.end_line and d.col <= col < max(d.end_col, d.col + 1)
+def _renamed(doc, piece: Piece, w0: int, w1: int) -> str:
+    """The word ``[w0, w1)`` as the piece would leave it (the new name)."""
+    return text_between(doc, w0, piece.start) + piece.text + text_between(doc, piece.end, w1)

@@ -42,18 +42,29 @@ class GhostLayer:
         self.diff = True  # draw the ghost diff (else only the gutter marker)
         self.jump = False  # away from the cursor: marker and "Tab ⇥ jump"
         self.marks = False  # no colour: bracket deleted and inserted text
+        self.further_line = -1  # a label for an edit in another file, at this line (the cursor's)
+        self.further = ""
 
     def show(self, document: Document, pieces: Sequence[Piece], diff: bool, jump: bool) -> None:
         self.document, self.pieces, self.diff, self.jump = document, tuple(pieces), diff, jump
+        self.further_line, self.further = -1, ""
+        self.version += 1
+
+    def show_further(self, document: Document, line: int, label: str) -> None:
+        """No piece here, but an edit in another file: "Tab ⇥ <label>" at ``line``."""
+        self.document, self.pieces, self.further_line, self.further = document, (), line, label
         self.version += 1
 
     def clear(self) -> None:
-        if self.pieces:
-            self.document, self.pieces = None, ()
+        if self.pieces or self.further:
+            self.document, self.pieces, self.further_line, self.further = None, (), -1, ""
             self.version += 1
 
     def annotations(self, first_line: int, last_line: int) -> list[Annotation]:
         doc = self.document
+        if doc is not None and self.further:
+            return [Annotation("gutter", self.further_line, text=MARKER, style="ghost.marker"),
+                    Annotation("label", self.further_line, text=f" Tab {MARKER} {self.further} ", style="ghost.hint")]
         if doc is None or not self.pieces:
             return []
         out: list[Annotation] = []

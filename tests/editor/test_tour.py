@@ -15,7 +15,7 @@ from nxedit.model.predict.request import HistoryHunk, PredictionRequest
 TOUR = Path(__file__).resolve().parents[2] / "editor" / "samples" / "tour.py"
 
 
-def after_suggestion(text: str, line: int, old: str, new: str) -> str:
+def after_suggestion(text: str, line: int, old: str, new: str, predictor=None) -> str:
     """The tour after the user's edit on ``line`` (old -> new) and the suggestion it gets."""
     lines = text.splitlines(keepends=True)
     before = lines[line]
@@ -26,7 +26,8 @@ def after_suggestion(text: str, line: int, old: str, new: str) -> str:
                                 history=(HistoryHunk(line, before, lines[line]),), path=str(TOUR), language="python")
     # as the editor asks (editor/predictions/controller.py): the rules' confidences at the
     # [predict] threshold; the acceptance model rates these clean-code steps near 0.4
-    suggestion = StructuralPredictor(PredictSettings().min_confidence, ranker=None).predict(request)
+    predictor = predictor or StructuralPredictor(PredictSettings().min_confidence, ranker=None)
+    suggestion = predictor.predict(request)
     assert suggestion is not None, "the tour's edit got no suggestion"
     for edit in sorted(suggestion.edits, key=lambda e: e.start_line, reverse=True):
         lines[edit.start_line : edit.end_line] = edit.new_text.splitlines(keepends=True)
@@ -57,3 +58,12 @@ def test_step_2_a_new_parameter_goes_to_the_call_sites(tour):
 def test_step_3_the_same_argument_is_offered_for_the_other_items(tour):
     done = after_suggestion(tour, line_of(tour, "# (3)"), "6)", "6, taxed=True)")
     assert done.count("taxed=True)") == 3
+
+
+def test_the_shipped_acceptance_model_shows_each_step_too(tour):
+    """`nxedit predict` (the shipped model at its own threshold) makes the same three edits."""
+    model = StructuralPredictor()
+    done = after_suggestion(tour, line_of(tour, "# (1)"), "total", "subtotal", model)
+    assert done[done.index("def cart_total") : done.index("def receipt")].count("subtotal") == 5
+    assert after_suggestion(tour, line_of(tour, "# (2)"), "value)", "value, currency)", model).count(", currency)") == 4
+    assert after_suggestion(tour, line_of(tour, "# (3)"), "6)", "6, taxed=True)", model).count("taxed=True)") == 3

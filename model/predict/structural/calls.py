@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .candidates import Candidate, Site, cluster, scan_lines
+from .candidates import Candidate, Site, cluster_all, scan_lines
 from .context import Context
 from .lexer import IDENT, KEYWORDS
 from .rewrite import Example
@@ -160,7 +160,7 @@ def predict(ctx: Context) -> list[Candidate]:
             busy = last_line + 1
             yield Site(line, last_line + 1, region[:offset] + piece + region[offset:])
 
-    found = cluster(sites(), buf.lines)
+    found, complete = cluster_all(sites(), buf.lines)
     if found is None:
         return []
-    return [Candidate(found, SOURCE, 0.8 if twin else 0.65, "call-args")]
+    return [Candidate(found, SOURCE, 0.8 if twin else 0.65, "call-args" + ("-complete" if complete else ""))]

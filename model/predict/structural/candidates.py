@@ -45,7 +45,15 @@ def in_scan_order(lines: list[int], cursor_line: int) -> list[int]:
 
 def cluster(sites: Iterable[Site], lines: list[str]) -> LineEdit | None:
     """The first site, merged with the sites right after it into one hunk (gaps < MERGE_GAP)."""
+    return cluster_all(sites, lines)[0]
+
+
+def cluster_all(sites: Iterable[Site], lines: list[str]) -> tuple[LineEdit | None, bool]:
+    """:func:`cluster`, and whether the hunk holds every site (none is left after it: the
+    whole ripple in one suggestion, a feature of the acceptance model)."""
     group: list[Site] = []
+    sites = iter(sites)
+    complete = True
     for site in sites:
         if not group:
             group.append(site)
@@ -53,9 +61,14 @@ def cluster(sites: Iterable[Site], lines: list[str]) -> LineEdit | None:
               and max(site.end, site.start + 1) - group[0].start <= MAX_HUNK_LINES):
             group.append(site)
         else:
+            complete = False
             break
     if not group:
-        return None
+        return None, False
+    return _join(group, lines), complete and next(sites, None) is None
+
+
+def _join(group: list[Site], lines: list[str]) -> LineEdit:
     parts = []
     for prev, site in zip([None, *group], group):
         if prev is not None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .candidates import Candidate, Site, cluster, in_scan_order
+from .candidates import Candidate, Site, cluster_all, in_scan_order
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize, word_regex
 from .rewrite import Example
@@ -220,7 +220,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
                 parts.append(text[pos:])
                 yield Site(line, line + 1, "".join(parts))
 
-    edit = cluster(sites(), buf.lines)
+    edit, complete = cluster_all(sites(), buf.lines)
     if edit is None:
         return None
     scoped = all(i.scope is not None for i in infos)
@@ -243,7 +243,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     # rename was seen (twice, in prose, at a declaration, to a name that existed)
     tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
             ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
-            ("distinctive", all(distinctive(i.old) for i in infos))]
+            ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete)]
     rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import split_lines
-from .candidates import Candidate, Site, cluster, in_scan_order, scan_lines
+from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
@@ -135,7 +135,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
-        edit = cluster(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
+        edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
         if edit is None or any(_overlap(edit, c.edit) and edit != c.edit for c in out):
@@ -147,6 +147,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             # an edit seen once belongs to its function: look-alike (not the same) code in
             # another function or test is usually meant to stay as it is
             confidence, rule = confidence - ELSEWHERE_PENALTY, rule + "-elsewhere"
+        if complete:
+            rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
 

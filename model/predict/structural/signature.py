@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .candidates import Candidate, Site, cluster, scan_lines
+from .candidates import Candidate, Site, cluster_all, scan_lines
 from .context import Context, RECENT
 from .lexer import KEYWORDS, word_regex
 
@@ -216,13 +216,14 @@ def _call_sites(ctx: Context, change: SignatureChange, language: str):
             busy = line + 1
             yield Site(line, line + 1, buf.lines[line][:start] + ", ".join(new_args) + buf.lines[line][end:])
 
-    edit = cluster(sites(), buf.lines)
+    edit, complete = cluster_all(sites(), buf.lines)
     if edit is None:
         return None
-    # the generator looks one site past the hunk: only the sites inside it count
+    # the generator looks past the hunk: only the sites inside it count
     guessed = any(edit.start_line <= line < edit.end_line for line in placeholders)
     confidence = PLACEHOLDER_CONFIDENCE if guessed else CALL_SITE_CONFIDENCE
-    return Candidate(edit, SOURCE, confidence, "placeholder" if guessed else "call-site")
+    rule = ("placeholder" if guessed else "call-site") + ("-complete" if complete else "")
+    return Candidate(edit, SOURCE, confidence, rule)
 
 
 def _in_scope(ctx: Context, name: str, line: int, column: int) -> bool:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import screen_text, wait_for
+from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
 from nxedit.editor.app import EditorApp
-from nxedit.editor.config import Config
 from nxedit.editor.files.args import FileArg
 from nxedit.model.lsp.servers import find_command
 
@@ -35,7 +35,6 @@ print(undefined_name)
 print(os.getcwd())
 '''
 
-SERVER_WAIT = 60.0  # a cold basedpyright on a busy 2-core machine
 
 
 @pytest.fixture
@@ -47,10 +46,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def make_app(*paths: Path) -> EditorApp:
-    config = Config()
-    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
-    config.sections["language"] = [{"name": "python", "language-servers": ["basedpyright"]}]
-    return EditorApp([FileArg(p) for p in paths], config)
+    return lsp_app(*paths, servers={"python": ["basedpyright"]})
 
 
 async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
@@ -58,13 +54,6 @@ async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
     await wait_for(pilot, lambda: app.lsp is not None, 10)
     await wait_for(pilot, lambda: bool(app.lsp.diagnostics_of(buffer)), timeout)
     return app.lsp.diagnostics_of(buffer)
-
-
-async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.lsp is not None, 10)
-    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
-                   and app.lsp.session_of(doc) is not None, timeout)
 
 
 async def test_diagnostic_on_the_cursor_line_shows_in_the_status_line_and_gutter(project):
@@ -207,21 +196,41 @@ print(helper(1))
 '''
 
 
+def one_file(tmp_path: Path, text: str, monkeypatch, check) -> EditorApp:
+    """An editor on ``m.py`` holding ``text`` in a project of its own; ``check`` (a module
+    with a WAIT) waits as long as a busy machine needs for the server's word."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "m.py").write_text(text)
+    monkeypatch.setattr(check, "WAIT", SERVER_WAIT)
+    return make_app(tmp_path / "m.py")
+
+
+def option(source: str, buffer, pieces, job: int = 1):
+    """A suggestion as a predictor would offer it for the buffer as it is."""
+    from nxedit.editor.predictions.controller import Option
+    from nxedit.model.predict.suggestion import Suggestion
+
+    return Option(Suggestion((), source, 0.7, version=buffer.version), tuple(pieces), None, job)
+
+
+async def vetted(pilot, buffer, *options) -> list:
+    """What the server's check keeps of each option (None: dropped), in order."""
+    out: dict[int, object] = {}
+    for i, opt in enumerate(options):
+        pilot.app.predictions.vet(buffer, opt, lambda b, kept, version, i=i: out.setdefault(i, kept))
+    await wait_for(pilot, lambda: len(out) == len(options), SERVER_WAIT)
+    return [out[i] for i in range(len(options))]
+
+
 async def test_a_rename_ripple_the_server_vetoes(tmp_path, monkeypatch):
     """The user renamed the declaration `helper`; a ripple that also renames the parameter of
     `other` (another symbol of the same name) keeps only the site the server confirms."""
     from nxedit.editor.buffer import Selection
-    from nxedit.editor.predictions.controller import Option
-    from nxedit.model.predict.suggestion import Suggestion
+    from nxedit.editor.lsp import ripple
     from nxedit.model.predict.suggestion_diff import Piece
     from nxedit.model.text.changeset import ChangeSet
 
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "m.py").write_text(SHADOWED)
-    from nxedit.editor.lsp import ripple as ripple_module
-
-    monkeypatch.setattr(ripple_module, "WAIT", SERVER_WAIT)  # a busy machine: wait for the server's word
-    app = make_app(tmp_path / "m.py")
+    app = one_file(tmp_path, SHADOWED, monkeypatch, ripple)
     async with app.run_test(size=(100, 24)) as pilot:
         await server_ready(pilot)
         buffer = app.buffer
@@ -231,9 +240,123 @@ async def test_a_rename_ripple_the_server_vetoes(tmp_path, monkeypatch):
         text = buffer.text
         param_use = text.index("return helper") + len("return ")
         call = text.index("print(helper") + len("print(")
-        ripple = Option(Suggestion((), "structural:rename", 0.7, version=buffer.version),
-                        (Piece(param_use, param_use + 6, "assist"), Piece(call, call + 6, "assist")), None, 1)
-        kept = []
-        app.predictions.vet(buffer, ripple, lambda b, option, version: kept.append(option))
-        await wait_for(pilot, lambda: kept, SERVER_WAIT)
-        assert kept[0].pieces == (Piece(call, call + 6, "assist"),)  # the parameter's use is vetoed
+        [kept] = await vetted(pilot, buffer, option("structural:rename", buffer, (
+            Piece(param_use, param_use + 6, "assist"), Piece(call, call + 6, "assist"))))
+        assert kept.pieces == (Piece(call, call + 6, "assist"),)  # the parameter's use is vetoed
+
+LIB = '''def helper(x):
+    return x * 2
+
+
+def twice(y):
+    return helper(helper(y))
+'''
+
+USER = '''from lib import helper
+
+print(helper(3))
+'''
+
+
+async def test_a_rename_ripple_goes_on_in_the_other_file(tmp_path, monkeypatch):
+    """The user renames the declaration `helper` in lib.py: the engine's ripple (the two calls)
+    is confirmed by the server's references in the text as it was; then a "Tab ⇥ user.py"
+    label offers the uses in user.py, which the server found: Tab opens it, Tab jumps, Tab
+    applies."""
+    from nxedit.editor.buffer import Selection
+    from nxedit.editor.lsp import ripple as ripple_module
+    from nxedit.model.text.changeset import ChangeSet
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lib.py").write_text(LIB)
+    (tmp_path / "user.py").write_text(USER)
+    monkeypatch.setattr(ripple_module, "WAIT", SERVER_WAIT)
+    app = make_app(tmp_path / "lib.py", tmp_path / "user.py")  # both open: a cold server knows both
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        user = app.buffers[1]  # analysed (its diagnostics, none, are in)
+        await wait_for(pilot, lambda: app.lsp.doc_of(user).diagnostics_version == user.version, SERVER_WAIT)
+        buffer = app.buffer
+        buffer.edit(ChangeSet.from_edits(len(buffer.document), [(4, 10, "assist")]),
+                    Selection.cursor(10), origin="typed")
+        predictions = app.predictions
+        await wait_for(pilot, lambda: predictions.visible() and predictions.further, SERVER_WAIT)
+        assert predictions.shown.suggestion.source == "structural:rename"
+        assert "user.py (2 helper → assist)" in predictions.further[0][0]
+        await pilot.press("tab")  # jump to the ripple
+        await pilot.press("tab")  # apply it
+        await wait_for(pilot, lambda: buffer.text == LIB.replace("helper", "assist"), 10)
+        await wait_for(pilot, predictions.further_shown, 10)
+        assert "Tab ⇥ user.py" in "\n".join(screen_text(app))
+        await pilot.press("tab")  # to user.py, its sites offered
+        await wait_for(pilot, lambda: app.buffer.path.name == "user.py" and predictions.visible(), 10)
+        assert predictions.shown.suggestion.source == "lsp:rename"
+        await pilot.press("tab")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.buffer.text == USER.replace("helper", "assist"), 10)
+        assert not predictions.further
+
+
+async def test_a_renamed_use_ripples_only_to_its_own_symbol(tmp_path, monkeypatch):
+    """The user renamed a *use* (the call at the end): the ripple that would also rename the
+    parameter of `other` keeps only the declaration the call referred to."""
+    from nxedit.editor.buffer import Selection
+    from nxedit.editor.lsp import ripple
+    from nxedit.model.predict.suggestion_diff import Piece
+    from nxedit.model.text.changeset import ChangeSet
+
+    app = one_file(tmp_path, SHADOWED, monkeypatch, ripple)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        buffer = app.buffer
+        at = SHADOWED.index("print(helper") + len("print(")
+        buffer.edit(ChangeSet.from_edits(len(buffer.document), [(at, at + 6, "assist")]),
+                    Selection.cursor(at + 6), origin="typed")
+        text = buffer.text
+        sites = [text.index("def helper") + 4, text.index("other(helper") + 6, text.index("return helper") + 7]
+        [kept] = await vetted(pilot, buffer, option("structural:rename", buffer, (Piece(s, s + 6, "assist") for s in sites)))
+        assert kept.pieces == (Piece(sites[0], sites[0] + 6, "assist"),)
+        # the server holds the buffer's own text again: its diagnostics are for the new text
+        await wait_for(pilot, lambda: app.lsp.doc_of(buffer).diagnostics_version == buffer.version, SERVER_WAIT)
+        assert any("assist" in d.message for d in app.lsp.diagnostics_of(buffer))
+
+
+async def test_a_suggestion_bringing_in_an_undefined_name_is_dropped(tmp_path, monkeypatch):
+    """A structural suggestion that writes a name the server does not know at its site is
+    dropped; one whose names are all visible there shows."""
+    from nxedit.editor.lsp import new_names
+    from nxedit.model.predict.suggestion_diff import Piece
+
+    text = "import os\n\n\ndef f(path):\n    return path\n\n\nf('a')\n"
+    app = one_file(tmp_path, text, monkeypatch, new_names)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await server_ready(pilot)
+        buffer = app.buffer
+        call = text.index("f('a')") + len("f('a'")
+        bad = option("structural:signature", buffer, [Piece(call, call, ", timeout")])
+        good = option("structural:signature", buffer, [Piece(call, call, ", os.sep + str(len('timeout'))")], 2)
+        assert await vetted(pilot, buffer, bad, good) == [None, good]
+
+
+async def test_the_model_request_carries_the_nearest_diagnostics(project):
+    """The server's problems nearest the cursor go with a model's request (window lines)
+    and into the chat prompt; a private file's never do."""
+    from nxedit.editor.predictions.jobs import make_job
+    from nxedit.model.predict.context import build_context
+    from nxedit.model.predict.prompts import chat
+
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        buffer = app.buffer
+        await diagnostics_in(pilot, buffer)
+        app.go_to(3, 0)
+        problems = app.lsp.nearest_problems(buffer)
+        assert problems[0].line == 3 and "undefined_name" in problems[0].message
+        assert [p.line for p in problems] == [3, 4]  # nearest first: both undefined names
+        job = make_job(buffer, app.recording, 1, problems)
+        assert job.request.diagnostics == problems  # a short file: window lines are buffer lines
+        prompt = chat.render(build_context(job.request, chat.REGION)).messages[0][1]
+        assert '- line 4 (error): "undefined_name" is not defined' in prompt
+        app.recording.is_private = lambda b: True
+        assert app.lsp.nearest_problems(buffer) == ()
+        assert make_job(buffer, app.recording, 2, problems).request.diagnostics == ()

@@ -45,9 +45,9 @@ def test_4_a_more_specific_pattern_outranks_a_looser_one_that_also_matches():
     before = ("def f(a, b):\n    width = measure(a.left, a.right)\n    x = 1\n\n\n    y = measure(a.left, a.right) + 2\n\n\n"
               "    height = measure(b.left, b.right)\n")
     req = session(before, ("    width = measure(a.left, a.right)\n", "    width = measure(a.left, a.right, scale)\n"))
-    found = [c for c in _candidates(req) if c.source == "structural:repeat" and c.rule != "call-args"]
+    found = [c for c in _candidates(req) if c.source == "structural:repeat" and not c.rule.startswith("call-args")]
     best = max(found, key=lambda c: c.confidence)
-    assert best.rule == "same-shape" and best.edit.new_text == "    height = measure(b.left, b.right, scale)\n"
+    assert best.rule.removesuffix("-complete") == "same-shape" and best.edit.new_text == "    height = measure(b.left, b.right, scale)\n"
     assert all(c.confidence < best.confidence for c in found if c.rule.startswith("local"))
 
 
@@ -88,7 +88,7 @@ def test_7_a_one_off_edit_is_not_replayed_at_look_alike_code_in_another_test():
     req = session(PY_TWO_TESTS, step)
     assert predict(req) is None
     guesses = [c for c in _candidates(req) if c.source == "structural:repeat"]
-    assert guesses and all(c.rule.endswith("-elsewhere") for c in guesses)  # still guesses, on request
+    assert guesses and all("elsewhere" in c.rule.split("-") for c in guesses)  # still guesses, on request
     # look-alike code in the edited function is still a suggestion
     inside = PY_TWO_TESTS.replace("    check(user, expected)\n",
                                   '    other = {"name": user.name, "id": user.id}\n    check(user, expected)\n')
