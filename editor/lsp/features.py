@@ -30,6 +30,7 @@ from .completion import Completion
 from .import_fix import ImportFix
 from .ripple import RippleCheck
 from .layer import DiagnosticLayer
+from .popup import Popup
 
 if TYPE_CHECKING:
     from nxedit.editor.app import EditorApp
@@ -75,6 +76,7 @@ class LanguageFeatures:
         self.completion = Completion(self, auto=bool(options.get("auto_complete", True))
                                      if isinstance(options, dict) else True)
         self.import_fix = ImportFix(self)
+        self.popup = Popup(self)  # hover and signature help at the cursor
         self.ripple = RippleCheck(self)
         self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         if app.predictions is not None:
@@ -152,6 +154,7 @@ class LanguageFeatures:
         """Quit: shut the servers down (a few seconds at most)."""
         self._closed = True
         self.completion.close()
+        self.popup.close()
         self.hub.close()
 
     def doc_of(self, buffer: Buffer) -> Doc | None:
@@ -184,6 +187,7 @@ class LanguageFeatures:
             events = [lsp.TextDocumentContentChangeWholeDocument(text=document.text)]
         self.hub.notify(doc.key, doc.generation, lsp.TEXT_DOCUMENT_DID_CHANGE, lsp.DidChangeTextDocumentParams(
             lsp.VersionedTextDocumentIdentifier(version=event.version + doc.offset, uri=doc.uri), events))
+        self.popup.edited(event)  # after the change went: a signature asked for sees it
         if doc.diagnostics and not all(c.within_line for c in event.changes):
             self._shift_diagnostics(doc, event)
 
@@ -269,6 +273,7 @@ class LanguageFeatures:
 
     def buffer_shown(self) -> None:
         self.completion.close()
+        self.popup.close()
         self.layer.changed()
         self.cursor_moved()
 
@@ -278,6 +283,7 @@ class LanguageFeatures:
         buffer = self.app.buffer
         if self.completion.visible and self.completion.prefix() is None:
             self.completion.close()
+        self.popup.cursor_moved()
         found = on_line(self.diagnostics_of(buffer), buffer.cursor[0])
         self.app.status.show_diagnostic(found[0].summary() if found else "", bool(found) and found[0].severity == 1)
 

@@ -360,3 +360,26 @@ async def test_the_model_request_carries_the_nearest_diagnostics(project):
         app.recording.is_private = lambda b: True
         assert app.lsp.nearest_problems(buffer) == ()
         assert make_job(buffer, app.recording, 2, problems).request.diagnostics == ()
+
+
+async def test_hover_and_signature_help_show_at_the_cursor(project):
+    """Alt+H shows the type in a box at the cursor, gone when the cursor moves; typing `(`
+    after a function shows its signature with the current parameter, `)` closes it."""
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await diagnostics_in(pilot, app.buffer)  # analysed
+        popup = app.lsp.popup
+        app.go_to(2, 10)  # value = he|lper(1)
+        await pilot.press("alt+h")
+        await wait_for(pilot, lambda: popup.visible, SERVER_WAIT)
+        assert popup.kind == "hover" and "(function) def helper(x" in str(popup.box.render())
+        await pilot.press("right")
+        await wait_for(pilot, lambda: not popup.visible, 5)
+        app.go_to(5, 0)
+        await pilot.press(*"helper(")
+        await wait_for(pilot, lambda: popup.visible, SERVER_WAIT)
+        shown = popup.box.render()
+        assert popup.kind == "signature" and str(shown).startswith("(x")
+        assert [shown.plain[s.start:s.end] for s in shown.spans if "bold" in str(s.style)] == ["x: Unknown"]  # being typed
+        await pilot.press("1", ")")
+        await wait_for(pilot, lambda: not popup.visible, 5)
