@@ -117,7 +117,8 @@ def model_config(url: str, prompt_format: str, max_tokens: int, read_timeout: fl
     """The openai backend on ``url``; token log-probabilities are not asked for where the
     config can say so (they cost llama-cpp-python more than decoding)."""
     config = ModelConfig(backend="openai", base_url=url, prompt_format=prompt_format, max_tokens=max_tokens,
-                         connect_timeout=5.0, read_timeout=read_timeout)
+                         connect_timeout=5.0, read_timeout=read_timeout,
+                         min_confidence=0.0)  # the formats' answers are measured, before the acceptance model
     if hasattr(config, "logprobs"):
         config = replace(config, logprobs=False)
     return config

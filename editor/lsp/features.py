@@ -10,6 +10,7 @@ text) once the server is ready, and again after a restart.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,6 +23,7 @@ from nxedit.model.lsp.hub import LanguageServers, ServerKey, Ticket
 from nxedit.model.lsp.positions import change_events, to_server_position
 from nxedit.model.lsp.servers import LANGUAGE_IDS, server_table
 from nxedit.model.lsp.session import ServerSession
+from nxedit.model.predict.request import SEVERITIES, Problem, one_line
 
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 
 MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
+PROMPT_PROBLEMS = 3  # diagnostics nearest the cursor that go into a model's prompt
 
 
 @dataclass(eq=False)
@@ -76,6 +79,7 @@ class LanguageFeatures:
         self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         if app.predictions is not None:
             app.predictions.vet = self.ripple  # structural suggestions are checked with the server first
+            app.predictions.problems = self.nearest_problems  # and the model's prompt carries its word
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
@@ -251,6 +255,17 @@ class LanguageFeatures:
     def diagnostics_of(self, buffer: Buffer) -> list[Diagnostic]:
         doc = self.docs.get(id(buffer))
         return doc.diagnostics if doc else []
+
+    def nearest_problems(self, buffer: Buffer, count: int = PROMPT_PROBLEMS) -> tuple[Problem, ...]:
+        """The diagnostics nearest the cursor (errors before warnings on a tie), for a
+        model's prompt; none for a private file (the caller checks that too)."""
+        doc = self.docs.get(id(buffer))
+        recording = self.app.recording
+        if doc is None or not doc.diagnostics or recording is None or recording.is_private(buffer):
+            return ()
+        line = buffer.cursor[0]
+        near = heapq.nsmallest(count, doc.diagnostics, key=lambda d: (abs(d.line - line), d.severity))
+        return tuple(Problem(d.line, SEVERITIES[min(max(d.severity, 1), 4) - 1], one_line(d.message)) for d in near)
 
     def buffer_shown(self) -> None:
         self.completion.close()

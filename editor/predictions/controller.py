@@ -104,6 +104,9 @@ class Predictions:
         # edits elsewhere offered after the shown ones (a rename's sites in other files, from the
         # language server): (label, go); Tab runs ``go`` once nothing else is on screen
         self.further: list[tuple[str, Callable[[], None]]] = []
+        # problems(buffer) -> a language server's diagnostics nearest the cursor, for the model's
+        # prompt (editor/lsp/features.py); None: no server
+        self.problems: Callable[[Buffer], tuple] | None = None
         self.state = PredictorState(backend=model.config.backend if model else "structural")
         self.on_state = None  # called when the status text may have changed
         self.options: list[Option] = []
@@ -322,7 +325,9 @@ class Predictions:
         self._timer = None
         if self._structural_worker is None:
             return 0
-        job = make_job(self.view.buffer, self.recording, next(self._jobs))
+        buffer = self.view.buffer
+        wants = self._model_worker is not None and self.problems is not None and self.model.ready
+        job = make_job(buffer, self.recording, next(self._jobs), self.problems(buffer) if wants else ())
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="stream: one request per input line")
     p.add_argument("--predictor", default="structural", help=f"which predictor answers ({', '.join(available())})")
     p.add_argument("--min-confidence", type=float, default=None, metavar="X",
-                   help="abstain below this confidence (default: the predictor's own, 0.6 for structural); "
+                   help="abstain below this confidence (default: the predictor's own: its acceptance model's "
+                        "threshold); "
                         "lower values also show guesses: 0.5 prose edits seen once, 0.2 call sites "
                         "with a <placeholder> argument")
     p.add_argument("--backend", choices=("exllamav2", "openai", "transformers"),
@@ -198,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             name = "model"
             options = dict(model_table(args.config))
             options.update({k: v for k, v in (("prompt_format", args.prompt_format), ("base_url", args.base_url),
-                                              ("read_timeout", args.read_timeout)) if v is not None})
+                                              ("read_timeout", args.read_timeout),
+                                              ("min_confidence", args.min_confidence)) if v is not None})
             options.update(backend=args.backend or options.pop("backend", None),
                            model=args.model or options.pop("model", None))
         predictor = load_predictor(name, **options)

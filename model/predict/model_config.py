@@ -16,6 +16,8 @@ ngram_draft = true               # exllamav2: n-gram (prompt-lookup) speculative
 max_seq_len = 4096               # exllamav2: cache length (VRAM)
 cache = "fp16"                   # exllamav2: fp16 or q4 (quantized cache: less VRAM)
 device = "cpu"                   # transformers: cpu, cuda, cuda:1 ...
+min_confidence = 0.65            # the acceptance model's probability a suggestion needs (default: its threshold)
+acceptance_weights = "~/my-acceptance.json"  # another acceptance model (training/model_ranker.py)
 ```
 
 The editor reads the file and passes the table here; this module only understands it.
@@ -49,6 +51,8 @@ class ModelConfig:
     device: str = "cpu"
     logprobs: bool = False
     cache_prompt: bool = True
+    min_confidence: float | None = None  # the acceptance model's probability a suggestion needs (None: its threshold)
+    acceptance_weights: str | None = None  # another acceptance model (JSON weights), e.g. refitted for your model
 
     @property
     def enabled(self) -> bool:
@@ -69,6 +73,11 @@ def _check(name: str, value: Any) -> str | None:
         return None if value in FORMAT_NAMES else f"one of {', '.join(FORMAT_NAMES)}"
     if name == "cache":
         return None if value in CACHE_KINDS else f"one of {', '.join(CACHE_KINDS)}"
+    if name == "min_confidence":
+        return None if number and 0 <= value <= 1 else "a number from 0 to 1"
+    if name == "acceptance_weights":
+        ok = isinstance(value, str) and os.path.isfile(os.path.expanduser(value))
+        return None if ok else "the path of a JSON weights file"
     if name in ("model", "base_url", "api_key_env", "device"):
         return None if isinstance(value, str) and value.strip() else "a non-empty string"
     if name in ("connect_timeout", "read_timeout"):
@@ -99,7 +108,7 @@ def parse_model_table(table: dict | None) -> tuple[ModelConfig, list[str]]:
             default = getattr(ModelConfig(), name)
             messages.append(f"[model] {name} must be {problem} (got {value!r}); using {default!r}")
             continue
-        values[name] = float(value) if name.endswith("_timeout") else value
+        values[name] = float(value) if name.endswith("_timeout") or name == "min_confidence" else value
     return ModelConfig(**values), messages
 
 

@@ -32,7 +32,8 @@ from .context import build_context, estimate_tokens
 from .model_config import ModelConfig, model_config_from
 from nxedit.model.privacy import PrivacyRules
 from .prompts import get_format
-from .prompts.base import PromptRefused, Rejected
+from .prompts.base import PromptRefused, Rejected, cut_at_control_token
+from . import model_acceptance
 from .rewrite_diff import repetition_reason
 from .suggestion import Suggestion
 
@@ -74,6 +75,13 @@ class ModelPredictor:
         self._lock = threading.Lock()
         self._inflight: dict[Any, CancelToken] = {}
         self._count_tokens = estimate_tokens
+        # the learned acceptance model (model_acceptance.py): a candidate is shown only when its
+        # probability reaches min_confidence (default: the model's threshold); None shows all
+        # that pass the sanity gate (bench/model_gate.py's "after gate" column)
+        weights = os.path.expanduser(config.acceptance_weights) if config.acceptance_weights else None
+        self.acceptance = model_acceptance.load(weights) or model_acceptance.load()
+        if weights and self.acceptance is not model_acceptance.load(weights):
+            log.warning("%s is not an acceptance model (JSON weights): the shipped one is used", weights)
 
     # -- status and loading ------------------------------------------------------------
 
@@ -262,11 +270,26 @@ class ModelPredictor:
         if not result.edits:
             return None
         confidence = completion.confidence
-        return Suggestion(
-            result.edits, f"model:{self._backend.name}",
-            DEFAULT_CONFIDENCE if confidence is None else confidence,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-        )
+        source = f"model:{self._backend.name}"
+        if self.acceptance is None:
+            return Suggestion(result.edits, source, DEFAULT_CONFIDENCE if confidence is None else confidence,
+                              latency_ms=(time.perf_counter() - t0) * 1000)
+        feats = self.candidate_features(request, ctx, result, completion)
+        p = self.acceptance.probability(feats)
+        least = self.acceptance.threshold if self.config.min_confidence is None else self.config.min_confidence
+        if p < least:
+            self._reject(f"the acceptance model gives the model's edit {p:.2f} (< {least:.2f}): likely wrong")
+            return None
+        return Suggestion(result.edits, source, p, latency_ms=(time.perf_counter() - t0) * 1000,
+                          features=tuple(sorted(feats.items())))
+
+    @staticmethod
+    def candidate_features(request, ctx, result, completion) -> dict[str, float]:
+        """The acceptance model's features of a parsed answer (also what training/model_ranker.py fits on)."""
+        flags = result.flags + (("control",) if cut_at_control_token(completion.text) != completion.text else ()) \
+            + (("truncated",) if completion.truncated else ())
+        agreement = model_acceptance.structural_agreement(request, result.edits)
+        return model_acceptance.features(ctx, result.rewrite, result.edits, flags, completion.confidence, agreement)
 
 
 def create(backend: str | None = None, model: str | None = None, wait_for_load: bool = True,

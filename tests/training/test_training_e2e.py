@@ -149,7 +149,8 @@ def test_history_to_a_trained_model_the_editor_uses(tmp_path, capsys):
     snippet = (exported / "model.toml").read_text()
     assert 'backend = "transformers"' in snippet and 'prompt_format = "zeta"' in snippet
     predictor = ModelPredictor(
-        ModelConfig(backend="transformers", model=str(exported / "hf"), prompt_format="zeta")
+        # min_confidence 0: the trained model's edits themselves (the acceptance model is tested on its own)
+        ModelConfig(backend="transformers", model=str(exported / "hf"), prompt_format="zeta", min_confidence=0.0)
     )
     for row in rows:
         suggestion = predictor.predict(parse_request({"id": row["id"], **row["request"]}))

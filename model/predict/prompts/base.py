@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
@@ -107,6 +107,7 @@ class Parsed:
 
     rewrite: str
     edits: tuple[LineEdit, ...]
+    flags: tuple[str, ...] = field(default=(), compare=False)  # what the gate cleaned: "fence" (fences, prose), "run_on" (a repeated tail)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,12 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     loops, or changes the region's size or lines beyond what the history supports, is
     refused.
     """
+    flags: tuple[str, ...] = ()
     if SANITY_GATE:
-        rewrite = trim_run_on(strip_chatter(rewrite, context.region_text), context)
+        stripped = strip_chatter(rewrite, context.region_text)
+        trimmed = trim_run_on(stripped, context)
+        flags = (("fence",) if stripped != rewrite else ()) + (("run_on",) if trimmed != stripped else ())
+        rewrite = trimmed
         if not rewrite.strip() and context.region_text.strip():
             return Rejected(EMPTY_ANSWER)
     reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
@@ -150,7 +155,7 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     last = context.last_event
     if edits and last and undoes_edit(context.current, last.start_line, last.old_text, last.new_text, edits):
         return Rejected(UNDOES_LAST_EDIT)
-    return Parsed(rewrite, edits)
+    return Parsed(rewrite, edits, flags)
 
 
 def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from editor_helpers import ready, screen_text, suggestion, wait_for
 from test_ghost_suggestions import RENAME, SIZE, editor, rename_amount
+from nxedit.model.predict.structural.ranker import Ranker
 
 START, END, CURSOR = "<|editable_region_start|>", "<|editable_region_end|>", "<|user_cursor_is_here|>"
 
@@ -80,8 +81,9 @@ def slow_model():
     server.server_close()
 
 
-def model_config(url: str) -> str:
-    return f'[model]\nbackend = "openai"\nbase_url = "{url}"\nprompt_format = "zeta"\nread_timeout = 20\n'
+def model_config(url: str, extra: str = "") -> str:
+    # min_confidence 0: every answer that passes the gate is shown (the acceptance model is tested on its own)
+    return f'[model]\nbackend = "openai"\nbase_url = "{url}"\nprompt_format = "zeta"\nread_timeout = 20\nmin_confidence = 0\n{extra}'
 
 
 async def model_ready(pilot) -> None:
@@ -121,7 +123,9 @@ async def test_typing_stays_responsive_while_a_slow_model_works(tmp_path, slow_m
 async def test_a_more_confident_model_answer_takes_the_place_and_alt_bracket_cycles(tmp_path, slow_model):
     server, url = slow_model
     server.rewrite = staticmethod(lambda region: region.replace("print('step 0')", "print('step 0', flush=True)"))
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
+    sure = tmp_path / "sure.json"  # an acceptance model that trusts every model answer (p = 0.95)
+    sure.write_text(Ranker({}, 2.944, 0.5, {}).to_json())
+    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url, f'acceptance_weights = "{sure}"\n'))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await model_ready(pilot)
