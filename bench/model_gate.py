@@ -79,12 +79,21 @@ class Recorded:
         if key not in self.answers:
             if self.backend is None:
                 raise BackendError("no recorded answer for this prompt (the prompt format changed?)")
-            c = self.backend.complete(prompt, max_tokens, stop, cancel, None, **options)
+            # each case is asked once: a failed one must not fail the next ones by the backend's
+            # cool-off (one server error would otherwise count as many)
+            self.backend._succeeded()
+            try:
+                c = self.backend.complete(prompt, max_tokens, stop, cancel, None, **options)
+            except BackendError as exc:
+                self.answers[key] = exc  # the same failure in every stage, asked once
+                raise
             self.answers[key] = c
             if self.record is not None:
                 with self.record.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"prompt": key, "text": c.text, "finish_reason": c.finish_reason,
                                         "mean_logprob": c.mean_logprob}) + "\n")
+        if isinstance(self.answers[key], BackendError):
+            raise self.answers[key]
         return self.answers[key]
 
 
@@ -111,8 +120,9 @@ def run(predictor: ModelPredictor, cases: list[dict], score, gate: bool, accepta
             counts["requests"] += 1
             try:
                 suggestion = predictor.predict(request)
-            except BackendError:
+            except BackendError as exc:
                 counts["errors"] += 1
+                counts[f"error: {str(exc)[:100]}"] += 1
                 continue
             if suggestion is None:
                 continue
@@ -140,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=38, help="dev cases per format")
     ap.add_argument("--max-tokens", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n-ctx", type=int, default=8192, help="the server's context (a longer prompt is an error)")
     ap.add_argument("--record", type=Path, help="append the model's answers to this file")
     ap.add_argument("--replay", type=Path, help="judge the answers recorded in this file (no server)")
     args = ap.parse_args(argv)
@@ -155,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.TemporaryDirectory()
     recorded = read_answers(args.replay) if args.replay else {}
     if url is None and not args.replay:
-        server = LlamaServer(Path(tmp.name), threads=args.threads, n_ctx=4096).__enter__()
+        server = LlamaServer(Path(tmp.name), threads=args.threads, n_ctx=args.n_ctx).__enter__()
         url = server.url
     stages = (("before", False, None), ("after gate", True, None),
               ("gate+accept", True, model_acceptance.load()))
@@ -192,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         print(row)
     for name, _, _ in stages:
         print(line(f"ALL {name}", totals[name]))
+    errors = Counter({k: v for k, v in totals["before"].items() if k.startswith("error: ")})
+    for reason, n in errors.most_common(5):
+        print(f"{n:5} {reason}")
     return 0
 
 

@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from nxedit.training.metrics import find_bench
+from nxedit.training.ranker import is_right  # what the acceptance model predicts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,12 +101,12 @@ def shown(resp: dict, threshold: float) -> list[dict]:
 def report(name: str, cases: list[dict], responses: list[dict], walls: list[float], threshold: float, score) -> dict:
     by_cat, by_lang, everything = defaultdict(list), defaultdict(list), []
     by_source: dict[str, Counter] = defaultdict(Counter)
-    scored = []  # (confidence, hit) of every case's best suggestion, shown or not
+    scored = []  # (confidence, hit, source, right) of every case's best suggestion, shown or not
     for case, resp in zip(cases, responses):
         edits = resp.get("edits") or []
         if edits:
             scored.append((resp.get("confidence") or 0.0, bool(score.score_case(case, edits)["hit"]),
-                           resp.get("source") or "?"))
+                           resp.get("source") or "?", is_right(case, edits)))
         res = score.score_case(case, shown(resp, threshold))
         by_cat[case["category"]].append(res)
         by_lang[case["language"]].append(res)
@@ -131,24 +132,30 @@ def report(name: str, cases: list[dict], responses: list[dict], walls: list[floa
         print(f"{src:<22} {c['suggested']:>9} {c['hits']:>5} {c['hits'] / c['suggested']:>10.3f} "
               f"{c['hits'] / max(len(cases), 1):>7.3f}")
     print()
-    print("calibration: confidence bucket   n   mean confidence   observed precision")
+    # the acceptance model predicts "right" (every change is one the developer made next,
+    # training/ranker.py); exact hits are score.py's precision
+    print("calibration: confidence bucket   n   mean confidence   observed right   observed exact")
     calibration = []
     for lo, hi in zip(BUCKETS, BUCKETS[1:]):
-        b = [(p, h) for p, h, _ in scored if lo <= p < hi]
+        b = [(p, h, r) for p, h, _, r in scored if lo <= p < hi]
         if b:
-            mean_p, observed = sum(p for p, _ in b) / len(b), sum(h for _, h in b) / len(b)
-            calibration.append({"from": lo, "to": min(hi, 1.0), "n": len(b), "mean": mean_p, "observed": observed})
-            print(f"             {lo:.1f}-{min(hi, 1.0):.1f} {len(b):>13} {mean_p:>17.3f} {observed:>20.3f}")
+            mean_p, observed = sum(p for p, _, _ in b) / len(b), sum(h for _, h, _ in b) / len(b)
+            right = sum(r for _, _, r in b) / len(b)
+            calibration.append({"from": lo, "to": min(hi, 1.0), "n": len(b), "mean": mean_p, "observed": observed,
+                                "observed_right": right})
+            print(f"             {lo:.1f}-{min(hi, 1.0):.1f} {len(b):>13} {mean_p:>17.3f} {right:>16.3f} {observed:>16.3f}")
     print()
-    print("min confidence   shown   hits  precision  recall")
+    print("min confidence   shown   hits  precision  recall   right")
     by_threshold = []
     for t in sorted({*THRESHOLDS, round(threshold, 3)}):
-        s = [h for p, h, _ in scored if p >= t]
+        s = [h for p, h, _, _ in scored if p >= t]
+        right = sum(r for p, _, _, r in scored if p >= t)
         prec = sum(s) / len(s) if s else 0.0
         by_threshold.append({"min_confidence": t, "shown": len(s), "hits": sum(s), "precision": prec,
-                             "recall": sum(s) / max(len(cases), 1)})
+                             "recall": sum(s) / max(len(cases), 1), "right": right / len(s) if s else 0.0})
         mark = "  <- default" if abs(t - threshold) < 1e-9 else ""
-        print(f"{t:>14.2f} {len(s):>7} {sum(s):>6} {prec:>10.3f} {sum(s) / max(len(cases), 1):>7.3f}{mark}")
+        print(f"{t:>14.2f} {len(s):>7} {sum(s):>6} {prec:>10.3f} {sum(s) / max(len(cases), 1):>7.3f}"
+              f" {right / len(s) if s else 0.0:>7.3f}{mark}")
     print()
     for label, values in (("engine latency_ms", engine_ms), ("wall ms per request", walls)):
         print(f"{label:<20} p50 {percentile(values, 0.5):7.2f}   p95 {percentile(values, 0.95):7.2f}"

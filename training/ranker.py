@@ -19,26 +19,32 @@ whose lines the developer also changed in other ways (git's hunk holds more than
 ripple). Labelling only exact hits taught the model that real, obvious ripples are
 coin flips: in real commits the renamed lines are often reworked too, and accepting the
 rename there is still progress, never a wrong edit. The bench reports both. A logistic regression with an L2 penalty is fitted by
-Newton's method (numpy, the ``train`` extra). Folds are whole repositories: the
-regularisation and the default threshold are chosen on predictions for repositories the
-fit never saw, so the shipped threshold is not tuned on the rows it is reported on.
+Newton's method (numpy, the ``train`` extra). The cases' commits are also replayed a line
+at a time (``replayed``: what the editor sends while a user types) and fitted on. Folds are
+whole repositories: the regularisation and the default threshold are chosen on predictions
+for repositories the fit never saw (their cases and their replays, as the editor and
+``nxedit predict`` share one threshold), never on the held-out repositories it is reported on.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import glob
 import json
 import math
+import random
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-from nxedit.model.predict.structural.engine import candidates, make_context
+from nxedit.model.predict.structural.engine import candidates, make_context, rated_by_rules
 from dataclasses import dataclass, field
 
 from nxedit.model.predict.structural.ranker import MIN_OUTCOMES, WEIGHTS, Ranker, _read, features, personal_path
 from nxedit.model.text.edits import Position
+from nxedit.model.text.plain import split_lines
+from nxedit.training.git_history import Hunk, cut_case
 from nxedit.training.metrics import find_bench
 
 # the default threshold is the lowest whose out-of-fold share of right suggestions reaches
@@ -57,13 +63,16 @@ def is_hit(case: dict, edit) -> bool:
     return any(got == apply_edits(current, [h]) for h in case["expected"])
 
 
-def is_right(case: dict, edit) -> bool:
-    """Whether every change ``edit`` makes is one the developer made next: applying it, then
-    the rest, costs no more than the commit's remaining changes alone (character edits)."""
+def is_right(case: dict, edits: list[dict]) -> bool:
+    """Whether every change the ``edits`` make is one the developer made next: applying them,
+    then the rest, costs no more than the commit's remaining changes alone (character edits)."""
     from textops import apply_edits, levenshtein  # shared/bench/textops.py
 
     current = case["current"]
-    got = apply_edits(current, [edit.to_dict()])
+    try:
+        got = apply_edits(current, edits)
+    except ValueError:
+        return False
     if got == current:
         return False
     final = apply_edits(current, case["expected"])
@@ -78,7 +87,48 @@ def rows_of_case(case: dict) -> list[tuple[dict[str, float], bool, float]]:
     if not ctx.hunks:
         return []
     found = candidates(ctx)
-    return [(features(ctx, c, found), is_right(case, c.edit), c.confidence) for c in found]
+    return [(features(ctx, c, found), is_right(case, [c.edit.to_dict()]), c.confidence) for c in found
+            if not rated_by_rules(c)]  # the model cannot judge these (engine.RULES_ONLY)
+
+
+REPLAYS_PER_COMMIT = 3  # cut points drawn from each commit replayed a line at a time
+
+
+def line_pieces(before: str, after: str) -> list[Hunk]:
+    """The change from ``before`` to ``after`` as the editor sees a user make it: a line
+    rewritten in place is its own edit (git's hunk holds a run of them)."""
+    a, b = split_lines(before), split_lines(after)
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            out += [Hunk(i1 + d, 1, a[i1 + d], b[j1 + d]) for d in range(i2 - i1)]
+        elif tag != "equal":
+            out.append(Hunk(i1, i2 - i1, "".join(a[i1:i2]), "".join(b[j1:j2])))
+    return out
+
+
+def replayed(cases: list[dict], seed: int = 13) -> list[dict]:
+    """Training cases from the same commits, replayed a line at a time (top down) and cut at
+    a few random points: the situation the editor is in (a local renamed on its line, its
+    uses just below, all in one git hunk), which commit-level cases never show because git
+    merges those lines into the hunk the history already holds."""
+    from textops import apply_edits  # shared/bench/textops.py
+
+    rng = random.Random(seed)
+    out, seen = [], set()
+    for case in cases:
+        key = (case["repo"], case["commit"], case["path"])
+        if key in seen:
+            continue
+        seen.add(key)
+        pieces = line_pieces(case["before"], apply_edits(case["current"], case["expected"]))
+        if len(pieces) < 2:
+            continue
+        for k in sorted(rng.sample(range(1, len(pieces)), min(REPLAYS_PER_COMMIT, len(pieces) - 1))):
+            cut = cut_case(case["before"], pieces, k)
+            out.append({**case, "id": f"{case['id']}~line{k}", "history": cut["history"], "current": cut["current"],
+                        "cursor": cut["cursor"], "expected": cut["expected"]})
+    return out
 
 
 def load_cases(patterns: list[str]) -> list[dict]:
@@ -233,23 +283,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", nargs="+", required=True, help="training case files (globs ok), one repository a file")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     ap.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
+    ap.add_argument("--no-replay", dest="replay", action="store_false",
+                    help="fit on the cases alone, not also on their commits replayed a line at a time")
     args = ap.parse_args(argv)
     cases = load_cases(args.cases)
     by_repo: dict[str, list[list]] = defaultdict(list)
     for case in cases:
         by_repo[case["repo"]].append(rows_of_case(case))
+    extra: dict[str, list[list]] = defaultdict(list)  # fitted on, never scored: not what the bench cuts
+    replays = replayed(cases) if args.replay else []
+    for case in replays:
+        extra[case["repo"]].append(rows_of_case(case))
     repos = sorted(by_repo)
     n_rows = sum(len(r) for rs in by_repo.values() for r in rs)
-    print(f"{len(cases)} cases from {len(repos)} repositories: {n_rows} candidates", file=sys.stderr)
+    n_extra = sum(len(r) for rs in extra.values() for r in rs)
+    print(f"{len(cases)} cases from {len(repos)} repositories: {n_rows} candidates; "
+          f"{len(replays)} replayed a line at a time: {n_extra} candidates", file=sys.stderr)
     folds = [repos[i::4] for i in range(4)]
+
+    def rows_of(repo_list) -> list[tuple[dict, bool]]:
+        return [(f, h) for repo in repo_list for source in (by_repo, extra) for rs in source[repo] for f, h, _ in rs]
 
     def out_of_fold(l2: float) -> list[tuple[float, bool]]:
         picked = []
         for held in folds:
-            train = [(f, h) for repo in repos if repo not in held for rs in by_repo[repo] for f, h, _ in rs]
+            train = rows_of([repo for repo in repos if repo not in held])
             model = fit(train, l2)
             for repo in held:
-                picked += pick(by_repo[repo], lambda r: model.probability(r[0]))
+                picked += pick(by_repo[repo] + extra[repo], lambda r: model.probability(r[0]))
         return picked
 
     best_l2, best_key, best_picked = 1.0, None, []
@@ -264,9 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         if best_key is None or key > best_key:
             best_l2, best_key, best_picked = l2, key, picked
     threshold = choose_threshold(best_picked, args.target_precision)
-    model = fit([(f, h) for rs in by_repo.values() for r in rs for f, h, _ in r], best_l2)
+    model = fit(rows_of(repos), best_l2)
     model = Ranker(model.weights, model.bias, threshold,
                    {"repositories": repos, "cases": len(cases), "candidates": n_rows, "l2": best_l2,
+                    "replayed_cases": len(replays), "replayed_candidates": n_extra, "label": "right",
                     "target_precision": args.target_precision})
     print(reliability(best_picked), file=sys.stderr)
     for t in (0.5, 0.6, 0.7, 0.8, 0.9):

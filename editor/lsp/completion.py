@@ -20,9 +20,9 @@ from textual.widgets.option_list import Option
 
 from nxedit.model.lsp.edits import offset_of
 from nxedit.model.text.changeset import ChangeSet
-from nxedit.model.text.plain import display_width
 
 from nxedit.editor.buffer import Buffer, BufferEdit, Selection
+from .popup import FLOATING, place
 
 if TYPE_CHECKING:
     from nxedit.model.lsp.hub import Ticket
@@ -49,21 +49,8 @@ def word_start(buffer: Buffer) -> int:
 
 
 class CompletionMenu(OptionList, can_focus=False):
-    DEFAULT_CSS = """
-    CompletionMenu {
-        position: absolute;
-        overlay: screen;
-        constrain: inside inside;
-        width: auto;
-        min-width: 20;
-        max-width: 70;
-        height: auto;
-        max-height: 10;
-        border: none;
-        padding: 0;
-        background: $surface;
-    }
-    """
+    DEFAULT_CSS = ("CompletionMenu {" + FLOATING
+                   + "min-width: 20; max-width: 70; max-height: 10; border: none; padding: 0; background: $surface; }")
 
 
 class Completion:
@@ -207,17 +194,7 @@ class Completion:
 
     def _place(self) -> None:
         """Under the cursor (above it near the bottom of the view)."""
-        view = self.features.app.view
-        buffer = view.buffer
-        line, col = buffer.document.position(self.start)
-        rows = view.visible_rows()
-        y = next((i for i, r in enumerate(rows) if r.line == line and r.virtual is None), 0)
-        geom = view.geometry()
-        x = geom.gutter + display_width(buffer.document.line_text(line)[:col], buffer.document.tab_width) - geom.skip
-        height = min(10, len(self.shown))
-        below = y + 1 + height <= geom.height
-        region = view.content_region
-        self.menu.styles.offset = (region.x + max(0, x), region.y + (y + 1 if below else max(0, y - height)))
+        self.menu.styles.offset = place(self.features.app.view, self.start, min(10, len(self.shown)), below=True)
 
     def move(self, step: int) -> None:
         if self.menu is not None and self.shown:

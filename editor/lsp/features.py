@@ -10,6 +10,7 @@ text) once the server is ready, and again after a restart.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -22,18 +23,21 @@ from nxedit.model.lsp.hub import LanguageServers, ServerKey, Ticket
 from nxedit.model.lsp.positions import change_events, to_server_position
 from nxedit.model.lsp.servers import LANGUAGE_IDS, server_table
 from nxedit.model.lsp.session import ServerSession
+from nxedit.model.predict.request import SEVERITIES, Problem, one_line
 
 from nxedit.editor.buffer import Buffer, BufferEdit
 from .completion import Completion
 from .import_fix import ImportFix
 from .ripple import RippleCheck
 from .layer import DiagnosticLayer
+from .popup import Popup
 
 if TYPE_CHECKING:
     from nxedit.editor.app import EditorApp
 
 
 MAX_DOCUMENT = 4 << 20  # characters: bigger files are not given to a server
+PROMPT_PROBLEMS = 3  # diagnostics nearest the cursor that go into a model's prompt
 
 
 @dataclass(eq=False)
@@ -72,10 +76,12 @@ class LanguageFeatures:
         self.completion = Completion(self, auto=bool(options.get("auto_complete", True))
                                      if isinstance(options, dict) else True)
         self.import_fix = ImportFix(self)
+        self.popup = Popup(self)  # hover and signature help at the cursor
         self.ripple = RippleCheck(self)
         self.on_diagnostics.append(self.import_fix.diagnostics_arrived)
         if app.predictions is not None:
             app.predictions.vet = self.ripple  # structural suggestions are checked with the server first
+            app.predictions.problems = self.nearest_problems  # and the model's prompt carries its word
         self._closed = False
 
     def _post_from(self, loop: asyncio.AbstractEventLoop):
@@ -148,6 +154,7 @@ class LanguageFeatures:
         """Quit: shut the servers down (a few seconds at most)."""
         self._closed = True
         self.completion.close()
+        self.popup.close()
         self.hub.close()
 
     def doc_of(self, buffer: Buffer) -> Doc | None:
@@ -180,6 +187,7 @@ class LanguageFeatures:
             events = [lsp.TextDocumentContentChangeWholeDocument(text=document.text)]
         self.hub.notify(doc.key, doc.generation, lsp.TEXT_DOCUMENT_DID_CHANGE, lsp.DidChangeTextDocumentParams(
             lsp.VersionedTextDocumentIdentifier(version=event.version + doc.offset, uri=doc.uri), events))
+        self.popup.edited(event)  # after the change went: a signature asked for sees it
         if doc.diagnostics and not all(c.within_line for c in event.changes):
             self._shift_diagnostics(doc, event)
 
@@ -252,8 +260,20 @@ class LanguageFeatures:
         doc = self.docs.get(id(buffer))
         return doc.diagnostics if doc else []
 
+    def nearest_problems(self, buffer: Buffer, count: int = PROMPT_PROBLEMS) -> tuple[Problem, ...]:
+        """The diagnostics nearest the cursor (errors before warnings on a tie), for a
+        model's prompt; none for a private file (the caller checks that too)."""
+        doc = self.docs.get(id(buffer))
+        recording = self.app.recording
+        if doc is None or not doc.diagnostics or recording is None or recording.is_private(buffer):
+            return ()
+        line = buffer.cursor[0]
+        near = heapq.nsmallest(count, doc.diagnostics, key=lambda d: (abs(d.line - line), d.severity))
+        return tuple(Problem(d.line, SEVERITIES[min(max(d.severity, 1), 4) - 1], one_line(d.message)) for d in near)
+
     def buffer_shown(self) -> None:
         self.completion.close()
+        self.popup.close()
         self.layer.changed()
         self.cursor_moved()
 
@@ -263,6 +283,7 @@ class LanguageFeatures:
         buffer = self.app.buffer
         if self.completion.visible and self.completion.prefix() is None:
             self.completion.close()
+        self.popup.cursor_moved()
         found = on_line(self.diagnostics_of(buffer), buffer.cursor[0])
         self.app.status.show_diagnostic(found[0].summary() if found else "", bool(found) and found[0].severity == 1)
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from .features import Doc, LanguageFeatures
 
 JUMPS_KEPT = 100
-HOVER_LINES = 12
 
 
 def remember_jump(features: "LanguageFeatures") -> None:
@@ -121,10 +120,7 @@ def hover(features: "LanguageFeatures") -> None:
         if not text:
             features.app.say("nothing to show here")
             return
-        lines = text.splitlines()
-        if len(lines) > HOVER_LINES:
-            lines = lines[:HOVER_LINES] + ["…"]
-        features.app.notify("\n".join(lines), title="Hover", timeout=12, markup=False)
+        features.popup.show(text, "hover")  # at the cursor; it goes when the cursor moves
 
     features.ask(lsp.TEXT_DOCUMENT_HOVER,
                  lambda doc, session, pos: lsp.HoverParams(lsp.TextDocumentIdentifier(doc.uri), pos),

@@ -15,13 +15,14 @@ This holds whether the user renamed the declaration or a use:
   here, a "Tab ⇥ other.py" label shows and Tab opens that file with its sites as the next
   edit (Tab jumps there, Tab applies), then the next file.
 
-Without a server, when the ripple is not one word renamed at the cursor, or when the
+Without a server, when the ripple is not one name renamed near the cursor, or when the
 server does not answer within :data:`WAIT` seconds, the ripple shows as the engine made it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
     from nxedit.editor.predictions.controller import Option
     from .features import LanguageFeatures
 
-WAIT = 3.0  # seconds a ripple waits for the server's references before it shows unchecked
+WAIT = 6.0  # seconds a ripple waits for the server's references before it shows unchecked (a busy server)
 RENAME = "structural:rename"
 SOURCE = "lsp:rename"  # a ripple's sites in another file, from the server's references
 CONFIDENCE = 0.9
+SEARCH_LINES = 400  # how far from the cursor the user's renamed site is looked for
 MAX_FILES = 20  # other files offered one after another (a huge rename is the F2 command's)
 
 Done = Callable[[Buffer, "Option | None", int], None]
@@ -173,21 +175,37 @@ class RippleCheck:
 
 
 def rename_at_cursor(buffer: Buffer, pieces: tuple[Piece, ...]) -> Rename | None:
-    """The rename a ripple continues, read from the text: the word at the cursor is the new
-    name and every piece turns the old name into it. None when the ripple is not that."""
+    """The rename a ripple continues, read from the text: every piece turns the old name
+    into the new one, and the user's renamed site is the new name at the cursor (or the
+    nearest one: after Tab applied part of a ripple the cursor is past it). None when the
+    ripple is not that."""
     doc = buffer.document
-    start, end = motion.word_at(doc, buffer.selection.head)
-    new = text_between(doc, start, end)
-    olds = set()
+    olds, news = set(), set()
     for piece in pieces:
         w0, w1 = motion.word_at(doc, piece.start)
-        if piece.end > w1 or _renamed(doc, piece, w0, w1) != new:
+        if piece.end > w1:
             return None
         olds.add(text_between(doc, w0, w1))
-    if len(olds) != 1 or not new.isidentifier():
+        news.add(_renamed(doc, piece, w0, w1))
+    if len(olds) != 1 or len(news) != 1:
         return None
-    old = olds.pop()
-    return Rename(start, old, new) if old != new and old.isidentifier() else None
+    old, new = olds.pop(), news.pop()
+    if old == new or not old.isidentifier() or not new.isidentifier():
+        return None
+    start = _nearest(doc, buffer.cursor[0], new)
+    return None if start is None else Rename(start, old, new)
+
+
+def _nearest(doc, line: int, name: str) -> int | None:
+    """The offset of ``name`` as a whole word nearest ``line`` (within :data:`SEARCH_LINES`)."""
+    word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+    for distance in range(SEARCH_LINES):
+        for at in {line - distance, line + distance}:
+            if 0 <= at < doc.line_count:
+                found = word.search(doc.line_text(at))
+                if found:
+                    return doc.offset(at, found.start())
+    return None
 
 
 def _renamed(doc, piece: Piece, w0: int, w1: int) -> str:

@@ -104,6 +104,9 @@ class Predictions:
         # edits elsewhere offered after the shown ones (a rename's sites in other files, from the
         # language server): (label, go); Tab runs ``go`` once nothing else is on screen
         self.further: list[tuple[str, Callable[[], None]]] = []
+        # problems(buffer) -> a language server's diagnostics nearest the cursor, for the model's
+        # prompt (editor/lsp/features.py); None: no server
+        self.problems: Callable[[Buffer], tuple] | None = None
         self.state = PredictorState(backend=model.config.backend if model else "structural")
         self.on_state = None  # called when the status text may have changed
         self.options: list[Option] = []
@@ -143,17 +146,12 @@ class Predictions:
         """In the structural worker's thread, before its first job: the engine (its
         imports take tens of milliseconds that the UI thread never waits for)."""
         from nxedit.model.predict.structural import StructuralPredictor
-        from nxedit.model.predict.structural.ranker import personal
+        from .project_exports import ProjectExportsCache
 
-        # the rules' own confidences until the user's own acceptance model exists (`nxedit
-        # train ranker` on enough outcomes): the shipped one, fitted on other people's
-        # commits, shows the tour's steps (0.60-0.66) but rates a local renamed with its
-        # uses spread through a function near 0.4: its training commits hold too few local
-        # renames to tell (issue 13's note)
-        mine = personal()
-        if mine is not None:
-            return StructuralPredictor(ranker=mine)
-        return StructuralPredictor(self.settings.min_confidence, ranker=None)
+        # the acceptance model `nxedit predict` uses (the user's own once `nxedit train
+        # ranker` refitted it on enough outcomes), at its threshold unless the config sets
+        # one; the project's files' top-level names for imports, indexed in the background
+        return StructuralPredictor(self.settings.min_confidence, exports=ProjectExportsCache())
 
     def _worker(self, name: str, predictor=None, prepare=None) -> PredictionWorker:
         """A worker thread for ``predictor`` (or the one ``prepare`` makes in that thread)."""
@@ -327,7 +325,9 @@ class Predictions:
         self._timer = None
         if self._structural_worker is None:
             return 0
-        job = make_job(self.view.buffer, self.recording, next(self._jobs))
+        buffer = self.view.buffer
+        wants = self._model_worker is not None and self.problems is not None and self.model.ready
+        job = make_job(buffer, self.recording, next(self._jobs), self.problems(buffer) if wants else ())
         self._structural_worker.submit(job)
         if self._model_worker is not None and not job.private and self.model.ready:
             self._model_worker.submit(job)

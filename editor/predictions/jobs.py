@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from nxedit.model.text.document import Document
 from nxedit.model.text.edits import Position
-from nxedit.model.predict.request import HistoryHunk, PredictionRequest
+from nxedit.model.predict.request import HistoryHunk, PredictionRequest, Problem
 from nxedit.model.predict.window import RADIUS, RequestWindow
 from nxedit.model.predict.suggestion import Suggestion
 from nxedit.model.predict.suggestion_diff import Piece, suggestion_pieces
@@ -49,22 +49,26 @@ class Answer:
     error: str | None = None  # a backend's one-line failure
 
 
-def make_job(buffer: Buffer, recording: "EditRecording", job_id: int) -> Job:
-    """The request for the buffer as it is now: bounded work, whatever its size."""
+def make_job(buffer: Buffer, recording: "EditRecording", job_id: int, problems: tuple[Problem, ...] = ()) -> Job:
+    """The request for the buffer as it is now: bounded work, whatever its size.
+    ``problems``: a language server's diagnostics nearest the cursor (buffer lines); those
+    in the window go with the request, never for a private file."""
     doc = buffer.document
     line, column = buffer.cursor
     window = RequestWindow.around(line, doc.line_count, RADIUS)
     lines = doc.lines
     text = "".join(lines[window.first : window.stop])
     hunks = window.history(recording.recent_hunks(buffer, HISTORY_EVENTS))
+    private = recording.is_private(buffer)
+    problems = () if private else tuple(Problem(p.line - window.first, p.severity, p.message) for p in problems
+                                         if window.first <= p.line < window.stop)
     request = PredictionRequest(
         text, Position(line - window.first, column),
         tuple(HistoryHunk(h["start_line"], h["old_text"], h["new_text"]) for h in hunks),
-        recording.path_of(buffer) or "", buffer.language_id or "", {}, job_id,
+        recording.path_of(buffer) or "", buffer.language_id or "", {}, job_id, problems,
     )
     line_count = doc.line_count - (0 if lines[-1] else 1)  # as split_lines counts: no empty last line
-    return Job(job_id, buffer, buffer.version, window, doc.offset(window.first, 0), line_count, request,
-               recording.is_private(buffer))
+    return Job(job_id, buffer, buffer.version, window, doc.offset(window.first, 0), line_count, request, private)
 
 
 def answer(predictor, job: Job) -> Answer:

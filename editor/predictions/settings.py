@@ -7,7 +7,8 @@ mode = "eager"                  # eager: the ghost diff; subtle: a gutter marker
 enabled = true                  # false is the same as mode = "off"
 debounce_ms = 75                # quiet time after a keystroke before asking (0 to 2000)
 disabled_languages = ["markdown"]   # no predictions in these ("plain" = no language)
-min_confidence = 0.6            # the structural engine's threshold (0 to 1)
+min_confidence = 0.4            # the structural engine's threshold (0 to 1; default:
+                                # its acceptance model's own, chosen out of fold)
 ```
 
 Bad values become one-line messages and the default applies; the command palette
@@ -28,7 +29,7 @@ class PredictSettings:
     mode: str = "eager"
     debounce_ms: int = 75
     disabled_languages: frozenset[str] = frozenset()
-    min_confidence: float = 0.6
+    min_confidence: float | None = None  # None: the acceptance model's threshold
 
     def enabled_for(self, language: str | None) -> bool:
         return self.mode != "off" and (language or PLAIN) not in self.disabled_languages
@@ -62,8 +63,10 @@ def parse_predict_table(table: Any) -> tuple[PredictSettings, list[str]]:
             messages.append(f"[predict] unknown setting {name!r} (ignored)")
         elif problem:
             default = getattr(PredictSettings(), name, True)
-            shown = sorted(default) if isinstance(default, frozenset) else default
-            messages.append(f"[predict] {name} must be {problem} (got {value!r}); using {shown!r}")
+            shown = repr(sorted(default) if isinstance(default, frozenset) else default)
+            if default is None:
+                shown = "the acceptance model's threshold"
+            messages.append(f"[predict] {name} must be {problem} (got {value!r}); using {shown}")
         elif name == "disabled_languages":
             values[name] = frozenset(v.strip().lower() for v in value)
         elif name == "debounce_ms":

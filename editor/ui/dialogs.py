@@ -36,6 +36,7 @@ class Choice(ModalScreen[str]):
         super().__init__()
         self.question = sanitise(question)  # it quotes file names and server answers
         self.answers = [(value, sanitise(label)) for value, label in answers]  # the label's first letter is its key
+        self.answered = False
 
     def compose(self) -> ComposeResult:
         keys = ", ".join(label[0] for _, label in self.answers)
@@ -48,18 +49,25 @@ class Choice(ModalScreen[str]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id.removeprefix("answer-"))
+        self._answer(event.button.id.removeprefix("answer-"))
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape":
             event.stop()
-            self.dismiss(self.answers[-1][0])
+            self._answer(self.answers[-1][0])
             return
         for value, label in self.answers:
             if event.key == label[0].lower():
                 event.stop()
-                self.dismiss(value)
+                self._answer(value)
                 return
+
+    def _answer(self, value: str) -> None:
+        """Once: keys typed fast (a paste, a user typing on) reach the dialog again before
+        it has gone, and a second dismiss would pop the editor's own screen."""
+        if not self.answered:
+            self.answered = True
+            self.dismiss(value)
 
 
 class Prompt(ModalScreen["str | None"]):

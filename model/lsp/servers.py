@@ -57,7 +57,10 @@ DEFAULT_SERVERS: dict[str, ServerSpec] = {
         ServerSpec("pylsp", "pylsp"),
         ServerSpec("rust-analyzer", "rust-analyzer"),
         ServerSpec("gopls", "gopls"),
-        ServerSpec("typescript-language-server", "typescript-language-server", ("--stdio",)),
+        # its tsserver would fetch @types packages with npm for JavaScript projects (automatic
+        # type acquisition): nothing downloads at run time
+        ServerSpec("typescript-language-server", "typescript-language-server", ("--stdio",),
+                   {"disableAutomaticTypingAcquisition": True}),
         ServerSpec("clangd", "clangd"),
     )
 }

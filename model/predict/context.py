@@ -114,6 +114,7 @@ class EditContext:
     snippets: tuple[Snippet, ...] = ()  # best first
     count_tokens: TokenCounter = field(default=estimate_tokens, repr=False, compare=False)
     line_offsets: tuple[int, ...] = field(default=(), repr=False, compare=False)  # of excerpt lines
+    diagnostics: tuple = ()  # the request's Problems on excerpt lines, nearest the cursor first
 
     def offset(self, line: int) -> int:
         """Character offset in ``current`` of the start of an excerpt line (or one past it)."""
@@ -180,9 +181,10 @@ def build_context(
         snippets = related_snippets(
             files, "".join(lines[region[0] : region[1]]), near, spec.snippet_tokens, count
         )
+    problems = tuple(p for p in getattr(request, "diagnostics", ()) if excerpt[0] <= p.line < excerpt[1])
     return EditContext(
         request.path, request.language, request.current, lines, cursor, region, excerpt,
-        events, snippets, count, tuple(offsets),
+        events, snippets, count, tuple(offsets), problems,
     )
 
 

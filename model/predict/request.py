@@ -5,9 +5,12 @@ Request (extra fields ignored)::
     {"id": "...", "path": "src/app.py", "language": "python", "current": "...",
      "cursor": {"line": 41, "column": 8},
      "history": [{"start_line": 40, "old_text": "...", "new_text": "..."}],
-     "files": {"src/util.py": "..."}}
+     "files": {"src/util.py": "..."},
+     "diagnostics": [{"line": 41, "severity": "error", "message": "\"x\" is not defined"}]}
 
 ``history`` is oldest first, each hunk against the text as it was when it was applied.
+``diagnostics`` (optional): a language server's problems nearest the cursor, lines of
+``current``; the chat prompt shows them (:data:`MAX_DIAGNOSTICS` at most, one line each).
 Response: ``{"id", "edits": [...], "source", "confidence", "latency_ms"}``, ``edits``
 empty when the predictor abstains; or ``{"id", "error": "..."}`` for a bad request.
 """
@@ -21,6 +24,7 @@ from nxedit.model.text.edits import Position
 from nxedit.model.languages import spec_for_path
 from .suggestion import Suggestion
 from nxedit.model.text.plain import split_editor_lines
+from nxedit.model.text.sanitise import sanitise
 
 
 class RequestError(ValueError):
@@ -41,6 +45,30 @@ class HistoryHunk:
         return {"start_line": self.start_line, "old_text": self.old_text, "new_text": self.new_text}
 
 
+SEVERITIES = ("error", "warning", "info", "hint")
+MAX_DIAGNOSTICS = 5
+MESSAGE_WIDTH = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A diagnostic as a prompt shows it (a language server's, near the cursor)."""
+
+    line: int  # 0-based, in ``current``
+    severity: str  # one of SEVERITIES
+    message: str  # one line
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "severity": self.severity, "message": self.message}
+
+
+def one_line(text: str, width: int = MESSAGE_WIDTH) -> str:
+    """A server's message as one line of safe text (controls escaped), at most ``width``
+    characters: it goes into a prompt, and with the request into a terminal or a log."""
+    text = " ".join(sanitise(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class PredictionRequest:
     current: str
@@ -50,6 +78,7 @@ class PredictionRequest:
     language: str = ""
     files: dict[str, str] = field(default_factory=dict)
     id: Any = None
+    diagnostics: tuple[Problem, ...] = ()  # nearest the cursor first
 
 
 def _int(value: Any, what: str, rid: Any) -> int:
@@ -126,7 +155,28 @@ def parse_request(obj: Any) -> PredictionRequest:
         files = {}
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise RequestError("files must be an object mapping paths to file texts", rid)
-    return PredictionRequest(current, Position(line, column), tuple(history), path, language, dict(files), rid)
+    problems = _problems(obj.get("diagnostics"), len(rows), rid)
+    return PredictionRequest(current, Position(line, column), tuple(history), path, language, dict(files), rid,
+                             problems)
+
+
+def _problems(raw: Any, line_count: int, rid: Any) -> tuple[Problem, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise RequestError(f"diagnostics must be an array, not {json_type(raw)}", rid)
+    out = []
+    for i, d in enumerate(raw[:MAX_DIAGNOSTICS]):
+        if not isinstance(d, dict):
+            raise RequestError(f"diagnostics[{i}] must be an object, not {json_type(d)}", rid)
+        line = _int(d.get("line"), f"diagnostics[{i}].line", rid)
+        if line >= line_count:
+            raise RequestError(f"diagnostics[{i}].line {line} is outside the buffer ({line_count} lines)", rid)
+        severity = d.get("severity", "error")
+        if severity not in SEVERITIES:
+            raise RequestError(f"diagnostics[{i}].severity must be one of {', '.join(SEVERITIES)}", rid)
+        out.append(Problem(line, severity, one_line(_str(d.get("message"), f"diagnostics[{i}].message", rid))))
+    return tuple(out)
 
 
 def response(request_id: Any, suggestion: Suggestion | None, latency_ms: float) -> dict:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from nxedit.editor.app import EditorApp
 from nxedit.editor.cli import main as cli_main
@@ -71,9 +72,14 @@ async def test_reload_asks_before_throwing_away_unsaved_edits(two_files):
         path.write_text("changed on disk\n")
         app.run_command("file.reload")
         await pilot.pause()
-        assert type(app.screen).__name__ == "Choice"
-        await pilot.press("k")  # keep my changes
-        assert app.buffer.text == "edit print(1)\n"
+        dialog = app.screen
+        assert type(dialog).__name__ == "Choice"
+        # keep my changes; keys arriving together (typing on) reach the dialog again before it
+        # has gone: the first answers, the next must not pop the editor's own screen (it crashed)
+        dialog.post_message(events.Key("k", "k"))
+        dialog.post_message(events.Key("r", "r"))
+        await pilot.pause()
+        assert app.screen is not dialog and app.buffer.text == "edit print(1)\n"
         app.run_command("file.reload")
         await pilot.pause()
         await pilot.press("r")

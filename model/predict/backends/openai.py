@@ -22,6 +22,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -39,6 +40,23 @@ log = logging.getLogger("nxedit.model")
 
 class GrammarRefused(BackendError):
     """The server answered a request with a grammar with HTTP 400 or 422."""
+
+
+# Qwen2.5(-Coder)'s control tokens (its tokenizer's added_tokens.json): Zeta, Sweep and
+# Instinct are Qwen2.5-Coder fine-tunes, so these ids hold on any server that serves them
+QWEN25_CONTROL_IDS = {"<|endoftext|>": 151643, "<|im_start|>": 151644, "<|im_end|>": 151645,
+                      "<|fim_prefix|>": 151659, "<|fim_middle|>": 151660, "<|fim_suffix|>": 151661,
+                      "<|fim_pad|>": 151662, "<|repo_name|>": 151663, "<|file_sep|>": 151664}
+_QWEN25_NAME = re.compile(r"qwen[-_ ]?2\.5|zeta|sweep[-_ ]?next[-_ ]?edit|instinct", re.I)
+
+
+def known_control_ids(model: str | None, ban: tuple[str, ...]) -> dict[str, int]:
+    """``logit_bias`` for ``ban`` without asking the server: the known ids of a model whose
+    name says it is a Qwen2.5 fine-tune (vLLM without /tokenize, hosted APIs); nothing for
+    another model (a wrong id would ban an ordinary token)."""
+    if not model or not _QWEN25_NAME.search(model):
+        return {}
+    return {str(QWEN25_CONTROL_IDS[t]): -100 for t in ban if t in QWEN25_CONTROL_IDS}
 
 
 class OpenAIBackend:
@@ -265,7 +283,9 @@ class OpenAIBackend:
         ``<|fim_middle|>`` and goes on would pass its chatter off as code. Each string
         that is one token in the served model's vocabulary (asked once, from the
         server's tokenize endpoint) gets a bias of -100; the others are not tokens of
-        this model and need nothing.
+        this model and need nothing. A server without a tokenize endpoint gets the ids of
+        a vocabulary known by the served model's name (Qwen2.5), else no bias: then only
+        the visible-token cut and the gate apply.
         """
         if not ban:
             return {}
@@ -273,7 +293,10 @@ class OpenAIBackend:
             bias = {}
             try:
                 empty = self._tokenize("")
-                for text in ban if empty is not None else ():
+                if empty is None:  # no tokenize endpoint: only a vocabulary known by the model's name
+                    self._banned[ban] = known_control_ids(self.model, ban)
+                    return self._banned[ban]
+                for text in ban:
                     ids = self._tokenize(text) or []
                     if ids[: len(empty)] == empty:
                         ids = ids[len(empty) :]  # a BOS the endpoint adds

@@ -16,6 +16,9 @@ keystroke to the next::
     File: {snippet path} ...
     Recent edits to {path}, oldest first:            only the newest edit changes while typing
     ```diff ...```
+    Problems a language server reports near the      left out when there are none; changes
+    cursor in {path}:                                when the server speaks again
+    - line {n} ({severity}): {message}
     The editable region (lines a-b of {path}), the cursor marked <|cursor|>:
     ```{language}                                    changes at every keystroke: last
     {region}
@@ -91,6 +94,15 @@ def _edits(ctx: EditContext) -> str:
     return f"Recent edits to {escape.path(ctx.path)}, oldest first:\n{_block(diffs, 'diff')}\n\n"
 
 
+def _problems(ctx: EditContext) -> str:
+    """The language server's diagnostics nearest the cursor (as Zeta's prompt carries them):
+    a missing name or a wrong argument is often what the next edit fixes."""
+    if not ctx.diagnostics:
+        return ""
+    rows = "\n".join(f"- line {p.line + 1} ({p.severity}): {escape(p.message)}" for p in ctx.diagnostics)
+    return f"Problems a language server reports near the cursor in {escape.path(ctx.path)}:\n{rows}\n\n"
+
+
 def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
     """The chat prompt; ``layout`` is ``"cache"`` (least-changing first) or ``"inline"``."""
     (e0, e1), (r0, r1) = ctx.excerpt, ctx.region
@@ -100,10 +112,10 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
     if layout == "cache":
         file = _block(f"{above}{REGION_HOLE}\n{below}", lang)
         ask = f"The editable region (lines {r0 + 1}-{r1} of {path}), the cursor marked {CURSOR}:\n{_block(region, lang)}"
-        user = f"{INSTRUCTIONS}\n\nFile: {path}\n{file}\n\n{_snippets(ctx)}{_edits(ctx)}{ask}\n\n{ASK}"
+        user = f"{INSTRUCTIONS}\n\nFile: {path}\n{file}\n\n{_snippets(ctx)}{_edits(ctx)}{_problems(ctx)}{ask}\n\n{ASK}"
     elif layout == "inline":
         file = _block(f"{above}{START}\n{region}\n{END}\n{below}", lang)
-        user = (f"{INSTRUCTIONS}\n\n{_snippets(ctx)}{_edits(ctx)}File: {path}, the editable region "
+        user = (f"{INSTRUCTIONS}\n\n{_snippets(ctx)}{_edits(ctx)}{_problems(ctx)}File: {path}, the editable region "
                 f"(lines {r0 + 1}-{r1}) between {START} and {END}:\n{file}\n\n{ASK}")
     else:
         raise ValueError(f"unknown layout {layout!r}")

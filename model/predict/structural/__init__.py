@@ -22,10 +22,12 @@ class StructuralPredictor:
 
     name = "structural"
 
-    def __init__(self, min_confidence: float | None = None, strict: bool = False, ranker=SHIPPED):
+    def __init__(self, min_confidence: float | None = None, strict: bool = False, ranker=SHIPPED, exports=None):
         self.min_confidence = min_confidence  # None: the ranker's threshold (MIN_CONFIDENCE without one)
         self.strict = strict  # raise a behaviour's error instead of skipping it (tests)
         self.ranker = ranker  # a Ranker, SHIPPED (the weights file next to the engine) or None (rules only)
+        # path -> its project's ProjectExports or None (the editor's index, built in the background)
+        self.exports = exports
 
     def predict(self, request: PredictionRequest) -> Suggestion | None:
         t0 = time.perf_counter()
@@ -34,6 +36,7 @@ class StructuralPredictor:
         ctx = make_context(
             request.current, request.cursor, [h.to_dict() for h in request.history],
             request.language, request.path, request.files,
+            self.exports(request.path) if self.exports is not None and request.path else None,
         )
         chosen = best_with_features(ctx, self.min_confidence, self.strict, self.ranker)
         if chosen is None:

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from nxedit.model.text.edits import Position
 from .buffer import Buffer
+from .exports import ProjectExports
 from .history import Hunk
 from .rewrite import Example, make_example
 
@@ -19,6 +20,7 @@ class Context:
     hunks: list[Hunk]  # oldest first, placed in the current text
     cursor: Position
     files: dict[str, str] = field(default_factory=dict)
+    exports: ProjectExports | None = None  # the project's top-level names (the editor's index)
 
     @property
     def last(self) -> Hunk | None:

@@ -10,6 +10,7 @@ from . import calls, imports, rename, repeat, signature
 from .buffer import Buffer
 from .candidates import Candidate, is_noop, undoes, valid
 from .context import Context
+from .exports import ProjectExports
 from .history import place_hunks
 from .ranker import Ranker, features
 from .ranker import load as load_ranker
@@ -23,12 +24,21 @@ BEHAVIOURS = (rename.predict, repeat.predict, calls.predict, signature.predict, 
 MIN_CONFIDENCE = 0.6
 SHIPPED = "shipped"  # the ranker argument meaning "the weights file that ships with the engine"
 WRAP_PENALTY = 0.25  # people edit downwards: a site above the cursor is a weaker guess
+# candidates the acceptance model cannot judge keep their rule's confidence: cases are cut
+# from commits in file order (so are their line-at-a-time replays), so an import, at the
+# top, is always among the edits already made, never one still to make (the model would
+# learn that imports are never wanted); a `<placeholder>` is never anyone's final text
+RULES_ONLY = (imports.SOURCE,)
+
+
+def rated_by_rules(c: Candidate) -> bool:
+    return c.source in RULES_ONLY or c.rule.startswith("placeholder")
 
 
 def make_context(current: str, cursor: Position, history: list[dict], language: str, path: str = "",
-                 files: dict[str, str] | None = None) -> Context:
+                 files: dict[str, str] | None = None, exports: ProjectExports | None = None) -> Context:
     buf = Buffer(current, language, path)
-    return Context(buf, place_hunks(history, buf.lines), cursor, dict(files or {}))
+    return Context(buf, place_hunks(history, buf.lines), cursor, dict(files or {}), exports)
 
 
 def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
@@ -86,7 +96,8 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
     feats = [features(ctx, c, raw) for c in raw] if model is not None else [None] * len(raw)
     found = list(raw)
     if model is not None:
-        found = [replace(c, confidence=round(model.probability(f), 3)) for c, f in zip(raw, feats)]
+        found = [c if rated_by_rules(c) else replace(c, confidence=round(model.probability(f), 3))
+                 for c, f in zip(raw, feats)]
     if min_confidence is None:
         min_confidence = model.threshold if model is not None else MIN_CONFIDENCE
     # the signature behaviour knows which names exist at a call: over the same lines it wins

@@ -1,7 +1,8 @@
 """Automatic import: a name the user just started using, defined elsewhere -> its import line.
 
 Where the name comes from: another open file (``files`` of the request) that defines it,
-or the standard library (Python modules; well-known Go packages and Rust std types).
+another file of the project (``exports.py``: the editor's index of them), or the standard
+library (Python modules; well-known Go packages and Rust std types).
 The import is written in the file's own style (quotes, semicolons, relative or absolute
 paths) and put where its imports are (an existing ``from m import a`` line of the same
 module gains the name; a Go import block gets the path in order).
@@ -131,33 +132,39 @@ def _only_member_uses(ex, name: str) -> bool:
 
 def _import_edit(ctx: Context, language: str, name: str, member: bool, ex) -> LineEdit | None:
     if language == "python":
-        module = _defining_file(ctx, name, _PY_DEF, "python")
+        module, here = _defining_file(ctx, name, _PY_DEF, "python")
         if module is not None:
-            return _python_from_import(ctx, _python_module(ctx, module), name)
+            return _python_from_import(ctx, _python_module(ctx, module, here), name)
         if member and name in sys.stdlib_module_names and not name.startswith("_") and _only_member_uses(ex, name):
             return _python_import(ctx, name)
         if not member and name in PY_STD_NAMES:
             return _python_from_import(ctx, PY_STD_NAMES[name], name)
     elif language == "rust":
-        module = _defining_file(ctx, name, _RS_DEF, "rust")
+        module, _ = _defining_file(ctx, name, _RS_DEF, "rust")
         path = f"{_rust_module(module)}::{name}" if module is not None else RUST_STD.get(name)
         if path is not None:
             return _after_last(ctx, r"^use\s", f"use {path};\n", r"^(?://!|#!\[)")
     elif language in ("typescript", "tsx", "javascript"):
-        module = _defining_file(ctx, name, _TS_DEF, "typescript")
+        module, here = _defining_file(ctx, name, _TS_DEF, "typescript")
         if module is not None:
-            return _ts_import(ctx, _ts_specifier(ctx.buf.path, module), name)
+            return _ts_import(ctx, _ts_specifier(here, module), name)
     elif language == "go" and member and name in GO_STD and _only_member_uses(ex, name):
         return _go_import(ctx, GO_STD[name])
     return None
 
 
-def _defining_file(ctx: Context, name: str, pattern: str, language: str) -> str | None:
+def _defining_file(ctx: Context, name: str, pattern: str, language: str) -> tuple[str | None, str]:
+    """(the file that defines ``name``, this file's path beside it): one of the request's
+    files, else one of the project's (both paths then relative to the project's root)."""
     regex = re.compile(pattern.format(n=re.escape(name)), re.M)
     for path, text in sorted(ctx.files.items()):
         if path != ctx.buf.path and path.endswith(_EXTENSIONS[language]) and regex.search(text):
-            return path
-    return None
+            return path, ctx.buf.path
+    exports = ctx.exports
+    here = exports.relative(ctx.buf.path) if exports is not None and ctx.buf.path else None
+    if here is None:
+        return None, ctx.buf.path
+    return exports.defining(name, language, exclude=here), here
 
 
 def _top_lines(ctx: Context, pattern: str) -> list[int]:
@@ -185,8 +192,8 @@ def _after_last(ctx: Context, pattern: str, text: str, preamble: str) -> LineEdi
 
 # --- Python -----------------------------------------------------------------------------
 
-def _python_module(ctx: Context, other: str) -> str:
-    here = posixpath.dirname(ctx.buf.path)
+def _python_module(ctx: Context, other: str, path: str) -> str:
+    here = posixpath.dirname(path)
     parts = posixpath.splitext(other)[0].split("/")
     if parts[-1] == "__init__":
         parts.pop()

@@ -28,7 +28,7 @@ from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
 RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text", "decl", "existed", "distinctive", "verbatim",
-              "complete")
+              "complete", "orphan")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
     "file", "scoped", "declared", "dangling", "two-examples", "two-examples-local", "same-lines",
     "same-shape", "local-3", "local-2", "local-1", "delete-lines", "insert-between", "insert-similar",
@@ -55,7 +55,9 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
     f["heuristic"] = cand.confidence
     distance = edit.start_line - cursor
     f["above"] = 1.0 if distance <= 0 else 0.0
-    f["log_distance"] = math.log1p(abs(distance))
+    # how far means something else per behaviour: a repeat far away replays look-alike code,
+    # a rename's far use is still the same symbol
+    f[f"log_distance:{source}"] = math.log1p(abs(distance))
     old_lines = lines[edit.start_line : edit.end_line]
     new_lines = split_lines(edit.new_text)
     # no size features: a ripple over several lines is what a user wants, but the benchmark's

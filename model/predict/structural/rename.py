@@ -243,9 +243,21 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     # rename was seen (twice, in prose, at a declaration, to a name that existed)
     tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
             ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
-            ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete)]
+            ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete),
+            ("orphan", all(_orphaned(ctx, i) for i in infos))]
     rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
+
+
+def _orphaned(ctx: Context, info: _Pair) -> bool:
+    """Whether the user renamed the old name where it was declared and no declaration of it
+    is left outside their edits: its remaining uses name nothing now (they dangle)."""
+    if info.site_kind is None:
+        return False
+    syntax = ctx.buf.syntax
+    if info.scope is not None and syntax is not None:
+        return all(ctx.in_history(ln) for ln in syntax.declaring_lines(info.scope, info.old))
+    return all(ctx.in_history(ln) for ln in ctx.buf.definition_lines(info.old))
 
 
 def _swaps(ex: Example, old: str, new: str) -> bool:
@@ -360,17 +372,35 @@ def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
 
 def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
     info = _Pair(old, new)
-    buf = ctx.buf
+    _study_site(ctx, hunk, info)
+    info.existed = _existed(ctx, info)
+    return info
+
+
+def _existed(ctx: Context, info: _Pair) -> bool:
+    """Whether the new name was already used, outside the user's edits, as the kind of thing
+    the renamed one is: in code, not qualified by another module, a member only if the
+    renamed occurrence is one (``self.name`` is no variable ``name``), and for a local only
+    inside its function (another function's ``handler`` is another variable)."""
+    buf, syntax, new, scope = ctx.buf, ctx.buf.syntax, info.new, info.scope
+    first, last = (scope.start_point[0], scope.end_point[0]) if scope is not None else (0, len(buf.lines))
     for m in word_regex(new, buf.dollar).finditer(buf.text):
         line = buf.line_of(m.start())
         col = m.start() - buf.line_start(line)
-        if ctx.in_history(line) or _foreign(ctx, line, col, None):
+        if not first <= line <= last or ctx.in_history(line) or _foreign(ctx, line, col, None):
+            continue
+        if not info.site_member and buf.line_text(line)[:col].rstrip().endswith(MEMBER_PREFIXES):
             continue
         # a word in a comment or docstring is not a name the code already uses
-        if buf.syntax is not None and buf.syntax.in_string_or_comment(buf.syntax.node_at(line, col, col + len(new))):
+        if syntax is not None and syntax.in_string_or_comment(syntax.node_at(line, col, col + len(new))):
             continue
-        info.existed = True
-        break
+        return True
+    return False
+
+
+def _study_site(ctx: Context, hunk, info: _Pair) -> None:
+    """What the renamed occurrence is: a member, a declaration, in text, in which scope."""
+    old, new, buf = info.old, info.new, ctx.buf
     if old in KEYWORDS:
         info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
                                for i1, i2, j1, j2 in ex.opcodes
@@ -378,7 +408,7 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
                                [t.text for t in ex.new_tokens[j1:j2]] == [new])
     site = _site(ctx, hunk, new) if hunk.intact else None
     if site is None:
-        return info
+        return
     info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
     syntax = buf.syntax
@@ -390,7 +420,6 @@ def _study(ctx: Context, hunk, old: str, new: str) -> _Pair:
             info.site_kind = syntax.declaration_kind(node)
             if not info.site_member:
                 info.scope = syntax.scope_declaring(node, {old, new})
-    return info
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:

@@ -105,8 +105,12 @@ def redefines(ctx: Context, edit: LineEdit) -> bool:
 def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     """Candidates from the example ``age`` hunks back (0: the last), at every level of generality."""
     ex = ctx.examples[age]
-    if ex is None or rename_ops(ex) is not None:
-        return []  # a pure rename: the rename behaviour knows its scope, text patterns do not
+    if ex is None:
+        return []
+    # a pure rename: the rename behaviour knows its scope, text patterns do not; but a partial
+    # one (`inst: Any` -> `inst: AttrsInstance` in each overload, the other `Any`s stay) is
+    # the very same lines again, so that level alone is offered beside the ripple
+    same_lines_only = rename_ops(ex) is not None
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     if twin is None and values_only(ex):
@@ -127,6 +131,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     ]  # most specific first, and never less confident than a looser level
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
+    if same_lines_only:
+        levels = [level for level in levels if level[0] in ("two-examples", "same-lines")]
     out = []
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
@@ -231,6 +237,8 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
     a string (an edit of prose, or one that comments code out, may go anywhere)."""
     buf = ctx.buf
     lines = buf.lines
+    if not rw.anchors:
+        return  # only holes and punctuation (`// • <any>`): no literal to search from, nor to trust
     # search from the literal on the fewest lines (of the three longest: long names are rare)
     anchor = min(rw.anchors[:3], key=lambda i: len(buf.lines_containing(rw.slots[i].text)))
     anchor_text, anchor_line = rw.slots[anchor].text, rw.slot_lines[anchor]

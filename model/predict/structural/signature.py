@@ -15,7 +15,7 @@ signature change: the calls pass the same value as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .candidates import Candidate, Site, cluster_all, scan_lines
 from .context import Context, RECENT
@@ -45,6 +45,7 @@ PLACEHOLDER_CONFIDENCE = 0.3  # never the user's exact text: shown only to clien
 class Param:
     name: str
     optional: bool  # has a default (or is optional / variadic): callers need not pass it
+    declared: str = field(default="", compare=False)  # the type written after the name, if any
 
 
 def split_top_level(text: str, angle: bool) -> list[str]:
@@ -92,7 +93,9 @@ def parse_params(item_texts: list[str], language: str) -> list[Param] | None:
         item = raw.strip()
         if item in ("*", "/"):
             continue
-        optional = "=" in item.replace("==", "") or item.startswith(("*", "...")) or "?:" in item
+        # a default, `*args`, TS `...rest` and `x?:`, Go's variadic `name ...T`
+        optional = ("=" in item.replace("==", "") or item.startswith(("*", "...")) or "?:" in item
+                    or re.match(r"[\w$]+\s+\.\.\.", item) is not None)
         item = item.lstrip("*&").removeprefix("...").strip()
         if item.startswith("mut "):
             item = item[4:]
@@ -104,7 +107,7 @@ def parse_params(item_texts: list[str], language: str) -> list[Param] | None:
             continue
         if name == "mut" or name in KEYWORDS:
             return None
-        out.append(Param(name, optional))
+        out.append(Param(name, optional, item[m.end():].split("=")[0].strip(" :?")))
     return out
 
 
@@ -144,6 +147,9 @@ def find_change(old: str, new: str, language: str) -> SignatureChange | None:
     renamed = renamed_params(old_params, new_params)
     if [renamed.get(p.name, p.name) for p in new_params] == [p.name for p in old_params]:
         return None  # the same parameters, some renamed: the calls stay as they are
+    declared = {p.name: p.declared for p in old_params}
+    if language != "python" and any(p.name in declared and p.declared != declared[p.name] for p in new_params):
+        return None  # a kept parameter of a new type takes another value: the calls cannot be mapped
     return SignatureChange(name, old_params, new_params)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import screen_text, wait_for
+from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
 from nxedit.editor.app import EditorApp
-from nxedit.editor.config import Config
 from nxedit.editor.files.args import FileArg
 from nxedit.model.lsp.servers import find_command
 
@@ -35,7 +35,6 @@ print(undefined_name)
 print(os.getcwd())
 '''
 
-SERVER_WAIT = 60.0  # a cold basedpyright on a busy 2-core machine
 
 
 @pytest.fixture
@@ -47,10 +46,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def make_app(*paths: Path) -> EditorApp:
-    config = Config()
-    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
-    config.sections["language"] = [{"name": "python", "language-servers": ["basedpyright"]}]
-    return EditorApp([FileArg(p) for p in paths], config)
+    return lsp_app(*paths, servers={"python": ["basedpyright"]})
 
 
 async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
@@ -58,13 +54,6 @@ async def diagnostics_in(pilot, buffer, timeout: float = SERVER_WAIT):
     await wait_for(pilot, lambda: app.lsp is not None, 10)
     await wait_for(pilot, lambda: bool(app.lsp.diagnostics_of(buffer)), timeout)
     return app.lsp.diagnostics_of(buffer)
-
-
-async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.lsp is not None, 10)
-    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
-                   and app.lsp.session_of(doc) is not None, timeout)
 
 
 async def test_diagnostic_on_the_cursor_line_shows_in_the_status_line_and_gutter(project):
@@ -347,3 +336,50 @@ async def test_a_suggestion_bringing_in_an_undefined_name_is_dropped(tmp_path, m
         bad = option("structural:signature", buffer, [Piece(call, call, ", timeout")])
         good = option("structural:signature", buffer, [Piece(call, call, ", os.sep + str(len('timeout'))")], 2)
         assert await vetted(pilot, buffer, bad, good) == [None, good]
+
+
+async def test_the_model_request_carries_the_nearest_diagnostics(project):
+    """The server's problems nearest the cursor go with a model's request (window lines)
+    and into the chat prompt; a private file's never do."""
+    from nxedit.editor.predictions.jobs import make_job
+    from nxedit.model.predict.context import build_context
+    from nxedit.model.predict.prompts import chat
+
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        buffer = app.buffer
+        await diagnostics_in(pilot, buffer)
+        app.go_to(3, 0)
+        problems = app.lsp.nearest_problems(buffer)
+        assert problems[0].line == 3 and "undefined_name" in problems[0].message
+        assert [p.line for p in problems] == [3, 4]  # nearest first: both undefined names
+        job = make_job(buffer, app.recording, 1, problems)
+        assert job.request.diagnostics == problems  # a short file: window lines are buffer lines
+        prompt = chat.render(build_context(job.request, chat.REGION)).messages[0][1]
+        assert '- line 4 (error): "undefined_name" is not defined' in prompt
+        app.recording.is_private = lambda b: True
+        assert app.lsp.nearest_problems(buffer) == ()
+        assert make_job(buffer, app.recording, 2, problems).request.diagnostics == ()
+
+
+async def test_hover_and_signature_help_show_at_the_cursor(project):
+    """Alt+H shows the type in a box at the cursor, gone when the cursor moves; typing `(`
+    after a function shows its signature with the current parameter, `)` closes it."""
+    app = make_app(project / "main.py")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await diagnostics_in(pilot, app.buffer)  # analysed
+        popup = app.lsp.popup
+        app.go_to(2, 10)  # value = he|lper(1)
+        await pilot.press("alt+h")
+        await wait_for(pilot, lambda: popup.visible, SERVER_WAIT)
+        assert popup.kind == "hover" and "(function) def helper(x" in str(popup.box.render())
+        await pilot.press("right")
+        await wait_for(pilot, lambda: not popup.visible, 5)
+        app.go_to(5, 0)
+        await pilot.press(*"helper(")
+        await wait_for(pilot, lambda: popup.visible, SERVER_WAIT)
+        shown = popup.box.render()
+        assert popup.kind == "signature" and str(shown).startswith("(x")
+        assert [shown.plain[s.start:s.end] for s in shown.spans if "bold" in str(s.style)] == ["x: Unknown"]  # being typed
+        await pilot.press("1", ")")
+        await wait_for(pilot, lambda: not popup.visible, 5)

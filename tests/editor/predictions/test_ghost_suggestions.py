@@ -12,7 +12,7 @@ from nxedit.editor.app import EditorApp
 from nxedit.editor.files.args import FileArg
 from nxedit.editor.config import load_config
 
-from editor_helpers import ready, screen_text, suggestion, wait_for
+from editor_helpers import ready, screen_text, suggestion, suggestion_with, wait_for
 from edit_sessions import AREA_CALLS as PY
 
 SIZE = (80, 20)  # the view shows 19 lines
@@ -333,3 +333,25 @@ async def test_a_predictor_that_crashes_costs_one_line_and_nothing_else(tmp_path
         await pilot.press(*"_x")
         assert app.buffer.document.line_text(1) == "    subtotal_x = 0"
         assert app.predictions.shown is None
+
+
+async def test_a_new_line_using_another_project_files_function_gets_its_import(tmp_path):
+    """The editor sends the engine no files: its index of the project's top-level names
+    (built in the background) says `slugify` comes from app/text.py."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "text.py").write_text("def slugify(s):\n    return s.lower()\n")
+    views = "import os\n\n\ndef title(page):\n    return page\n"
+    path = tmp_path / "app" / "views.py"
+    app = editor(tmp_path / "app", "views.py", views, 3, 16)  # at the end of `def title(page):`
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("enter")  # the first request makes the engine, which starts the index
+        worker = app.predictions._structural_worker
+        await wait_for(pilot, lambda: worker.predictor is not None and worker.predictor.exports.ready(str(path)))
+        await pilot.press(*"name = slugify(page)")
+        option = await suggestion_with(pilot, "from app.text import slugify")
+        assert option.suggestion.source == "structural:import"
+        await pilot.press("tab", "tab")  # the import is away from the cursor: jump, then accept
+        await wait_for(pilot, lambda: "from app.text import slugify\n" in text_of(app))
+        assert text_of(app).startswith("import os\nfrom app.text import slugify\n")

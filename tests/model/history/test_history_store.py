@@ -239,7 +239,12 @@ def test_kill_9_mid_write_loses_at_most_the_last_batch(db_path, reports, delay):
         time.sleep(delay)  # land the kill somewhere else in the write cycle
     finally:
         writer.send_signal(signal.SIGKILL)
-        rest = writer.communicate(timeout=60)[0].split()
+        writer.wait(timeout=60)
+        # read through the file object: readline() may have buffered lines beyond the one it
+        # returned (a busy machine lets the writer run ahead), which communicate(timeout=...)
+        # would skip, reading the pipe's descriptor directly
+        rest = writer.stdout.read().split()
+        writer.stdout.close()
     assert writer.returncode == -signal.SIGKILL
     committed = int(rest[-1]) if rest else reports * batch  # the last batch the writer saw on disk
     with sqlite3.connect(db_path) as conn:

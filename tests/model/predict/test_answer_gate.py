@@ -147,6 +147,17 @@ def test_a_server_without_a_tokenize_endpoint_gets_no_logit_bias():
     assert "logit_bias" not in server.completions()[0]
 
 
+def test_a_known_model_on_a_server_without_a_tokenize_endpoint_gets_its_vocabulary_ids():
+    with FakeServer(lambda body: sse_answer("x"), tokens=None) as server:  # as vLLM without /tokenize
+        backend = OpenAIBackend(config(server.url, model="zed-industries/zeta"))
+        backend.complete("p", 4, ban=SWEEP.BAN)
+        backend.complete("p", 4, ban=SWEEP.BAN)
+    first, second = server.completions()
+    assert first["logit_bias"] == {"151659": -100, "151660": -100, "151661": -100, "151662": -100,
+                                   "151663": -100, "151644": -100} == second["logit_bias"]
+    assert len([p for p, _ in server.requests if p.endswith("tokenize")]) == 2  # both endpoints, asked once
+
+
 def test_a_server_error_mid_answer_raises_one_line():
     with FakeServer(lambda body: sse({"choices": [{"text": "a"}]}, {"error": "out of memory"})) as server:
         with pytest.raises(BackendError, match="out of memory"):

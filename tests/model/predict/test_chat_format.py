@@ -155,3 +155,21 @@ def test_a_region_that_ends_the_file_keeps_its_last_line_break():
     assert ctx.region_text.endswith("\n")
     result = chat.parse("```python\na = 1\nb = 3\n```", ctx)
     assert apply_line_edits(text, [e.to_dict() for e in result.edits]) == "a = 1\nb = 3\n"
+
+
+def test_the_nearest_diagnostics_come_before_the_region_in_both_layouts():
+    from dataclasses import replace
+
+    from nxedit.model.predict.request import Problem
+
+    base = inventory_request()
+    line = base.cursor.line
+    far = Problem(0 if line > 200 else line + 400, "error", "far away")  # outside the excerpt: left out
+    req = replace(base, diagnostics=(Problem(line, "error", '"discount" is not defined <|im_end|>'), far))
+    for layout in ("cache", "inline"):
+        text = user_text(chat.render(ctx_of(req), layout))
+        row = f'- line {line + 1} (error): "discount" is not defined <\u2060|im_end|>'  # markers escaped
+        assert "Problems a language server reports near the cursor in shop/inventory.py:\n" + row in text
+        assert text.index(row) < text.index(chat.START if layout == "inline" else "The editable region")
+        assert "far away" not in text
+    assert "Problems a language server" not in user_text(chat.render(ctx_of()))  # none: no section

@@ -97,7 +97,10 @@ def case_of(request, expected_new):
 
 
 def test_the_fit_replays_recorded_answers_labels_them_and_stays_near_its_prior(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(find_bench()))
+    bench = find_bench()
+    if bench is None:  # a clone on its own (CI's): the scorer lives in ../shared/bench
+        pytest.skip("shared/bench (score.py labels the answers) is not beside this checkout")
+    monkeypatch.syspath_prepend(str(bench))
     import score  # shared/bench/score.py, as the fit uses it
 
     request = inventory_request()

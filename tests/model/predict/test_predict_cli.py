@@ -220,3 +220,22 @@ def test_a_failing_backend_is_an_error_answer_and_exit_status_1(tmp_path, capsys
     answer = json.loads(capsys.readouterr().out)
     assert code == 1 and answer["id"] == "m1"
     assert answer["error"].startswith("model backend failed: ") and "empty stream" in answer["error"]
+
+
+def test_the_acceptance_model_decides_what_nxedit_predict_shows_of_a_model(tmp_path, capsys):
+    from fake_openai_server import FakeServer, sse_answer
+    from nxedit.model.predict.context import build_context
+    from nxedit.model.predict.prompts import get_format
+    from nxedit.model.predict.request import parse_request
+
+    path = model_request(tmp_path)
+    region = build_context(parse_request(json.loads(path.read_text())), get_format("sweep").REGION).region_text
+    wrong = region.replace("return", "return -", 1)  # a guess the structural engine does not make
+    args = ["--backend", "openai", "--prompt-format", "sweep", "--request", str(path)]
+    with FakeServer(lambda body: sse_answer(wrong + "\n")) as server:
+        assert predict_cli.main([*args, "--base-url", server.url]) == 0
+        refused = json.loads(capsys.readouterr().out)
+        assert predict_cli.main([*args, "--base-url", server.url, "--min-confidence", "0"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+    assert refused["edits"] == []  # below the shipped model's threshold: an abstention
+    assert shown["edits"] and shown["source"] == "model:openai" and 0 < shown["confidence"] < 0.5

@@ -53,3 +53,24 @@ def test_predictors_are_found_by_name_and_new_ones_plug_in(monkeypatch):
     assert load_predictor("echo-test", min_confidence=0.9).min_confidence == 0.9
     with pytest.raises(LookupError):
         load_predictor("missing")
+
+
+def test_diagnostics_are_kept_as_one_line_each_and_bounded():
+    req = parse_request({"current": "a\nb\n", "cursor": {"line": 0, "column": 0}, "diagnostics": [
+        {"line": 1, "severity": "warning", "message": "bad\n\x1b[31mthing\x07"}] * 9})
+    assert len(req.diagnostics) == 5  # MAX_DIAGNOSTICS
+    problem = req.diagnostics[0]
+    assert (problem.line, problem.severity) == (1, "warning")
+    assert problem.message == "bad \\x1b[31mthing\\x07"  # one line, the controls visible, not acted on
+
+
+@pytest.mark.parametrize("diagnostics, message", [
+    ({}, "diagnostics must be an array"),
+    ([{"line": 7, "message": "x"}], "diagnostics[0].line 7 is outside"),
+    ([{"line": 0, "severity": "fatal", "message": "x"}], "diagnostics[0].severity"),
+    ([{"line": 0}], "diagnostics[0].message"),
+])
+def test_bad_diagnostics_are_one_line_errors(diagnostics, message):
+    with pytest.raises(RequestError) as info:
+        parse_request({"current": "a\n", "cursor": {"line": 0, "column": 0}, "diagnostics": diagnostics})
+    assert message in str(info.value)

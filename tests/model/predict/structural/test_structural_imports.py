@@ -1,6 +1,10 @@
 """Automatic import: a newly used name -> the import line, in the file's own style."""
 
-from edit_sessions import changed_lines, predict, session
+import os
+
+from edit_sessions import applied, changed_lines, predict, session
+from nxedit.model.predict.structural import StructuralPredictor
+from nxedit.model.predict.structural.exports import ProjectExports
 from nxedit.model.text.plain import split_lines
 
 
@@ -93,3 +97,34 @@ def test_a_new_go_line_using_a_package_gets_it_in_the_import_block():
     req = session(before, ("\tfmt.Println(1)\n", "\tfmt.Println(1)\n\tstart := time.Now()\n"), language="go")
     line, text = inserted(req, predict(req))
     assert text == '\t"time"\n' and line == 4
+
+
+def test_a_new_line_using_a_function_of_another_project_file_gets_its_import(tmp_path):
+    """No files in the request (the editor sends none): the project's index says where
+    `slugify` is defined, and the import is written relative to the project's root."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "text.py").write_text("import re\n\n\ndef slugify(s):\n    return re.sub('-', '_', s)\n")
+    (tmp_path / "app" / "views.py").write_text("")
+    exports = ProjectExports(tmp_path)
+    exports.refresh(["app/text.py", "app/views.py", "pyproject.toml"])
+    before = "import os\n\n\ndef title(page):\n    return page\n"
+    req = session(before, ("    return page\n", "    name = slugify(page)\n    return page\n"),
+                  path=str(tmp_path / "app" / "views.py"))
+    s = StructuralPredictor(min_confidence=0.0, strict=True, exports=lambda path: exports).predict(req)
+    assert s is not None and s.source == "structural:import"
+    assert applied(req, s).startswith("import os\nfrom app.text import slugify\n")
+    # a name no project file defines gets nothing; neither does one defined only in this file
+    assert exports.defining("unknown", "python") is None
+    assert exports.defining("slugify", "python", exclude="app/text.py") is None
+
+
+def test_the_project_index_rereads_only_changed_files(tmp_path):
+    (tmp_path / "a.ts").write_text("export function one() {}\n")
+    exports = ProjectExports(tmp_path)
+    exports.refresh(["a.ts"])
+    assert exports.defining("one", "typescript") == "a.ts" and exports.defining("two", "tsx") is None
+    (tmp_path / "a.ts").write_text("export const two = 2\n")
+    os.utime(tmp_path / "a.ts", (1, 1))  # a new modification time, whatever the clock's resolution
+    exports.refresh(["a.ts"])
+    assert exports.defining("two", "typescript") == "a.ts" and exports.defining("one", "typescript") is None

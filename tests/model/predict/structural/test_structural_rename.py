@@ -378,3 +378,14 @@ def test_a_word_deleted_then_retyped_is_a_rename():
     assert len(req.history) == 2
     old, new = changed_lines(req, predict(req))
     assert new == "    apply(style)\n    return style\n"
+
+
+def test_a_local_renamed_to_a_name_another_function_uses_is_still_a_rename():
+    """`endpoint_handler` -> `handler` (the prefix deleted): `handler` is a variable of
+    another function, not of this one, so it is no change of meaning."""
+    before = ("def f(items):\n    handler = items[0]\n    return handler\n\n\n"
+              "def g(endpoint):\n    endpoint_handler = endpoint\n    run(endpoint_handler)\n    return endpoint_handler\n")
+    req = session(before, ("    endpoint_handler = endpoint\n", "    handler = endpoint\n"))
+    s = predict(req)  # the rules' threshold: a name that existed would be a 0.3 guess
+    assert s is not None and "flag:existed" not in dict(s.features) and s.source == "structural:rename"
+    assert changed_lines(req, s)[1] == "    run(handler)\n    return handler\n"

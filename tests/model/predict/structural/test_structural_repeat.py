@@ -327,3 +327,22 @@ def test_lines_inserted_twice_go_where_a_neighbour_has_the_same_shape():
     a_and_c = "".join(POOL.format(name=n, first=f, second=s) for n, f, s in
                       (("a", "http2", "retries"), ("c", "http1", "http2")))
     assert predict(session(a_and_c, _insert_after_retries()), min_confidence=0.0) is None
+
+
+def test_a_pattern_of_only_holes_and_punctuation_is_not_searched_for():
+    """Two bullets restyled the same way anti-unify to `// • <word>`: no literal is left to
+    search from. The repeat step used to crash there (min() of no anchors); now it skips it."""
+    before = "package x\n\n// • Item\n// • Bullet\n// • Other\nfunc f() {}\n"
+    req = session(before, ("// • Item\n", "//   - Item\n"), ("// • Bullet\n", "//   - Bullet\n"), language="go")
+    predict(req, min_confidence=0.0)  # strict: a behaviour's error raises
+
+
+def test_a_partial_rename_is_offered_again_on_the_very_same_lines():
+    """`inst: Any` -> `inst: Instance` in one overload: the other `Any`s stay (a partial
+    rename, no ripple), but the very same line in the next overload changes the same way."""
+    before = ("def a(\n    inst: Any,\n    x: Any,\n) -> Any: ...\n\n\n"
+              "def b(\n    inst: Any,\n    y: Any,\n) -> Any: ...\n")
+    req = session(before, ("    inst: Any,\n", "    inst: Instance,\n"))
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
+    same = [c for c in engine.candidates(ctx, strict=True) if c.rule.startswith("same-lines")]
+    assert [(c.edit.start_line, c.edit.new_text) for c in same] == [(7, "    inst: Instance,\n")]

@@ -71,3 +71,25 @@ def test_header_parsing_keeps_nested_brackets_together():
         "a: Map<K, V>", "f: (x, y) => z", "s = 'a,b'"]
     change = find_change("    def m(self, a):\n", "    def m(self, a, b):\n", "python")
     assert [p.name for p in change.new] == ["a", "b"]  # self is not an argument at call sites
+
+
+def test_a_go_variadic_parameter_needs_no_argument_at_the_calls():
+    """`parents ...string` may be left out by callers: adding it is not a call-site change."""
+    go = ("package v\n\nfunc Validate(obj interface{}) error {\n\treturn nil\n}\n\n"
+          "func check(parents string) error {\n\treturn Validate(1)\n}\n")
+    req = session(go, ("func Validate(obj interface{}) error {\n",
+                       "func Validate(obj interface{}, parents ...string) error {\n"), language="go")
+    assert find_change("func Validate(obj interface{}) error {\n",
+                       "func Validate(obj interface{}, parents ...string) error {\n", "go").new[-1].optional
+    s = predict(req, min_confidence=0.0)
+    assert s is None or s.source != "structural:signature"
+
+
+def test_a_kept_parameter_of_a_new_type_leaves_the_calls_to_the_user():
+    """`log(level string, levelInt Level, msg string)` -> `log(level Level, msg string)`: two
+    parameters became one of the second one's type; dropping the argument at the position of
+    the removed name would keep the string and drop the Level (a real commit did the opposite)."""
+    assert find_change("func log(level string, levelInt Level, msg string) {\n",
+                       "func log(level Level, msg string) {\n", "go") is None
+    # a parameter added beside unchanged ones is still a change the calls follow
+    assert find_change("func log(level Level) {\n", "func log(level Level, msg string) {\n", "go") is not None

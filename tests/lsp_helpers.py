@@ -1,0 +1,30 @@
+"""Editors on real language servers, for the tests under tests/editor/lsp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from editor_helpers import wait_for
+from nxedit.editor.app import EditorApp
+from nxedit.editor.config import Config
+from nxedit.editor.files.args import FileArg
+
+SERVER_WAIT = 60.0  # a cold server on a busy 2-core machine
+
+
+def lsp_app(*paths: Path, servers: dict[str, list[str]] | None = None) -> EditorApp:
+    """An editor on ``paths`` with its language servers on (the test suite turns them off),
+    no auto completion; ``servers``: language -> the servers to use."""
+    config = Config()
+    config.sections["lsp"] = {"enabled": True, "auto_complete": False}
+    if servers:
+        config.sections["language"] = [{"name": n, "language-servers": s} for n, s in servers.items()]
+    return EditorApp([FileArg(p) for p in paths], config)
+
+
+async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
+    """The shown buffer is open in its (started) server."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.lsp is not None, 10)
+    await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
+                   and app.lsp.session_of(doc) is not None, timeout)
