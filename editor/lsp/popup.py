@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .features import LanguageFeatures
 
 MAX_LINES = 12
+WIDTH = 80  # the box's widest, padding included
+TEXT_WIDTH = WIDTH - 2
 TRIGGERS = ("(", ",")  # when the server names none
 
 
@@ -33,7 +35,7 @@ FLOATING = "position: absolute; overlay: screen; constrain: inside inside; width
 
 
 class InfoBox(Static, can_focus=False):
-    DEFAULT_CSS = "InfoBox {" + FLOATING + "max-width: 80; max-height: 12; padding: 0 1; background: $surface; }"
+    DEFAULT_CSS = "InfoBox {" + FLOATING + f"max-width: {WIDTH}; max-height: {MAX_LINES}; padding: 0 1; background: $surface; }}"
 
 
 def place(view: "EditorView", offset: int, height: int, below: bool) -> tuple[int, int]:
@@ -70,7 +72,8 @@ class Popup:
         lines = text.split("\n")
         if len(lines) > MAX_LINES:
             text = Text("\n").join(lines[:MAX_LINES] + [Text("…")])
-        height = min(MAX_LINES, len(text.split("\n")))
+        # rows on screen: long lines wrap inside the box (it must not cover the cursor's row)
+        height = min(MAX_LINES, sum(max(1, -(-line.cell_len // TEXT_WIDTH)) for line in text.split("\n")))
         self.close()
         self.box = InfoBox(text, id="lsp-popup")
         app.screen.mount(self.box)

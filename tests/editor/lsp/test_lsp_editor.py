@@ -383,3 +383,24 @@ async def test_hover_and_signature_help_show_at_the_cursor(project):
         assert [shown.plain[s.start:s.end] for s in shown.spans if "bold" in str(s.style)] == ["x: Unknown"]  # being typed
         await pilot.press("1", ")")
         await wait_for(pilot, lambda: not popup.visible, 5)
+
+
+async def test_a_model_server_gets_the_diagnostics_in_its_chat_prompt(project):
+    """End to end: with a model configured (an OpenAI-compatible server, a small fake that
+    records what it is sent) the chat prompt for a keystroke carries basedpyright's problem."""
+    from fake_openai_server import FakeServer, sse_answer
+
+    with FakeServer(lambda body: sse_answer("")) as server:
+        app = make_app(project / "main.py")
+        app.config.sections["model"] = {"backend": "openai", "base_url": server.url, "prompt_format": "chat"}
+        async with app.run_test(size=(100, 24)) as pilot:
+            await diagnostics_in(pilot, app.buffer)
+            await wait_for(pilot, lambda: app.predictions.model is not None and app.predictions.model.ready, 30)
+            app.go_to(3, 21)  # print(undefined_name)|
+            await pilot.press("space")
+
+            def prompts() -> list[str]:
+                return [str(body.get("messages")) for path, body in server.requests if "chat" in path]
+
+            await wait_for(pilot, lambda: any("Problems a language server" in p for p in prompts()), 30)
+            assert any('- line 4 (error): "undefined_name" is not defined' in p for p in prompts())
