@@ -88,6 +88,7 @@ class RecordingBackend:
         self.last = None
         self.seconds = 0.0
         self.first_text_at: float | None = None
+        self.prompt = None  # the last prompt sent
 
     def load(self, on_status=None):
         self.backend.load(on_status)
@@ -98,8 +99,12 @@ class RecordingBackend:
     def close(self):
         self.backend.close()
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None):
-        self.last, self.first_text_at = None, None
+    @property
+    def uses_grammar(self):
+        return getattr(self.backend, "uses_grammar", False)
+
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, **options):
+        self.last, self.first_text_at, self.prompt = None, None, prompt
         t0 = time.perf_counter()
 
         def seen(piece):
@@ -108,32 +113,37 @@ class RecordingBackend:
             if on_text:
                 on_text(piece)
 
-        self.last = self.backend.complete(prompt, max_tokens, stop, cancel, seen)
+        self.last = self.backend.complete(prompt, max_tokens, stop, cancel, seen, **options)
         self.seconds = time.perf_counter() - t0
         return self.last
 
 
-def model_config(url: str, prompt_format: str, max_tokens: int, read_timeout: float = 300.0) -> ModelConfig:
+def model_config(url: str, prompt_format: str, max_tokens: int, read_timeout: float = 300.0,
+                 grammar: bool | str = "auto") -> ModelConfig:
     """The openai backend on ``url``; token log-probabilities are not asked for where the
     config can say so (they cost llama-cpp-python more than decoding)."""
     config = ModelConfig(backend="openai", base_url=url, prompt_format=prompt_format, max_tokens=max_tokens,
-                         connect_timeout=5.0, read_timeout=read_timeout,
+                         connect_timeout=5.0, read_timeout=read_timeout, grammar=grammar,
                          min_confidence=0.0)  # the formats' answers are measured, before the acceptance model
     if hasattr(config, "logprobs"):
         config = replace(config, logprobs=False)
     return config
 
 
-def predictor(url: str, prompt_format: str, max_tokens: int, layout: str | None = None):
+def predictor(url: str, prompt_format: str, max_tokens: int, layout: str | None = None,
+              grammar: bool | str = "auto"):
     """A loaded :class:`ModelPredictor` for ``prompt_format`` with a :class:`RecordingBackend`;
-    ``layout`` picks another layout of a format that has several (chat: ``inline``)."""
-    config = model_config(url, prompt_format, max_tokens)
+    ``layout`` picks another layout of a format that has several (chat: ``inline``); ``chatml``
+    sends a chat format's messages as the ChatML text a Qwen2.5-based model (Instinct) reads,
+    system prompt included (Gemma's chat template drops a system message)."""
+    config = model_config(url, prompt_format, max_tokens, grammar=grammar)
     recorder = RecordingBackend(OpenAIBackend(config))
     p = ModelPredictor(config, backend=recorder)
     if layout is not None:
         fmt = get_format(prompt_format)
-        p.format = SimpleNamespace(**{k: getattr(fmt, k) for k in ("NAME", "REGION", "STOP", "parse")},
-                                   render=lambda ctx: fmt.render(ctx, layout))
+        render = (lambda ctx: fmt.render(ctx).to_text()) if layout == "chatml" else (lambda ctx: fmt.render(ctx, layout))
+        p.format = SimpleNamespace(**{k: getattr(fmt, k) for k in ("NAME", "REGION", "STOP", "parse", "grammar")},
+                                   render=render)
     if not p.load():
         raise RuntimeError(p.status)
     return p, recorder

@@ -74,7 +74,7 @@ class Recorded:
     def count_tokens(self, text):
         return None
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, **options):
         key = prompt_hash(prompt)
         if key not in self.answers:
             if self.backend is None:
@@ -83,7 +83,7 @@ class Recorded:
             # cool-off (one server error would otherwise count as many)
             self.backend._succeeded()
             try:
-                c = self.backend.complete(prompt, max_tokens, stop, cancel, None, ban=ban)
+                c = self.backend.complete(prompt, max_tokens, stop, cancel, None, **options)
             except BackendError as exc:
                 self.answers[key] = exc  # the same failure in every stage, asked once
                 raise

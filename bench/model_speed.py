@@ -14,7 +14,10 @@ through the model predictor and the openai backend, as the editor sends requests
    keystrokes and the tokens evaluated per request. ``chat inline`` is the chat prompt in
    the trained formats' order (edit history, then the file with the region inside it),
    ``chat`` the cache order (file context, related code, edit history, region last):
-   their ratio is what the order saves. Goal: >= 0.8 of the prompt reused.
+   their ratio is what the order saves. ``instinct chatml`` is Instinct's prompt as the
+   ChatML text its Qwen2.5 model reads (with the system prompt that Gemma's template drops).
+   ``bound`` is the most any prefix cache could reuse with the layout: the characters
+   consecutive prompts share at their start, over the prompt's length. Goal: >= 0.8 reused.
 2. ``ngram``: prompt-lookup (n-gram) drafting. The same Zeta requests on two servers, one
    with ``--draft_model prompt-lookup-decoding``; greedy, so both must answer the same text.
    Printed: decoding tokens per second (first streamed token to the last) and the ratio.
@@ -40,7 +43,18 @@ from nxedit.model.predict.backends.openai import OpenAIBackend
 from nxedit.model.predict.context import build_context
 from nxedit.model.predict.prompts import get_format
 
-REUSE_FORMATS = ("zeta", "sweep", "instinct", "chat inline", "chat")
+REUSE_FORMATS = ("zeta", "sweep", "instinct", "instinct chatml", "chat inline", "chat")
+
+
+def shared_start(a, b) -> float:
+    """The share of prompt ``b`` that prompt ``a`` starts with too (in characters)."""
+    a, b = (x.to_text() if hasattr(x, "to_text") else x for x in (a, b))
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n / len(b) if b else 0.0
 
 
 def sessions(n: int, keys: int) -> list[list]:
@@ -63,18 +77,22 @@ def reuse(server: LlamaServer, n_sessions: int, keys: int, formats=REUSE_FORMATS
     chosen = sessions(n_sessions, keys)
     print(f"prefix reuse: {len(chosen)} typing sessions of {keys} keystrokes "
           f"({', '.join(s[0].language for s in chosen)}), one request per keystroke")
-    print(f"{'format':<16}{'reused':>8}{'evaluated/request':>19}{'prompt/request':>16}{'prefill ms p50':>16}")
+    print(f"{'format':<16}{'reused':>8}{'bound':>7}{'evaluated/request':>19}{'prompt/request':>16}{'prefill ms p50':>16}")
     results = {}
     for label in formats:
         name, _, layout = label.partition(" ")
-        p, _ = predictor(server.url, name, 1, layout or None)
+        p, recorder = predictor(server.url, name, 1, layout or None)
         reused = total = evaluated = 0
         count = 0
         prefill: list[float] = []
+        bounds: list[float] = []
         for requests in chosen:
             mark = server.log_mark()
+            prompts = []
             for request in requests:
                 p.predict(request)
+                prompts.append(recorder.prompt)
+            bounds += [shared_start(a, b) for a, b in zip(prompts, prompts[1:])]
             reports = server.prompt_reports(mark)
             if len(reports) != len(requests):
                 raise RuntimeError(f"{name}: the server logged {len(reports)} completions for {len(requests)} requests")
@@ -88,7 +106,8 @@ def reuse(server: LlamaServer, n_sessions: int, keys: int, formats=REUSE_FORMATS
         share = reused / total if total else 0.0
         prefill.sort()
         p50 = prefill[len(prefill) // 2] if prefill else 0.0
-        print(f"{label:<16}{share:>8.2f}{evaluated / count:>19.0f}{total / count:>16.0f}{p50:>16.0f}", flush=True)
+        bound = sum(bounds) / len(bounds) if bounds else 0.0
+        print(f"{label:<16}{share:>8.2f}{bound:>7.2f}{evaluated / count:>19.0f}{total / count:>16.0f}{p50:>16.0f}", flush=True)
         results[label] = (share, evaluated / count)
     if "chat" in results and "chat inline" in results:
         old, new = results["chat inline"][1], results["chat"][1]

@@ -205,12 +205,17 @@ def check_model(config) -> list[tuple[str, str]]:
         from .predict.backends import BackendError
         from .predict.backends.openai import OpenAIBackend
 
+        backend = OpenAIBackend(config)
         try:
-            models = OpenAIBackend(config).list_models()
+            backend.load()
         except BackendError as exc:
             return lines + [(FIX, f"server: {exc}; start it or fix [model] base_url")]
+        models = backend.list_models()
         served = ", ".join(models[:8]) or "no models listed"
         lines.append((OK, f"server {config.base_url}: reachable, serves {served}"))
+        lines.append((INFO, "answers constrained by the prompt format's grammar" if backend.uses_grammar else
+                      "answers not constrained by a grammar ([model] grammar = true if the server takes GBNF)"
+                      if config.grammar == "auto" else "answers not constrained by a grammar ([model] grammar = false)"))
         if config.model and models and config.model not in models:
             lines.append((FIX, f"server does not list {config.model!r}: set [model] model to one it serves"))
         return lines

@@ -11,6 +11,8 @@ connect_timeout = 2.0            # seconds
 read_timeout = 10.0              # seconds without a byte from the server (a CPU server may need 60)
 logprobs = false                 # openai: ask for token log-probabilities (slow on llama-cpp-python)
 cache_prompt = true              # openai: ask llama.cpp's server to reuse the previous prompt's cache
+grammar = "auto"                 # openai: force each answer into its format's structure (a GBNF grammar);
+                                 # "auto": on for llama.cpp's server and llama-cpp-python's, true: always sent
 max_tokens = 512                 # longest rewrite generated
 ngram_draft = true               # exllamav2: n-gram (prompt-lookup) speculative decoding
 max_seq_len = 4096               # exllamav2: cache length (VRAM)
@@ -51,6 +53,7 @@ class ModelConfig:
     device: str = "cpu"
     logprobs: bool = False
     cache_prompt: bool = True
+    grammar: bool | str = "auto"  # True, False or "auto" (see openai.OpenAIBackend.load)
     min_confidence: float | None = None  # the acceptance model's probability a suggestion needs (None: its threshold)
     acceptance_weights: str | None = None  # another acceptance model (JSON weights), e.g. refitted for your model
 
@@ -87,6 +90,8 @@ def _check(name: str, value: Any) -> str | None:
     if name == "max_seq_len":
         ok = number and isinstance(value, int) and 256 <= value <= 131072 and value % 256 == 0
         return None if ok else "a multiple of 256 from 256 to 131072"
+    if name == "grammar":
+        return None if isinstance(value, bool) or value == "auto" else 'true, false or "auto"'
     if name in ("ngram_draft", "logprobs", "cache_prompt"):
         return None if isinstance(value, bool) else "true or false"
     return "a known setting"

@@ -228,7 +228,10 @@ class ModelPredictor:
             self._reject(str(exc))
             return None
         region = ctx.region_text
-        max_tokens = min(self.config.max_tokens, 2 * ctx.count_tokens(region) + 64)
+        # the region rewritten, a quarter more for what the edit adds, and the format's markers:
+        # a model that runs on past that is cut rather than decoded for nothing
+        n = ctx.count_tokens(region)
+        max_tokens = min(self.config.max_tokens, n + n // 4 + 64)
         runaway: list[str] = []
         streamed: list[str] = []
         checked = [0]  # characters streamed at the last check
@@ -245,8 +248,11 @@ class ModelPredictor:
                 runaway.append(reason)
                 token.cancel()
 
+        options = {"ban": getattr(fmt, "BAN", ())}
+        if getattr(self._backend, "uses_grammar", False) and hasattr(fmt, "grammar"):
+            options["grammar"] = fmt.grammar(ctx)  # the answer forced into the format's structure
         try:
-            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, ban=getattr(fmt, "BAN", ()))
+            completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, **options)
         except BackendError as exc:
             self._set_status(str(exc))
             if self.raise_failures:

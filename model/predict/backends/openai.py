@@ -6,12 +6,21 @@ server-sent events. The connect timeout bounds reaching the server, the read tim
 each wait for the next bytes; cancelling closes the socket, which ends the wait at once.
 A server that is down or hangs costs one message and a pause before the next try, never
 a frozen editor.
+
+Constrained decoding (``[model] grammar``): the format's GBNF grammar goes with each request
+as ``grammar``, the field llama.cpp's server and llama-cpp-python's take, so a small or
+unsure model's answer still has the format's structure and ends within its lines. "auto"
+sends it only to those two servers (recognised at load); ``true`` sends it to any. A server
+that refuses the field (HTTP 400 or 422) gets the request again without it, and no grammar
+from then on; one that ignores unknown fields (Ollama, vLLM: its own ``guided_grammar``)
+answers unconstrained, parsed as before.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import re
 import socket
@@ -24,6 +33,13 @@ from nxedit.model.predict.prompts.base import ChatPrompt, Prompt
 from .base import BackendError, CancelToken, Completion, StatusCallback, TextCallback, one_line
 
 RETRY_AFTER = (2.0, 5.0, 15.0, 30.0, 60.0)  # seconds to wait after 1, 2, 3... failures in a row
+GRAMMAR_SERVERS = ("llamacpp",)  # /models "owned_by" of servers known to take a GBNF grammar
+
+log = logging.getLogger("nxedit.model")
+
+
+class GrammarRefused(BackendError):
+    """The server answered a request with a grammar with HTTP 400 or 422."""
 
 
 # Qwen2.5(-Coder)'s control tokens (its tokenizer's added_tokens.json): Zeta, Sweep and
@@ -58,6 +74,11 @@ class OpenAIBackend:
         self.read_timeout = config.read_timeout
         self.logprobs = config.logprobs
         self.cache_prompt = config.cache_prompt
+        self.grammar_setting = getattr(config, "grammar", "auto")
+        self.uses_grammar = self.grammar_setting is True  # "auto": decided by load()
+        self._owners: set[str] = set()  # the "owned_by" of the served models
+        self._tokenizer: str | None = None  # the tokenize endpoint that answered
+        self._empty: list[int] | None = None  # the tokens of "" (a BOS some endpoints add), once asked
         self._banned: dict[tuple[str, ...], dict[str, int]] = {}  # control tokens -> logit_bias
         self._failures = 0
         self._retry_at = 0.0
@@ -110,6 +131,8 @@ class OpenAIBackend:
         if response.status != 200:
             detail = _error_detail(response.read(4096))
             conn.close()
+            if response.status in (400, 422) and body and "grammar" in body:
+                raise GrammarRefused(f"{self.base_url}{path} refused a grammar: HTTP {response.status}{detail}")
             raise self._failed(f"{self.base_url}{path} answered HTTP {response.status}{detail}")
         return conn, response
 
@@ -136,7 +159,9 @@ class OpenAIBackend:
         finally:
             conn.close()
         self._succeeded()
-        return [m.get("id", "?") for m in data.get("data", []) if isinstance(m, dict)]
+        models = [m for m in data.get("data", []) if isinstance(m, dict)]
+        self._owners = {str(m.get("owned_by")) for m in models}
+        return [m.get("id", "?") for m in models]
 
     def load(self, on_status: StatusCallback | None = None) -> None:
         if on_status:
@@ -145,8 +170,24 @@ class OpenAIBackend:
         models = self.list_models()
         if self.model is None and models:
             self.model = models[0]
+        if self.grammar_setting == "auto":
+            self.uses_grammar = self._takes_grammar()
         if on_status:
             on_status(f"ready: {self.model or 'the default model'} at {self.base_url}")
+
+    def _takes_grammar(self) -> bool:
+        """Whether the server is one known to take a GBNF ``grammar`` per request:
+        llama.cpp's (its models are owned by "llamacpp") or llama-cpp-python's (the only
+        one with ``/extras/tokenize``)."""
+        if self._owners & set(GRAMMAR_SERVERS):
+            return True
+        self._tokenize("")
+        return self._tokenizer == f"{self._root}/extras/tokenize"
+
+    @property
+    def _root(self) -> str:
+        """The server's root path: where the non-OpenAI endpoints are, beside ``/v1``."""
+        return self._url.path.rstrip("/").removesuffix("/v1")
 
     def count_tokens(self, text: str) -> int | None:
         return None
@@ -156,7 +197,9 @@ class OpenAIBackend:
 
     def complete(self, prompt: Prompt, max_tokens: int, stop: Sequence[str] = (),
                  cancel: CancelToken | None = None, on_text: TextCallback | None = None,
-                 ban: Sequence[str] = ()) -> Completion:
+                 ban: Sequence[str] = (), grammar: str | None = None) -> Completion:
+        """See :class:`~.base.Backend`; ``grammar`` (GBNF) constrains the answer where the
+        server takes one (:attr:`uses_grammar`), and is left out elsewhere."""
         body: dict = {"max_tokens": max_tokens, "temperature": 0, "stream": True}
         if self.model:
             body["model"] = self.model
@@ -173,7 +216,15 @@ class OpenAIBackend:
         bias = self._logit_bias(tuple(ban))
         if bias:
             body["logit_bias"] = bias
-        conn, response = self._request("POST", path, body, cancel)
+        if grammar and self.uses_grammar:
+            body["grammar"] = grammar
+        try:
+            conn, response = self._request("POST", path, body, cancel)
+        except GrammarRefused as exc:
+            log.warning("%s; answers are not constrained from now on", exc)
+            self.uses_grammar = False
+            del body["grammar"]
+            conn, response = self._request("POST", path, body, cancel)
         if response is None:
             return Completion("", "cancelled")
         pieces: list[str] = []
@@ -260,30 +311,40 @@ class OpenAIBackend:
         """Token ids of ``text`` from the server, or None when it offers no tokenize endpoint.
 
         llama.cpp's server and vLLM answer ``POST /tokenize``, llama-cpp-python's
-        ``POST /extras/tokenize``, both beside ``/v1``.
+        ``POST /extras/tokenize``, both beside ``/v1``. The answer for "" is kept.
         """
-        root = self._url.path.rstrip("/").removesuffix("/v1")
-        for path, body in ((f"{root}/extras/tokenize", {"input": text}),
-                           (f"{root}/tokenize", {"content": text, "prompt": text, "add_special_tokens": False,
-                                                 **({"model": self.model} if self.model else {})})):
-            conn = self._connect()
-            try:
-                conn.request("POST", path, body=json.dumps(body).encode(), headers=self._headers())
-                response = conn.getresponse()
-                raw = response.read(1 << 20)
-            except (OSError, http.client.HTTPException):
-                continue
-            finally:
-                conn.close()
-            if response.status != 200:
-                continue
-            try:
-                tokens = json.loads(raw).get("tokens")
-            except (ValueError, AttributeError):
-                continue
+        if text == "" and self._empty is not None:
+            return self._empty
+        for path, body in ((f"{self._root}/extras/tokenize", {"input": text}),
+                           (f"{self._root}/tokenize", {"content": text, "prompt": text, "add_special_tokens": False,
+                                                       **({"model": self.model} if self.model else {})})):
+            tokens = (self._post(path, body) or {}).get("tokens")
             if isinstance(tokens, list) and all(isinstance(t, int) for t in tokens):
+                self._tokenizer = path
+                if text == "":
+                    self._empty = tokens
                 return tokens
         return None
+
+    def _post(self, path: str, body: dict) -> dict | None:
+        """The JSON object a server answers to ``POST path`` (outside the OpenAI API), or
+        None when it answers otherwise (no such endpoint)."""
+        conn = self._connect()
+        try:
+            conn.request("POST", path, body=json.dumps(body).encode(), headers=self._headers())
+            response = conn.getresponse()
+            raw = response.read(1 << 20)
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+        if response.status != 200:
+            return None
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) else None
 
 
 def _events(response) -> Iterator[dict | None]:

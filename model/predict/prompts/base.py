@@ -138,7 +138,8 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     The sanity gate (:mod:`~nxedit.model.predict.answer_gate`) first: fences and prose
     dropped, a run-on tail trimmed; an empty rewrite is an abstention, and a rewrite that
     loops, or changes the region's size or lines beyond what the history supports, is
-    refused.
+    refused. A rewrite as long as :func:`answer_budget` was cut off (by the grammar, which
+    then closes the format's structure itself): it is refused, never diffed as if whole.
     """
     flags: tuple[str, ...] = ()
     if SANITY_GATE:
@@ -148,6 +149,8 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
         rewrite = trimmed
         if not rewrite.strip() and context.region_text.strip():
             return Rejected(EMPTY_ANSWER)
+    if len(rewrite) + 1 >= answer_budget(context.region_text):
+        return Rejected(CUT_BY_BUDGET)  # the grammar (or the token limit) ended it, not the model
     reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
     if reason:
         return Rejected(reason)
@@ -171,3 +174,43 @@ def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
             seen += 1
         i += 1
     return escaped[:i] + marker + escaped[i:]
+
+
+GRAMMAR_CHUNK = 1000  # the longest repetition written in a grammar
+CUT_BY_BUDGET = "the rewrite is as long as an answer may be (cut off)"
+
+
+def answer_budget(region: str) -> int:
+    """Characters a rewrite of ``region`` may have: the region, a quarter more and 192 (the
+    predictor's token limit, ``n + n // 4 + 64`` tokens of about 3 bytes, in characters)."""
+    return len(region) + len(region) // 4 + 192
+
+
+def gbnf_literal(text: str) -> str:
+    """``text`` as a GBNF string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str = "") -> str:
+    """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
+
+    The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
+    text reaches the model with such markers escaped, so a rewrite has none): a model that
+    repeats its prompt, runs past the region or writes a marker of its own is held to the
+    format's structure and ends within about the request's token limit. What the lines
+    say is still the model's business, and the sanity gate's (:func:`finish`). With a
+    ``fence`` (a run of backticks) the rewrite never writes that run either: the model's
+    code block ends only with ``tail``, not with chatter after a fence of its own.
+    """
+    parts = [gbnf_literal(head)] if head else []
+    budget = answer_budget(ctx.region_text)
+    if budget <= GRAMMAR_CHUNK:
+        parts.append(f'char{{0,{budget}}} "<"?')
+    else:  # llama.cpp refuses a repetition over 2,000: chunks of them (the budget rounded up)
+        parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
+    if tail:
+        parts.append(gbnf_literal(tail))
+    if not fence:
+        return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
+    ticks = f"\"`\"{{1,{len(fence) - 1}}}"  # shorter runs of backticks than the fence
+    return f"root ::= {' '.join(parts)}\nchar ::= [^<`] | \"<\" [^|`] | {ticks} [^`<]\n"

@@ -40,7 +40,7 @@ import re
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, finish, with_cursor
+from .base import ChatPrompt, Escaper, Parsed, Rejected, answer_grammar, finish, with_cursor
 
 NAME = "chat"
 CURSOR = "<|cursor|>"
@@ -120,6 +120,12 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
     else:
         raise ValueError(f"unknown layout {layout!r}")
     return ChatPrompt((("user", user),))
+
+
+def grammar(ctx: EditContext) -> str:
+    """The answer's structure (GBNF): one code block, fenced as the region was, no prose."""
+    fence = _fence(ctx.region_text)
+    return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}", fence)
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
+from .base import ChatPrompt, Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -133,6 +133,11 @@ def render(ctx: EditContext) -> ChatPrompt:
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
     return escape(rewrite)
+
+
+def grammar(ctx: EditContext) -> str:
+    """The answer's structure (GBNF): the region's lines and the end of the turn."""
+    return answer_grammar(ctx)
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

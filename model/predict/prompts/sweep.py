@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from nxedit.model.text.plain import split_lines, strip_eol
-from .base import Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
+from .base import Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "sweep"
 FILE_SEP = "<|file_sep|>"
@@ -113,6 +113,12 @@ def render(ctx: EditContext) -> str:
 def render_target(ctx: EditContext, rewrite: str) -> str:
     text = escape(rewrite)
     return text + ("" if text.endswith("\n") else "\n") + FILE_SEP
+
+
+def grammar(ctx: EditContext) -> str:
+    """The answer's structure (GBNF): the window's lines, then the end of the text (the
+    server's end-of-generation token; ``<|file_sep|>`` is one on Qwen2.5-Coder)."""
+    return answer_grammar(ctx)
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from .base import with_cursor
 from .sweep import BAN, CURSOR, FILE_SEP, MAX_CHANGE_BLOCKS, STOP, _block, change_lines, escape, original_window
-from .sweep import parse, render_target  # the answer is v1's: the updated window
+from .sweep import grammar, parse, render_target  # the answer is v1's: the updated window
 
 NAME = "sweep-v2"
 REGION = RegionSpec(
@@ -38,7 +38,7 @@ REGION = RegionSpec(
 DIFF_CONTEXT = 1
 WHOLE_FILE_LINES = 800  # up to this many lines the file block is the whole file
 
-__all__ = ["BAN", "NAME", "REGION", "STOP", "escape", "parse", "render", "render_target"]
+__all__ = ["BAN", "NAME", "REGION", "STOP", "escape", "grammar", "parse", "render", "render_target"]
 
 
 def _file_block(ctx: EditContext, path: str) -> str:

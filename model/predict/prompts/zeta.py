@@ -51,7 +51,7 @@ import os
 
 from nxedit.model.predict.context import EditContext, RegionSpec, guess_tokens
 from nxedit.model.text.plain import strip_eol
-from .base import Escaper, Parsed, Rejected, banned, cut_at_control_token, finish, with_cursor
+from .base import Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "zeta"
 START = "<|editable_region_start|>"
@@ -115,6 +115,11 @@ def render(ctx: EditContext) -> str:
 def render_target(ctx: EditContext, rewrite: str) -> str:
     """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``."""
     return f"{START}\n{escape(rewrite)}{_tail(ctx)}"
+
+
+def grammar(ctx: EditContext) -> str:
+    """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
+    return answer_grammar(ctx, f"{START}\n", f"\n{END}")
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

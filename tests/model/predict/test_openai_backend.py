@@ -62,28 +62,28 @@ class FakeOpenAI(BaseHTTPRequestHandler):
     words = ["def ", "f", "():\n", "    pass\n"]
     delay = 0.0
     requests: list = []
+    models = [{"id": "tiny-model"}]
 
     def log_message(self, *args):
         pass
 
-    def do_GET(self):
-        body = json.dumps({"data": [{"id": "tiny-model"}]}).encode()
-        self.send_response(200)
+    def send_json(self, answer, status=200):
+        body = json.dumps(answer).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self):
+        self.send_json({"data": self.models})
 
     def do_POST(self):
         length = int(self.headers["Content-Length"])
         request = json.loads(self.rfile.read(length))
         type(self).requests.append((self.path, dict(self.headers), request))
         if request.get("max_tokens") == 999:
-            body = json.dumps({"error": {"message": "max_tokens too large\nsecond line"}}).encode()
-            self.send_response(400)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json({"error": {"message": "max_tokens too large\nsecond line"}}, 400)
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -162,11 +162,12 @@ def test_streaming_completion_and_chat(fake_server):
         assert chat.text == "def f():\n    pass\n"
     finally:
         del os.environ["NXEDIT_TEST_KEY"]
-    path, headers, body = handler.requests[0]
+    api = [r for r in handler.requests if r[0].startswith("/v1/")]  # less the load's tokenize probe
+    path, headers, body = api[0]
     assert path == "/v1/completions" and body["stream"] and body["stop"] == ["\n\n"]
     assert headers["Authorization"] == "Bearer sk-test" and body["model"] == "tiny-model"
-    assert handler.requests[1][0] == "/v1/chat/completions"
-    assert handler.requests[1][2]["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    assert api[1][0] == "/v1/chat/completions"
+    assert api[1][2]["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
 
 
 def test_cancelling_closes_the_stream_at_once(fake_server):
@@ -196,3 +197,72 @@ def test_an_http_error_is_one_line_with_the_server_reason(fake_server):
 def test_a_bad_base_url_is_refused():
     with pytest.raises(BackendError, match="http"):
         OpenAIBackend(config("ftp://example"))
+
+
+class GrammarServer(FakeOpenAI):
+    """A server whose models are owned by ``owner``; refuses a grammar when ``refuse``."""
+
+    owner = "someone"
+    refuse = False
+
+    def do_GET(self):
+        self.send_json({"data": [{"id": "tiny-model", "owned_by": self.owner}]})
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        request = json.loads(self.rfile.read(length))
+        type(self).requests.append((self.path, dict(self.headers), request))
+        if self.refuse and "grammar" in request:
+            self.send_json({"error": {"message": "Unrecognized request argument: grammar"}}, 400)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for i, word in enumerate(self.words):
+            choice = {"text": word, "finish_reason": "stop" if i == len(self.words) - 1 else None}
+            self.wfile.write(f"data: {json.dumps({'choices': [choice]})}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+def grammar_server(**attrs):
+    handler = type("Handler", (GrammarServer,), {"requests": [], **attrs})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, handler, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+@pytest.mark.parametrize("owner, setting, sent", [
+    ("llamacpp", "auto", True),  # llama.cpp's server: known to take a grammar
+    ("vllm", "auto", False),  # not known: nothing sent unless asked for
+    ("vllm", True, True),
+    ("llamacpp", False, False),
+])
+def test_the_formats_grammar_goes_to_servers_known_to_take_it(owner, setting, sent):
+    from nxedit.model.predict.context import build_context
+    from nxedit.model.predict.prompts import zeta
+
+    server, handler, url = grammar_server(owner=owner)
+    try:
+        predictor = ModelPredictor(config(url, prompt_format="zeta", grammar=setting))
+        predictor.predict(inventory_request())
+    finally:
+        server.shutdown()
+        server.server_close()
+    (body,) = [r for p, _, r in handler.requests if p == "/v1/completions"]
+    ctx = build_context(inventory_request(), zeta.REGION, predictor._count_tokens)
+    assert body.get("grammar") == (zeta.grammar(ctx) if sent else None)
+
+
+def test_a_server_that_refuses_the_grammar_gets_the_request_again_without_it():
+    server, handler, url = grammar_server(refuse=True)
+    try:
+        backend = OpenAIBackend(config(url, grammar=True))
+        backend.load()
+        first = backend.complete("prompt", 8, grammar='root ::= "x"')
+        backend.complete("prompt", 8, grammar='root ::= "x"')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert first.text == "def f():\n    pass\n" and not backend.uses_grammar
+    sent = [("grammar" in r) for p, _, r in handler.requests if p == "/v1/completions"]
+    assert sent == [True, False, False]  # refused once, then never sent again

@@ -218,3 +218,43 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
     block = fmt.render(ctx).split("<|file_sep|>x.py.diff\n")[1].split("<|file_sep|>")[0]
     original, updated = block.removeprefix("original:\n").split("updated:\n")
     assert original.count("\n") == updated.count("\n")  # no phantom deletion of the blank line
+
+
+@pytest.mark.parametrize("name, head, tail", [
+    ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"'),
+    ("sweep", "", ""),
+    ("sweep-v2", "", ""),
+    ("instinct", "", ""),
+    ("chat", '"```python\\n" ', ' "\\n```"'),
+])
+def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail):
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    most = len(ctx.region_text) * 5 // 4 + 192  # the region and a margin, as the token limit
+    root, char = fmt.grammar(ctx).splitlines()
+    body = f"char{{0,{most}}}" if most <= 1000 else f"(char{{1000}}){{0,{most // 1000}}} char{{0,999}}"
+    assert root == f'root ::= {head}{body} "<"?{tail}'
+    if name == "chat":  # nor a fence of its own: the block ends with the grammar's fence
+        assert char == 'char ::= [^<`] | "<" [^|`] | "`"{1,2} [^`<]'
+    else:
+        assert char == 'char ::= [^<] | "<" [^|]'  # no marker of the model's own
+
+
+def test_grammar_literals_are_quoted():
+    from nxedit.model.predict.prompts.base import gbnf_literal
+
+    assert gbnf_literal('a"b\\c\nd\r') == '"a\\"b\\\\c\\nd\\r"'
+
+
+def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_is_refused():
+    from nxedit.model.predict.prompts import sweep
+    from nxedit.model.predict.prompts.base import CUT_BY_BUDGET, answer_budget
+
+    long_line = "x = '" + "a" * 150 + "'\n"
+    ctx = build_context(request(long_line * 40, 20, 0, path="big.py"), sweep.REGION)
+    budget = answer_budget(ctx.region_text)
+    assert budget > 2000  # llama.cpp refuses a repetition over 2,000
+    assert f"(char{{1000}}){{0,{budget // 1000}}} char{{0,999}}" in sweep.grammar(ctx).splitlines()[0]
+    cut = (ctx.region_text + "y = 1\n" * budget)[:budget]  # the grammar closed it at the budget
+    result = sweep.parse(cut, ctx)
+    assert isinstance(result, Rejected) and result.reason == CUT_BY_BUDGET
