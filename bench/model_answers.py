@@ -58,8 +58,8 @@ class Recorder:
     def __getattr__(self, attr):
         return getattr(self.backend, attr)
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
-        completion = self.backend.complete(prompt, max_tokens, stop, cancel, on_text, ban=ban)
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, **options):
+        completion = self.backend.complete(prompt, max_tokens, stop, cancel, on_text, **options)
         self.last = (prompt, completion)
         return completion
 

@@ -69,7 +69,7 @@ class Replay:
     def close(self) -> None:
         pass
 
-    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, ban=()):
+    def complete(self, prompt, max_tokens, stop=(), cancel=None, on_text=None, **options):
         self.prompt = prompt
         return self.completion
 

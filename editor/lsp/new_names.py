@@ -1,8 +1,8 @@
 """A structural suggestion that would add an "undefined name" error is dropped.
 
 The cheap case the server can judge before anything is applied: the names a suggestion
-*brings in* (in its new text, not in the text it replaces, not after a dot). When it brings
-in none, it shows at once. Otherwise one completion request at the suggestion's first site
+*brings in* (in its new text, not after a dot, and written nowhere within NEAR_LINES lines of
+it: a name already in use there is taken as known). When it brings in none, it shows at once. Otherwise one completion request at the suggestion's first site
 (at the start of its line: inside an expression, after a string say, servers offer nothing)
 asks the server which names are visible there (completion lists every name in scope, the
 keywords and builtins included); a name brought in that is not among them would be
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .features import LanguageFeatures
 
 WAIT = 1.5  # seconds a suggestion waits for the server's completion list
+NEAR_LINES = 100  # a name already written this close is taken as known: no request (a completion
+# list on a big module has thousands of items, and reading them costs the UI thread via the GIL)
 NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 QUOTED = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`|(?:#|//).*")
 
@@ -37,17 +39,21 @@ Done = Callable[[Buffer, "Option | None", int], None]
 
 
 def brought_in(buffer: Buffer, option: "Option") -> list[str]:
-    """The names ``option`` writes that the text it replaces does not have (not after a
-    dot, not in strings or comments), in order."""
+    """The names ``option`` writes that are new to the code around it: not in the text it
+    replaces, nor anywhere within :data:`NEAR_LINES` lines of it (not after a dot, not in
+    strings or comments), in order."""
     doc = buffer.document
     out: list[str] = []
     for piece in option.pieces:
-        old = set(NAME.findall(text_between(doc, piece.start, piece.end)))
         text = QUOTED.sub(" ", piece.text)
         if piece.start and text_between(doc, piece.start - 1, piece.start) == ".":
             text = re.sub(r"^\w+", "", text)  # a member of what stands before the piece
-        out += [n for n in NAME.findall(text) if n not in old and n not in out]
-    return out
+        out += [n for n in NAME.findall(text) if n not in out]
+    if not out:
+        return out
+    first, last = doc.position(option.pieces[0].start)[0], doc.position(option.pieces[-1].end)[0]
+    near = set(NAME.findall("".join(doc.lines[max(0, first - NEAR_LINES) : last + NEAR_LINES + 1])))
+    return [n for n in out if n not in near]
 
 
 class NameCheck:

@@ -53,3 +53,28 @@ interface is lambda let loop match mod move mut new nil None nonlocal not null o
 range ref return select self Self static struct super switch this throw trait true True try type typeof
 unsafe use var void where while with yield
 """.split())
+
+# Each language's own reserved words (and self-names): what is a keyword in one language is an
+# everyday name in another (`mod`, `type`, `match`, `ref`, `use` are Rust's words and Python
+# variables), so a rename decides with the file's own language; other steps use the union.
+_JS = """break case catch class const continue debugger default delete do else export extends false finally
+for function if import in instanceof new null return super switch this throw true try typeof var void while
+with yield let static await async of"""
+_LANGUAGE_KEYWORDS = {
+    "python": frozenset("""False None True and as assert async await break class continue def del elif else
+        except finally for from global if import in is lambda nonlocal not or pass raise return try while with
+        yield self""".split()),
+    "rust": frozenset("""as async await break const continue crate dyn else enum extern false fn for if impl in
+        let loop match mod move mut pub ref return self Self static struct super trait true type unsafe use
+        where while""".split()),
+    "go": frozenset("""break case chan const continue default defer else fallthrough for func go goto if import
+        interface map package range return select struct switch type var nil true false""".split()),
+    "javascript": frozenset(_JS.split()),
+    "typescript": frozenset((_JS + " enum implements interface private protected public type as").split()),
+}
+_LANGUAGE_KEYWORDS["tsx"] = _LANGUAGE_KEYWORDS["typescript"]
+
+
+def keywords_of(language: str) -> frozenset[str]:
+    """``language``'s keywords; for a language not listed, those of all of them."""
+    return _LANGUAGE_KEYWORDS.get(language, KEYWORDS)

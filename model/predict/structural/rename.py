@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster_all, in_scan_order
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize, word_regex
+from .lexer import IDENT, NUMBER, PUNCT, keywords_of, tokenize, word_regex
 from .rewrite import Example
 
 SOURCE = "structural:rename"
@@ -178,7 +178,8 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
 
     ``others``: renames of other recent edits; they are made too on a line this rename
     rewrites (two renames on one line become one suggestion, not two half-done lines)."""
-    infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in KEYWORDS and not confirmed)]
+    keywords = keywords_of(ctx.buf.language)
+    infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in keywords and not confirmed)]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
     buf = ctx.buf
@@ -188,7 +189,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             found.setdefault(line, []).append((start, end, info))
     riders: dict[int, list[tuple[int, int, _Pair]]] = {}
     for old, new in sorted(others):
-        if old in KEYWORDS:
+        if old in keywords:
             continue
         info = None
         for line, start, end in _occurrences(ctx, old):
@@ -290,11 +291,12 @@ def _from_dangling(ctx: Context) -> list[Candidate]:
     dollar = ctx.buf.dollar
     old_names = {t.text for t in tokenize("".join(old), dollar)}
     new_names = {t.text for t in tokenize("".join(new), dollar)}
-    gone = {m.group(1) for ln in old if (m := _DEFINED.match(ln))} - new_names - KEYWORDS
+    keywords = keywords_of(ctx.buf.language)
+    gone = {m.group(1) for ln in old if (m := _DEFINED.match(ln))} - new_names - keywords
     added = []  # (name, its node) of the locals the new lines define
     for i, ln in enumerate(new):
         m = _DEFINED.match(ln)
-        if m and m.group(1) not in old_names and m.group(1) not in KEYWORDS:
+        if m and m.group(1) not in old_names and m.group(1) not in keywords:
             node = syntax.node_at(hunk.start + top + i, m.start(1), m.end(1))
             if syntax.declaration_kind(node) == "local":
                 added.append((m.group(1), node))
@@ -401,7 +403,7 @@ def _existed(ctx: Context, info: _Pair) -> bool:
 def _study_site(ctx: Context, hunk, info: _Pair) -> None:
     """What the renamed occurrence is: a member, a declaration, in text, in which scope."""
     old, new, buf = info.old, info.new, ctx.buf
-    if old in KEYWORDS:
+    if old in keywords_of(buf.language):
         info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
                                for i1, i2, j1, j2 in ex.opcodes
                                if [t.text for t in ex.old_tokens[i1:i2]] == [old] and

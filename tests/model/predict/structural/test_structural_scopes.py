@@ -94,3 +94,15 @@ def test_a_rename_reaches_a_template_literal_but_not_the_shorthand_key():
                   ("  apply(theme)\n", "  apply(style)\n"), language="typescript")
     old, new = changed_lines(req, predict(req))
     assert old == ["  const label = `using ${theme}`\n"] and new == "  const label = `using ${style}`\n"
+
+
+def test_a_name_that_is_another_languages_keyword_is_renamed_like_any_other():
+    # `mod` and `type` are Rust keywords and everyday Python names (flask's get_root_path)
+    text = ("import sys\n\n\ndef root(import_name):\n    mod = sys.modules.get(import_name)\n"
+            "    if mod is not None:\n        return mod.__file__\n")
+    req = session(text, ("    mod = sys.modules.get(import_name)\n", "    module = sys.modules.get(import_name)\n"))
+    assert applied(req, predict(req)).endswith("    if module is not None:\n        return module.__file__\n")
+    text = "def describe(node):\n    type = node.type\n    return type.upper()\n"
+    req = session(text, ("    type = node.type\n", "    kind = node.type\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    return type.upper()\n"] and new == "    return kind.upper()\n"
