@@ -191,7 +191,8 @@ def gbnf_literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str = "") -> str:
+def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str = "",
+                   stops: tuple[str, ...] = ()) -> str:
     """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
 
     The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
@@ -200,7 +201,8 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
     format's structure and ends within about the request's token limit. What the lines
     say is still the model's business, and the sanity gate's (:func:`finish`). With a
     ``fence`` (a run of backticks) the rewrite never writes that run either: the model's
-    code block ends only with ``tail``, not with chatter after a fence of its own.
+    code block ends only with ``tail``, not with chatter after a fence of its own. ``stops``
+    may follow the rewrite (a stop string the model may write as text, ``<|file_sep|>``).
     """
     parts = [gbnf_literal(head)] if head else []
     budget = answer_budget(ctx.region_text)
@@ -210,6 +212,8 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
         parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
     if tail:
         parts.append(gbnf_literal(tail))
+    if stops:
+        parts.append(f"({' | '.join(gbnf_literal(s) for s in stops)})?")
     if not fence:
         return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
     ticks = f"\"`\"{{1,{len(fence) - 1}}}"  # shorter runs of backticks than the fence

@@ -254,8 +254,7 @@ def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to
         target = module.render_target(ctx, rewrite)
         if fmt == "zeta":  # generation stops at the end marker
             target = target.split(module.END)[0] + module.END
-        if fmt == "sweep":  # ... at its stop token, the end of text on Sweep's model
-            target = target.removesuffix(module.FILE_SEP)
+        # Sweep's answer ends with <|file_sep|>: the end of text on Sweep's model, a stop string here
         sampler = C.llama_sampler_init_grammar(vocab, module.grammar(ctx).encode(), b"root")
         assert sampler, "llama.cpp refused the grammar"
         try:

@@ -222,8 +222,8 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
 
 @pytest.mark.parametrize("name, head, tail", [
     ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"'),
-    ("sweep", "", ""),
-    ("sweep-v2", "", ""),
+    ("sweep", "", ' ("<|file_sep|>" | "</s>")?'),
+    ("sweep-v2", "", ' ("<|file_sep|>" | "</s>")?'),
     ("instinct", "", ""),
     ("chat", '"```python\\n" ', ' "\\n```"'),
 ])
