@@ -12,7 +12,7 @@ read_timeout = 10.0              # seconds without a byte from the server (a CPU
 logprobs = false                 # openai: ask for token log-probabilities (slow on llama-cpp-python)
 cache_prompt = true              # openai: ask llama.cpp's server to reuse the previous prompt's cache
 grammar = "auto"                 # openai: force each answer into its format's structure (a GBNF grammar);
-                                 # "auto": on for llama.cpp's server and llama-cpp-python's, true: always sent
+                                 # "auto": on for llama.cpp's server (cheap there), true: always sent
 max_tokens = 512                 # longest rewrite generated
 ngram_draft = true               # exllamav2: n-gram (prompt-lookup) speculative decoding
 max_seq_len = 4096               # exllamav2: cache length (VRAM)

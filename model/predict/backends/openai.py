@@ -176,13 +176,13 @@ class OpenAIBackend:
             on_status(f"ready: {self.model or 'the default model'} at {self.base_url}")
 
     def _takes_grammar(self) -> bool:
-        """Whether the server is one known to take a GBNF ``grammar`` per request:
-        llama.cpp's (its models are owned by "llamacpp") or llama-cpp-python's (the only
-        one with ``/extras/tokenize``)."""
-        if self._owners & set(GRAMMAR_SERVERS):
-            return True
-        self._tokenize("")
-        return self._tokenizer == f"{self._root}/extras/tokenize"
+        """Whether the server is one known to take a GBNF ``grammar`` per request at little
+        cost: llama.cpp's (its models are owned by "llamacpp"; its sampler checks the sampled
+        token against the grammar and filters the vocabulary only when that token fails).
+        llama-cpp-python's takes one too, but filters the whole vocabulary at every token
+        (measured with Gemma 3 270M's 262k: +51 ms a token on 22 ms of decoding, 3.5x the
+        latency), so "auto" leaves it off there; ``grammar = true`` sends it anyway."""
+        return bool(self._owners & set(GRAMMAR_SERVERS))
 
     @property
     def _root(self) -> str:

@@ -165,13 +165,14 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
 
 @pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
 def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt):
-    """llama-cpp-python takes the format's grammar ("auto"): the answer ends within the
-    character budget, not at the token limit, and where the format has markers or a
-    fence, its parser extracts a rewrite (which only what it says may get refused for)."""
+    """llama-cpp-python takes the format's grammar (asked for: "auto" leaves it off there, it
+    is slow): the answer ends within the character budget, not at the token limit, and where
+    the format has markers or a fence, its parser extracts a rewrite (which only what it says
+    may get refused for)."""
     from nxedit.model.predict.prompts import base, get_format
 
     module = get_format(fmt)
-    backend = OpenAIBackend(config(server_url, prompt_format=fmt))
+    backend = OpenAIBackend(config(server_url, prompt_format=fmt, grammar=True))
     backend.load()
     assert backend.uses_grammar
     ctx = build_context(small_request(), module.REGION)
