@@ -14,7 +14,8 @@ def test_names_are_unique_and_a_shared_key_falls_through():
         holders = [c for c in COMMANDS if key in c.keys]
         # every command but the last has a predicate: the key reaches the next one when it is false
         assert all(c.when is not None for c in holders[:-1]), key
-    assert keys["tab"] == 2 and keys["escape"] == 3 and keys["ctrl+right"] == 2  # escape: completion menu too
+    # escape: the completion menu and the hover/signature box too
+    assert keys["tab"] == 2 and keys["escape"] == 4 and keys["ctrl+right"] == 2
 
 
 def test_user_keys_replace_defaults_and_take_the_key_from_other_commands():

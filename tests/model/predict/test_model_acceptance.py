@@ -3,6 +3,8 @@
 
 import json
 
+import pytest
+
 from next_edit_cases import StubBackend, inventory_request
 from nxedit.model.predict import model_acceptance
 from nxedit.model.predict.backends.base import Completion
