@@ -728,9 +728,10 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
         bar = self.findbar
         base = self._project_base()
         # the root needs git: unless a recent lookup knows it, the screen asks on a worker
-        screen = ProjectSearchScreen(known_root(base) or base, query if "\n" not in query else "", replace,
+        root = known_root(base)
+        screen = ProjectSearchScreen(root or base, query if "\n" not in query else "", replace,
                                      bar.regex if bar else False, bar.match_case if bar else False,
-                                     root_known=known_root(base) is not None)
+                                     root_known=root is not None)
         self.push_screen(screen, self._project_search_done)
 
     def _project_search_done(self, result) -> None:

@@ -28,3 +28,14 @@ async def server_ready(pilot, timeout: float = SERVER_WAIT) -> None:
     await wait_for(pilot, lambda: app.lsp is not None, 10)
     await wait_for(pilot, lambda: (doc := app.lsp.doc_of(app.buffer)) is not None
                    and app.lsp.session_of(doc) is not None, timeout)
+
+
+async def rename_with_f2(pilot, old: str, new: str, timeout: float = SERVER_WAIT) -> None:
+    """F2 on the symbol under the cursor, ``old`` erased and ``new`` typed, Enter: returns
+    once the preview asks "Rename old → new"."""
+    await pilot.press("f2")
+    await pilot.pause()
+    for _ in range(len(old)):
+        await pilot.press("backspace")
+    await pilot.press(*new, "enter")
+    await wait_for(pilot, lambda: f"Rename {old} → {new}" in str(getattr(pilot.app.screen, "question", "")), timeout)

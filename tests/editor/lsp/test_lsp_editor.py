@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import screen_text, wait_for
-from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
+from lsp_helpers import SERVER_WAIT, lsp_app, rename_with_f2, server_ready
 from nxedit.editor.app import EditorApp
 from nxedit.editor.files.args import FileArg
 from nxedit.model.lsp.servers import find_command
@@ -87,12 +87,7 @@ async def test_rename_across_two_files_is_one_undo_step(project):
     async with app.run_test(size=(100, 24)) as pilot:
         await diagnostics_in(pilot, app.buffer)  # analysed: a rename now sees every file
         app.go_to(2, 9)
-        await pilot.press("f2")
-        await pilot.pause()
-        for _ in range(len("helper")):
-            await pilot.press("backspace")
-        await pilot.press(*"assist", "enter")
-        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), 40)
+        await rename_with_f2(pilot, "helper", "assist", 40)
         assert "util.py:1" in app.screen.question and "main.py:3" in app.screen.question
         await pilot.press("a")  # Apply
         await pilot.pause()

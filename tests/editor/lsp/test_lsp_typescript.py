@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import wait_for
-from lsp_helpers import SERVER_WAIT, lsp_app, server_ready
+from lsp_helpers import SERVER_WAIT, lsp_app, rename_with_f2, server_ready
 from nxedit.model.lsp.servers import find_command
 
 NODE_BIN = Path(__file__).resolve().parents[3] / ".ci" / "node_modules" / ".bin"
@@ -81,12 +81,7 @@ async def test_rename_across_two_files(project):
         await server_ready(pilot)
         await wait_for(pilot, lambda: app.lsp.diagnostics_of(app.buffers[1]), SERVER_WAIT)  # both analysed
         app.go_to(0, 18)  # export function h|elper
-        await pilot.press("f2")
-        await pilot.pause()
-        for _ in range(len("helper")):
-            await pilot.press("backspace")
-        await pilot.press(*"assist", "enter")
-        await wait_for(pilot, lambda: "Rename helper → assist" in str(getattr(app.screen, "question", "")), SERVER_WAIT)
+        await rename_with_f2(pilot, "helper", "assist")
         assert "util.ts:1" in app.screen.question and "main.ts:" in app.screen.question
         await pilot.press("a")  # Apply
         await pilot.pause()
