@@ -259,8 +259,20 @@ def _orphaned(ctx: Context, info: _Pair) -> bool:
         return False
     syntax = ctx.buf.syntax
     if info.scope is not None and syntax is not None:
-        return all(ctx.in_history(ln) for ln in syntax.declaring_lines(info.scope, info.old))
+        return all(ctx.in_history(ln) or _rebinds(ctx, info, ln) for ln in syntax.declaring_lines(info.scope, info.old))
     return all(ctx.in_history(ln) for ln in ctx.buf.definition_lines(info.old))
+
+
+def _rebinds(ctx: Context, info: _Pair, line: int) -> bool:
+    """Whether a Python local's declaration on ``line`` is a later assignment to the very
+    variable the user renamed (``mod = a`` ... ``mod = b``: one function-wide local), which
+    the ripple renames too: it declares no second thing of the old name. An assignment above
+    the renamed one is left out: renaming a later one may split a reused variable in two."""
+    node = info.site_node
+    if ctx.buf.grammar != "python" or info.site_kind != "local" or node is None or line <= node.start_point[0]:
+        return False
+    return any(_where(ctx, info, line, m.start(), m.end()) == "code" and not _collides(ctx, info, line, m.start(), m.end())
+               for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)))
 
 
 def _swaps(ex: Example, old: str, new: str) -> bool:
