@@ -128,7 +128,11 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
         if pair is None or ex.new_tokens[op[2]].kind != IDENT:
             continue
         site = _site(ctx, hunk, pair[1])
-        if site is not None and syntax.declaration_kind(syntax.node_at(*site)) not in (None, "local"):
+        if site is None:
+            continue
+        node = syntax.node_at(*site)
+        # a name swapped inside an import that changed more is another name imported, not a rename
+        if syntax.declaration_kind(node) not in (None, "local") and not syntax.in_import(node):
             out.append(pair)
     return out
 

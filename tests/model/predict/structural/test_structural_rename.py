@@ -455,3 +455,16 @@ def test_renaming_a_packages_function_leaves_a_method_of_that_name_alone():
                   language="go", path="main.go")
     s = predict(req, min_confidence=0.0)
     assert s is not None and changed_lines(req, s)[1] == "\tvalve.Lever(r.Context()).Open()\n"
+
+
+def test_an_import_that_swaps_one_name_among_added_ones_is_no_rename():
+    """``import { createApp, useBody }`` -> ``import { createApp, eventHandler, readBody }``
+    (ofetch's train case): the library's API changed; ``useBody(req)`` does not become
+    ``eventHandler(req)``."""
+    before = ("import { createApp, useBody, useRawBody } from 'h3'\n\nconst app = createApp()\n"
+              "app.use('/post', async req => ({ body: await useBody(req) }))\n")
+    req = session(before, ("import { createApp, useBody, useRawBody } from 'h3'\n",
+                           "import { createApp, eventHandler, readBody, readRawBody, toNodeListener } from 'h3'\n"),
+                  language="typescript")
+    s = predict(req, min_confidence=0.0)
+    assert s is None or "eventHandler(req)" not in s.edits[0].new_text
