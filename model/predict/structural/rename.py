@@ -494,7 +494,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
-    if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
+    if scope is None and not member and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
 
