@@ -103,6 +103,7 @@ class _Pair:
     site_member: bool = False  # the renamed occurrence names a member (after ".", a field key, ...)
     site_node: object = None  # its syntax node
     qualifier: str | None = None  # the module path written before the renamed occurrence
+    receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
 
 
@@ -127,7 +128,11 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
         if pair is None or ex.new_tokens[op[2]].kind != IDENT:
             continue
         site = _site(ctx, hunk, pair[1])
-        if site is not None and syntax.declaration_kind(syntax.node_at(*site)) not in (None, "local"):
+        if site is None:
+            continue
+        node = syntax.node_at(*site)
+        # a name swapped inside an import that changed more is another name imported, not a rename
+        if syntax.declaration_kind(node) not in (None, "local") and not syntax.in_import(node):
             out.append(pair)
     return out
 
@@ -203,9 +208,11 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             spans = []
             for start, end, info in sorted(found[line], key=lambda o: o[0]):
                 where = _where(ctx, info, line, start, end)
-                if where == "code" and _collides(ctx, info, line, start, end):
+                if where in ("code", "key") and _collides(ctx, info, line, start, end):
                     return  # the new name is taken here: the user has to decide, the ripple stops
-                if where is not None:
+                if where == "key":  # `{ theme }` keeps its key and reads the renamed variable
+                    spans.append((start, end, f"{info.old}: {info.new}"))
+                elif where is not None:
                     spans.append((start, end, info.new))
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
@@ -257,8 +264,20 @@ def _orphaned(ctx: Context, info: _Pair) -> bool:
         return False
     syntax = ctx.buf.syntax
     if info.scope is not None and syntax is not None:
-        return all(ctx.in_history(ln) for ln in syntax.declaring_lines(info.scope, info.old))
+        return all(ctx.in_history(ln) or _rebinds(ctx, info, ln) for ln in syntax.declaring_lines(info.scope, info.old))
     return all(ctx.in_history(ln) for ln in ctx.buf.definition_lines(info.old))
+
+
+def _rebinds(ctx: Context, info: _Pair, line: int) -> bool:
+    """Whether a Python local's declaration on ``line`` is a later assignment to the very
+    variable the user renamed (``mod = a`` ... ``mod = b``: one function-wide local), which
+    the ripple renames too: it declares no second thing of the old name. An assignment above
+    the renamed one is left out: renaming a later one may split a reused variable in two."""
+    node = info.site_node
+    if ctx.buf.grammar != "python" or info.site_kind != "local" or node is None or line <= node.start_point[0]:
+        return False
+    return any(_where(ctx, info, line, m.start(), m.end()) == "code" and not _collides(ctx, info, line, m.start(), m.end())
+               for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)))
 
 
 def _swaps(ex: Example, old: str, new: str) -> bool:
@@ -352,8 +371,20 @@ def _member_node(node) -> bool:
 
 
 def _shorthand(node) -> bool:
-    """``{handler}`` (a key and a variable at once): renaming it is not a rename of a name."""
+    """``{handler}``: a key and a variable (or, in a pattern, a new binding) at once."""
     return node.type in SHORTHAND_KINDS or (node.parent is not None and node.parent.type in SHORTHAND_KINDS)
+
+
+def _shadowed(syntax, node, name: str, scope) -> bool:
+    """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again."""
+    inner = syntax.scope_declaring(node, {name})
+    return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
+
+
+def _shorthand_value(node) -> bool:
+    """``{ theme }`` in an object literal (JS/TS) or a struct literal (Rust): reads a variable."""
+    kinds = {"shorthand_property_identifier", "shorthand_field_initializer"}
+    return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
@@ -413,6 +444,7 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
         return
     info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
+    info.receiver = _module_receiver(ctx, site[0], site[1])
     syntax = buf.syntax
     if syntax is not None:
         node = syntax.node_at(*site)
@@ -425,7 +457,8 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
-    """"code" or "text" (string, comment) if this occurrence is the renamed thing, else None."""
+    """"code" or "text" (string, comment) if this occurrence is the renamed thing, "key" if it
+    is the variable of a shorthand key (``{ theme }``), else None."""
     if _foreign(ctx, line, start, info.qualifier):
         return None  # `module::name`: that module's item, not the renamed one
     if info.roles and _next_token(ctx.buf.line_text(line), end, ctx.buf.dollar) not in info.roles:
@@ -437,6 +470,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     scope = info.scope
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         return None
+    if scope is not None and _shadowed(syntax, node, info.old, scope):
+        return None  # a nested function declares its own `old` (`const { theme } = o`): another binding
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):
             return "code"  # `format!("{name}")`: the macro reads the variable
@@ -444,8 +479,13 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if info.site_in_text:
         return None  # the user edited text (a template, a message): code of that name is another thing
     if _shorthand(node) and not info.site_member:
-        return None  # `{handler}` is a key too: renaming the variable there needs `{handler: h}`
+        # `{ handler }` is a key and the variable at once: the key stays (it is the object's
+        # shape), the value is the renamed variable; a pattern (`const { handler } = o`)
+        # declares another binding
+        return "key" if _shorthand_value(node) else None
     member = _is_member(ctx, line, start, end)
+    if info.receiver is not None and _receiver(ctx.buf.line_text(line), start) != info.receiver:
+        return None  # the user renamed a module's function (`valve.Context`): `r.Context()` is another thing
     if scope is not None and member:
         return None  # a local's rename: `x.name`, `name: v` and `f(name=v)` are other things' members
     if member != info.site_member and not _defines_member(syntax, node if info.site_member else info.site_node):
@@ -454,7 +494,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
-    if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
+    if scope is None and not member and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
 
@@ -494,6 +534,29 @@ def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:
     """Whether ``name`` occurs as a whole word on lines ``first`` to ``last``."""
     regex = word_regex(name, ctx.buf.dollar)
     return any(first <= ln <= last and regex.search(ctx.buf.line_text(ln)) for ln in ctx.buf.lines_containing(name))
+
+
+_RECEIVER = re.compile(r"(?<![\w$.])([^\W\d][\w$]*)\s*\.\s*$")  # `name.` right before a member, not `a.name.`
+
+
+def _receiver(text: str, start: int) -> str | None:
+    m = _RECEIVER.search(text[:start])
+    return m.group(1) if m else None
+
+
+def _module_receiver(ctx: Context, line: int, start: int) -> str | None:
+    """The name before ``.`` at a renamed member when that name is an imported module or
+    package (``valve.Context`` with ``valve`` imported), else None: a module's function has
+    one owner, while a method name is shared by every object that has it."""
+    name, syntax = _receiver(ctx.buf.line_text(line), start), ctx.buf.syntax
+    if name is None or syntax is None:
+        return None
+    regex = word_regex(name, ctx.buf.dollar)
+    for ln in ctx.buf.lines_containing(name):
+        for m in regex.finditer(ctx.buf.line_text(ln)):
+            if syntax.in_import(syntax.node_at(ln, m.start(), m.end())):
+                return name
+    return None
 
 
 def _qualifier(ctx: Context, line: int, start: int) -> str | None:
