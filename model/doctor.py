@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import subprocess
 import sys
 import time
 import tomllib
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from .paths import config_dir
-from .text.sanitise import print_safely
+from .text.sanitise import print_safely, sanitise
 
 GIB = 1 << 30
 OK, FIX, INFO = "ok  ", "fix ", "    "
@@ -236,7 +237,28 @@ def check_language_servers(args) -> list[tuple[str, str]]:
     table_source, problems = read_config_tables(args.config)
     table, messages = server_table(table_source)
     lines = [(FIX, m) for m in problems + messages]
-    return lines + [(OK if found else INFO, f"language server for {text}") for found, text in doctor_lines(table)]
+    # optional, as a missing one is: an INFO line that says what to do, not a failed check
+    return lines + [(OK if found else INFO, f"language server for {text}")
+                    for found, text in doctor_lines(table, _proxy_problem)]
+
+
+def _proxy_problem(spec) -> str | None:
+    """Why a server that rustup put on PATH will not run, or None. rustup puts a proxy for
+    every component there (rust-analyzer too) and the proxy fails until the component is
+    installed; other servers are not started here (not every server has --version)."""
+    exe = spec.executable()
+    if exe is None or not Path(exe).resolve().name.startswith("rustup"):
+        return None
+    try:
+        done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return sanitise(str(exc))
+    if done.returncode == 0:
+        return None
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    first = next((line for line in said if line.lower().startswith("error")), said[0] if said else "")
+    hint = f" (rustup component add {spec.command})" if "Unknown binary" in first else ""
+    return sanitise(first or f"exit code {done.returncode}") + hint
 
 
 def read_config_tables(path: Path | None) -> tuple[dict, list[str]]:

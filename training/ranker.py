@@ -79,16 +79,18 @@ def is_right(case: dict, edits: list[dict]) -> bool:
     return levenshtein(current, got) + levenshtein(got, final) == levenshtein(current, final)
 
 
-def rows_of_case(case: dict) -> list[tuple[dict[str, float], bool, float]]:
-    """(features, right, heuristic confidence) of every candidate the engine makes for a case."""
+def rows_of_case(case: dict, rules: bool = False) -> list[tuple[dict[str, float] | None, bool, float, dict]]:
+    """(features, right, heuristic confidence, edit) of every candidate the engine makes for a
+    case; with ``rules`` also those the model cannot judge (engine.RULES_ONLY: features None,
+    they keep their rule's confidence), as the engine shows them."""
     cursor = case["cursor"]
     ctx = make_context(case["current"], Position(cursor["line"], cursor["column"]), case["history"],
                        case["language"], case["path"])
     if not ctx.hunks:
         return []
     found = candidates(ctx)
-    return [(features(ctx, c, found), is_right(case, [c.edit.to_dict()]), c.confidence) for c in found
-            if not rated_by_rules(c)]  # the model cannot judge these (engine.RULES_ONLY)
+    return [(None if rated_by_rules(c) else features(ctx, c, found), is_right(case, [c.edit.to_dict()]), c.confidence,
+             c.edit.to_dict()) for c in found if rules or not rated_by_rules(c)]
 
 
 REPLAYS_PER_COMMIT = 3  # cut points drawn from each commit replayed a line at a time
@@ -215,6 +217,35 @@ def reliability(scored: list[tuple[float, bool]], edges=(0.0, 0.1, 0.2, 0.3, 0.4
     return "\n".join(out)
 
 
+TABLE_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+
+
+def threshold_table(picks: list[tuple[dict, float, dict | None]], chosen: float) -> str:
+    """What each default threshold would give on the cases (out of fold), as the bench
+    scores them (shared/bench/score.py): shown suggestions, their exact and right precision,
+    rename and repeated recall, ks_saved. ``picks``: (case, probability, edit) of each case's
+    best candidate (edit None: the engine had none)."""
+    import score  # shared/bench/score.py (load_cases put the bench on the path)
+
+    scored = [(case, p, score.score_case(case, [edit]) if edit else None, edit and is_right(case, [edit]),
+               score.score_case(case, [])) for case, p, edit in picks]
+    cats = defaultdict(int)
+    for case, *_ in scored:
+        cats[case["category"]] += 1
+    out = ["out of fold   shown  exact  right  rename_rec  repeated_rec  ks_saved"]
+    for t in TABLE_THRESHOLDS:
+        res = [(case, got if got is not None and p >= t else empty) for case, p, got, _, empty in scored]
+        shown = [(got, right) for _, p, got, right, _ in scored if got is not None and p >= t]
+        n = max(len(shown), 1)
+        recall = {c: sum(r["hit"] for case, r in res if case["category"] == c) / max(cats[c], 1)
+                  for c in ("rename", "repeated")}
+        mark = "  <- default" if abs(t - chosen) < 1e-9 else ""
+        out.append(f"{t:11.2f} {len(shown):7} {sum(g['hit'] for g, _ in shown) / n:6.3f} "
+                   f"{sum(bool(r) for _, r in shown) / n:6.3f} {recall['rename']:11.3f} {recall['repeated']:13.3f} "
+                   f"{score.summarise([r for _, r in res])['ks_saved']:9.4f}{mark}")
+    return "\n".join(out)
+
+
 HIT_OUTCOMES = {"accepted": True, "partial": True, "rejected": False, "ignored": False}
 
 
@@ -288,8 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cases = load_cases(args.cases)
     by_repo: dict[str, list[list]] = defaultdict(list)
+    cases_of: dict[str, list[dict]] = defaultdict(list)
     for case in cases:
-        by_repo[case["repo"]].append(rows_of_case(case))
+        by_repo[case["repo"]].append(rows_of_case(case, rules=True))
+        cases_of[case["repo"]].append(case)
     extra: dict[str, list[list]] = defaultdict(list)  # fitted on, never scored: not what the bench cuts
     replays = replayed(cases) if args.replay else []
     for case in replays:
@@ -302,15 +335,25 @@ def main(argv: list[str] | None = None) -> int:
     folds = [repos[i::4] for i in range(4)]
 
     def rows_of(repo_list) -> list[tuple[dict, bool]]:
-        return [(f, h) for repo in repo_list for source in (by_repo, extra) for rs in source[repo] for f, h, _ in rs]
+        return [(f, h) for repo in repo_list for source in (by_repo, extra) for rs in source[repo]
+                for f, h, *_ in rs if f is not None]
+
+    case_picks: dict[float, list] = {}  # l2 -> (case, probability, edit) of each case's best candidate
 
     def out_of_fold(l2: float) -> list[tuple[float, bool]]:
-        picked = []
+        picked, case_picks[l2] = [], []
         for held in folds:
             train = rows_of([repo for repo in repos if repo not in held])
             model = fit(train, l2)
+
+            def rate(r):
+                return r[2] if r[0] is None else model.probability(r[0])
+
             for repo in held:
-                picked += pick(by_repo[repo] + extra[repo], lambda r: model.probability(r[0]))
+                picked += pick(by_repo[repo] + extra[repo], rate)
+                for case, rows in zip(cases_of[repo], by_repo[repo]):
+                    best = max(rows, key=rate) if rows else None
+                    case_picks[l2].append((case, rate(best) if best else 0.0, best[3] if best else None))
         return picked
 
     best_l2, best_key, best_picked = 1.0, None, []
@@ -331,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                     "replayed_cases": len(replays), "replayed_candidates": n_extra, "label": "right",
                     "target_precision": args.target_precision})
     print(reliability(best_picked), file=sys.stderr)
+    print(threshold_table(case_picks[best_l2], threshold), file=sys.stderr)
     for t in (0.5, 0.6, 0.7, 0.8, 0.9):
         prec, shown, hits = precision_at(best_picked, t)
         print(f"out of fold, min confidence {t:.1f}: {hits}/{shown} = {prec:.3f}", file=sys.stderr)

@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 DEFAULT_TIMEOUT = 20.0  # seconds; a first answer from a big project can take a while
 
@@ -163,15 +163,20 @@ def _server_from(name: str, entry: Any, base: ServerSpec | None) -> tuple[Server
             if base else spec), ""
 
 
-def doctor_lines(table: ServerTable) -> list[tuple[bool, str]]:
-    """For ``nxedit doctor``: per language, the server that will run or what is missing."""
-    lines = []
+def doctor_lines(table: ServerTable, problem: Callable[[ServerSpec], str | None] = lambda spec: None,
+                 ) -> list[tuple[bool, str]]:
+    """For ``nxedit doctor``: per language, the server that will run or what is missing.
+    ``problem`` says why a found server will not run (the doctor's probe), or None."""
+    lines, problems = [], {}
     for language, names in table.languages.items():
         if not names:
             continue
         spec = table.server_for(language)
         if spec is not None:
-            lines.append((True, f"{language}: {spec.name} ({spec.executable()})"))
+            if spec.name not in problems:
+                problems[spec.name] = problem(spec)
+            why = problems[spec.name]
+            lines.append((why is None, f"{language}: {spec.name} ({spec.executable()})" + (f" does not run: {why}" if why else "")))
         else:
             tried = ", ".join(table.servers[n].command for n in names if n in table.servers)
             lines.append((False, f"{language}: no language server found (looked for {tried} on PATH)"))

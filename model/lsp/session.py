@@ -9,6 +9,7 @@ to apply) goes to the callbacks the hub gives.
 from __future__ import annotations
 
 import asyncio
+import re
 import itertools
 import logging
 import os
@@ -31,6 +32,8 @@ logging.getLogger("pygls").setLevel(logging.CRITICAL)
 
 CLIENT_NAME = "nxedit"
 _ids = itertools.count(1)  # request ids, unique in the process (pygls's own are uuids)
+# a line that reports the failure itself (not a frame of a backtrace after it)
+_ERROR_LINE = re.compile(r"\s*(error\b|fatal\b|panic|thread '.*' panicked|[\w.]*(error|exception):)", re.IGNORECASE)
 STDERR_LINES = 20  # the last lines a server wrote to stderr, for the message when it dies
 SHUTDOWN_WAIT = 1.0  # seconds for the shutdown answer, and again for the process to exit
 
@@ -74,6 +77,7 @@ class _Client(LanguageClient):
         self._on_exit = on_exit
         self._on_garbage = on_garbage
         self.stderr_tail: deque[str] = deque(maxlen=STDERR_LINES)
+        self.last_error = ""  # kept apart: a backtrace after it may push it out of the tail
 
     async def start_process(self, argv: list[str], cwd: str) -> None:
         server = await asyncio.create_subprocess_exec(
@@ -94,7 +98,10 @@ class _Client(LanguageClient):
             line = await stream.readline()
             if not line:
                 return
-            self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
+            text = line.decode("utf-8", "replace").rstrip()
+            self.stderr_tail.append(text)
+            if _ERROR_LINE.match(text):
+                self.last_error = text
 
     def _report(self, error: Exception, source: Any) -> None:
         self._on_garbage(error)
@@ -320,6 +327,10 @@ class ServerSession:
         return self.client.protocol._converter.structure(data, kind)
 
     def last_words(self) -> str:
-        """The last non-empty line the server wrote to stderr (for the crash message)."""
+        """What the server said about its end, for the crash message: the last line of
+        stderr that says error (rustup's proxy: "error: Unknown binary 'rust-analyzer' ...",
+        then 30 lines of backtrace; Python's "ValueError: ..."), else its last non-empty line."""
+        if self.client.last_error:
+            return self.client.last_error
         return next((line for line in reversed(self.client.stderr_tail) if line.strip()), "")
 

@@ -86,6 +86,8 @@ def predict(ctx: Context) -> list[Candidate]:
         if t.kind != IDENT or t.text in old_names or t.text in KEYWORDS or t.text in seen:
             continue
         seen.add(t.text)
+        if ex.new[: t.start].rstrip().endswith((".", "::", "->")):
+            continue  # `typing.Iterator`, `std::fmt::Debug`: a member or a path, its owner is what is imported
         line = last.start + top + ex.new.count("\n", 0, t.start)
         column = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
         if _known_in_file(ctx, t.text) or not _used_in_code(ctx, line, column, len(t.text)):
@@ -116,11 +118,17 @@ def _used_in_code(ctx: Context, line: int, column: int, length: int) -> bool:
 
 
 def _known_in_file(ctx: Context, name: str) -> bool:
-    """The name is already defined, imported or used outside the user's last edit."""
-    buf, last = ctx.buf, ctx.last
+    """The name is already defined, imported or used outside the user's last edit, in code
+    (``:param resource: Path to ...`` in a docstring is no ``Path`` of the program's)."""
+    buf, last, syntax = ctx.buf, ctx.last, ctx.buf.syntax
     regex = word_regex(name, buf.dollar)
-    return any(not last.start <= line < last.end and regex.search(buf.lines[line])
-               for line in buf.lines_containing(name))
+    for line in buf.lines_containing(name):
+        if last.start <= line < last.end:
+            continue
+        for m in regex.finditer(buf.lines[line]):
+            if syntax is None or not syntax.in_string_or_comment(syntax.node_at(line, m.start(), m.end())):
+                return True
+    return False
 
 
 def _only_member_uses(ex, name: str) -> bool:
@@ -213,7 +221,36 @@ def _python_from_import(ctx: Context, module: str, name: str) -> LineEdit:
             end = len(line.rstrip("\r\n")) if m.group(2) is None else m.start(2)
             body = line[:end].rstrip()
             return LineEdit(i, i + 1, f"{body}, {name}{line[len(body):]}")
-    return _after_last(ctx, r"^(?:import|from)\s", f"from {module} import {name}\n", r'^(?:#|"""|\'\'\'|\s)')
+    text = f"from {module} import {name}\n"
+    if module.split(".")[0] in sys.stdlib_module_names:
+        at = _in_standard_block(ctx, module)
+        if at is not None:
+            return LineEdit(at, at, text)
+    return _after_last(ctx, r"^(?:import|from)\s", text, r'^(?:#|"""|\'\'\'|\s)')
+
+
+def _in_standard_block(ctx: Context, module: str) -> int | None:
+    """Where ``from module import x`` goes among the file's standard-library imports: in
+    order among their ``from`` lines (after the plain ``import`` lines, as isort and
+    reorder-python-imports write them), or None when the file imports nothing standard."""
+    lines, block = ctx.buf.lines, []
+    for i, line in enumerate(lines):
+        m = re.match(r"(?:from|import)\s+([\w.]+)", line)
+        if m is None:
+            if block and line.strip() and not line.startswith(("#", " ", "\t", ")")):
+                break  # the imports are over (code, not a continuation or comment)
+            continue
+        top = m.group(1).split(".")[0]
+        if top != "__future__" and top in sys.stdlib_module_names:
+            block.append((i, line.startswith("from"), m.group(1)))
+        elif block:
+            break  # the next group (third-party, the project's) begins
+    if not block:
+        return None
+    for i, is_from, name in block:
+        if is_from and name > module:
+            return i
+    return block[-1][0] + 1
 
 
 def _python_import(ctx: Context, module: str) -> LineEdit:

@@ -64,6 +64,11 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
     # exact match (git's hunk boundaries) rarely rewards it, and the model would learn that
     f["insert"] = 1.0 if not old_lines else 0.0
     f["delete"] = 1.0 if not new_lines else 0.0
+    if new_lines and not old_lines:
+        # a block inserted again elsewhere: a comment or a long block is rarely wanted twice
+        # (train cases: a paragraph of comment copied after the next function)
+        f["insert_comment"] = 1.0 if all(_is_comment(ln) for ln in new_lines if ln.strip()) else 0.0
+        f["log_insert_lines"] = math.log1p(sum(1 for ln in new_lines if ln.strip()))
     same = sum(1 for c in found if c is not cand and c.edit == edit)
     f["agree"] = min(same, 3) / 3
     ex = ctx.examples[0] if ctx.examples else None
@@ -87,6 +92,15 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
                                   range(edit.start_line, edit.end_line))
     f["unresolved"] = min(len(unresolved), 2) / 2
     return f
+
+
+_COMMENT_STARTS = ("#", "//", "/*", "*", "--")
+
+
+def _is_comment(line: str) -> bool:
+    """Whether a line is a comment by its look (``#[attr]`` and ``#!`` are Rust code)."""
+    text = line.lstrip()
+    return text.startswith(_COMMENT_STARTS) and not text.startswith(("#[", "#!["))
 
 
 def _similarity(a: str, b: str, dollar: bool) -> float:

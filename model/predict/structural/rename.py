@@ -203,9 +203,11 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             spans = []
             for start, end, info in sorted(found[line], key=lambda o: o[0]):
                 where = _where(ctx, info, line, start, end)
-                if where == "code" and _collides(ctx, info, line, start, end):
+                if where in ("code", "key") and _collides(ctx, info, line, start, end):
                     return  # the new name is taken here: the user has to decide, the ripple stops
-                if where is not None:
+                if where == "key":  # `{ theme }` keeps its key and reads the renamed variable
+                    spans.append((start, end, f"{info.old}: {info.new}"))
+                elif where is not None:
                     spans.append((start, end, info.new))
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
@@ -257,8 +259,20 @@ def _orphaned(ctx: Context, info: _Pair) -> bool:
         return False
     syntax = ctx.buf.syntax
     if info.scope is not None and syntax is not None:
-        return all(ctx.in_history(ln) for ln in syntax.declaring_lines(info.scope, info.old))
+        return all(ctx.in_history(ln) or _rebinds(ctx, info, ln) for ln in syntax.declaring_lines(info.scope, info.old))
     return all(ctx.in_history(ln) for ln in ctx.buf.definition_lines(info.old))
+
+
+def _rebinds(ctx: Context, info: _Pair, line: int) -> bool:
+    """Whether a Python local's declaration on ``line`` is a later assignment to the very
+    variable the user renamed (``mod = a`` ... ``mod = b``: one function-wide local), which
+    the ripple renames too: it declares no second thing of the old name. An assignment above
+    the renamed one is left out: renaming a later one may split a reused variable in two."""
+    node = info.site_node
+    if ctx.buf.grammar != "python" or info.site_kind != "local" or node is None or line <= node.start_point[0]:
+        return False
+    return any(_where(ctx, info, line, m.start(), m.end()) == "code" and not _collides(ctx, info, line, m.start(), m.end())
+               for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)))
 
 
 def _swaps(ex: Example, old: str, new: str) -> bool:
@@ -352,8 +366,20 @@ def _member_node(node) -> bool:
 
 
 def _shorthand(node) -> bool:
-    """``{handler}`` (a key and a variable at once): renaming it is not a rename of a name."""
+    """``{handler}``: a key and a variable (or, in a pattern, a new binding) at once."""
     return node.type in SHORTHAND_KINDS or (node.parent is not None and node.parent.type in SHORTHAND_KINDS)
+
+
+def _shadowed(syntax, node, name: str, scope) -> bool:
+    """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again."""
+    inner = syntax.scope_declaring(node, {name})
+    return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
+
+
+def _shorthand_value(node) -> bool:
+    """``{ theme }`` in an object literal (JS/TS) or a struct literal (Rust): reads a variable."""
+    kinds = {"shorthand_property_identifier", "shorthand_field_initializer"}
+    return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
@@ -425,7 +451,8 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
-    """"code" or "text" (string, comment) if this occurrence is the renamed thing, else None."""
+    """"code" or "text" (string, comment) if this occurrence is the renamed thing, "key" if it
+    is the variable of a shorthand key (``{ theme }``), else None."""
     if _foreign(ctx, line, start, info.qualifier):
         return None  # `module::name`: that module's item, not the renamed one
     if info.roles and _next_token(ctx.buf.line_text(line), end, ctx.buf.dollar) not in info.roles:
@@ -437,6 +464,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     scope = info.scope
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         return None
+    if scope is not None and _shadowed(syntax, node, info.old, scope):
+        return None  # a nested function declares its own `old` (`const { theme } = o`): another binding
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):
             return "code"  # `format!("{name}")`: the macro reads the variable
@@ -444,7 +473,10 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if info.site_in_text:
         return None  # the user edited text (a template, a message): code of that name is another thing
     if _shorthand(node) and not info.site_member:
-        return None  # `{handler}` is a key too: renaming the variable there needs `{handler: h}`
+        # `{ handler }` is a key and the variable at once: the key stays (it is the object's
+        # shape), the value is the renamed variable; a pattern (`const { handler } = o`)
+        # declares another binding
+        return "key" if _shorthand_value(node) else None
     member = _is_member(ctx, line, start, end)
     if scope is not None and member:
         return None  # a local's rename: `x.name`, `name: v` and `f(name=v)` are other things' members

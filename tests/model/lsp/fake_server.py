@@ -3,7 +3,9 @@
 ``python fake_server.py MODE``: answers initialize (and shutdown), then misbehaves:
 ``crash`` exits with code 3 after ``didOpen`` (saying why on stderr), ``hang`` never answers
 a hover, ``garbage`` answers a hover with a body that is not JSON and then a good one,
-``ok`` answers hovers with "fake hover"; every mode counts its starts in ``$FAKE_LSP_LOG``.
+``ok`` answers hovers with "fake hover", ``proxy`` exits at once as rustup's proxy does for a
+component that is not installed (an error line, then a long backtrace); every mode counts its
+starts in ``$FAKE_LSP_LOG``.
 """
 
 import json
@@ -39,6 +41,10 @@ def main() -> None:
     if log:
         with open(log, "a") as f:
             f.write("start\n")
+    if mode == "proxy":
+        sys.stderr.write("error: Unknown binary 'rust-analyzer' in official toolchain 'stable'.\n\nStack backtrace:\n")
+        sys.stderr.write("".join(f"  {n}: frame{n}\n             at ./src/file{n}.rs:1:1\n" for n in range(30)))
+        sys.exit(1)
     while True:
         msg = read_message()
         if msg is None:

@@ -65,6 +65,19 @@ def test_a_crash_is_one_sanitised_line_and_a_restart(tmp_path, monkeypatch, quic
         harness.hub.close()
 
 
+def test_a_server_that_dies_with_a_backtrace_is_named_by_its_error_line(tmp_path, monkeypatch, quick_backoff):
+    monkeypatch.setattr(hub_module, "MAX_RESTARTS", 0)
+    harness, key, path = fake_hub(tmp_path, "proxy")
+    try:
+        harness.hub.ensure(key)
+        harness.pump(lambda: any("stays off" in m for m, _ in harness.said))
+        message = next(m for m, _ in harness.said if "stays off" in m)
+        # the error line, not the last frame of the 60-line backtrace after it
+        assert "exit code 1): error: Unknown binary 'rust-analyzer'" in message, message
+    finally:
+        harness.hub.close()
+
+
 def test_it_gives_up_after_repeated_crashes(tmp_path, monkeypatch, quick_backoff):
     monkeypatch.setattr(hub_module, "MAX_RESTARTS", 2)
     harness, key, path = fake_hub(tmp_path, "crash")

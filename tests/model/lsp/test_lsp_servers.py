@@ -8,6 +8,7 @@ from lsprotocol import types as lsp
 
 from nxedit.model.lsp.edits import changeset_for, file_edits, locations, uri_of
 from nxedit.model.lsp.positions import Encoding
+from nxedit.model import doctor
 from nxedit.model.lsp.servers import doctor_lines, server_table
 from nxedit.model.text.document import Document
 
@@ -107,3 +108,22 @@ def test_a_relative_path_gets_an_absolute_uri(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     uri = uri_of(Path("pkg/mod.py"))
     assert path_of(uri) == tmp_path / "pkg" / "mod.py"
+
+
+def test_doctor_names_a_rustup_proxy_whose_component_is_missing(tmp_path, monkeypatch):
+    # rustup puts a `rust-analyzer` link to itself on PATH; until the component is added it
+    # fails with an error line and a backtrace (a real rustup is not on every machine: a stand-in)
+    rustup = tmp_path / "rustup"
+    rustup.write_text("#!/bin/sh\necho \"error: Unknown binary 'rust-analyzer' in official toolchain 'stable'.\" >&2\n"
+                      "echo '' >&2\necho 'Stack backtrace:' >&2\necho '   0: anyhow::kind::Adhoc::new' >&2\nexit 1\n")
+    rustup.chmod(0o755)
+    (tmp_path / "rust-analyzer").symlink_to(rustup)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    table, _ = server_table({"language": [{"name": "rust", "language-servers": ["rust-analyzer"]}]})
+    rust = lambda: next(line for line in doctor_lines(table, doctor._proxy_problem) if line[1].startswith("rust:"))  # noqa: E731
+    ok, text = rust()
+    assert not ok and "does not run: error: Unknown binary 'rust-analyzer'" in text
+    assert "rustup component add rust-analyzer" in text
+    rustup.write_text("#!/bin/sh\necho rust-analyzer 1.0\n")  # the component is installed
+    ok, text = rust()
+    assert ok and "does not run" not in text

@@ -168,6 +168,23 @@ def test_min_confidence_asks_for_guesses_such_as_placeholders():
     assert guess["source"] == "structural:signature" and guess["confidence"] < 0.6
 
 
+@pytest.mark.slow
+def test_a_renamed_local_assigned_again_further_down_is_shown_by_default():
+    """The shape of a miss found in the editor (a local renamed where first assigned, assigned
+    again in a branch below): ``nxedit predict`` shows its ripple at the default threshold."""
+    current = ("def find_root(name):\n    module_spec = lookup(name)\n    if spec is not None:\n"
+               "        return dirname(spec.origin)\n    if hasattr(name, 'x'):\n        path = name.x\n"
+               "    else:\n        spec = registry[name]\n        path = spec.origin\n    return path\n")
+    request = {
+        "id": "a1", "path": "a.py", "language": "python", "current": current, "cursor": {"line": 1, "column": 30},
+        "history": [{"start_line": 1, "old_text": "    spec = lookup(name)\n", "new_text": "    module_spec = lookup(name)\n"}],
+    }
+    answer = json.loads(run_cli([], json.dumps(request).encode(), guesses=False).stdout)
+    assert answer["source"] == "structural:rename" and answer["edits"] == [
+        {"start_line": 2, "end_line": 4,
+         "new_text": "    if module_spec is not None:\n        return dirname(module_spec.origin)\n"}]
+
+
 # -- the model predictor through the command: the [model] table, --read-timeout, errors
 
 

@@ -128,3 +128,54 @@ def test_the_project_index_rereads_only_changed_files(tmp_path):
     os.utime(tmp_path / "a.ts", (1, 1))  # a new modification time, whatever the clock's resolution
     exports.refresh(["a.ts"])
     assert exports.defining("two", "typescript") == "a.ts" and exports.defining("one", "typescript") is None
+
+
+FLASK_LIKE = '''from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from itertools import chain
+from types import TracebackType
+
+import click
+from werkzeug.routing import Rule
+
+from . import cli
+
+
+def open_resource(self, resource):
+    """Open a resource.
+
+    :param resource: Path to the resource relative to :attr:`root_path`.
+    """
+    path = os.path.join(self.root_path, resource)
+    return open(path)
+'''
+
+
+def test_a_word_in_a_docstring_does_not_count_as_an_import_and_the_new_one_goes_in_order():
+    # flask's app.py: the docstring says "Path to the resource"; `Path` is not imported
+    req = session(FLASK_LIKE, ("    path = os.path.join(self.root_path, resource)\n",
+                               "    path = Path(self.root_path) / resource\n"))
+    s = predict(req)
+    assert s.source == "structural:import"
+    assert inserted(req, s) == (6, "from pathlib import Path\n")  # between itertools and types
+
+
+def test_a_standard_from_import_after_plain_imports_only():
+    before = "import os\nimport sys\n\nimport click\n\n\ndef f(x):\n    return x\n"
+    req = session(before, ("    return x\n", "    return deque(x)\n"))
+    assert inserted(req, predict(req)) == (2, "from collections import deque\n")
+
+
+def test_a_name_reached_through_its_module_needs_no_import_of_its_own():
+    """``typing.Iterator`` names a member of ``typing`` (imported already): no ``from typing
+    import Iterator`` (starlette's train cases, shown at the imports' 0.8 and wrong every time)."""
+    before = "import typing\n\nx = 1\n\n\ndef f(items):\n    return items\n"
+    req = session(before, ("x = 1\n", "Stream = typing.Iterator[typing.Mapping[str, int]]\n"))
+    assert predict(req, min_confidence=0.0) is None
+    rust = "use std::fmt;\n\nfn main() {\n    let x = 1;\n}\n"
+    req = session(rust, ("    let x = 1;\n", "    let x: std::collections::HashMap<u8, u8> = Default::default();\n"),
+                  language="rust")
+    assert predict(req, min_confidence=0.0) is None

@@ -389,3 +389,57 @@ def test_a_local_renamed_to_a_name_another_function_uses_is_still_a_rename():
     s = predict(req)  # the rules' threshold: a name that existed would be a 0.3 guess
     assert s is not None and "flag:existed" not in dict(s.features) and s.source == "structural:rename"
     assert changed_lines(req, s)[1] == "    run(handler)\n    return handler\n"
+
+
+# a local assigned at the top and assigned again further down, in one branch (the shape of
+# flask's get_root_path, code of our own): one Python variable, not two
+PY_REASSIGNED = """\
+def find_root(name: str) -> str:
+    spec = lookup(name)
+
+    if spec is not None and spec.origin is not None:
+        return dirname(spec.origin)
+
+    loader = find_loader(name)
+    if loader is None:
+        return getcwd()
+
+    if hasattr(loader, "path"):
+        path = loader.path
+    else:
+        spec = registry[name]
+        path = spec.origin
+    return dirname(path)
+"""
+
+
+def test_a_later_assignment_of_a_renamed_python_local_is_the_same_variable():
+    """Renaming ``spec`` where it is first assigned leaves no other variable ``spec``: the
+    assignment further down is the same local, the ripple renames it too, and the rename is
+    an orphan (nothing of the old name is declared any more), shown at the default threshold."""
+    from nxedit.model.predict.structural import StructuralPredictor
+
+    rename = ("    spec = lookup(name)\n", "    module_spec = lookup(name)\n")
+    req = session(PY_REASSIGNED, rename)
+    shown = StructuralPredictor(strict=True).predict(req)  # the shipped acceptance model and its threshold
+    assert shown is not None and shown.source == "structural:rename" and "flag:orphan" in dict(shown.features)
+    ripple = ("    if module_spec is not None and module_spec.origin is not None:\n"
+              "        return dirname(module_spec.origin)\n")
+    assert changed_lines(req, shown)[1] == ripple
+    # accepted: the next site is the later assignment and its use, still shown
+    req = session(PY_REASSIGNED, rename, ("    if spec is not None and spec.origin is not None:\n"
+                                          "        return dirname(spec.origin)\n", ripple))
+    shown = StructuralPredictor(strict=True).predict(req)
+    assert shown is not None and changed_lines(req, shown)[1] == (
+        "        module_spec = registry[name]\n        path = module_spec.origin\n")
+
+
+def test_renaming_a_later_assignment_leaves_the_earlier_variable_alone():
+    """Renaming the *second* assignment may split a reused variable in two: the first one
+    still declares the old name, so the rename is no orphan."""
+    from nxedit.model.predict.structural.engine import candidates, make_context
+
+    req = session(PY_REASSIGNED, ("        spec = registry[name]\n", "        module_spec = registry[name]\n"))
+    ctx = make_context(req.current, req.cursor, [h.to_dict() for h in req.history], req.language, req.path)
+    found = [c for c in candidates(ctx, strict=True) if c.source == "structural:rename"]
+    assert found and not any("orphan" in c.rule for c in found)

@@ -87,13 +87,42 @@ def test_a_rename_reaches_inline_arguments_of_rust_format_macros():
     assert 'println!("using {style}");' in applied(req, s)
 
 
-def test_a_rename_reaches_a_template_literal_but_not_the_shorthand_key():
+def test_a_rename_reaches_a_template_literal_and_keeps_a_shorthand_key():
     before = ("function show(theme: string) {\n  apply(theme)\n  const label = `using ${theme}`\n"
               "  return { theme }\n}\n")
     req = session(before, ("function show(theme: string) {\n", "function show(style: string) {\n"),
                   ("  apply(theme)\n", "  apply(style)\n"), language="typescript")
     old, new = changed_lines(req, predict(req))
-    assert old == ["  const label = `using ${theme}`\n"] and new == "  const label = `using ${style}`\n"
+    # the object keeps its key `theme` and reads the renamed variable (what tsserver's rename writes)
+    assert old == ["  const label = `using ${theme}`\n", "  return { theme }\n"]
+    assert new == "  const label = `using ${style}`\n  return { theme: style }\n"
+
+
+def test_a_shorthand_key_is_the_only_use_left():
+    # unjs/h3's proxyRequest: `const method = ...` then `fetchOptions: { method, body }`
+    before = ("function send(opts) {\n  const method = opts.method || 'GET'\n  const body = opts.body\n"
+              "  return fetch(opts.url, {\n    method,\n    body,\n  })\n}\n")
+    req = session(before, ("  const method = opts.method || 'GET'\n", "  const httpMethod = opts.method || 'GET'\n"),
+                  language="typescript")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    method,\n"] and new == "    method: httpMethod,\n"
+
+
+def test_a_destructuring_pattern_is_another_binding():
+    before = ("function show(theme) {\n  use(theme)\n  const f = (o) => {\n    const { theme } = o\n"
+              "    return theme\n  }\n}\n")
+    req = session(before, ("function show(theme) {\n", "function show(style) {\n"), language="typescript")
+    text = applied(req, predict(req))
+    # the arrow function's `theme` is its own binding: its pattern and its use stay
+    assert "use(style)" in text and "const { theme } = o\n    return theme\n" in text
+
+
+def test_a_rust_struct_shorthand_keeps_its_field():
+    before = ("fn build(name: String) -> Config {\n    let size = name.len();\n"
+              "    Config { name, size }\n}\n")
+    req = session(before, ("fn build(name: String) -> Config {\n", "fn build(title: String) -> Config {\n"),
+                  language="rust")
+    assert applied(req, predict(req)).endswith("let size = title.len();\n    Config { name: title, size }\n}\n")
 
 
 def test_a_name_that_is_another_languages_keyword_is_renamed_like_any_other():
