@@ -9,8 +9,9 @@ A mixin of the app. The rules:
   never overwritten without asking; a failure is a message and the buffer stays modified;
 * journal: modified buffers are written to the journal from a worker thread, on idle and
   at most a few seconds behind typing; the entry goes when the buffer is saved or clean;
-* watch: every few seconds a worker stats the open files; a change on disk asks "reload
-  or keep", a deletion is reported.
+* watch: every few seconds a worker stats the open files; a change on disk reloads a buffer
+  without unsaved edits (undoable) and asks "reload or keep" for one with them; a deletion
+  is reported.
 """
 
 from __future__ import annotations
@@ -549,10 +550,14 @@ class FileCare:
         if state == "deleted":
             self.say(f"{buffer.name} was deleted on disk; saving will create it again", error=True)
             return
+        if not buffer.is_modified:
+            # nothing of the user's to lose (and Ctrl+Z undoes the reload): follow the disk
+            # without a question, as a formatter or `git checkout` run elsewhere expects
+            self.reload(buffer)
+            return
         from nxedit.editor.ui.dialogs import Choice
 
-        mine = "your unsaved changes" if buffer.is_modified else "the text shown"
-        question = f"{buffer.name} changed on disk. Reload it (replacing {mine}) or keep what you have?"
+        question = f"{buffer.name} changed on disk. Reload it (replacing your unsaved changes) or keep what you have?"
 
         def answered(answer: str | None) -> None:
             if answer == "reload":

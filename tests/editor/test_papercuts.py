@@ -87,6 +87,28 @@ async def test_reload_asks_before_throwing_away_unsaved_edits(two_files):
         assert not app.buffer.is_modified
 
 
+async def test_a_file_changed_on_disk_reloads_a_clean_buffer_and_asks_for_a_modified_one(two_files):
+    first, second = two_files
+    app = editor(first, second)
+    async with app.run_test(size=SIZE) as pilot:
+        clean, edited = app.buffers
+        app.show_buffer(edited)
+        await pilot.press(*"edit ")
+        first.write_text("formatted elsewhere\n")
+        second.write_text("checked out elsewhere\n")
+        app._watch_disk()
+        await wait_for(pilot, lambda: clean.text == "formatted elsewhere\n")
+        assert not clean.is_modified  # followed the disk: nothing of the user's was there
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice")
+        assert "replacing your unsaved changes" in str(app.screen.question)
+        await pilot.press("k")  # keep mine
+        await pilot.pause()
+        assert edited.text.startswith("edit ") and edited.is_modified
+        app.show_buffer(clean)
+        await pilot.press("ctrl+z")  # the reload is one undo step
+        await wait_for(pilot, lambda: clean.text != "formatted elsewhere\n")
+
+
 def test_version_goes_to_stdout(capsys):
     with pytest.raises(SystemExit) as exit:
         cli_main(["--version"])

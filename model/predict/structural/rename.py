@@ -103,6 +103,7 @@ class _Pair:
     site_member: bool = False  # the renamed occurrence names a member (after ".", a field key, ...)
     site_node: object = None  # its syntax node
     qualifier: str | None = None  # the module path written before the renamed occurrence
+    receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
 
 
@@ -127,7 +128,11 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
         if pair is None or ex.new_tokens[op[2]].kind != IDENT:
             continue
         site = _site(ctx, hunk, pair[1])
-        if site is not None and syntax.declaration_kind(syntax.node_at(*site)) not in (None, "local"):
+        if site is None:
+            continue
+        node = syntax.node_at(*site)
+        # a name swapped inside an import that changed more is another name imported, not a rename
+        if syntax.declaration_kind(node) not in (None, "local") and not syntax.in_import(node):
             out.append(pair)
     return out
 
@@ -439,6 +444,7 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
         return
     info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
+    info.receiver = _module_receiver(ctx, site[0], site[1])
     syntax = buf.syntax
     if syntax is not None:
         node = syntax.node_at(*site)
@@ -478,6 +484,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         # declares another binding
         return "key" if _shorthand_value(node) else None
     member = _is_member(ctx, line, start, end)
+    if info.receiver is not None and _receiver(ctx.buf.line_text(line), start) != info.receiver:
+        return None  # the user renamed a module's function (`valve.Context`): `r.Context()` is another thing
     if scope is not None and member:
         return None  # a local's rename: `x.name`, `name: v` and `f(name=v)` are other things' members
     if member != info.site_member and not _defines_member(syntax, node if info.site_member else info.site_node):
@@ -486,7 +494,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None
     if info.site_kind is not None and info.site_kind != "local" and syntax.declaration_kind(node) == info.site_kind:
         return None  # another declaration of the same kind: a different thing with the same name
-    if scope is None and syntax.scope_declaring(node, {info.old}) is not None:
+    if scope is None and not member and syntax.scope_declaring(node, {info.old}) is not None:
         return None  # file-wide rename, but this function has its own local of that name
     return "code"
 
@@ -526,6 +534,29 @@ def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:
     """Whether ``name`` occurs as a whole word on lines ``first`` to ``last``."""
     regex = word_regex(name, ctx.buf.dollar)
     return any(first <= ln <= last and regex.search(ctx.buf.line_text(ln)) for ln in ctx.buf.lines_containing(name))
+
+
+_RECEIVER = re.compile(r"(?<![\w$.])([^\W\d][\w$]*)\s*\.\s*$")  # `name.` right before a member, not `a.name.`
+
+
+def _receiver(text: str, start: int) -> str | None:
+    m = _RECEIVER.search(text[:start])
+    return m.group(1) if m else None
+
+
+def _module_receiver(ctx: Context, line: int, start: int) -> str | None:
+    """The name before ``.`` at a renamed member when that name is an imported module or
+    package (``valve.Context`` with ``valve`` imported), else None: a module's function has
+    one owner, while a method name is shared by every object that has it."""
+    name, syntax = _receiver(ctx.buf.line_text(line), start), ctx.buf.syntax
+    if name is None or syntax is None:
+        return None
+    regex = word_regex(name, ctx.buf.dollar)
+    for ln in ctx.buf.lines_containing(name):
+        for m in regex.finditer(ctx.buf.line_text(ln)):
+            if syntax.in_import(syntax.node_at(ln, m.start(), m.end())):
+                return name
+    return None
 
 
 def _qualifier(ctx: Context, line: int, start: int) -> str | None:

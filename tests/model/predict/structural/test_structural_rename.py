@@ -443,3 +443,28 @@ def test_renaming_a_later_assignment_leaves_the_earlier_variable_alone():
     ctx = make_context(req.current, req.cursor, [h.to_dict() for h in req.history], req.language, req.path)
     found = [c for c in candidates(ctx, strict=True) if c.source == "structural:rename"]
     assert found and not any("orphan" in c.rule for c in found)
+
+
+def test_renaming_a_packages_function_leaves_a_method_of_that_name_alone():
+    """``valve.Context(ctx)`` -> ``valve.Lever(ctx)`` (go-chi's train case): ``valve`` is an
+    imported package, so ``r.Context()`` (a method of the request) is another thing."""
+    before = ('package main\n\nimport (\n\t"net/http"\n\n\t"github.com/go-chi/valve"\n)\n\n'
+              "func a(ctx context.Context) {\n\t<-valve.Context(ctx).Stop()\n}\n\n"
+              "func b(w http.ResponseWriter, r *http.Request) {\n\tvalve.Context(r.Context()).Open()\n}\n")
+    req = session(before, ("\t<-valve.Context(ctx).Stop()\n", "\t<-valve.Lever(ctx).Stop()\n"),
+                  language="go", path="main.go")
+    s = predict(req, min_confidence=0.0)
+    assert s is not None and changed_lines(req, s)[1] == "\tvalve.Lever(r.Context()).Open()\n"
+
+
+def test_an_import_that_swaps_one_name_among_added_ones_is_no_rename():
+    """``import { createApp, useBody }`` -> ``import { createApp, eventHandler, readBody }``
+    (ofetch's train case): the library's API changed; ``useBody(req)`` does not become
+    ``eventHandler(req)``."""
+    before = ("import { createApp, useBody, useRawBody } from 'h3'\n\nconst app = createApp()\n"
+              "app.use('/post', async req => ({ body: await useBody(req) }))\n")
+    req = session(before, ("import { createApp, useBody, useRawBody } from 'h3'\n",
+                           "import { createApp, eventHandler, readBody, readRawBody, toNodeListener } from 'h3'\n"),
+                  language="typescript")
+    s = predict(req, min_confidence=0.0)
+    assert s is None or "eventHandler(req)" not in s.edits[0].new_text

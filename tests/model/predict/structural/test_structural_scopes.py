@@ -135,3 +135,15 @@ def test_a_name_that_is_another_languages_keyword_is_renamed_like_any_other():
     req = session(text, ("    type = node.type\n", "    kind = node.type\n"))
     old, new = changed_lines(req, predict(req))
     assert old == ["    return type.upper()\n"] and new == "    return kind.upper()\n"
+
+
+def test_an_attribute_renamed_beside_a_parameter_of_its_name_ripples_to_the_attribute():
+    # flask's Scaffold.__init__: `self.import_name = import_name`, then `self.import_name` below;
+    # the parameter `import_name` is a local of __init__, the attribute is not
+    before = ("class Scaffold:\n    def __init__(self, import_name, root_path=None):\n"
+              "        self.import_name = import_name\n        if root_path is None:\n"
+              "            root_path = find(self.import_name)\n        self.root_path = root_path\n")
+    req = session(before, ("        self.import_name = import_name\n", "        self.module_name = import_name\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["            root_path = find(self.import_name)\n"]
+    assert new == "            root_path = find(self.module_name)\n"
