@@ -69,14 +69,15 @@ def diff_pieces(old: str, new: str, base: int = 0) -> list[Piece]:
         return []
     from rapidfuzz.distance import Indel  # here: the editor diffs in worker threads only
 
-    ops = Indel.opcodes(old, new)
+    ops = _whole_words(old, new, [(op.tag == "equal", op.src_start, op.src_end, op.dest_start, op.dest_end)
+                                  for op in Indel.opcodes(old, new)])
     spans: list[list[int]] = []
-    for i, op in enumerate(ops):
-        if op.tag == "equal":
+    for i, (equal, a, b, a2, b2) in enumerate(ops):
+        if equal:
             continue
-        lo = ops[i - 1].src_start if i > 0 and ops[i - 1].tag == "equal" else op.src_start
-        hi = ops[i + 1].src_end if i + 1 < len(ops) and ops[i + 1].tag == "equal" else op.src_end
-        span = [op.src_start, op.src_end, op.dest_start, op.dest_end]
+        lo = ops[i - 1][1] if i > 0 and ops[i - 1][0] else a
+        hi = ops[i + 1][2] if i + 1 < len(ops) and ops[i + 1][0] else b
+        span = [a, b, a2, b2]
         _grow(old, new, span, lo, hi)
         if spans and span[0] <= spans[-1][1]:  # touching or overlapping: one change
             last = spans[-1]
@@ -88,6 +89,31 @@ def diff_pieces(old: str, new: str, base: int = 0) -> list[Piece]:
     else:
         spans = _whole_lines_where_needed(old, new, spans)
     return [Piece(base + a, base + b, new[a2:b2]) for a, b, a2, b2 in spans]
+
+
+def _whole_words(old: str, new: str, ops: list[tuple[bool, int, int, int, int]]) -> list[tuple[bool, int, int, int, int]]:
+    """Join changes on both sides of letters they share inside one word: an LCS diff of
+    ``len_rv`` -> ``size`` keeps the ``e`` and shows "l|siz|e|n_rv"; one word replaced reads."""
+    out: list[tuple[bool, int, int, int, int]] = []
+    for op in ops:
+        if (len(out) >= 2 and not op[0] and out[-1][0] and not out[-2][0]
+                and all(_is_word(c) for c in old[out[-1][1]:out[-1][2]])
+                and _word_edge(old, new, out[-2], True) and _word_edge(old, new, op, False)):
+            out[-2:] = [(False, out[-2][1], op[2], out[-2][3], op[4])]
+        elif out and not op[0] and not out[-1][0]:
+            out[-1] = (False, out[-1][1], op[2], out[-1][3], op[4])
+        else:
+            out.append(op)
+    return out
+
+
+def _word_edge(old: str, new: str, op: tuple[bool, int, int, int, int], before: bool) -> bool:
+    """Whether a change touches the shared letters with a letter of its own (on the side
+    ``before`` or after them), on the old or the new side."""
+    _, a, b, a2, b2 = op
+    if before:
+        return (a < b and _is_word(old[b - 1])) or (a2 < b2 and _is_word(new[b2 - 1]))
+    return (a < b and _is_word(old[a])) or (a2 < b2 and _is_word(new[a2]))
 
 
 def _alike(old: str, new: str, spans: list[list[int]]) -> bool:

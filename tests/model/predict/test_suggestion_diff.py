@@ -30,6 +30,9 @@ def shown(old: str, new: str) -> list[tuple[str, str]]:
 def test_a_renamed_word_is_one_replacement_not_scattered_letters():
     assert shown("    amount = 0\n", "    subtotal = 0\n") == [("amount", "subtotal")]
     assert shown("x = foo_bar(1)\n", "x = foo_baz(1)\n") == [("foo_bar", "foo_baz")]
+    # the LCS keeps one shared letter inside the word ("l|siz|e|n_rv" on flask's make_response)
+    assert shown("        elif len_rv == 2:\n", "        elif size == 2:\n") == [("len_rv", "size")]
+    assert shown("apply(theme)\n", "apply(name)\n") == [("theme", "name")]
 
 
 def test_text_added_or_removed_at_a_word_edge_stays_an_insertion_or_deletion():
