@@ -10,6 +10,7 @@ the same lines elsewhere.
 
 Lines inserted twice are also inserted where one neighbour is the same line and the other
 a line of the same shape (the next argument list that ends like the examples did).
+Lines inserted or deleted once are repeated next to look-alike code (``similar.py``).
 
 Two kinds of edit generalise only once two recent hunks agree on them. Edits of prose
 (every change inside strings, docstrings or comments: text is reworded differently each
@@ -35,6 +36,7 @@ from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 from .scope import same_function
+from . import similar
 
 SOURCE = "structural:repeat"
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
@@ -71,14 +73,21 @@ def predict(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     if new and not old:
         out += _insertions(ctx, new)
+        out += _new_edits(out, similar.insertions(ctx, new))
     elif old and not new:
         out += _deletions(ctx, old)
+        out += _new_edits(out, similar.deletions(ctx, old))
     out += _rewrites(ctx, 0)
     for age in range(1, len(ctx.examples)):  # the last edit leads nowhere: an earlier one may
         if out:
             break
         out += [replace(c, confidence=c.confidence - EARLIER_PENALTY) for c in _rewrites(ctx, age)]
     return [c for c in out if not redefines(ctx, c.edit)]
+
+
+def _new_edits(found: list[Candidate], more: list[Candidate]) -> list[Candidate]:
+    """``more`` without the edits already ``found`` (a second rule for one edit is no evidence)."""
+    return [c for c in more if all(c.edit != f.edit for f in found)]
 
 
 def redefines(ctx: Context, edit: LineEdit) -> bool:
