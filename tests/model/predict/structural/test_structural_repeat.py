@@ -346,3 +346,21 @@ def test_a_partial_rename_is_offered_again_on_the_very_same_lines():
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
     same = [c for c in engine.candidates(ctx, strict=True) if c.rule.startswith("same-lines")]
     assert [(c.edit.start_line, c.edit.new_text) for c in same] == [(7, "    inst: Instance,\n")]
+
+
+def test_a_string_made_code_is_repeated_on_the_next_such_string():
+    # logrus's train commits: "time" -> FieldKeyTime, and a quoted number made a number; the
+    # next place holds the string, so "an edit of code is not repeated inside a string" must
+    # not keep it from there
+    before = (
+        "package m\n\nfunc f(s string) {\n\tif strings.Contains(s, \"time\") {\n\t\treturn\n\t}\n"
+        "\tlog(s)\n\tlog(s)\n\tif !strings.Contains(s, \"time\") {\n\t\treturn\n\t}\n}\n"
+    )
+    req = session(before, ("\tif strings.Contains(s, \"time\") {\n", "\tif strings.Contains(s, FieldKeyTime) {\n"),
+                  language="go")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\tif !strings.Contains(s, \"time\") {\n"] and new == "\tif !strings.Contains(s, FieldKeyTime) {\n"
+    fields = "package m\n\nvar a = Fields{\n\t\"size\":   \"10\",\n}\n\nvar b = Fields{\n\t\"size\":   \"10\",\n}\n"
+    req = session(fields, ("\t\"size\":   \"10\",\n", "\t\"size\":   10,\n"), language="go")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\t\"size\":   \"10\",\n"] and new == "\t\"size\":   10,\n"
