@@ -212,9 +212,22 @@ def prose_only(ctx: Context, hunk, ex: Example) -> bool:
         for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
             line = hunk.start + top + ex.new.count("\n", 0, t.start)
             col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
-            if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
+            node = syntax.node_at(line, col, col + len(t.text))
+            if not syntax.in_string_or_comment(node) or _a_word_value(ctx, node):
                 return False
     return True
+
+
+def _a_word_value(ctx: Context, node) -> bool:
+    """Whether a node is inside a string literal without spaces (a key, a feature name, a
+    URL): a value of the code that is repeated as code is, not words reworded each time."""
+    while node is not None and not (node.is_named and ("string" in node.type or "comment" in node.type)):
+        node = node.parent
+    if node is None or "comment" in node.type or node.start_point[0] != node.end_point[0]:
+        return False
+    line = ctx.buf.lines[node.start_point[0]].encode("utf-8")
+    text = line[node.start_point[1] : node.end_point[1]].decode("utf-8", "replace")
+    return len(text) >= 3 and not any(ch.isspace() for ch in text)
 
 
 def _code_edit(ctx: Context, hunk, ex: Example) -> bool:
