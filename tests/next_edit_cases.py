@@ -130,6 +130,17 @@ def inventory_request():
                    files={"shop/pricing.py": PRICING, "tools/cli.py": UNRELATED, "shop/.env": "API_KEY=secret\n"})
 
 
+def typing_requests(word: str):
+    """Requests while ``word`` is typed at the start of a blank line inside order_total."""
+    base = inventory_request()
+    lines = base.current.split("\n")
+    row = lines.index("    return format_money(total)")
+    for k in range(1, len(word) + 1):
+        typed = "    " + word[:k]
+        current = "\n".join(lines[:row] + [typed] + lines[row:])
+        yield request(current, row, len(typed), [(row, "", typed + "\n")], files=base.files)
+
+
 def small_request():
     """A short file: prompts for it stay small enough for a slow CPU server."""
     current = "def area(width, h):\n    return w * h\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"

@@ -4,7 +4,8 @@
 [model]
 backend = "exllamav2"            # exllamav2, openai, transformers; absent: no model, structural only
 model = "~/models/zeta-exl2-4.0bpw"  # a model folder (exllamav2, transformers) or a server's model name
-prompt_format = "zeta"           # zeta (Zeta-1), instinct, sweep (Sweep 1.5B/0.5B), sweep-v2 (Sweep v2 7B), chat (any chat model)
+prompt_format = "zeta"           # zeta (Zeta-1), instinct, sweep (Sweep 1.5B/0.5B), sweep-v2 (Sweep v2 7B), chat (any chat model),
+                                 # zeta-cache (Zeta in cache order: models fine-tuned with nxedit train --format zeta-cache)
 base_url = "http://127.0.0.1:8080/v1"   # openai: the server
 api_key_env = "NXEDIT_API_KEY"   # openai: the environment variable holding the key
 connect_timeout = 2.0            # seconds
@@ -33,7 +34,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 BACKEND_NAMES = ("exllamav2", "openai", "transformers")
-FORMAT_NAMES = ("zeta", "instinct", "sweep", "sweep-v2", "chat")
+FORMAT_NAMES = ("zeta", "zeta-cache", "instinct", "sweep", "sweep-v2", "chat")
 CACHE_KINDS = ("fp16", "q4")
 
 

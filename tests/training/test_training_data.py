@@ -358,3 +358,26 @@ def test_help_and_a_dry_run_do_not_import_torch(repo, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "dry run: would write" in done.stdout and not (tmp_path / "d" / "train.jsonl").exists()
+
+
+def test_a_dataset_in_the_cache_ordered_format_trains_what_the_editor_sends(tmp_path):
+    """``--format zeta-cache``: prompts in cache order (region last), answers between Zeta's
+    markers that the format's parser reads back as the expected edit."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "files.py").write_text(PY_CODE)
+    (code / "store.go").write_text(GO_CODE)
+    out = tmp_path / "data"
+    assert train(["dataset", "--code", str(code), "--out", str(out), "--format", "zeta-cache"]) == 0
+    got = rows(out)["train"]
+    assert got
+    fmt = get_format("zeta-cache")
+    for r in got:
+        assert r["format"] == "zeta-cache"
+        assert r["prompt"].index("<|editable_region|>") < r["prompt"].index("### Editable Region:")
+        assert r["completion"].startswith("<|editable_region_start|>\n")
+        ctx = context_of(r["request"], fmt)
+        answer = r["completion"].split("<|editable_region_end|>", 1)[0]
+        parsed = fmt.parse(answer, ctx)
+        after = apply_line_edits(ctx.current, [e.to_dict() for e in parsed.edits])
+        assert after == apply_line_edits(ctx.current, [r["expected"][r["target"]]])

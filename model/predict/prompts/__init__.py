@@ -15,6 +15,7 @@ from types import ModuleType
 
 FORMATS: dict[str, str] = {
     "zeta": "nxedit.model.predict.prompts.zeta",
+    "zeta-cache": "nxedit.model.predict.prompts.zeta_cache",  # Zeta in cache order, for models nxedit fine-tunes
     "instinct": "nxedit.model.predict.prompts.instinct",
     "sweep": "nxedit.model.predict.prompts.sweep",  # Sweep Next-Edit 1.5B and 0.5B (v1)
     "sweep-v2": "nxedit.model.predict.prompts.sweep_v2",  # Sweep Next-Edit v2 7B

@@ -74,7 +74,7 @@ INSTRUCTION = (
 escape = Escaper()
 
 
-def _events(ctx: EditContext) -> str:
+def events(ctx: EditContext) -> str:
     """The newest events that fit :data:`MAX_EVENT_TOKENS`, oldest of them first."""
     chosen: list[str] = []
     budget = MAX_EVENT_TOKENS
@@ -109,7 +109,7 @@ def render(ctx: EditContext) -> str:
     """The Zeta prompt, ending ``### Response:`` and one line break."""
     region = with_cursor(ctx.region_text, ctx.cursor_in_region, CURSOR, escape)
     excerpt = _head(ctx) + region + _tail(ctx)
-    return f"{INSTRUCTION}### User Edits:\n\n{_events(ctx)}\n\n### User Excerpt:\n\n{excerpt}\n\n### Response:\n"
+    return f"{INSTRUCTION}### User Edits:\n\n{events(ctx)}\n\n### User Excerpt:\n\n{excerpt}\n\n### Response:\n"
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
@@ -130,6 +130,13 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     usually stops at the end marker). Whatever the model wrote before the start marker
     (a copy of the excerpt's head) is not part of the region.
     """
+    return parse_marked(output, ctx, truncated, _tail(ctx)[len("\n" + END) :].rstrip())
+
+
+def parse_marked(output: str, ctx: EditContext, truncated: bool, expected: str, eol: bool = True) -> Parsed | Rejected:
+    """:func:`parse` for a prompt whose answer goes on with ``expected`` after the end marker
+    (a prefix of it, or more, is accepted: generation usually stops at the marker); ``eol``:
+    the line break before the end marker is the format's, not the region's."""
     text = output.replace(CURSOR, "")
     for marker in (START, END, START_OF_FILE):
         if text.count(marker) > 1:
@@ -141,13 +148,16 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
         return Rejected(f"the output repeats {START_OF_FILE} inside the region")
     if END in text:
         text, rest = text.split(END)
-        expected = _tail(ctx)[len("\n" + END) :].rstrip()
         rest = rest.rstrip()
         if not (expected.startswith(rest) or rest.startswith(expected)):
             return Rejected("the output rewrites text outside the editable region")
     elif truncated:
         return Rejected(f"the output stopped (max tokens) before {END}")
-    text = cut_at_control_token(text).removesuffix("\n")  # the line break before the end marker
+    text = cut_at_control_token(text)
+    if eol:
+        text = text.removesuffix("\n")  # the line break before the end marker
+    elif text and not text.endswith("\n"):
+        text += "\n"  # the region's lines end with their line breaks: the marker has a line of its own
     return finish(ctx, escape.unescape(text))
 
 

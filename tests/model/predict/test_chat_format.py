@@ -2,7 +2,7 @@
 
 import pytest
 
-from next_edit_cases import inventory_request, request
+from next_edit_cases import inventory_request, request, typing_requests
 from nxedit.model.predict.context import RegionSpec, build_context
 from nxedit.model.predict.prompts import chat, get_format
 from nxedit.model.predict.prompts.base import ChatPrompt, Parsed, Rejected
@@ -45,17 +45,6 @@ def test_the_inline_layout_has_the_history_before_the_file():
         chat.render(ctx_of(), "sideways")
 
 
-def keystrokes(word: str):
-    """Requests while ``word`` is typed at the start of a blank line inside order_total."""
-    base = inventory_request()
-    lines = base.current.split("\n")
-    row = lines.index("    return format_money(total)")
-    for k in range(1, len(word) + 1):
-        typed = "    " + word[:k]
-        current = "\n".join(lines[:row] + [typed] + lines[row:])
-        yield request(current, row, len(typed), [(row, "", typed + "\n")], files=base.files)
-
-
 def common_prefix(a: str, b: str) -> int:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -64,8 +53,8 @@ def common_prefix(a: str, b: str) -> int:
 
 
 def test_typing_changes_the_cache_layout_only_near_its_end():
-    texts = [user_text(chat.render(ctx_of(r))) for r in keystrokes("log(total)")]
-    inline = [user_text(chat.render(ctx_of(r), "inline")) for r in keystrokes("log(total)")]
+    texts = [user_text(chat.render(ctx_of(r))) for r in typing_requests("log(total)")]
+    inline = [user_text(chat.render(ctx_of(r), "inline")) for r in typing_requests("log(total)")]
     for a, b in zip(texts, texts[1:]):
         assert common_prefix(a, b) / len(b) > 0.8
     cache_kept = sum(common_prefix(a, b) for a, b in zip(texts, texts[1:]))

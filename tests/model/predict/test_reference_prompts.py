@@ -83,7 +83,7 @@ def unchanged_window(body: dict) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt_name", ["instinct", "sweep", "sweep-v2", "zeta"])  # the trained formats
+@pytest.mark.parametrize("fmt_name", ["instinct", "sweep", "sweep-v2", "zeta", "zeta-cache"])  # completion-style formats
 def test_an_unchanged_window_through_nxedit_predict_is_an_abstention(fmt_name, tmp_path):
     with FakeServer(lambda body: sse_answer(unchanged_window(body))) as server:
         for name, make in REQUESTS.items():
