@@ -43,7 +43,8 @@ SOURCE = "structural:repeat"
 # cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
-SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3
+LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)  # an edit of a few tokens looks like many unrelated places
 ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
@@ -186,7 +187,9 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     one that the edit replaces (a changed name is specific in itself)."""
     literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
     if rw.full_lines:
-        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
+        keywords = len({s.text for s in rw.slots if s.hole is None and s.text in KEYWORDS})
+        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots)) or (
+            len(rw.slots) >= LONG_PATTERN and keywords >= 2)
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
 
