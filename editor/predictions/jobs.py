@@ -24,7 +24,9 @@ from nxedit.editor.buffer import Buffer
 if TYPE_CHECKING:
     from .recording import EditRecording
 
-HISTORY_EVENTS = 5  # recent edits sent with a request
+# recent edits sent with a request: the engines learn from the last five; the older ones
+# keep a long ripple's first edit (the renamed declaration) known as the user's own
+HISTORY_EVENTS = 12
 
 
 @dataclass(eq=False)

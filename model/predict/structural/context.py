@@ -40,5 +40,7 @@ class Context:
         return self.hunks[-1 - age]
 
     def in_history(self, line: int) -> bool:
-        """Whether a line of the current text is part of an edit the user made (and kept)."""
-        return any(h.intact and h.start <= line < h.end for h in self.hunks[-RECENT:])
+        """Whether a line of the current text is part of an edit the user made (and kept):
+        any edit of the request, not only the ones the behaviours learn from (a rename's
+        declaration stays the user's own after the ripple's first accepts)."""
+        return any(h.intact and h.start <= line < h.end for h in self.hunks)

@@ -109,7 +109,15 @@ class _Pair:
 
 def predict(ctx: Context) -> list[Candidate]:
     """The nearest remaining site of any rename the recent edits are making."""
-    found = [c for age in range(len(ctx.examples)) for c in _from_example(ctx, age)]
+    found, done = [], set()
+    for age in range(len(ctx.examples)):
+        pairs = frozenset(rename_ops(ctx.examples[age]) or ())
+        if pairs and pairs in done:
+            continue  # the same rename seen in a newer edit: its ripple is this one's, surer
+        got = _from_example(ctx, age)
+        if got and pairs:
+            done.add(pairs)
+        found += got
     found += _from_dangling(ctx)
     if not found:
         return []
@@ -260,12 +268,27 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
 def _orphaned(ctx: Context, info: _Pair) -> bool:
     """Whether the user renamed the old name where it was declared and no declaration of it
     is left outside their edits: its remaining uses name nothing now (they dangle)."""
-    if info.site_kind is None:
-        return False
     syntax = ctx.buf.syntax
+    if info.site_kind is None:
+        return _orphaned_at_a_use(ctx, info)
     if info.scope is not None and syntax is not None:
         return all(ctx.in_history(ln) or _rebinds(ctx, info, ln) for ln in syntax.declaring_lines(info.scope, info.old))
     return all(ctx.in_history(ln) for ln in ctx.buf.definition_lines(info.old))
+
+
+def _orphaned_at_a_use(ctx: Context, info: _Pair) -> bool:
+    """:func:`_orphaned` for a rename carried on at a use (``self.ch`` -> ``self.peeked``
+    after the field was renamed a few edits ago): the user's edits declare the new name
+    and no declaration of the old one is left outside them."""
+    syntax = ctx.buf.syntax
+    if syntax is None:
+        return False
+    if info.scope is not None:
+        declared = lambda name: syntax.declaring_lines(info.scope, name)  # noqa: E731
+    else:
+        declared = ctx.buf.definition_lines  # lazily: the first one outside the edits ends the search
+    return (any(ctx.in_history(ln) for ln in declared(info.new))
+            and all(ctx.in_history(ln) for ln in declared(info.old)))
 
 
 def _rebinds(ctx: Context, info: _Pair, line: int) -> bool:
@@ -544,13 +567,16 @@ def _receiver(text: str, start: int) -> str | None:
     return m.group(1) if m else None
 
 
+_SELF_NAMES = frozenset({"self", "this", "Self", "super", "cls"})
+
+
 def _module_receiver(ctx: Context, line: int, start: int) -> str | None:
     """The name before ``.`` at a renamed member when that name is an imported module or
     package (``valve.Context`` with ``valve`` imported), else None: a module's function has
     one owner, while a method name is shared by every object that has it."""
     name, syntax = _receiver(ctx.buf.line_text(line), start), ctx.buf.syntax
-    if name is None or syntax is None:
-        return None
+    if name is None or syntax is None or name in _SELF_NAMES:
+        return None  # `self.x` is an object's member (Rust's `use self::m` imports no `self`)
     regex = word_regex(name, ctx.buf.dollar)
     for ln in ctx.buf.lines_containing(name):
         for m in regex.finditer(ctx.buf.line_text(ln)):

@@ -50,6 +50,7 @@ PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about ha
 _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
                       r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
                       r"([^\W\d][\w$]*)")
+_QUOTES = frozenset("\"'`")
 # definitions whose scope is the class (or file) they sit in, not the function body they may land in
 _CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
 
@@ -145,7 +146,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     out = []
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
-    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))
+    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk, ex))
     prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
@@ -211,16 +212,33 @@ def prose_only(ctx: Context, hunk, ex: Example) -> bool:
         for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
             line = hunk.start + top + ex.new.count("\n", 0, t.start)
             col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
-            if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
+            node = syntax.node_at(line, col, col + len(t.text))
+            if not syntax.in_string_or_comment(node) or _a_word_value(ctx, node):
                 return False
     return True
 
 
-def _code_edit(ctx: Context, hunk) -> bool:
+def _a_word_value(ctx: Context, node) -> bool:
+    """Whether a node is inside a string literal without spaces (a key, a feature name, a
+    URL): a value of the code that is repeated as code is, not words reworded each time."""
+    while node is not None and not (node.is_named and ("string" in node.type or "comment" in node.type)):
+        node = node.parent
+    if node is None or "comment" in node.type or node.start_point[0] != node.end_point[0]:
+        return False
+    line = ctx.buf.lines[node.start_point[0]].encode("utf-8")
+    text = line[node.start_point[1] : node.end_point[1]].decode("utf-8", "replace")
+    return len(text) >= 3 and not any(ch.isspace() for ch in text)
+
+
+def _code_edit(ctx: Context, hunk, ex: Example) -> bool:
     """Whether the user's edit (where it first differs, in the current text) is in code,
-    not in a string or comment; False when unknown."""
+    not in a string or comment; False when unknown. An edit that adds or removes quotes
+    made a string code or code a string (``"10"`` -> ``10``, ``"time"`` -> ``FieldKeyTime``):
+    its next place is a string, so it is not "code only"."""
     syntax = ctx.buf.syntax
     if syntax is None or not hunk.intact or hunk.start >= hunk.end:
+        return False
+    if any(t.text in _QUOTES for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
         return False
     old, new, top = hunk.core()
     old_text, new_text = "".join(old), "".join(new)

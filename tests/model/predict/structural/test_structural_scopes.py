@@ -1,6 +1,7 @@
 """Scope-correct renames: a rename ripples only to the same binding (issue 13)."""
 
 from edit_sessions import applied, changed_lines, predict, session
+from nxedit.model.predict.structural.engine import candidates, make_context
 
 PY_GUTTER = """\
 gutter_width = 3
@@ -147,3 +148,28 @@ def test_an_attribute_renamed_beside_a_parameter_of_its_name_ripples_to_the_attr
     old, new = changed_lines(req, predict(req))
     assert old == ["            root_path = find(self.import_name)\n"]
     assert new == "            root_path = find(self.module_name)\n"
+
+
+def _reader(methods: int) -> str:
+    """A struct with a field `ch` and methods that each use it, far apart (one hunk each)."""
+    parts = ["pub struct Reader {\n    /// the peeked byte\n    ch: Option<u8>,\n    pos: usize,\n}\n\nimpl Reader {\n"]
+    for n in range(methods):
+        parts.append(f"    fn step{n}(&mut self) -> usize {{\n        self.pos += {n};\n        self.pos *= 2;\n"
+                     f"        self.pos -= 1;\n        if self.ch.is_some() {{\n            return {n};\n        }}\n"
+                     "        self.pos\n    }\n\n")
+    return "".join(parts) + "}\n"
+
+
+def test_a_long_ripple_stays_the_users_rename_after_many_accepts():
+    # serde_json's IoRead: `ch` -> `peeked`, then Tab through every `self.ch`. The field's own
+    # edit is the oldest of the request after five accepts: it is still the user's, so the
+    # new name did not "exist" before and the old one is left declared nowhere (orphan)
+    text = _reader(8)
+    steps = [("    ch: Option<u8>,\n", "    peeked: Option<u8>,\n")]
+    steps += [("        if self.ch.is_some() {\n", "        if self.peeked.is_some() {\n")] * 6
+    req = session(text, *steps, language="rust")
+    ctx = make_context(req.current, req.cursor, [h.to_dict() for h in req.history], req.language, req.path)
+    (c,) = [c for c in candidates(ctx, strict=True) if c.source == "structural:rename"]
+    assert "orphan" in c.rule and "existed" not in c.rule, c.rule
+    assert changed_lines(req, predict(req, min_confidence=0.0)) == (
+        ["        if self.ch.is_some() {\n"], "        if self.peeked.is_some() {\n")
