@@ -121,7 +121,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # a pure rename: the rename behaviour knows its scope, text patterns do not; but a partial
     # one (`inst: Any` -> `inst: AttrsInstance` in each overload, the other `Any`s stay) is
     # the very same lines again, so that level alone is offered beside the ripple
-    same_lines_only = rename_ops(ex) is not None
+    # A keyword argument renamed (`hash=1` -> `unsafe_hash=1`) is no binding the rename
+    # behaviour follows: the next call of that function wants the same, like any edit.
+    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     if twin is None and values_only(ex):
@@ -168,6 +170,18 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def _keyword_arguments(ex: Example) -> bool:
+    """Whether every name the edit changed is a keyword argument: ``(`` or ``,`` before it,
+    a lone ``=`` after it (``f(a, hash=1)``; not ``x = 1`` nor ``a == b``)."""
+    old = ex.old_tokens
+
+    def text(i: int) -> str:
+        return old[i].text if 0 <= i < len(old) else ""
+
+    return all(i2 - i1 == 1 and text(i1 - 1) in ("(", ",") and text(i1 + 1) == "=" and text(i1 + 2) != "="
+               for i1, i2, _, _ in ex.opcodes)
 
 
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:

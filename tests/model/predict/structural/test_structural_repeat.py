@@ -394,3 +394,11 @@ def test_a_long_line_of_keywords_and_holes_is_one_construct():
     req = session(before, ("    a = g(b)\n", "    a = await g(b)\n"))
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
     assert [c for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_a_renamed_keyword_argument_goes_to_the_next_call():
+    # attrs: hash= became unsafe_hash= in one call; the next call (other values) wants it too
+    before = ('def test_hash():\n    C = make_class("C", {}, hash=1)\n    D = make_class("D", {}, hash=False, eq=True)\n')
+    req = session(before, ('    C = make_class("C", {}, hash=1)\n', '    C = make_class("C", {}, unsafe_hash=1)\n'))
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == '    D = make_class("D", {}, unsafe_hash=False, eq=True)\n'
