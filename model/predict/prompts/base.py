@@ -132,6 +132,18 @@ def cut_at_control_token(text: str) -> str:
     return text if found is None else text[: found.start()]
 
 
+def after_start_marker(text: str) -> str:
+    """``text`` (what follows a start marker) less the rest of the marker's line: its line
+    break, and spaces a model wrote after the marker (Gemma 270M does)."""
+    return re.sub(r"\A[ \t]*\n", "", text)
+
+
+def before_end_marker(text: str) -> str:
+    """``text`` (what precedes an end marker, or the end of the answer) less the indentation
+    a model gave the marker: spaces after the last line break belong to the marker's line."""
+    return re.sub(r"(?<=\n)[ \t]+\Z", "", text)
+
+
 def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
     """Check an extracted rewrite and diff it into edits (shared by all formats).
 

@@ -45,7 +45,8 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
+from .base import (ChatPrompt, Escaper, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
+                   cut_at_control_token, finish, with_cursor)
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -151,8 +152,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     if starts != ends:
         return Rejected("the output has one editable-region marker without the other")
     if starts:  # told not to, the model wrapped the region in its markers: take what is inside
-        text = text.split(START, 1)[1].split(END, 1)[0]
-        text = text.removeprefix("\n")
+        text = before_end_marker(after_start_marker(text.split(START, 1)[1].split(END, 1)[0]))
     text = cut_at_control_token(text)
     if not ctx.region_text.endswith("\n"):
         text = text.removesuffix("\n")

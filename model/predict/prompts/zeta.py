@@ -51,7 +51,8 @@ import os
 
 from nxedit.model.predict.context import EditContext, RegionSpec, guess_tokens
 from nxedit.model.text.plain import strip_eol
-from .base import Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
+from .base import (Escaper, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
+                   cut_at_control_token, finish, with_cursor)
 
 NAME = "zeta"
 START = "<|editable_region_start|>"
@@ -143,7 +144,7 @@ def parse_marked(output: str, ctx: EditContext, truncated: bool, expected: str, 
             return Rejected(f"the output has {text.count(marker)} {marker} markers")
     if START not in text:
         return Rejected(f"the output has no {START}")
-    text = text.split(START, 1)[1].removeprefix("\n")
+    text = after_start_marker(text.split(START, 1)[1])
     if START_OF_FILE in text:
         return Rejected(f"the output repeats {START_OF_FILE} inside the region")
     if END in text:
@@ -153,7 +154,7 @@ def parse_marked(output: str, ctx: EditContext, truncated: bool, expected: str, 
             return Rejected("the output rewrites text outside the editable region")
     elif truncated:
         return Rejected(f"the output stopped (max tokens) before {END}")
-    text = cut_at_control_token(text)
+    text = before_end_marker(cut_at_control_token(text))
     if eol:
         text = text.removesuffix("\n")  # the line break before the end marker
     elif text and not text.endswith("\n"):

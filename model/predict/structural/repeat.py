@@ -43,13 +43,15 @@ SOURCE = "structural:repeat"
 # cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
-SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3
+LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)  # an edit of a few tokens looks like many unrelated places
 ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
 _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
                       r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
                       r"([^\W\d][\w$]*)")
+_QUOTES = frozenset("\"'`")
 # definitions whose scope is the class (or file) they sit in, not the function body they may land in
 _CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
 
@@ -119,7 +121,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # a pure rename: the rename behaviour knows its scope, text patterns do not; but a partial
     # one (`inst: Any` -> `inst: AttrsInstance` in each overload, the other `Any`s stay) is
     # the very same lines again, so that level alone is offered beside the ripple
-    same_lines_only = rename_ops(ex) is not None
+    # A keyword argument renamed (`hash=1` -> `unsafe_hash=1`) is no binding the rename
+    # behaviour follows: the next call of that function wants the same, like any edit.
+    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     if twin is None and values_only(ex):
@@ -145,7 +149,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     out = []
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
-    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk))
+    code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk, ex))
     prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
@@ -168,6 +172,18 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     return out
 
 
+def _keyword_arguments(ex: Example) -> bool:
+    """Whether every name the edit changed is a keyword argument: ``(`` or ``,`` before it,
+    a lone ``=`` after it (``f(a, hash=1)``; not ``x = 1`` nor ``a == b``)."""
+    old = ex.old_tokens
+
+    def text(i: int) -> str:
+        return old[i].text if 0 <= i < len(old) else ""
+
+    return all(i2 - i1 == 1 and text(i1 - 1) in ("(", ",") and text(i1 + 1) == "=" and text(i1 + 2) != "="
+               for i1, i2, _, _ in ex.opcodes)
+
+
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
     return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
@@ -185,7 +201,9 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     one that the edit replaces (a changed name is specific in itself)."""
     literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
     if rw.full_lines:
-        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
+        keywords = len({s.text for s in rw.slots if s.hole is None and s.text in KEYWORDS})
+        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots)) or (
+            len(rw.slots) >= LONG_PATTERN and keywords >= 2)
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
 
@@ -211,16 +229,33 @@ def prose_only(ctx: Context, hunk, ex: Example) -> bool:
         for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
             line = hunk.start + top + ex.new.count("\n", 0, t.start)
             col = t.start - (ex.new.rfind("\n", 0, t.start) + 1)
-            if not syntax.in_string_or_comment(syntax.node_at(line, col, col + len(t.text))):
+            node = syntax.node_at(line, col, col + len(t.text))
+            if not syntax.in_string_or_comment(node) or _a_word_value(ctx, node):
                 return False
     return True
 
 
-def _code_edit(ctx: Context, hunk) -> bool:
+def _a_word_value(ctx: Context, node) -> bool:
+    """Whether a node is inside a string literal without spaces (a key, a feature name, a
+    URL): a value of the code that is repeated as code is, not words reworded each time."""
+    while node is not None and not (node.is_named and ("string" in node.type or "comment" in node.type)):
+        node = node.parent
+    if node is None or "comment" in node.type or node.start_point[0] != node.end_point[0]:
+        return False
+    line = ctx.buf.lines[node.start_point[0]].encode("utf-8")
+    text = line[node.start_point[1] : node.end_point[1]].decode("utf-8", "replace")
+    return len(text) >= 3 and not any(ch.isspace() for ch in text)
+
+
+def _code_edit(ctx: Context, hunk, ex: Example) -> bool:
     """Whether the user's edit (where it first differs, in the current text) is in code,
-    not in a string or comment; False when unknown."""
+    not in a string or comment; False when unknown. An edit that adds or removes quotes
+    made a string code or code a string (``"10"`` -> ``10``, ``"time"`` -> ``FieldKeyTime``):
+    its next place is a string, so it is not "code only"."""
     syntax = ctx.buf.syntax
     if syntax is None or not hunk.intact or hunk.start >= hunk.end:
+        return False
+    if any(t.text in _QUOTES for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
         return False
     old, new, top = hunk.core()
     old_text, new_text = "".join(old), "".join(new)

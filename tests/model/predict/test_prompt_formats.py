@@ -119,6 +119,21 @@ def test_zeta_rejects_duplicated_and_misplaced_markers():
     assert fmt.parse(echoed, ctx) == Parsed(body, ())
 
 
+@pytest.mark.parametrize("name", ["zeta", "zeta-cache"])
+def test_markers_written_with_stray_spaces_still_mark_the_region(name):
+    """Gemma 270M's answer to a Zeta prompt (trpc/trpc@e8700515ccf3#k2, bench/model_quality.py):
+    a fence, the start marker indented, and the end marker (cut by the server, a stop string)
+    indented too: the spaces belong to the markers' lines, not to the region."""
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    changed = rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)")
+    eol = "" if changed.endswith("\n") else "\n"
+    result = fmt.parse(f"```\n  <|editable_region_start|>  \n{changed}{eol}  ", ctx)
+    assert isinstance(result, Parsed) and result.rewrite == changed and len(result.edits) == 1
+    spaced = fmt.parse(f"<|editable_region_start|>\t\n{changed}{eol}    <|editable_region_end|>", ctx)
+    assert spaced == result
+
+
 def test_instinct_accepts_a_fenced_or_tagged_answer_and_rejects_unbalanced_tags():
     fmt = get_format("instinct")
     ctx = context(fmt, inventory_request())
@@ -126,6 +141,8 @@ def test_instinct_accepts_a_fenced_or_tagged_answer_and_rejects_unbalanced_tags(
     assert fmt.parse(f"```python\n{body}\n```", ctx) == Parsed(body, ())
     assert fmt.parse(f"<|editable_region_start|>\n{body}\n<|editable_region_end|>", ctx) == Parsed(body, ())
     assert isinstance(fmt.parse(f"<|editable_region_start|>\n{body}", ctx), Rejected)
+    # the tags on lines of their own with stray indentation (Gemma 270M indents the end tag)
+    assert fmt.parse(f"<|editable_region_start|> \n{body}\n        <|editable_region_end|>", ctx) == Parsed(body, ())
 
 
 def test_sweep_cuts_the_answer_at_the_next_file_separator():
