@@ -5,12 +5,14 @@
 
 Each repository is one user, its cases in file order. The user sees the engine's best
 suggestion for a case when the shipped model rates it at least ``--show`` (a user who asks
-for guesses too, so that outcomes accrue), accepts it when it is the next edit (an exact
-hit) and rejects it otherwise, and the outcome is kept with the model's features, as the
-editor keeps them. After the first ``--split`` share of the cases, the model is refitted on
-those outcomes (``nxedit train ranker``'s refit); on the later cases the shipped and the
-personal model are compared: precision and recall at the shipped threshold, and the log
-loss of their probabilities for the suggestions shown.
+for guesses too, so that outcomes accrue), accepts it when it is right (every change it
+makes is one the developer made next: what the model predicts, training/ranker.py's
+``is_right``) and rejects it otherwise, and the outcome is kept with the model's features,
+as the editor keeps them. After the first ``--split`` share of the cases, the model is
+refitted on those outcomes (``nxedit train ranker``'s refit); on the later cases the shipped
+and the personal model are compared at the shipped threshold: the share of shown
+suggestions that are right and that are exact hits (score.py's), recall of right ones, and
+the log loss of their probabilities (against "right") for the suggestions rated ``--show``+.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from nxedit.model.predict.structural.engine import best_with_features, make_cont
 from nxedit.model.predict.structural.ranker import load
 from nxedit.model.text.edits import Position
 from nxedit.training.metrics import find_bench
-from nxedit.training.ranker import is_hit, refit
+from nxedit.training.ranker import is_hit, is_right, refit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def top(case: dict, model):
-    """(probability, hit, features) of the model's best suggestion for a case, or None."""
+    """(probability, right, exact hit, features) of the model's best suggestion for a case, or None."""
     cur = case["cursor"]
     ctx = make_context(case["current"], Position(cur["line"], cur["column"]), case["history"], case["language"],
                        case["path"])
@@ -41,17 +43,19 @@ def top(case: dict, model):
     if chosen is None:
         return None
     cand, feats = chosen
-    return cand.confidence, is_hit(case, cand.edit), feats
+    return cand.confidence, is_right(case, [cand.edit.to_dict()]), is_hit(case, cand.edit), feats
 
 
-def figures(results: list, threshold: float, n_cases: int) -> tuple[float, float, int, int]:
-    shown = [(p, h) for p, h in results if p >= threshold]
-    hits = sum(h for _, h in shown)
-    return (hits / len(shown) if shown else 0.0), hits / max(n_cases, 1), len(shown), hits
+def figures(results: list, threshold: float, n_cases: int) -> tuple[float, float, float, int]:
+    """(right share, exact share of the shown, recall of right ones, shown) at the threshold."""
+    shown = [(p, r, h) for p, r, h in results if p >= threshold]
+    right, exact = sum(r for _, r, _ in shown), sum(h for _, _, h in shown)
+    n = max(len(shown), 1)
+    return right / n, exact / n, right / max(n_cases, 1), len(shown)
 
 
 def log_loss(results: list) -> float:
-    return -sum(math.log(max(1e-9, p if h else 1 - p)) for p, h in results) / max(len(results), 1)
+    return -sum(math.log(max(1e-9, p if r else 1 - p)) for p, r, _ in results) / max(len(results), 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,38 +76,38 @@ def main(argv: list[str] | None = None) -> int:
                 case = json.loads(line)
                 by_repo[case["repo"]].append(case)
     t = shipped.threshold
-    print(f"user (repository)               outcomes  later  shipped: prec  recall  loss   personal: prec  recall  loss")
+    print("user (repository)               outcomes  later   shipped: right exact recall  loss"
+          "   personal: right exact recall  loss")
     pooled = {"shipped": [], "personal": [], "n": 0}
+
+    def cells(results: list, n: int) -> str:
+        right, exact, recall, shown = figures(results, t, n)
+        loss = log_loss([x for x in results if x[0] >= args.show])
+        return f"{right:15.3f} {exact:5.3f} {recall:6.3f} {loss:5.3f} ({shown:>3} shown)"
+
     for repo, cases in sorted(by_repo.items()):
         cut = int(len(cases) * args.split)
         rows = []
         for case in cases[:cut]:
             got = top(case, shipped)
             if got is not None and got[0] >= args.show:
-                rows.append((got[2], got[1]))
+                rows.append((got[3], got[1]))  # (features, accepted: the suggestion was right)
         personal = refit(rows, shipped, args.strength) if rows else shipped
         later = {"shipped": [], "personal": []}
         for case in cases[cut:]:
             for name, model in (("shipped", shipped), ("personal", personal)):
                 got = top(case, model)
                 if got is not None:
-                    later[name].append((got[0], got[1]))
+                    later[name].append(got[:3])
         n = len(cases) - cut
-        cells = []
         for name in ("shipped", "personal"):
-            prec, rec, _, _ = figures(later[name], t, n)
-            shown = [(p, h) for p, h in later[name] if p >= args.show]
-            cells.append(f"{prec:14.3f} {rec:7.3f} {log_loss(shown):5.3f}")
             pooled[name] += later[name]
         pooled["n"] += n
-        print(f"{repo:<32} {len(rows):>7} {n:>6} {cells[0]}  {cells[1]}")
-    cells = []
-    for name in ("shipped", "personal"):
-        prec, rec, shown, hits = figures(pooled[name], t, pooled["n"])
-        loss = log_loss([(p, h) for p, h in pooled[name] if p >= args.show])
-        cells.append(f"{prec:14.3f} {rec:7.3f} {loss:5.3f}")
-    print(f"{'ALL':<32} {'':>7} {pooled['n']:>6} {cells[0]}  {cells[1]}")
-    print(f"(precision and recall at the shipped threshold {t:.2f}; loss over suggestions rated >= {args.show})")
+        print(f"{repo:<32} {len(rows):>7} {n:>6} {cells(later['shipped'], n)} {cells(later['personal'], n)}")
+    print(f"{'ALL':<32} {'':>7} {pooled['n']:>6} {cells(pooled['shipped'], pooled['n'])} "
+          f"{cells(pooled['personal'], pooled['n'])}")
+    print(f"(right/exact: shares of the suggestions shown at the shipped threshold {t:.2f}; recall: right shown "
+          f"/ later cases; loss over suggestions rated >= {args.show}, against right)")
     return 0
 
 

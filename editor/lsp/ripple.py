@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from nxedit.editor.predictions.controller import Option
     from .features import LanguageFeatures
 
-WAIT = 6.0  # seconds a ripple waits for the server's references before it shows unchecked (a busy server)
+# seconds a ripple waits for the server's references before it shows unchecked: a warm server
+# answers in a few hundred ms; one busy indexing a big project (or a whole /tmp) took 5-6 s
+# in tmux, and the user's next edit, the headline suggestion, waited that long
+WAIT = 1.5
 RENAME = "structural:rename"
 SOURCE = "lsp:rename"  # a ripple's sites in another file, from the server's references
 CONFIDENCE = 0.9

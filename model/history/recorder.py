@@ -8,7 +8,8 @@ place -- and closes it into events when
 * a pause: the last change is ``gap`` seconds old (:meth:`Recorder.tick`, or the next
   change comes late);
 * a jump: the cursor moves more than ``jump_lines`` lines away from the burst
-  (:meth:`Recorder.cursor_moved`), or a change lands away from it;
+  (:meth:`Recorder.cursor_moved`), or a change lands away from it, or away from the line
+  the last change left the cursor on (the user went back to edit what they just wrote);
 * a different kind of change: undo, redo, paste and reload are events of their own;
   typing and an accepted suggestion do not merge;
 * a save (:meth:`Recorder.saved`), a switch of file (:meth:`Recorder.focus`, or a change
@@ -137,6 +138,7 @@ class Recorder:
             not self._continues(burst, info, doc, origin, suggestion_id, now)
             # a change away from the burst: the user jumped
             or not any(self._touches(s, r) for s in spans for r in burst.regions)
+            or (len(spans) == 1 and not _goes_on(burst.cursor, spans[0]))
         ):
             closed += self._close(before)
             burst = None
@@ -325,6 +327,17 @@ class Recorder:
                 )
             )
         return events
+
+
+def _goes_on(cursor: Position, span: _Span) -> bool:
+    """Whether a change goes on from where the last one left the cursor: on its line or
+    the next, or joining its line to the one above (Backspace at the start of a line).
+    Anything else is the user going back to edit something, often what they just wrote
+    (typed ``count = ...`` and two lines, then renamed it): an event of its own, the one a
+    predictor learns from."""
+    if cursor.line <= span.first <= cursor.line + 1:
+        return True
+    return span.first == cursor.line - 1 and "\n" in span.change.deleted
 
 
 def _span(change: Change) -> _Span:

@@ -115,18 +115,21 @@ async def test_a_new_file_is_created_on_first_save(tmp_path: Path):
     assert path.read_text() == "pass"
 
 
-async def test_change_on_disk_asks_and_reload_takes_the_disk_version(tmp_path: Path):
+async def test_change_on_disk_reloads_a_clean_buffer_and_asks_for_an_edited_one(tmp_path: Path):
     path = tmp_path / "watched.txt"
     path.write_text("one\n")
     app = editor(path)
     async with app.run_test(size=SIZE) as pilot:
-        path.write_text("one\ntwo from elsewhere\n")
+        path.write_text("one\ntwo from elsewhere\n")  # no unsaved edits: followed without a question
+        await wait_for(pilot, lambda: app.buffer.text == "one\ntwo from elsewhere\n")
+        assert screen_name(app) != "Choice" and not app.buffer.is_modified
+        await pilot.press("ctrl+z")  # a reload is undoable
+        assert app.buffer.text == "one\n"
+        path.write_text("three from elsewhere\n")  # now the buffer has an edit (the undo): asked
         await wait_for(pilot, lambda: screen_name(app) == "Choice")
         await pilot.press("r")
         await pilot.pause()
-        assert app.buffer.text == "one\ntwo from elsewhere\n" and not app.buffer.is_modified
-        await pilot.press("ctrl+z")  # a reload is undoable
-        assert app.buffer.text == "one\n"
+        assert app.buffer.text == "three from elsewhere\n" and not app.buffer.is_modified
 
 
 async def test_keep_mine_then_save_asks_before_overwriting(tmp_path: Path):

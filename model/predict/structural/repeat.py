@@ -43,7 +43,8 @@ SOURCE = "structural:repeat"
 # cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
-SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3
+LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)  # an edit of a few tokens looks like many unrelated places
 ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
@@ -120,7 +121,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # a pure rename: the rename behaviour knows its scope, text patterns do not; but a partial
     # one (`inst: Any` -> `inst: AttrsInstance` in each overload, the other `Any`s stay) is
     # the very same lines again, so that level alone is offered beside the ripple
-    same_lines_only = rename_ops(ex) is not None
+    # A keyword argument renamed (`hash=1` -> `unsafe_hash=1`) is no binding the rename
+    # behaviour follows: the next call of that function wants the same, like any edit.
+    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     if twin is None and values_only(ex):
@@ -169,6 +172,18 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     return out
 
 
+def _keyword_arguments(ex: Example) -> bool:
+    """Whether every name the edit changed is a keyword argument: ``(`` or ``,`` before it,
+    a lone ``=`` after it (``f(a, hash=1)``; not ``x = 1`` nor ``a == b``)."""
+    old = ex.old_tokens
+
+    def text(i: int) -> str:
+        return old[i].text if 0 <= i < len(old) else ""
+
+    return all(i2 - i1 == 1 and text(i1 - 1) in ("(", ",") and text(i1 + 1) == "=" and text(i1 + 2) != "="
+               for i1, i2, _, _ in ex.opcodes)
+
+
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
     return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
@@ -186,7 +201,9 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     one that the edit replaces (a changed name is specific in itself)."""
     literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
     if rw.full_lines:
-        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots))
+        keywords = len({s.text for s in rw.slots if s.hole is None and s.text in KEYWORDS})
+        return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots)) or (
+            len(rw.slots) >= LONG_PATTERN and keywords >= 2)
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
 

@@ -132,6 +132,24 @@ def test_an_edit_away_from_the_region_closes_it_even_without_a_cursor_report():
     assert [(e.start_line, e.old_text, e.new_text) for e in buf.events] == [(2, "2\n3\n", "2x\n3y\n")]
 
 
+def test_going_back_to_rename_what_was_just_typed_is_an_event_of_its_own():
+    rec = recorder()
+    buf = Buffer(rec, "def f():\n    return 1\n")
+    t = buf.type(2, 0, "count = len(items)\nprint(count)\nlog(count)\n", 0.0)
+    buf.replace(2, 0, (2, 5), "", t)  # up three lines, Ctrl+Del on `count` ...
+    buf.type(2, 0, "total", t + 0.1)  # ... and the new name, a second later
+    hunks = [(h["start_line"], h["old_text"], h["new_text"]) for h in rec.recent_hunks(buf.path)]
+    assert hunks == [(2, "", "count = len(items)\nprint(count)\nlog(count)\n"),
+                     (2, "count = len(items)\n", "total = len(items)\n")]
+    # typing goes on across lines (Enter, the next line) and Backspace joins lines: one event
+    rec = recorder()
+    buf = Buffer(rec, "a\nb\n")
+    t = buf.type(0, 1, "1\n2", 0.0)
+    buf.backspace(1, 1, 2, t)  # "2" then the line break: back on line 0
+    (e,) = rec.close_all()
+    assert (e.old_text, e.new_text) == ("a\n", "a1\n")
+
+
 def test_undo_and_redo_are_events_of_their_own():
     rec, hist = recorder(), UndoHistory()
     buf = Buffer(rec, "value = 1\n")

@@ -378,3 +378,27 @@ def test_a_string_without_spaces_is_a_value_not_prose():
     req = session(words, ('    warn!("the thing is done");\n', '    warn!("the thing was done");\n'), language="rust")
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
     assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_a_long_line_of_keywords_and_holes_is_one_construct():
+    # tokio's bytes: `const` added to one method head goes to the next method head of that
+    # shape; every name there is a hole, the keywords (`pub`, `fn`, `self`) pin the construct
+    before = ("impl Bytes {\n    pub fn len(&self) -> usize {\n        self.len\n    }\n\n"
+              "    pub fn is_empty(&self) -> bool {\n        self.len == 0\n    }\n}\n")
+    req = session(before, ("    pub fn len(&self) -> usize {\n", "    pub const fn len(&self) -> usize {\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["    pub fn is_empty(&self) -> bool {\n"] and new == "    pub const fn is_empty(&self) -> bool {\n"
+    # a short one (`x = f(y)`, one keyword at most) still matches anything
+    before = "def f():\n    a = g(b)\n    c = h(d)\n"
+    req = session(before, ("    a = g(b)\n", "    a = await g(b)\n"))
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
+    assert [c for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_a_renamed_keyword_argument_goes_to_the_next_call():
+    # attrs: hash= became unsafe_hash= in one call; the next call (other values) wants it too
+    before = ('def test_hash():\n    C = make_class("C", {}, hash=1)\n    D = make_class("D", {}, hash=False, eq=True)\n')
+    req = session(before, ('    C = make_class("C", {}, hash=1)\n', '    C = make_class("C", {}, unsafe_hash=1)\n'))
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == '    D = make_class("D", {}, unsafe_hash=False, eq=True)\n'
