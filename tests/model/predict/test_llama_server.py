@@ -163,7 +163,7 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
         assert suggestion.source == "model:openai" and suggestion.edits
 
 
-@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
 def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt):
     """llama-cpp-python takes the format's grammar (asked for: "auto" leaves it off there, it
     is slow): the answer ends within the character budget, not at the token limit, and where
@@ -179,7 +179,7 @@ def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt)
     done = backend.complete(module.render(ctx), 256, module.STOP, grammar=module.grammar(ctx))
     assert done.finish_reason == "stop", done.text  # the grammar ended it, not the token limit
     assert len(done.text) <= base.answer_budget(ctx.region_text) + 40, done.text
-    if fmt in ("zeta", "chat"):
+    if fmt in ("zeta", "zeta-cache", "chat"):
         base.SANITY_GATE = False
         try:
             result = module.parse(done.text, ctx, done.truncated)
