@@ -44,7 +44,7 @@ from __future__ import annotations
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
 from . import zeta
-from .base import Parsed, Rejected, with_cursor
+from .base import Parsed, Rejected, answer_grammar, with_cursor
 
 NAME = "zeta-cache"
 START, END, CURSOR, START_OF_FILE = zeta.START, zeta.END, zeta.CURSOR, zeta.START_OF_FILE
@@ -65,7 +65,6 @@ INSTRUCTION = zeta.INSTRUCTION.removesuffix("\n\n") + (
     "follows the user's edits.\n\n"
 )
 escape = zeta.escape
-grammar = zeta.grammar  # the same answer: the start marker, the region's lines, the end marker
 
 
 def _excerpt(ctx: EditContext) -> str:
@@ -94,6 +93,11 @@ def render(ctx: EditContext) -> str:
 def render_target(ctx: EditContext, rewrite: str) -> str:
     """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``."""
     return f"{START}\n{escape(rewrite)}{_eol(ctx)}{END}\n```"
+
+
+def grammar(ctx: EditContext) -> str:
+    """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
+    return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}")
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

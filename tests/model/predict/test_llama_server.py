@@ -163,7 +163,7 @@ def test_the_chat_format_goes_to_the_chat_endpoint_and_its_answer_parses(server_
         assert suggestion.source == "model:openai" and suggestion.edits
 
 
-@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
 def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt):
     """llama-cpp-python takes the format's grammar (asked for: "auto" leaves it off there, it
     is slow): the answer ends within the character budget, not at the token limit, and where
@@ -179,7 +179,7 @@ def test_with_its_grammar_every_format_answers_in_its_structure(server_url, fmt)
     done = backend.complete(module.render(ctx), 256, module.STOP, grammar=module.grammar(ctx))
     assert done.finish_reason == "stop", done.text  # the grammar ended it, not the token limit
     assert len(done.text) <= base.answer_budget(ctx.region_text) + 40, done.text
-    if fmt in ("zeta", "chat"):
+    if fmt in ("zeta", "zeta-cache", "chat"):
         base.SANITY_GATE = False
         try:
             result = module.parse(done.text, ctx, done.truncated)
@@ -221,7 +221,7 @@ def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, 
             assert removed <= 3, (case["id"], edit)
 
 
-@pytest.mark.parametrize("fmt", ["zeta", "sweep", "instinct", "chat"])
+@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
 def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to_give(tmp_path_factory, fmt):
     """The grammar is GBNF that llama.cpp parses, and it takes the format's target answer
     (the region rewritten, in its markers or fence) token by token, then the end of text:
@@ -253,7 +253,7 @@ def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to
         ctx = build_context(request, module.REGION)
         rewrite = ctx.region_text.replace("total", "subtotal")
         target = module.render_target(ctx, rewrite)
-        if fmt == "zeta":  # generation stops at the end marker
+        if fmt in ("zeta", "zeta-cache"):  # generation stops at the end marker
             target = target.split(module.END)[0] + module.END
         # Sweep's answer ends with <|file_sep|>: the end of text on Sweep's model, a stop string here
         sampler = C.llama_sampler_init_grammar(vocab, module.grammar(ctx).encode(), b"root")

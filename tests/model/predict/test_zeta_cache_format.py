@@ -66,3 +66,6 @@ def test_the_answer_is_zetas_between_its_markers():
 def test_the_grammar_holds_the_answer_to_the_markers():
     grammar = zeta_cache.grammar(ctx_of())
     assert grammar.startswith('root ::= "<|editable_region_start|>\\n"') and '"\\n<|editable_region_end|>"' in grammar
+    # a region whose lines all end with their line breaks: the end marker follows the last one
+    end = zeta_cache.grammar(ctx_of(small_request()))
+    assert ' "<|editable_region_end|>"' in end and "\\n<|editable_region_end|>" not in end
