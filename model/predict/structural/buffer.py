@@ -60,16 +60,23 @@ class Buffer:
             self._containing[needle] = found
         return self._containing[needle]
 
+    def occurrences(self, name: str) -> Iterator[tuple[int, int, int]]:
+        """(line, start, end) of every whole-word ``name``, top down, found lazily."""
+        regex = word_regex(name, self.dollar)
+        for line in self.lines_containing(name):
+            for m in regex.finditer(self.line_text(line)):
+                yield line, m.start(), m.end()
+
     def definition_lines(self, name: str) -> Iterator[int]:
         """Lines where ``name`` is the name of a definition (function, class, type, field,
         import; not a local variable), top down, found lazily. None without a grammar."""
         syntax = self.syntax
         if syntax is None:
             return
-        regex = word_regex(name, self.dollar)
-        for line in self.lines_containing(name):
-            if any(syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, m.start(), m.end())))
-                   for m in regex.finditer(self.line_text(line))):
+        last = None
+        for line, start, end in self.occurrences(name):
+            if line != last and syntax.is_definition(syntax.declaration_kind(syntax.node_at(line, start, end))):
+                last = line
                 yield line
 
     @property

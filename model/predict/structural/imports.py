@@ -18,7 +18,7 @@ from typing import NamedTuple
 from nxedit.model.text.edits import LineEdit
 from .candidates import Candidate
 from .context import Context
-from .lexer import IDENT, KEYWORDS, tokenize, word_regex
+from .lexer import IDENT, KEYWORDS, tokenize
 
 SOURCE = "structural:import"
 CONFIDENCE = 0.8
@@ -120,15 +120,10 @@ def _used_in_code(ctx: Context, line: int, column: int, length: int) -> bool:
 def _known_in_file(ctx: Context, name: str) -> bool:
     """The name is already defined, imported or used outside the user's last edit, in code
     (``:param resource: Path to ...`` in a docstring is no ``Path`` of the program's)."""
-    buf, last, syntax = ctx.buf, ctx.last, ctx.buf.syntax
-    regex = word_regex(name, buf.dollar)
-    for line in buf.lines_containing(name):
-        if last.start <= line < last.end:
-            continue
-        for m in regex.finditer(buf.lines[line]):
-            if syntax is None or not syntax.in_string_or_comment(syntax.node_at(line, m.start(), m.end())):
-                return True
-    return False
+    last, syntax = ctx.last, ctx.buf.syntax
+    return any(not last.start <= line < last.end
+               and (syntax is None or not syntax.in_string_or_comment(syntax.node_at(line, start, end)))
+               for line, start, end in ctx.buf.occurrences(name))
 
 
 def _only_member_uses(ex, name: str) -> bool:

@@ -45,6 +45,8 @@ MEMBER_PREFIXES = (".", "?.", "->")
 MEMBER_KINDS = frozenset({"field_identifier", "property_identifier", "private_property_identifier"})
 SHORTHAND_KINDS = frozenset({"shorthand_property_identifier", "shorthand_field_initializer",
                              "shorthand_property_identifier_pattern"})
+# the shorthands that read a variable (object and struct literals), not patterns that bind one
+SHORTHAND_VALUE_KINDS = SHORTHAND_KINDS - {"shorthand_property_identifier_pattern"}
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
 # cases): a rename seen once hits about 7 times in 10, seen twice (or to a name that existed,
 # seen twice) more often; a local's rename is no surer than a file-wide one.
@@ -360,12 +362,7 @@ def _from_dangling(ctx: Context) -> list[Candidate]:
 
 def _occurrences(ctx: Context, name: str):
     """(line, start, end) of every whole-word ``name`` outside the user's recent edits."""
-    buf = ctx.buf
-    regex = word_regex(name, buf.dollar)
-    for line in buf.lines_containing(name):
-        if not ctx.in_history(line):
-            for m in regex.finditer(buf.line_text(line)):
-                yield line, m.start(), m.end()
+    return ((line, start, end) for line, start, end in ctx.buf.occurrences(name) if not ctx.in_history(line))
 
 
 def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> bool:
@@ -393,21 +390,15 @@ def _member_node(node) -> bool:
     return False
 
 
-def _shorthand(node) -> bool:
+def _shorthand(node, kinds: frozenset = SHORTHAND_KINDS) -> bool:
     """``{handler}``: a key and a variable (or, in a pattern, a new binding) at once."""
-    return node.type in SHORTHAND_KINDS or (node.parent is not None and node.parent.type in SHORTHAND_KINDS)
+    return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
 
 
 def _shadowed(syntax, node, name: str, scope) -> bool:
     """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again."""
     inner = syntax.scope_declaring(node, {name})
     return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
-
-
-def _shorthand_value(node) -> bool:
-    """``{ theme }`` in an object literal (JS/TS) or a struct literal (Rust): reads a variable."""
-    kinds = {"shorthand_property_identifier", "shorthand_field_initializer"}
-    return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
@@ -505,7 +496,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         # `{ handler }` is a key and the variable at once: the key stays (it is the object's
         # shape), the value is the renamed variable; a pattern (`const { handler } = o`)
         # declares another binding
-        return "key" if _shorthand_value(node) else None
+        return "key" if _shorthand(node, SHORTHAND_VALUE_KINDS) else None
     member = _is_member(ctx, line, start, end)
     if info.receiver is not None and _receiver(ctx.buf.line_text(line), start) != info.receiver:
         return None  # the user renamed a module's function (`valve.Context`): `r.Context()` is another thing
@@ -555,8 +546,7 @@ def _format_argument(ctx: Context, node, line: int, start: int, end: int) -> boo
 
 def _used_between(ctx: Context, name: str, first: int, last: int) -> bool:
     """Whether ``name`` occurs as a whole word on lines ``first`` to ``last``."""
-    regex = word_regex(name, ctx.buf.dollar)
-    return any(first <= ln <= last and regex.search(ctx.buf.line_text(ln)) for ln in ctx.buf.lines_containing(name))
+    return any(first <= ln <= last for ln, _, _ in ctx.buf.occurrences(name))
 
 
 _RECEIVER = re.compile(r"(?<![\w$.])([^\W\d][\w$]*)\s*\.\s*$")  # `name.` right before a member, not `a.name.`
@@ -577,12 +567,7 @@ def _module_receiver(ctx: Context, line: int, start: int) -> str | None:
     name, syntax = _receiver(ctx.buf.line_text(line), start), ctx.buf.syntax
     if name is None or syntax is None or name in _SELF_NAMES:
         return None  # `self.x` is an object's member (Rust's `use self::m` imports no `self`)
-    regex = word_regex(name, ctx.buf.dollar)
-    for ln in ctx.buf.lines_containing(name):
-        for m in regex.finditer(ctx.buf.line_text(ln)):
-            if syntax.in_import(syntax.node_at(ln, m.start(), m.end())):
-                return name
-    return None
+    return name if any(syntax.in_import(syntax.node_at(*at)) for at in ctx.buf.occurrences(name)) else None
 
 
 def _qualifier(ctx: Context, line: int, start: int) -> str | None:
