@@ -39,3 +39,15 @@ async def rename_with_f2(pilot, old: str, new: str, timeout: float = SERVER_WAIT
         await pilot.press("backspace")
     await pilot.press(*new, "enter")
     await wait_for(pilot, lambda: f"Rename {old} → {new}" in str(getattr(pilot.app.screen, "question", "")), timeout)
+
+
+async def apply_rename(pilot, here: str, other: Path, there: str, old: str, new: str):
+    """Apply the previewed rename: the shown buffer (``here`` before) and the buffer of
+    ``other`` (``there`` before) both have ``old`` renamed; returns the other buffer."""
+    app = pilot.app
+    await pilot.press("a")  # Apply
+    await pilot.pause()
+    buffer = app.lsp.buffer_at(other)
+    assert app.buffer.text == here.replace(old, new)
+    assert buffer is not None and buffer.text == there.replace(old, new)
+    return buffer

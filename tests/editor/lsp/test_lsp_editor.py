@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import screen_text, wait_for
-from lsp_helpers import SERVER_WAIT, lsp_app, rename_with_f2, server_ready
+from lsp_helpers import SERVER_WAIT, apply_rename, lsp_app, rename_with_f2, server_ready
 from nxedit.editor.app import EditorApp
 from nxedit.editor.files.args import FileArg
 from nxedit.model.lsp.servers import find_command
@@ -89,11 +89,7 @@ async def test_rename_across_two_files_is_one_undo_step(project):
         app.go_to(2, 9)
         await rename_with_f2(pilot, "helper", "assist", 40)
         assert "util.py:1" in app.screen.question and "main.py:3" in app.screen.question
-        await pilot.press("a")  # Apply
-        await pilot.pause()
-        util = app.lsp.buffer_at(project / "util.py")
-        assert app.buffer.text == MAIN.replace("helper", "assist")
-        assert util is not None and util.text == UTIL.replace("helper", "assist")
+        util = await apply_rename(pilot, MAIN, project / "util.py", UTIL, "helper", "assist")
         assert (project / "util.py").read_text() == UTIL  # nothing saved behind the user's back
         await pilot.press("ctrl+z")  # one step takes back both files
         assert app.buffer.text == MAIN and util.text == UTIL

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from editor_helpers import wait_for
-from lsp_helpers import SERVER_WAIT, lsp_app, rename_with_f2, server_ready
+from lsp_helpers import SERVER_WAIT, apply_rename, lsp_app, rename_with_f2, server_ready
 from nxedit.model.lsp.servers import find_command
 
 NODE_BIN = Path(__file__).resolve().parents[3] / ".ci" / "node_modules" / ".bin"
@@ -83,10 +83,6 @@ async def test_rename_across_two_files(project):
         app.go_to(0, 18)  # export function h|elper
         await rename_with_f2(pilot, "helper", "assist")
         assert "util.ts:1" in app.screen.question and "main.ts:" in app.screen.question
-        await pilot.press("a")  # Apply
-        await pilot.pause()
-        main = app.lsp.buffer_at(project / "main.ts")
-        assert app.buffer.text == UTIL.replace("helper", "assist")
-        assert main is not None and main.text == MAIN.replace("helper", "assist")
+        main = await apply_rename(pilot, UTIL, project / "main.ts", MAIN, "helper", "assist")
         await pilot.press("ctrl+z")  # one step takes back both files
         assert app.buffer.text == UTIL and main.text == MAIN
