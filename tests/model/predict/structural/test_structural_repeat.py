@@ -402,3 +402,21 @@ def test_a_renamed_keyword_argument_goes_to_the_next_call():
     req = session(before, ('    C = make_class("C", {}, hash=1)\n', '    C = make_class("C", {}, unsafe_hash=1)\n'))
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert new == '    D = make_class("D", {}, unsafe_hash=False, eq=True)\n'
+
+
+def test_spaces_the_example_only_widened_stay_as_the_target_has_them():
+    # log: `type Err = ();` became `type Err =  LogLevelParseError;` (a second space slipped in);
+    # the next impl gets the new type with its own single space, not the slip
+    before = ("impl FromStr for Level {\n    type Err = ();\n    fn from_str(s: &str) -> Result<Level, ()> {\n"
+              "        parse(s)\n    }\n}\n\nimpl FromStr for Filter {\n    type Err = ();\n"
+              "    fn from_str(s: &str) -> Result<Filter, ()> {\n        parse(s)\n    }\n}\n")
+    req = session(before, ("    type Err = ();\n    fn from_str(s: &str) -> Result<Level, ()> {\n",
+                           "    type Err =  ParseError;\n    fn from_str(s: &str) -> Result<Level, ParseError> {\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "    type Err = ParseError;\n    fn from_str(s: &str) -> Result<Filter, ParseError> {\n"
+    # a space the edit adds where there was none is part of the edit (`f()` -> `f() + 1`)
+    before = "def f():\n    total = count(items)\n    other = count(items)\n"
+    req = session(before, ("    total = count(items)\n", "    total = count(items) + offset\n"))
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "    other = count(items) + offset\n"
