@@ -52,6 +52,7 @@ _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|
                       r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
                       r"([^\W\d][\w$]*)")
 _QUOTES = frozenset("\"'`")
+_DATA_PUNCT = frozenset(",.-+[]()\"'")  # what separates and signs numbers in a data entry
 # definitions whose scope is the class (or file) they sit in, not the function body they may land in
 _CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
 
@@ -126,7 +127,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
-    if twin is None and values_only(ex):
+    numbers_once = twin is None and values_only(ex)
+    if numbers_once and _data_entries(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
     levels: list[tuple[str, Rewrite | None, float]] = []
@@ -146,6 +148,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     if same_lines_only:
         levels = [level for level in levels if level[0] in ("two-examples", "same-lines")]
+    if numbers_once:  # a constant of code changed (`== 308` -> `== 307`): where the very same code is
+        levels = [level for level in levels if level[0] == "same-lines"]
     out = []
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
@@ -211,6 +215,21 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
 def values_only(ex: Example) -> bool:
     """Whether the edit only changed numbers (data values, expected results)."""
     return all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2]))
+
+
+def _data_entries(ex: Example) -> bool:
+    """Whether the edited lines are entries of data (``weight: 101,``, ``"size": 10``, ``[1, 2],``):
+    a key at most, then numbers and punctuation. Code holding a number (``assert r.status ==
+    308``, ``0x7F..=0xFF => {``) is not data: the same code elsewhere wants the same constant."""
+    for line in ex.old.splitlines():
+        tokens = tokenize(line)
+        key = next((i for i, t in enumerate(tokens) if t.text in ":="), None)
+        if key is not None and tokens[key + 1 : key + 2] and tokens[key + 1].text in "=>":
+            return False  # `==`, `=>`, `:=`: an expression, not a key
+        values = tokens[key + 1 :] if key is not None and key <= 3 else tokens
+        if any(t.kind == IDENT or (t.kind == PUNCT and t.text not in _DATA_PUNCT) for t in values):
+            return False
+    return True
 
 
 def prose_only(ctx: Context, hunk, ex: Example) -> bool:
