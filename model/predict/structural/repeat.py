@@ -124,7 +124,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # the very same lines again, so that level alone is offered beside the ripple
     # A keyword argument renamed (`hash=1` -> `unsafe_hash=1`) is no binding the rename
     # behaviour follows: the next call of that function wants the same, like any edit.
-    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
+    # Nor is a call switched to another function the file defines beside the old one
+    # (`to_term(t, 15)` -> `term(t, 15)`, `to_term` kept): the next call of the old one wants it.
+    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex) and not _calls_another(ctx, ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
     numbers_once = twin is None and values_only(ex)
@@ -186,6 +188,19 @@ def _keyword_arguments(ex: Example) -> bool:
 
     return all(i2 - i1 == 1 and text(i1 - 1) in ("(", ",") and text(i1 + 1) == "=" and text(i1 + 2) != "="
                for i1, i2, _, _ in ex.opcodes)
+
+
+def _calls_another(ctx: Context, ex: Example) -> bool:
+    """Whether every name the edit changed is a function called (``(`` after it) and both
+    the old and the new function are defined in the file, outside the user's edits: a
+    migration from one to the other, which the rename behaviour leaves alone."""
+    old, new = ex.old_tokens, ex.new_tokens
+
+    def defined(name: str) -> bool:
+        return any(not ctx.in_history(ln) for ln in ctx.buf.definition_lines(name))
+
+    return all(i2 - i1 == 1 and j2 - j1 == 1 and i2 < len(old) and old[i2].text == "("
+               and defined(old[i1].text) and defined(new[j1].text) for i1, i2, j1, j2 in ex.opcodes)
 
 
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:

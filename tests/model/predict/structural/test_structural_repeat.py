@@ -432,3 +432,21 @@ def test_a_constant_of_code_changed_once_goes_to_the_very_same_code():
                                                              "python", req.path), strict=True)]
     assert [(c.rule, c.edit.start_line, c.edit.new_text) for c in found] == [
         ("same-lines-verbatim-complete", 7, "    assert response.status_code == 307\n")]  # not look-alikes with 308
+
+
+def test_a_call_switched_to_another_function_of_the_file_goes_to_the_next_call():
+    # indicatif: `to_term` stays (deprecated) beside the new `term`; the user moves the calls over
+    before = ("impl Target {\n    pub fn term(t: Term, rate: u64) -> Target {\n        Target { t, rate }\n    }\n\n"
+              "    pub fn to_term(t: Term, rate: u64) -> Target {\n        Target::term(t, rate)\n    }\n\n"
+              "    pub fn stdout() -> Target {\n        Target::to_term(Term::buffered_stdout(), 15)\n    }\n\n"
+              "    pub fn stderr() -> Target {\n        Target::to_term(Term::buffered_stderr(), 15)\n    }\n}\n")
+    req = session(before, ("        Target::to_term(Term::buffered_stdout(), 15)\n",
+                           "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "        Target::term(Term::buffered_stderr(), 15)\n"
+    # a plain rename (the old function is gone) is the rename behaviour's: no text pattern for it
+    req = session(before.replace("    pub fn to_term(t: Term, rate: u64) -> Target {\n        Target::term(t, rate)\n    }\n\n", ""),
+                  ("        Target::to_term(Term::buffered_stdout(), 15)\n",
+                   "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
+    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
