@@ -145,6 +145,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         ("local-3", learn(ex, window=3), 0.64 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
+        # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)
+        ("local-0", learn(ex, window=0), 0.5 + bonus),
     ]  # most specific first, and never less confident than a looser level
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
@@ -160,6 +162,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
+        if rule == "local-0" and not (_names_pinned(rw) and code_only()):
+            continue  # the changed tokens alone: only code that names two things is specific enough
         edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
@@ -225,6 +229,12 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
             len(rw.slots) >= LONG_PATTERN and keywords >= 2)
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
+
+
+def _names_pinned(rw: Rewrite) -> bool:
+    """Whether a one-line pattern has two different literal names or numbers."""
+    literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    return rw.line_count == 1 and len(literal) >= 2
 
 
 def values_only(ex: Example) -> bool:

@@ -450,3 +450,18 @@ def test_a_call_switched_to_another_function_of_the_file_goes_to_the_next_call()
                    "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
     assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_the_changed_tokens_alone_are_repeated_in_other_surroundings():
+    # chi: `myid := atomic.AddUint64(&reqid, 1)` -> `reqid.Add(1)`; the next use is after `return`
+    before = ("package m\n\nfunc handler() {\n\tmyid := atomic.AddUint64(&reqid, 1)\n\tuse(myid)\n}\n\n"
+              "func NextRequestID() uint64 {\n\treturn atomic.AddUint64(&reqid, 1)\n}\n")
+    req = session(before, ("\tmyid := atomic.AddUint64(&reqid, 1)\n", "\tmyid := reqid.Add(1)\n"), language="go")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
+    found = [(c.rule, c.edit.new_text) for c in engine.candidates(ctx, strict=True)]
+    assert found == [("local-0-elsewhere-complete", "\treturn reqid.Add(1)\n")]  # the target's own spacing kept
+    # a change of one name alone (`0` -> `object()`) is not specific enough to go anywhere
+    before = "DEFAULT_RETRIES = 0\n\n\ndef cert(conn):\n    conn.cert_file = cert[0]\n"
+    req = session(before, ("DEFAULT_RETRIES = 0\n", "DEFAULT_RETRIES = object()\n"))
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
+    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
