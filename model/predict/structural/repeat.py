@@ -10,7 +10,9 @@ the same lines elsewhere.
 
 Lines inserted twice are also inserted where one neighbour is the same line and the other
 a line of the same shape (the next argument list that ends like the examples did).
-Lines inserted or deleted once are repeated next to look-alike code (``similar.py``).
+Lines inserted or deleted once are repeated next to look-alike code (``similar.py``), and
+lines inserted at an edge of a definition (a marker attribute above it, a first line using
+its parameters) at the same edge of the next definition of that kind (``siblings.py``).
 
 Two kinds of edit generalise only once two recent hunks agree on them. Edits of prose
 (every change inside strings, docstrings or comments: text is reworded differently each
@@ -36,7 +38,7 @@ from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 from .scope import same_function
-from . import similar
+from . import siblings, similar
 
 SOURCE = "structural:repeat"
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
@@ -77,6 +79,7 @@ def predict(ctx: Context) -> list[Candidate]:
     if new and not old:
         out += _insertions(ctx, new)
         out += _new_edits(out, similar.insertions(ctx, new))
+        out += _new_edits(out, siblings.insertions(ctx, new))
     elif old and not new:
         out += _deletions(ctx, old)
         out += _new_edits(out, similar.deletions(ctx, old))
