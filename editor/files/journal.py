@@ -111,7 +111,7 @@ class Journal:
         """One line for a journal write that failed: a full disk names the disk."""
         what = f"unsaved changes of {shown(path)}" if path is not None else "an untitled buffer"
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            return f"disk full on {_mount_point(self.directory)}: {what} cannot be journaled (in {self.directory})"
+            return f"disk full on {paths.mount_point(self.directory)}: {what} cannot be journaled (in {self.directory})"
         return f"cannot journal {what}: {(e.strerror or str(e)).lower()}"
 
     def discard(self, path: Path | None, *, untitled: str | None = None) -> None:
@@ -340,16 +340,6 @@ def _key(path: Path) -> str:
 def _absolute(path: Path) -> Path:
     # symlinks resolved, so every way of naming a file finds the same entry (saves write the target too)
     return Path(os.path.realpath(path))
-
-
-def _mount_point(path: Path) -> str:
-    """The mount point of the file system holding ``path`` (for "disk full on ...")."""
-    path = Path(os.path.abspath(path))
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    while not os.path.ismount(path) and path != path.parent:
-        path = path.parent
-    return str(path)
 
 
 def _text_digest(text: str) -> str:

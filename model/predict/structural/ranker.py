@@ -32,7 +32,7 @@ RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text"
               "complete", "orphan")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
     "file", "scoped", "declared", "dangling", "two-examples", "two-examples-local", "same-lines",
-    "same-shape", "local-3", "local-2", "local-1", "delete-lines", "insert-between", "insert-similar",
+    "same-shape", "local-3", "local-2", "local-1", "local-0", "delete-lines", "insert-between", "insert-similar", "insert-sibling",
     "call-args", "call-site", "placeholder",
 )
 

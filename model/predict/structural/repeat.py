@@ -10,7 +10,9 @@ the same lines elsewhere.
 
 Lines inserted twice are also inserted where one neighbour is the same line and the other
 a line of the same shape (the next argument list that ends like the examples did).
-Lines inserted or deleted once are repeated next to look-alike code (``similar.py``).
+Lines inserted or deleted once are repeated next to look-alike code (``similar.py``), and
+lines inserted at an edge of a definition (a marker attribute above it, a first line using
+its parameters) at the same edge of the next definition of that kind (``siblings.py``).
 
 Two kinds of edit generalise only once two recent hunks agree on them. Edits of prose
 (every change inside strings, docstrings or comments: text is reworded differently each
@@ -36,7 +38,7 @@ from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
 from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 from .scope import same_function
-from . import similar
+from . import siblings, similar
 
 SOURCE = "structural:repeat"
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
@@ -52,6 +54,7 @@ _DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|
                       r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
                       r"([^\W\d][\w$]*)")
 _QUOTES = frozenset("\"'`")
+_DATA_PUNCT = frozenset(",.-+[]()\"'")  # what separates and signs numbers in a data entry
 # definitions whose scope is the class (or file) they sit in, not the function body they may land in
 _CLASS_KINDS = ("class", "impl_item", "trait_item", "interface")
 
@@ -76,6 +79,7 @@ def predict(ctx: Context) -> list[Candidate]:
     if new and not old:
         out += _insertions(ctx, new)
         out += _new_edits(out, similar.insertions(ctx, new))
+        out += _new_edits(out, siblings.insertions(ctx, new))
     elif old and not new:
         out += _deletions(ctx, old)
         out += _new_edits(out, similar.deletions(ctx, old))
@@ -123,10 +127,13 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # the very same lines again, so that level alone is offered beside the ripple
     # A keyword argument renamed (`hash=1` -> `unsafe_hash=1`) is no binding the rename
     # behaviour follows: the next call of that function wants the same, like any edit.
-    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex)
+    # Nor is a call switched to another function the file defines beside the old one
+    # (`to_term(t, 15)` -> `term(t, 15)`, `to_term` kept): the next call of the old one wants it.
+    same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex) and not _calls_another(ctx, ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
-    if twin is None and values_only(ex):
+    numbers_once = twin is None and values_only(ex)
+    if numbers_once and _data_entries(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
     levels: list[tuple[str, Rewrite | None, float]] = []
@@ -141,11 +148,15 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         ("local-3", learn(ex, window=3), 0.64 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
+        # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)
+        ("local-0", learn(ex, window=0), 0.5 + bonus),
     ]  # most specific first, and never less confident than a looser level
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
     if same_lines_only:
         levels = [level for level in levels if level[0] in ("two-examples", "same-lines")]
+    if numbers_once:  # a constant of code changed (`== 308` -> `== 307`): where the very same code is
+        levels = [level for level in levels if level[0] == "same-lines"]
     out = []
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
@@ -154,6 +165,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
+        if rule == "local-0" and not (_names_pinned(rw) and code_only()):
+            continue  # the changed tokens alone: only code that names two things is specific enough
         edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
@@ -184,6 +197,19 @@ def _keyword_arguments(ex: Example) -> bool:
                for i1, i2, _, _ in ex.opcodes)
 
 
+def _calls_another(ctx: Context, ex: Example) -> bool:
+    """Whether every name the edit changed is a function called (``(`` after it) and both
+    the old and the new function are defined in the file, outside the user's edits: a
+    migration from one to the other, which the rename behaviour leaves alone."""
+    old, new = ex.old_tokens, ex.new_tokens
+
+    def defined(name: str) -> bool:
+        return any(not ctx.in_history(ln) for ln in ctx.buf.definition_lines(name))
+
+    return all(i2 - i1 == 1 and j2 - j1 == 1 and i2 < len(old) and old[i2].text == "("
+               and defined(old[i1].text) and defined(new[j1].text) for i1, i2, j1, j2 in ex.opcodes)
+
+
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
     return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
@@ -208,9 +234,30 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     return len(literal) >= 2 or bool(replaced)
 
 
+def _names_pinned(rw: Rewrite) -> bool:
+    """Whether a one-line pattern has two different literal names or numbers."""
+    literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    return rw.line_count == 1 and len(literal) >= 2
+
+
 def values_only(ex: Example) -> bool:
     """Whether the edit only changed numbers (data values, expected results)."""
     return all(t.kind == NUMBER for i1, i2, j1, j2 in ex.opcodes for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2]))
+
+
+def _data_entries(ex: Example) -> bool:
+    """Whether the edited lines are entries of data (``weight: 101,``, ``"size": 10``, ``[1, 2],``):
+    a key at most, then numbers and punctuation. Code holding a number (``assert r.status ==
+    308``, ``0x7F..=0xFF => {``) is not data: the same code elsewhere wants the same constant."""
+    for line in ex.old.splitlines():
+        tokens = tokenize(line)
+        key = next((i for i, t in enumerate(tokens) if t.text in ":="), None)
+        if key is not None and tokens[key + 1 : key + 2] and tokens[key + 1].text in "=>":
+            return False  # `==`, `=>`, `:=`: an expression, not a key
+        values = tokens[key + 1 :] if key is not None and key <= 3 else tokens
+        if any(t.kind == IDENT or (t.kind == PUNCT and t.text not in _DATA_PUNCT) for t in values):
+            return False
+    return True
 
 
 def prose_only(ctx: Context, hunk, ex: Example) -> bool:

@@ -34,6 +34,13 @@ class Change:
     only_if: str | None = None  # a spacing change: made only where the target is spaced like this
     at_start: bool = False  # the gap reaches back to the start of the first line (whole-line patterns)
     at_end: bool = False  # ... or on to the end of the last line, with its line ending
+    # the example only widened or narrowed the spaces at the gap's left (right) edge (`= ()` ->
+    # `=  Error`): a slip of the keyboard, not part of the edit: the target keeps its own there
+    own_left: bool = False
+    own_right: bool = False
+    # the window begins (ends) inside the change: the gap to the token before (after) it is the change's
+    outer_left: bool = False
+    outer_right: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +127,25 @@ class Rewrite:
         for ch in self.changes:
             left = 0 if ch.at_start else matched[ch.start - 1].end if ch.start > 0 else matched[0].start
             right = len(text) if ch.at_end else matched[ch.end].start if ch.end < n else matched[-1].end
+            piece = "".join(binding[p] if isinstance(p, int) else p for p in ch.template)
+            if ch.outer_left:
+                if at > 0 and "\n" not in text[tokens[at - 1].end : left]:
+                    left = tokens[at - 1].end
+                else:
+                    piece = piece.lstrip(" \t")
+            if ch.outer_right:
+                if at + n < len(tokens) and "\n" not in text[right : tokens[at + n].start]:
+                    right = tokens[at + n].start
+                else:
+                    piece = piece.rstrip(" \t")
             if ch.only_if is not None and reindent(text[left:right], target_indent, self.indent) != ch.only_if:
                 continue
-            piece = "".join(binding[p] if isinstance(p, int) else p for p in ch.template)
+            gap = text[left:right]
+            if "\n" not in gap:  # (a gap the target spreads over lines has no in-line spacing to keep)
+                if ch.own_left:
+                    piece = _spaces(gap) + piece.lstrip(" \t")
+                if ch.own_right:
+                    piece = piece.rstrip(" \t") + _spaces(gap[::-1])
             out.append(text[pos:left])
             if ch.at_start:  # the first line's own indentation is part of the template
                 out.append(reindent("\n" + piece, self.indent, target_indent)[1:])
@@ -131,6 +154,23 @@ class Rewrite:
             pos = right
         out.append(text[pos:])
         return "".join(out)
+
+
+def _spaces(text: str) -> str:
+    """The spaces and tabs ``text`` starts with."""
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
+def _resized(old_gap: str, new_gap: str) -> tuple[bool, bool]:
+    """Whether the spaces at the left (right) edge of a changed gap only changed in width:
+    spaces there before and after, of another width, in a gap within one line."""
+    if "\n" in old_gap or "\n" in new_gap:
+        return False, False
+
+    def edge(o: str, n: str) -> bool:
+        a, b = _spaces(o), _spaces(n)
+        return bool(a) and bool(b) and a != b and len(a) < len(o) and len(b) < len(n)
+    return edge(old_gap, new_gap), edge(old_gap[::-1], new_gap[::-1])
 
 
 def reindent(piece: str, old_indent: str, new_indent: str) -> str:
@@ -245,8 +285,24 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
         at_end = window is None and i2 == len(ot) and j2 == len(nt)
         new_left = 0 if at_start else nt[j1 - 1].end if j1 > 0 else (nt[0].start if nt else 0)
         new_right = len(ex.new) if at_end else nt[j2].start if j2 < len(nt) else (nt[-1].end if nt else 0)
+        # a window that starts (ends) with the change: the template reaches to the token before
+        # (after) the window, as the target's gap will, unless that gap is a line break
+        edge_left = window is not None and i1 == lo < i2
+        edge_right = window is not None and i2 == hi > i1
+        outer_left = edge_left and j1 > 0 and "\n" not in ex.new[new_left : nt[j1].start if j1 < j2 else new_right]
+        outer_right = edge_right and j2 < len(nt) and "\n" not in ex.new[nt[j2 - 1].end if j1 < j2 else new_left : new_right]
+        if j1 == j2 and ((edge_left and not outer_left) or (edge_right and not outer_right)):
+            new_left = new_right  # a deletion at the window's edge: nothing to put back
+        if j1 < j2 and edge_left and not outer_left:
+            new_left = nt[j1].start
+        if j1 < j2 and edge_right and not outer_right:
+            new_right = nt[j2 - 1].end
         template = _template(ex.new[new_left:new_right], nt, new_left, j1, j2, holes)
-        changes.append(Change(i1 - lo, i2 - lo, template, None, at_start, at_end))
+        own_left = own_right = False
+        if not (at_start or at_end) and 0 < i1 and i2 < len(ot) and 0 < j1 and j2 < len(nt):
+            own_left, own_right = _resized(ex.old[ot[i1 - 1].end : ot[i2].start], ex.new[new_left:new_right])
+        changes.append(Change(i1 - lo, i2 - lo, template, None, at_start, at_end, own_left, own_right,
+                              outer_left, outer_right))
     changes += _spacing_changes(ex, lo, hi)
     changes.sort(key=lambda c: (c.start, c.end))
     first = ot[lo].start

@@ -402,3 +402,66 @@ def test_a_renamed_keyword_argument_goes_to_the_next_call():
     req = session(before, ('    C = make_class("C", {}, hash=1)\n', '    C = make_class("C", {}, unsafe_hash=1)\n'))
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert new == '    D = make_class("D", {}, unsafe_hash=False, eq=True)\n'
+
+
+def test_spaces_the_example_only_widened_stay_as_the_target_has_them():
+    # log: `type Err = ();` became `type Err =  LogLevelParseError;` (a second space slipped in);
+    # the next impl gets the new type with its own single space, not the slip
+    before = ("impl FromStr for Level {\n    type Err = ();\n    fn from_str(s: &str) -> Result<Level, ()> {\n"
+              "        parse(s)\n    }\n}\n\nimpl FromStr for Filter {\n    type Err = ();\n"
+              "    fn from_str(s: &str) -> Result<Filter, ()> {\n        parse(s)\n    }\n}\n")
+    req = session(before, ("    type Err = ();\n    fn from_str(s: &str) -> Result<Level, ()> {\n",
+                           "    type Err =  ParseError;\n    fn from_str(s: &str) -> Result<Level, ParseError> {\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "    type Err = ParseError;\n    fn from_str(s: &str) -> Result<Filter, ParseError> {\n"
+    # a space the edit adds where there was none is part of the edit (`f()` -> `f() + 1`)
+    before = "def f():\n    total = count(items)\n    other = count(items)\n"
+    req = session(before, ("    total = count(items)\n", "    total = count(items) + offset\n"))
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "    other = count(items) + offset\n"
+
+
+def test_a_constant_of_code_changed_once_goes_to_the_very_same_code():
+    # starlette: the redirect status 308 became 307 in one test; the next tests assert the same
+    before = ("def test_a():\n    response = client.get('/a')\n    assert response.status_code == 308\n\n\n"
+              "def test_b():\n    response = client.get('/b')\n    assert response.status_code == 308\n"
+              "    assert response.headers['x'] == 308\n")
+    req = session(before, ("    assert response.status_code == 308\n", "    assert response.status_code == 307\n"))
+    found = [c for c in engine.candidates(engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history],
+                                                             "python", req.path), strict=True)]
+    assert [(c.rule, c.edit.start_line, c.edit.new_text) for c in found] == [
+        ("same-lines-verbatim-complete", 7, "    assert response.status_code == 307\n")]  # not look-alikes with 308
+
+
+def test_a_call_switched_to_another_function_of_the_file_goes_to_the_next_call():
+    # indicatif: `to_term` stays (deprecated) beside the new `term`; the user moves the calls over
+    before = ("impl Target {\n    pub fn term(t: Term, rate: u64) -> Target {\n        Target { t, rate }\n    }\n\n"
+              "    pub fn to_term(t: Term, rate: u64) -> Target {\n        Target::term(t, rate)\n    }\n\n"
+              "    pub fn stdout() -> Target {\n        Target::to_term(Term::buffered_stdout(), 15)\n    }\n\n"
+              "    pub fn stderr() -> Target {\n        Target::to_term(Term::buffered_stderr(), 15)\n    }\n}\n")
+    req = session(before, ("        Target::to_term(Term::buffered_stdout(), 15)\n",
+                           "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert new == "        Target::term(Term::buffered_stderr(), 15)\n"
+    # a plain rename (the old function is gone) is the rename behaviour's: no text pattern for it
+    req = session(before.replace("    pub fn to_term(t: Term, rate: u64) -> Target {\n        Target::term(t, rate)\n    }\n\n", ""),
+                  ("        Target::to_term(Term::buffered_stdout(), 15)\n",
+                   "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
+    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_the_changed_tokens_alone_are_repeated_in_other_surroundings():
+    # chi: `myid := atomic.AddUint64(&reqid, 1)` -> `reqid.Add(1)`; the next use is after `return`
+    before = ("package m\n\nfunc handler() {\n\tmyid := atomic.AddUint64(&reqid, 1)\n\tuse(myid)\n}\n\n"
+              "func NextRequestID() uint64 {\n\treturn atomic.AddUint64(&reqid, 1)\n}\n")
+    req = session(before, ("\tmyid := atomic.AddUint64(&reqid, 1)\n", "\tmyid := reqid.Add(1)\n"), language="go")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
+    found = [(c.rule, c.edit.new_text) for c in engine.candidates(ctx, strict=True)]
+    assert found == [("local-0-elsewhere-complete", "\treturn reqid.Add(1)\n")]  # the target's own spacing kept
+    # a change of one name alone (`0` -> `object()`) is not specific enough to go anywhere
+    before = "DEFAULT_RETRIES = 0\n\n\ndef cert(conn):\n    conn.cert_file = cert[0]\n"
+    req = session(before, ("DEFAULT_RETRIES = 0\n", "DEFAULT_RETRIES = object()\n"))
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
+    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []

@@ -1,0 +1,143 @@
+"""Lines inserted at an edge of a definition, inserted at the same edge of the next one.
+
+Two edges of a function (method, class) are places people change in every sibling in
+turn, and the editor can find them without two examples: the attributes or decorators
+right above the header (``#[inline]`` above ``fn len``, ``@pytest.mark.benchmark()`` above
+``def test_fields``) and the first line of the body (``t.Helper()`` after ``func
+assertNoError(t *testing.T, err error) {``). The next definition of the same kind, at the
+same indentation, that lacks the lines gets them at the same edge. For a body's first line,
+the target's header must declare every name the lines take from the example's header
+(``t``): ``t.Helper()`` goes into the next helper taking a ``t``, not into any function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .candidates import Candidate, Site, cluster, scan_lines
+from .context import Context
+from .lexer import IDENT, KEYWORDS, tokenize
+from .rewrite import indent_of, reindent
+
+SOURCE = "structural:repeat"
+RULE = "insert-sibling"
+ATTRIBUTE_CONFIDENCE = 0.55
+BODY_CONFIDENCE = 0.5
+MAX_LINES = 3  # a longer block inserted once is one-off code (see similar.py)
+_ATTRIBUTE = re.compile(r"^\s*(?:@[^\W\d][\w.]*|#\[)")  # `@decorator`, `@pytest.mark.x(...)`, Rust `#[attr]`
+# a marker: an attribute without arguments (`#[inline]`, `@staticmethod`, `@pytest.mark.benchmark()`)
+# is a property many siblings share; one with arguments (`#[derive(Clone)]`, `#[cfg(miri)]`,
+# `@settings(...)`) configures its own item (train: 4 of 6 markers right, 0 of 4 with arguments)
+_MARKER = re.compile(r"^\s*(?:@[^\W\d][\w.]*(?:\(\))?|#\[\w+\])\s*$")
+# a definition's header: its kind is the keyword (`def`, `fn`, `func`, `class`, ...)
+_HEADER = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract|"
+                     r"unsafe|const|extern(?:\s+\"[^\"]*\")?)\s+)*(def|class|fn|func|function|struct|enum|trait|impl)\b")
+
+
+def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
+    """Candidates for lines ``new`` the last hunk inserted at a definition's edge."""
+    last = ctx.last
+    lines = ctx.buf.lines
+    at = last.start + last.core()[2]
+    if not last.intact or at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
+        return []
+    if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize("".join(new), ctx.buf.dollar)):
+        return []
+    if all(_ATTRIBUTE.match(ln) for ln in new):
+        return _attributes(ctx, new, at) if all(_MARKER.match(ln) for ln in new) else []
+    return _first_lines(ctx, new, at)
+
+
+def _attributes(ctx: Context, new: list[str], at: int) -> list[Candidate]:
+    """``new`` (attribute lines) above a header: above the next header of that kind, as high in
+    its attribute stack as the example was (right above the header, or on top of the others)."""
+    lines = ctx.buf.lines
+    below = at + len(new)
+    while below < len(lines) and _ATTRIBUTE.match(lines[below]):
+        below += 1
+    header = _HEADER.match(lines[below]) if below < len(lines) else None
+    if header is None:
+        return []
+    on_top = below > at + len(new)  # other attributes between the example and its header
+    kind, indent = header.group(1), indent_of(lines[below])
+    key = [_norm(x) for x in new]
+    # the example's other attributes (`@given(...)`, `@pytest.mark.parametrize(...)`) say which
+    # definitions are its siblings: the target has attributes of those names too
+    top = at
+    while top > 0 and _ATTRIBUTE.match(lines[top - 1]):
+        top -= 1
+    kin = {_head(lines[q]) for q in (*range(top, at), *range(at + len(new), below))}
+
+    def sites() -> Iterator[Site]:
+        for p in _headers(ctx, kind, indent):
+            top = p
+            while top > 0 and _ATTRIBUTE.match(lines[top - 1]) and indent_of(lines[top - 1]) == indent:
+                top -= 1
+            if any(_norm(lines[q]) in key for q in range(top, p)) or ctx.in_history(top - 1):
+                continue  # it has them already (or the user is editing there)
+            if not kin <= {_head(lines[q]) for q in range(top, p)}:
+                continue
+            yield Site(top if on_top else p, top if on_top else p, "".join(new))
+
+    return _one(ctx, sites(), ATTRIBUTE_CONFIDENCE)
+
+
+def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
+    """``new`` right after a one-line header: right after the next header of that kind whose
+    own declarations include the names the lines take from the example's header."""
+    lines = ctx.buf.lines
+    header = _HEADER.match(lines[at - 1])
+    if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
+        return []
+    kind, indent = header.group(1), indent_of(lines[at - 1])
+    dollar = ctx.buf.dollar
+    declared = _names(lines[at - 1], dollar)
+    needed = _names("".join(new), dollar) & declared
+    if not needed:
+        return []  # lines that use nothing of the header (a lock, a guard on self) are this function's own
+    key = [_norm(x) for x in new]
+
+    def sites() -> Iterator[Site]:
+        for p in _headers(ctx, kind, indent):
+            if not lines[p].rstrip().endswith(("{", ":")) or not needed <= _names(lines[p], dollar):
+                continue
+            if [_norm(x) for x in lines[p + 1 : p + 1 + len(new)]] == key or ctx.in_history(p + 1):
+                continue
+            yield Site(p + 1, p + 1, reindent("\n" + "".join(new), indent_of(new[0]),
+                                              indent_of(lines[p + 1]) if p + 1 < len(lines) else indent)[1:])
+
+    if any(ln.lstrip().startswith(("#", "//", "/*", "*", '"', "'", "`")) for ln in new):
+        return []  # a comment or docstring says something of its own function
+    return _one(ctx, sites(), BODY_CONFIDENCE)
+
+
+def _headers(ctx: Context, kind: str, indent: str) -> Iterator[int]:
+    """Lines, in scan order from the cursor, that are headers of ``kind`` at ``indent``, outside
+    the user's edits."""
+    lines = ctx.buf.lines
+    for p in scan_lines(len(lines), ctx.cursor.line):
+        if kind in lines[p] and indent_of(lines[p]) == indent and not ctx.in_history(p):
+            m = _HEADER.match(lines[p])
+            if m is not None and m.group(1) == kind:
+                yield p
+
+
+def _one(ctx: Context, sites: Iterator[Site], confidence: float) -> list[Candidate]:
+    site = next(sites, None)  # the next sibling only: the one after it may be meant to differ
+    if site is None:
+        return []
+    return [Candidate(cluster([site], ctx.buf.lines), SOURCE, confidence, RULE)]
+
+
+def _head(line: str) -> str:
+    """An attribute's name: ``@pytest.mark.parametrize(...)`` -> ``@pytest.mark.parametrize``."""
+    return re.split(r"[(\s=\]]", line.strip(), maxsplit=1)[0]
+
+
+def _names(text: str, dollar: bool) -> set[str]:
+    return {t.text for t in tokenize(text, dollar) if t.kind == IDENT and t.text not in KEYWORDS}
+
+
+def _norm(line: str) -> str:
+    return "".join(line.split())

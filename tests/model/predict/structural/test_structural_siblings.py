@@ -1,0 +1,56 @@
+"""Lines inserted at an edge of a definition go to the same edge of the next one (siblings.py)."""
+
+from edit_sessions import changed_lines, predict, session
+from nxedit.model.predict.structural import engine
+
+RUST = """\
+impl Slice {
+    /// The length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+"""
+
+
+def _repeats(req, language):
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], language, req.path)
+    return [(c.rule, c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True)
+            if c.source == "structural:repeat"]
+
+
+def test_a_marker_attribute_goes_above_the_next_definition_of_that_kind():
+    req = session(RUST, ("    pub fn len(&self) -> usize {\n", "    #[inline]\n    pub fn len(&self) -> usize {\n"),
+                  language="rust")
+    assert _repeats(req, "rust") == [("insert-sibling", 8, "    #[inline]\n")]
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == [] and new == "    #[inline]\n"
+    # an attribute with arguments configures its own item: `#[cfg(miri)]` is not for the next fn
+    req = session(RUST, ("    pub fn len(&self) -> usize {\n", "    #[cfg(miri)]\n    pub fn len(&self) -> usize {\n"),
+                  language="rust")
+    assert _repeats(req, "rust") == []
+
+
+def test_a_decorator_goes_on_top_of_the_next_stack_of_the_same_decorators():
+    before = ("class TestBench:\n    @pytest.mark.parametrize('cls', [A, B])\n    def test_fields(self, cls):\n"
+              "        assert cls\n\n    @pytest.mark.parametrize('cls', [C, D])\n    def test_asdict(self, cls):\n"
+              "        assert cls\n\n    def test_plain(self):\n        assert True\n")
+    req = session(before, ("    @pytest.mark.parametrize('cls', [A, B])\n",
+                           "    @pytest.mark.benchmark()\n    @pytest.mark.parametrize('cls', [A, B])\n"))
+    assert _repeats(req, "python") == [("insert-sibling", 6, "    @pytest.mark.benchmark()\n")]
+
+
+def test_a_first_line_using_a_parameter_goes_into_the_next_function_taking_it():
+    before = ("package m\n\nfunc assertNoError(t *testing.T, err error) {\n\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n}\n\n"
+              "func format(err error) string {\n\treturn err.Error()\n}\n\n"
+              "func assertError(t *testing.T, err error) {\n\tif err == nil {\n\t\tt.Fatal(\"no error\")\n\t}\n}\n")
+    req = session(before, ("\tif err != nil {\n", "\tt.Helper()\n\tif err != nil {\n"), language="go")
+    assert _repeats(req, "go") == [("insert-sibling", 14, "\tt.Helper()\n")]  # not into format()
+    # lines that use nothing of the header (a lock of a global) belong to their own function
+    req = session(before, ("\tif err != nil {\n", "\tmu.Lock()\n\tif err != nil {\n"), language="go")
+    assert _repeats(req, "go") == []
