@@ -1,6 +1,7 @@
 """`nxedit train ranker`: the acceptance model refitted on a user's own outcomes (issue 13)."""
 
 import json
+import sys
 import time
 
 import pytest
@@ -84,21 +85,68 @@ def test_without_a_history_the_command_says_so(tmp_path, capsys):
     assert "no history database" in capsys.readouterr().err
 
 
-def test_the_offline_fit_reports_by_threshold_out_of_fold(tmp_path, capsys):
-    """``python -m nxedit.training.ranker``: cases of eight repositories (a rename whose ripple
-    is the developer's next edit, and one where they did something else) -> weights with
-    their provenance, and the out-of-fold table a default threshold is chosen from."""
+def _rename_cases():
+    """A request after `total` -> `count`, as a case's wire fields, and the engine's ripple for it."""
     from nxedit.model.predict.structural.engine import candidates, make_context
-    from nxedit.training import ranker as offline
     from nxedit.training.metrics import find_bench
 
-    if find_bench() is None:  # a clone on its own (CI's): textops and score.py live in ../shared/bench
+    bench = find_bench()
+    if bench is None:  # a clone on its own (CI's): textops and score.py live in ../shared/bench
         pytest.skip("shared/bench is not beside this checkout")
+    if str(bench) not in sys.path:  # as load_cases does: the labels are score.py's
+        sys.path.insert(0, str(bench))
     req = session(PY, ("    total = 0\n", "    count = 0\n"))
     wire = {"path": req.path, "language": "python", "current": req.current, "before": PY,
             "cursor": {"line": req.cursor.line, "column": req.cursor.column},
             "history": [h.to_dict() for h in req.history]}
     (ripple,) = candidates(make_context(req.current, req.cursor, wire["history"], "python", req.path))
+    return wire, ripple
+
+
+# the developer renamed the uses and reworked them in the same hunk: the ripple is right, not exact
+REWORKED = {"start_line": 3, "end_line": 5, "new_text": "        count += x * 2\n    return count\n"}
+
+
+def test_the_model_learns_right_renames_and_exact_other_edits():
+    from nxedit.model.predict.structural.candidates import Candidate
+    from nxedit.training.ranker import is_hit, is_right, is_wanted
+
+    wire, ripple = _rename_cases()
+    case = {**wire, "expected": [REWORKED]}
+    assert is_right(case, [ripple.edit.to_dict()]) and not is_hit(case, ripple.edit)
+    assert is_wanted(case, ripple)  # a rename that is part of the developer's change
+    # the same edit from a look-alike repeat: part of a larger rewrite is not what to show
+    assert not is_wanted(case, Candidate(ripple.edit, "structural:repeat", 0.7, "same-shape"))
+    assert is_wanted({**wire, "expected": [ripple.edit.to_dict()]},
+                     Candidate(ripple.edit, "structural:repeat", 0.7, "same-shape"))
+
+
+def test_the_default_threshold_is_chosen_on_exact_hits(tmp_path, capsys):
+    """Every ripple is right (the label), half are git's exact next hunk: no threshold shows
+    exact hits two times in three, so the default is the top of the grid."""
+    from nxedit.training import ranker as offline
+
+    wire, ripple = _rename_cases()
+    for r in range(12):  # 24 cases: a threshold is judged on 20 shown suggestions at least
+        repo = f"someone/p{r}"
+        rows = [{**wire, "id": f"{repo}#{k}", "repo": repo, "commit": k, "category": "rename", "expected": [exp]}
+                for k, exp in (("a", ripple.edit.to_dict()), ("b", REWORKED))]
+        (tmp_path / f"p{r}.jsonl").write_text("".join(json.dumps(c) + "\n" for c in rows))
+    out = tmp_path / "ranker.json"
+    assert offline.main(["--cases", str(tmp_path / "*.jsonl"), "--out", str(out), "--no-replay"]) == 0
+    assert load(str(out)).threshold == 0.95
+    err = capsys.readouterr().err
+    shown, exact, right = err[err.index("out of fold   shown"):].splitlines()[1].split()[1:4]
+    assert (shown, exact, right) == ("24", "0.500", "1.000")
+
+
+def test_the_offline_fit_reports_by_threshold_out_of_fold(tmp_path, capsys):
+    """``python -m nxedit.training.ranker``: cases of eight repositories (a rename whose ripple
+    is the developer's next edit, and one where they did something else) -> weights with
+    their provenance, and the out-of-fold table a default threshold is chosen from."""
+    from nxedit.training import ranker as offline
+
+    wire, ripple = _rename_cases()
     elsewhere = {"start_line": 2, "end_line": 3, "new_text": "    for x in sorted(items):\n"}
     for r in range(8):
         repo = f"someone/p{r}"

@@ -75,6 +75,25 @@ _LANGUAGE_KEYWORDS = {
 _LANGUAGE_KEYWORDS["tsx"] = _LANGUAGE_KEYWORDS["typescript"]
 
 
+# Each language's built-in type names. One swapped at a declaration (`statusCode: number` ->
+# `statusCode: StatusCode`, `threshold: u64` -> `i64`, `list[str]` -> `Collection[str]`) changes
+# that declaration's type: it is not a name being renamed, and rippled like one it would rewrite
+# every other use of the built-in type (train cases of got, rand and starlette: wrong each time)
+_BUILTIN_TYPES = {
+    "python": frozenset("int float complex str bytes bytearray bool dict list set frozenset tuple object".split()),
+    "rust": frozenset("""u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 bool char str String""".split()),
+    "go": frozenset("""bool string int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 uintptr byte rune
+        float32 float64 complex64 complex128 error any""".split()),
+    "typescript": frozenset("number string boolean bigint symbol object any unknown never undefined void".split()),
+}
+_BUILTIN_TYPES["tsx"] = _BUILTIN_TYPES["typescript"]
+
+
+def builtin_types_of(language: str) -> frozenset[str]:
+    """``language``'s built-in type names (none for a language not listed)."""
+    return _BUILTIN_TYPES.get(language, frozenset())
+
+
 def keywords_of(language: str) -> frozenset[str]:
     """``language``'s keywords; for a language not listed, those of all of them."""
     return _LANGUAGE_KEYWORDS.get(language, KEYWORDS)

@@ -1,4 +1,5 @@
-"""The acceptance model: the probability that a candidate is exactly the user's next edit.
+"""The acceptance model: the probability that a candidate is exactly the user's next edit
+(for a rename ripple: that every rename it makes is one the user makes next).
 
 Each behaviour proposes candidates with a hand-set confidence for its rule; that number
 fits the cases it was tuned on and does not separate right from wrong elsewhere. This

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster_all, in_scan_order
 from .context import RECENT, Context
-from .lexer import IDENT, NUMBER, PUNCT, keywords_of, tokenize, word_regex
+from .lexer import IDENT, NUMBER, PUNCT, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
 
 SOURCE = "structural:rename"
@@ -183,6 +183,13 @@ def _hunk_renaming(ctx: Context, old: str, new: str):
     return None
 
 
+def _fixed_names(language: str) -> frozenset[str]:
+    """Names no program renames: the language's keywords and built-in types. One swapped at a
+    site is a change of that site (`self` -> `ExitCode`, `number` -> `StatusCode`); seen
+    twice it ripples, only where the name plays the examples' role."""
+    return keywords_of(language) | builtin_types_of(language)
+
+
 def _lower(c: Candidate, by: float, tag: str) -> Candidate:
     return Candidate(c.edit, c.source, c.confidence - by, c.rule + tag)
 
@@ -193,7 +200,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
 
     ``others``: renames of other recent edits; they are made too on a line this rename
     rewrites (two renames on one line become one suggestion, not two half-done lines)."""
-    keywords = keywords_of(ctx.buf.language)
+    keywords = _fixed_names(ctx.buf.language)  # renamed only when seen twice, and in their role
     infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in keywords and not confirmed)]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
@@ -448,7 +455,7 @@ def _existed(ctx: Context, info: _Pair) -> bool:
 def _study_site(ctx: Context, hunk, info: _Pair) -> None:
     """What the renamed occurrence is: a member, a declaration, in text, in which scope."""
     old, new, buf = info.old, info.new, ctx.buf
-    if old in keywords_of(buf.language):
+    if old in _fixed_names(buf.language):
         info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
                                for i1, i2, j1, j2 in ex.opcodes
                                if [t.text for t in ex.old_tokens[i1:i2]] == [old] and

@@ -468,3 +468,45 @@ def test_an_import_that_swaps_one_name_among_added_ones_is_no_rename():
                   language="typescript")
     s = predict(req, min_confidence=0.0)
     assert s is None or "eventHandler(req)" not in s.edits[0].new_text
+
+
+TS_RETRY = """\
+export interface RetryObject {
+\tattemptCount: number;
+\tretryOptions: RetryOptions;
+\tstatusCode: number;
+\tcomputedValue: number;
+\tretryAfter?: number;
+}
+"""
+
+
+def test_a_builtin_type_swapped_at_one_declaration_is_not_renamed_everywhere():
+    # got's train case: `statusCode: number` -> `StatusCode` retyped that field, not the other numbers
+    req = session(TS_RETRY, ("\tstatusCode: number;\n", "\tstatusCode: StatusCode;\n"), language="typescript")
+    assert predict(req, min_confidence=0.0) is None
+    rs = "pub struct Reseeder {\n    threshold: u64,\n    bytes: u64,\n}\n\nfn new(threshold: u64) -> Reseeder {\n}\n"
+    req = session(rs, ("    threshold: u64,\n", "    threshold: i64,\n"), language="rust")
+    assert predict(req, min_confidence=0.0) is None
+
+
+GO_INT_TYPES = """\
+package style
+
+type propKey int
+
+type props int
+
+type width int
+
+func pad(n int) string {
+\treturn ""
+}
+"""
+
+
+def test_a_builtin_type_swapped_twice_goes_on_in_the_same_role():
+    req = session(GO_INT_TYPES, ("type propKey int\n", "type propKey int64\n"), ("type props int\n", "type props int64\n"),
+                  language="go")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert (old, new) == (["type width int\n"], "type width int64\n")
