@@ -448,7 +448,8 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
         for start in scan_lines(len(lines), ctx.cursor.line):
             if start < busy or start + n > len(lines) or ctx.in_history(start):
                 continue
-            if indent_of(lines[start]) == indent and all(_norm(lines[start + i]) == key[i] for i in range(n)):
+            # two lines or more are recognised by themselves: one nesting level deeper is the same code
+            if (indent_of(lines[start]) == indent or n >= 2) and all(_norm(lines[start + i]) == key[i] for i in range(n)):
                 busy = start + n
                 yield Site(start, start + n, "")
 

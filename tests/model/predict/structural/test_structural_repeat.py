@@ -477,3 +477,12 @@ def test_a_parameter_inserted_into_one_signature_goes_into_the_next():
     req = session(before, ("    # Custom type\n", "    default_factory: Optional[Callable] = None,\n    # Custom type\n"))
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert old == [] and new == "    default_factory: Optional[Callable] = None,\n"
+
+
+def test_two_lines_deleted_go_again_one_nesting_level_deeper():
+    # got: a two-line lint comment deleted; its twin sits one block deeper
+    before = ("function a() {\n\t// A bug.\n\t// eslint-disable-next-line return-await\n\treturn await x();\n}\n\n"
+              "function b() {\n\tif (y) {\n\t\t// A bug.\n\t\t// eslint-disable-next-line return-await\n\t\treturn await y();\n\t}\n}\n")
+    req = session(before, ("\t// A bug.\n\t// eslint-disable-next-line return-await\n", ""), language="typescript")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\t\t// A bug.\n", "\t\t// eslint-disable-next-line return-await\n"] and new == ""
