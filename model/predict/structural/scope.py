@@ -9,6 +9,8 @@ not defined in another function: the result would not compile).
 
 from __future__ import annotations
 
+import re
+
 from .context import Context
 from .lexer import IDENT, KEYWORDS, tokenize, word_regex
 
@@ -63,15 +65,28 @@ def unresolved_names(ctx: Context, old_text: str, new_text: str, target: int, sk
     tokens = tokenize(new_text, dollar)
     out = []
     here = function_span(ctx, target)
+    declared = _declared(new_text)
     for i, t in enumerate(tokens):
         name = t.text
         if t.kind != IDENT or name in before or name in KEYWORDS or name in BUILTINS or name in out:
             continue
+        if name in declared:
+            continue  # the text declares it itself (a parameter): nothing to see at the target
         if i > 0 and tokens[i - 1].text in (".", ">") and tokens[i - 1].end == t.start:
             continue  # a member: its object knows it
         if _local_elsewhere(ctx, name, here, skip):
             out.append(name)
     return out
+
+
+# a parameter (or field) in a list, one a line: `name: T = v,` / `name: T,`; a local assigned
+# inside the text is not exempt (a block that declares locals is a refactor of its own function)
+_PARAMETER = re.compile(r"^\s*([^\W\d][\w$]*)\s*:(?!:).*,\s*$")
+
+
+def _declared(text: str) -> set[str]:
+    """Names the lines of ``text`` declare as parameters or fields of a list."""
+    return {m.group(1) for line in text.splitlines() if (m := _PARAMETER.match(line))}
 
 
 def _local_elsewhere(ctx: Context, name: str, here: tuple[int, int] | None, skip: range) -> bool:

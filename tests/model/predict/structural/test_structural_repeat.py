@@ -465,3 +465,15 @@ def test_the_changed_tokens_alone_are_repeated_in_other_surroundings():
     req = session(before, ("DEFAULT_RETRIES = 0\n", "DEFAULT_RETRIES = object()\n"))
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
     assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+
+
+def test_a_parameter_inserted_into_one_signature_goes_into_the_next():
+    # typer: a new parameter in Option(...)'s list goes into Argument(...)'s, between the same
+    # lines; the name is the parameter the inserted line declares, not a local of another function
+    before = ("def Option(\n    default: Any = None,\n    autocompletion: Optional[Callable] = None,\n    # Custom type\n"
+              "    parser: Optional[Callable] = None,\n) -> Any:\n    return OptionInfo(default, autocompletion, parser)\n\n\n"
+              "def Argument(\n    default: Any = None,\n    autocompletion: Optional[Callable] = None,\n    # Custom type\n"
+              "    parser: Optional[Callable] = None,\n) -> Any:\n    return ArgumentInfo(default, autocompletion, parser)\n")
+    req = session(before, ("    # Custom type\n", "    default_factory: Optional[Callable] = None,\n    # Custom type\n"))
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == [] and new == "    default_factory: Optional[Callable] = None,\n"
