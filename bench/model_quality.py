@@ -17,7 +17,12 @@ answers (edit or no-op).
 
 ``--grammar on`` (the default) sends each format's GBNF grammar with the request
 (llama-cpp-python's server takes it, slowly: the editor's ``auto`` leaves it off there);
-``--grammar auto`` does as the editor does; ``--grammar off`` measures the answers without it. ``--take N`` runs the first N cases of the sample: the same cases whatever N.
+``--grammar auto`` does as the editor does; ``--grammar off`` measures the answers without it.
+``--take N`` runs the first N cases of the sample: the same cases whatever N. ``--server-bin
+PATH`` runs llama.cpp's own llama-server (``llama_server.BUILD``), where the grammar is cheap.
+A grammar-held answer has its format's structure by construction (``shape``); the gate may
+still refuse what it says (``gated``), or its length (``cut``: as long as an answer may be,
+where the grammar ended it, or stopped at the token limit).
 
 Decoding dominates on a CPU: each request asks for at most the region's tokens and a
 margin (the predictor's rule, capped by ``--max-tokens``); an answer cut there is counted
@@ -51,16 +56,23 @@ FORMATS = ("zeta", "sweep", "instinct", "chat")
 
 def shaped(p, request, done) -> bool:
     """Whether the format's parser takes the answer ``done`` with the sanity gate off: it
-    extracts a rewrite, which only checks of what it says may refuse (it loops, or it undoes
-    the user's last edit)."""
+    extracts a rewrite, which only checks of what it says may refuse (it loops, it undoes
+    the user's last edit, or it is as long as an answer may be: the grammar ended it there,
+    in the format's structure; the answer counts as cut)."""
     ctx = build_context(request, p.format.REGION, p._count_tokens, p.exclude)
     prompt_base.SANITY_GATE = False
     try:
         result = p.format.parse(done.text, ctx, done.truncated)
     finally:
         prompt_base.SANITY_GATE = True
-    return isinstance(result, prompt_base.Parsed) or result.reason == prompt_base.UNDOES_LAST_EDIT \
-        or result.reason.startswith("endless repetition")
+    return isinstance(result, prompt_base.Parsed) or result.reason.startswith("endless repetition") \
+        or result.reason in (prompt_base.UNDOES_LAST_EDIT, prompt_base.CUT_BY_BUDGET)
+
+
+def is_cut(reason: str | None, truncated: bool) -> bool:
+    """Whether an answer was refused for where it stopped: at the token limit, or at the
+    answer's character budget (where a grammar ends it), not for what it says."""
+    return truncated or reason == prompt_base.CUT_BY_BUDGET
 
 
 def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, out, grammar="auto") -> list[dict]:
@@ -84,7 +96,7 @@ def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, o
             outcome = "failed"  # no answer: refused before sending, or the backend failed
             reason = p.last_rejection or p.status
         elif p.last_rejection:
-            outcome = "truncated" if done.truncated else "rejected"
+            outcome = "truncated" if is_cut(reason, done.truncated) else "rejected"
         else:
             outcome = "no-op"
         row = {"format": name, "grammar": recorder.uses_grammar, "id": case["id"], "outcome": outcome,
@@ -101,8 +113,9 @@ def summarize(rows: list[dict]) -> dict:
     n = len(rows)
     counts = Counter(r["outcome"] for r in rows)
     latencies = [r["ms"] for r in rows]
-    # "gated": the format took the answer (its shape is right) and the sanity gate refused it
-    gated = sum(r["shape"] and r["outcome"] in ("rejected", "truncated") for r in rows)
+    # "gated": the format took the answer (its shape is right) and the sanity gate refused it for
+    # what it says; "cut" (truncated): refused for where it stopped (token limit or budget)
+    gated = sum(r["shape"] and r["outcome"] == "rejected" for r in rows)
     return {
         "n": n, "shape": sum(r["shape"] for r in rows) / n, "gated": gated / n,
         "parsed": (counts["edit"] + counts["no-op"]) / n, "edit": counts["edit"] / n, "no-op": counts["no-op"] / n,
@@ -139,7 +152,8 @@ def reparse(rows: list[dict], cases: dict[str, dict], score) -> tuple[list[dict]
         ctx = build_context(request, fmt.REGION, count, PrivacyRules().is_private)
         result = fmt.parse(row["answer"], ctx, row["finish"] == "length")
         if isinstance(result, prompt_base.Rejected):
-            outcome, reason, edits = ("truncated" if row["finish"] == "length" else "rejected"), result.reason, []
+            cut = is_cut(result.reason, row["finish"] == "length")
+            outcome, reason, edits = ("truncated" if cut else "rejected"), result.reason, []
         else:
             outcome, reason = ("edit" if result.edits else "no-op"), None
             edits = Suggestion(result.edits, "model", 1.0).to_wire()["edits"] if result.edits else []
@@ -191,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-tokens", type=int, default=512, help="the [model] max_tokens (each request asks for "
                     "the region's tokens and a margin, at most this)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--server-bin", type=Path, help="llama.cpp's own llama-server instead of llama-cpp-python's "
+                    "(see llama_server.BUILD): it samples with a grammar cheaply")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
                     help="every answer, its outcome and edits (JSONL)")
@@ -204,13 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = sample_cases(args.cases)[args.skip :][: args.take]
     languages = Counter(c["language"] for c in cases)
     print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
-          f"Gemma 3 270M Q4_K_M on llama.cpp's server, {args.threads} threads, max {args.max_tokens} new tokens, "
-          f"grammar {args.grammar}")
+          f"Gemma 3 270M Q4_K_M on {args.server_bin or 'llama-cpp-python'}'s server, {args.threads} threads, "
+          f"max {args.max_tokens} new tokens (with a grammar: its bound), grammar {args.grammar}")
     print(HEADER)
     summaries = {}
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS)
+    server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS, binary=args.server_bin)
     with server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
             rows = run_format(server.url, name, cases, args.max_tokens, score, out,

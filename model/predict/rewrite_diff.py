@@ -137,7 +137,8 @@ _RUN_OF_CHUNK = re.compile(r"(.{1,16}?)\1{24,}")  # a short piece repeated 25+ t
 
 
 def _max_repeats(lines: list[str], period: int) -> tuple[int, str]:
-    """The most times one non-blank block of ``period`` lines occurs back to back, and the block."""
+    """The most times one non-blank block of ``period`` lines occurs back to back, and the
+    block's first non-blank line (what a message shows of it)."""
     best, best_block = 1, ""
     for phase in range(period):
         run = 1
@@ -146,7 +147,7 @@ def _max_repeats(lines: list[str], period: int) -> tuple[int, str]:
             if block == lines[i - period : i] and any(block):
                 run += 1
                 if run > best:
-                    best, best_block = run, block[0]
+                    best, best_block = run, next(line for line in block if line)
             else:
                 run = 1
     return best, best_block

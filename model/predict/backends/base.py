@@ -60,6 +60,12 @@ class Completion:
     new_tokens: int = 0
     prompt_tokens: int | None = None
     mean_logprob: float | None = None  # mean log-probability of the generated tokens, if known
+    # what the server says of the request, where it says it (llama.cpp's server: its usage and
+    # timings): prompt tokens taken from its KV cache, and its own prefill and decoding times
+    cached_tokens: int | None = None
+    prompt_ms: float | None = None
+    decode_ms: float | None = None
+    decoded: int | None = None  # tokens the server generated (its count, drafts accepted included)
 
     @property
     def truncated(self) -> bool:

@@ -38,6 +38,22 @@ GRAMMAR_SERVERS = ("llamacpp",)  # /models "owned_by" of servers known to take a
 log = logging.getLogger("nxedit.model")
 
 
+def server_report(usage: dict, timings: dict) -> dict:
+    """:class:`~.base.Completion`'s fields from what a server said of a request: the
+    OpenAI ``usage`` (``prompt_tokens``, ``prompt_tokens_details.cached_tokens``) and
+    llama.cpp's ``timings`` (``cache_n``, ``prompt_ms``, ``predicted_ms``, ``predicted_n``)."""
+
+    def number(value, kind):
+        return kind(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    cached = number(timings.get("cache_n"), int)
+    if cached is None:
+        cached = number((usage.get("prompt_tokens_details") or {}).get("cached_tokens"), int)
+    return {"prompt_tokens": number(usage.get("prompt_tokens"), int), "cached_tokens": cached,
+            "prompt_ms": number(timings.get("prompt_ms"), float), "decode_ms": number(timings.get("predicted_ms"), float),
+            "decoded": number(timings.get("predicted_n"), int)}
+
+
 class GrammarRefused(BackendError):
     """The server answered a request with a grammar with HTTP 400 or 422."""
 
@@ -232,6 +248,7 @@ class OpenAIBackend:
         logprobs: list[float] = []
         tokens = events = 0
         done = False
+        report: dict[str, dict] = {}  # the server's usage and timings (its last event, where it sends them)
         try:
             for event in _events(response):
                 if event is None:  # [DONE]
@@ -252,6 +269,7 @@ class OpenAIBackend:
                     logprobs += [x for x in lp if isinstance(x, (int, float))]
                 if choice.get("finish_reason"):
                     finish = choice["finish_reason"]
+                report.update((k, event[k]) for k in ("usage", "timings") if isinstance(event.get(k), dict))
         except (OSError, http.client.HTTPException, ValueError) as exc:
             if cancel is not None and cancel.cancelled:
                 return Completion("".join(pieces), "cancelled", tokens)
@@ -272,7 +290,8 @@ class OpenAIBackend:
             raise self._failed(f"{self.base_url}: the answer ended with finish reason {str(finish)[:40]!r}")
         self._succeeded()
         mean = sum(logprobs) / len(logprobs) if logprobs else None
-        return Completion("".join(pieces), "length" if finish == "length" else "stop", tokens, None, mean)
+        return Completion("".join(pieces), "length" if finish == "length" else "stop", tokens, mean_logprob=mean,
+                          **server_report(report.get("usage", {}), report.get("timings", {})))
 
     # -- control tokens ----------------------------------------------------------------
 

@@ -4,8 +4,8 @@ Every format module has ``NAME``, ``REGION`` (a :class:`~nxedit.model.predict.co
 how it wants the region cut), ``STOP`` (stop strings), ``BAN`` (control tokens the
 model may not write), ``render(context) -> Prompt``,
 ``render_target(context, rewritten_region) -> str`` (the text a model should answer:
-training reuses it), ``grammar(context) -> str`` (the answer's structure as a GBNF grammar,
-for servers that constrain decoding) and ``parse(output, context, truncated=False) -> Parsed | Rejected``.
+training reuses it), ``grammar(context) -> Grammar`` (the answer's structure as a GBNF grammar,
+for servers that constrain decoding, and the token limit its answers end within) and ``parse(output, context, truncated=False) -> Parsed | Rejected``.
 """
 
 from __future__ import annotations

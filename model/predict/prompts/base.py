@@ -203,30 +203,56 @@ def gbnf_literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
+class Grammar(str):
+    """A GBNF grammar (the text, sent as it is) and ``max_tokens``: a token limit the
+    answers it allows always end within, so an answer held to it ends in its structure
+    (head, rewrite, tail) and never at the request's token limit."""
+
+    max_tokens: int
+
+    def __new__(cls, text: str, max_tokens: int) -> "Grammar":
+        grammar = super().__new__(cls, text)
+        grammar.max_tokens = max_tokens
+        return grammar
+
+
 def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str = "",
-                   stops: tuple[str, ...] = ()) -> str:
+                   stops: tuple[str, ...] = ()) -> Grammar:
     """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
 
     The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
     text reaches the model with such markers escaped, so a rewrite has none): a model that
     repeats its prompt, runs past the region or writes a marker of its own is held to the
-    format's structure and ends within about the request's token limit. What the lines
-    say is still the model's business, and the sanity gate's (:func:`finish`). With a
-    ``fence`` (a run of backticks) the rewrite never writes that run either: the model's
-    code block ends only with ``tail``, not with chatter after a fence of its own. ``stops``
-    may follow the rewrite (a stop string the model may write as text, ``<|file_sep|>``).
+    format's structure and ends there. What the lines say is still the model's business,
+    and the sanity gate's (:func:`finish`). With a ``fence`` (a run of backticks) the
+    rewrite never writes that run either: the model's code block ends only with ``tail``,
+    not with chatter after a fence of its own. ``stops`` may follow the rewrite (a stop
+    string the model may write as text, ``<|file_sep|>``).
+
+    The grammar's ``max_tokens`` covers the longest answer it allows: a token holds at
+    least one byte, so the answer's bytes bound its tokens. The head, tail and stops are
+    ASCII; the rewrite is at most its repetitions times the widest one (``"<" [^|]`` is two
+    characters, ``"``" [^`<]`` three) and one ``<``, each character one byte but for
+    non-ASCII ones: a model writing many characters its vocabulary lacks (byte fallback)
+    can still reach the limit, an answer then refused as truncated.
     """
     parts = [gbnf_literal(head)] if head else []
     budget = answer_budget(ctx.region_text)
     if budget <= GRAMMAR_CHUNK:
         parts.append(f'char{{0,{budget}}} "<"?')
+        repetitions = budget
     else:  # llama.cpp refuses a repetition over 2,000: chunks of them (the budget rounded up)
         parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
+        repetitions = budget // GRAMMAR_CHUNK * GRAMMAR_CHUNK + GRAMMAR_CHUNK - 1
     if tail:
         parts.append(gbnf_literal(tail))
     if stops:
         parts.append(f"({' | '.join(gbnf_literal(s) for s in stops)})?")
+    widest = max(2, len(fence))
+    # + 1 for the "<" the rewrite may end with, + 1 for the end-of-generation token
+    most = len(head.encode()) + repetitions * widest + 1 + len(tail.encode()) \
+        + max((len(s.encode()) for s in stops), default=0) + 1
     if not fence:
-        return f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n"
+        return Grammar(f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n", most)
     ticks = f"\"`\"{{1,{len(fence) - 1}}}"  # shorter runs of backticks than the fence
-    return f"root ::= {' '.join(parts)}\nchar ::= [^<`] | \"<\" [^|`] | {ticks} [^`<]\n"
+    return Grammar(f"root ::= {' '.join(parts)}\nchar ::= [^<`] | \"<\" [^|`] | {ticks} [^`<]\n", most)

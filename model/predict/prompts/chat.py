@@ -40,7 +40,7 @@ import re
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Parsed, Rejected, answer_grammar, finish, with_cursor
+from .base import ChatPrompt, Escaper, Grammar, Parsed, Rejected, answer_grammar, finish, with_cursor
 
 NAME = "chat"
 CURSOR = "<|cursor|>"
@@ -122,7 +122,7 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
     return ChatPrompt((("user", user),))
 
 
-def grammar(ctx: EditContext) -> str:
+def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): one code block, fenced as the region was, no prose."""
     fence = _fence(ctx.region_text)
     return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}", fence)

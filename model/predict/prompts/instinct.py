@@ -45,8 +45,8 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import (ChatPrompt, Escaper, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
-                   cut_at_control_token, finish, with_cursor)
+from .base import (ChatPrompt, Escaper, Grammar, Parsed, Rejected, after_start_marker, answer_grammar, banned,
+                   before_end_marker, cut_at_control_token, finish, with_cursor)
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -136,7 +136,7 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return escape(rewrite)
 
 
-def grammar(ctx: EditContext) -> str:
+def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the region's lines and the end of the turn."""
     return answer_grammar(ctx)
 

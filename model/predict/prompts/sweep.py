@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from nxedit.model.text.plain import split_lines, strip_eol
-from .base import Escaper, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
+from .base import Escaper, Grammar, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
 
 NAME = "sweep"
 FILE_SEP = "<|file_sep|>"
@@ -115,7 +115,7 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return text + ("" if text.endswith("\n") else "\n") + FILE_SEP
 
 
-def grammar(ctx: EditContext) -> str:
+def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the window's lines, then the end of the text (the
     server's end-of-generation token; ``<|file_sep|>`` is one on Qwen2.5-Coder, text the
     model may write on others, where the server stops at it as a stop string)."""

@@ -51,7 +51,7 @@ import os
 
 from nxedit.model.predict.context import EditContext, RegionSpec, guess_tokens
 from nxedit.model.text.plain import strip_eol
-from .base import (Escaper, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
+from .base import (Escaper, Grammar, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
                    cut_at_control_token, finish, with_cursor)
 
 NAME = "zeta"
@@ -118,7 +118,7 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return f"{START}\n{escape(rewrite)}{_tail(ctx)}"
 
 
-def grammar(ctx: EditContext) -> str:
+def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
     return answer_grammar(ctx, f"{START}\n", f"\n{END}")
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
 from . import zeta
-from .base import Parsed, Rejected, answer_grammar, with_cursor
+from .base import Grammar, Parsed, Rejected, answer_grammar, with_cursor
 
 NAME = "zeta-cache"
 START, END, CURSOR, START_OF_FILE = zeta.START, zeta.END, zeta.CURSOR, zeta.START_OF_FILE
@@ -95,7 +95,7 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
     return f"{START}\n{escape(rewrite)}{_eol(ctx)}{END}\n```"
 
 
-def grammar(ctx: EditContext) -> str:
+def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
     return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}")
 

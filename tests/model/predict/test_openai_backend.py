@@ -61,6 +61,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 
     words = ["def ", "f", "():\n", "    pass\n"]
     delay = 0.0
+    report: dict = {}  # fields of the last event besides its choice (a server's usage and timings)
     requests: list = []
     models = [{"id": "tiny-model"}]
 
@@ -94,7 +95,8 @@ class FakeOpenAI(BaseHTTPRequestHandler):
                 last = i == len(self.words) - 1
                 choice = {"delta": {"content": word}} if chat else {"text": word, "logprobs": {"token_logprobs": [-0.1]}}
                 choice["finish_reason"] = "length" if last else None
-                self.wfile.write(f"data: {json.dumps({'choices': [choice]})}\n\n".encode())
+                event = {"choices": [choice], **(self.report if last else {})}
+                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                 self.wfile.flush()
                 time.sleep(self.delay)
             self.wfile.write(b"data: [DONE]\n\n")
@@ -250,7 +252,50 @@ def test_the_formats_grammar_goes_to_servers_known_to_take_it(owner, setting, se
         server.server_close()
     (body,) = [r for p, _, r in handler.requests if p == "/v1/completions"]
     ctx = build_context(inventory_request(), zeta.REGION, predictor._count_tokens)
-    assert body.get("grammar") == (zeta.grammar(ctx) if sent else None)
+    grammar = zeta.grammar(ctx)
+    assert body.get("grammar") == (grammar if sent else None)
+    # with the grammar, the token limit covers the longest answer it allows: the grammar ends
+    # the answer (in its structure), never the token limit; without, the region and a margin
+    n = predictor._count_tokens(ctx.region_text)
+    assert body["max_tokens"] == (grammar.max_tokens if sent else n + n // 4 + 64)
+    assert grammar.max_tokens > n + n // 4 + 64
+
+
+# the last event of a stream from llama.cpp's own llama-server (b1-0c1e570, built from
+# llama-cpp-python 0.3.36's sources), recorded: its usage and its timings
+LLAMA_SERVER_LAST_EVENT = {
+    "choices": [{"text": "", "index": 0, "logprobs": None, "finish_reason": "length"}],
+    "object": "text_completion",
+    "usage": {"completion_tokens": 5, "prompt_tokens": 11, "total_tokens": 16, "prompt_tokens_details": {"cached_tokens": 10}},
+    "timings": {"cache_n": 10, "prompt_n": 1, "prompt_ms": 19.796, "prompt_per_token_ms": 19.796,
+                "predicted_n": 5, "predicted_ms": 78.521, "predicted_per_token_ms": 15.7},
+}
+
+
+def test_the_servers_own_report_of_a_request_is_kept():
+    from nxedit.model.predict.backends.openai import server_report
+
+    event = LLAMA_SERVER_LAST_EVENT
+    assert server_report(event["usage"], event["timings"]) == {
+        "prompt_tokens": 11, "cached_tokens": 10, "prompt_ms": 19.796, "decode_ms": 78.521, "decoded": 5}
+    # an OpenAI-style server: usage only (vLLM with include_usage); none: nothing known
+    assert server_report(event["usage"], {})["cached_tokens"] == 10
+    assert set(server_report({}, {}).values()) == {None}
+    assert server_report({"prompt_tokens": "11", "prompt_tokens_details": None}, {"cache_n": True}) == dict.fromkeys(
+        ("prompt_tokens", "cached_tokens", "prompt_ms", "decode_ms", "decoded"))
+    report = {k: event[k] for k in ("usage", "timings")}
+    handler = type("Handler", (FakeOpenAI,), {"requests": [], "report": report})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        backend = OpenAIBackend(config(url))
+        backend.load()
+        done = backend.complete("prompt", 8)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (done.prompt_tokens, done.cached_tokens, done.decoded, done.decode_ms) == (11, 10, 5, 78.521)
 
 
 def test_a_server_that_refuses_the_grammar_gets_the_request_again_without_it():

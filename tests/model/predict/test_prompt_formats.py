@@ -257,6 +257,37 @@ def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, ta
         assert char == 'char ::= [^<] | "<" [^|]'  # no marker of the model's own
 
 
+@pytest.mark.parametrize("name, head, tail, stop", [
+    ("zeta", "<|editable_region_start|>\n", "\n<|editable_region_end|>", ""),
+    ("zeta-cache", "<|editable_region_start|>\n", "\n<|editable_region_end|>", ""),
+    ("sweep", "", "", "<|file_sep|>"),
+    ("instinct", "", "", ""),
+    ("chat", "```python\n", "\n```", ""),
+])
+@pytest.mark.parametrize("lines", [12, 60])  # a budget under and over one repetition's limit
+def test_a_grammar_answer_always_ends_within_its_token_limit(name, head, tail, stop, lines):
+    """The longest answer a format's grammar allows, written in the widest items of its rule
+    (``<`` and a character: two characters each; chat's two backticks and one: three), fits
+    the grammar's token limit with the end-of-text token after it: a token holds at least a
+    byte, so the grammar, not the token limit, ends every answer it holds."""
+    from nxedit.model.predict.prompts.base import GRAMMAR_CHUNK, answer_budget
+
+    fmt = get_format(name)
+    code = "".join(f"    value_{i} = compute(value_{i - 1}, {i})  # step {i}\n" for i in range(lines))
+    ctx = build_context(request(code, lines // 2, 4, path="a.py"), fmt.REGION)
+    budget = answer_budget(ctx.region_text)
+    if name == "sweep":  # its 21-line window: one budget in a repetition, one in chunks
+        assert (budget > GRAMMAR_CHUNK) == (lines == 60)
+    items = budget if budget <= GRAMMAR_CHUNK else budget // GRAMMAR_CHUNK * GRAMMAR_CHUNK + GRAMMAR_CHUNK - 1
+    widest = "``x" if name == "chat" else "<x"
+    if name == "zeta-cache":
+        tail = ("" if ctx.region_text.endswith("\n") else "\n") + "<|editable_region_end|>"
+    longest = head + widest * items + "<" + tail + stop
+    grammar = fmt.grammar(ctx)
+    assert len(longest.encode()) + 1 <= grammar.max_tokens  # + the end-of-generation token
+    assert grammar.max_tokens <= len(longest.encode()) + 1 + len("</s>")  # and not far more (sweep: either stop)
+
+
 def test_grammar_literals_are_quoted():
     from nxedit.model.predict.prompts.base import gbnf_literal
 

@@ -94,6 +94,12 @@ def test_repetition_of_a_two_line_block_is_flagged():
     assert repetition_reason("a\n", looping)
 
 
+def test_a_repeated_block_starting_with_a_blank_line_is_named_by_its_text():
+    # Gemma 3 270M's loop, recorded as "'' repeated 5 times" before: a blank line and a statement
+    looping = "a\n" + "\n  const selectedId = selected.id;\n" * 5
+    assert repetition_reason("a\n", looping) == "endless repetition: '  const selectedId = selected.id;' repeated 5 times"
+
+
 def test_repetition_already_in_the_original_is_fine():
     original = "}\n}\n}\n}\n"
     assert repetition_reason(original, original + "}\n") is None
