@@ -83,6 +83,7 @@ def predict(ctx: Context) -> list[Candidate]:
     elif old and not new:
         out += _deletions(ctx, old)
         out += _new_edits(out, similar.deletions(ctx, old))
+        out += _new_edits(out, siblings.deletions(ctx, old))
     out += _rewrites(ctx, 0)
     out += _new_edits(out, siblings.modifiers(ctx))
     for age in range(1, len(ctx.examples)):  # the last edit leads nowhere: an earlier one may

@@ -8,7 +8,9 @@ assertNoError(t *testing.T, err error) {``). The next definition of the same kin
 same indentation, that lacks the lines gets them at the same edge. For a body's first line,
 the target's header must declare every name the lines take from the example's header
 (``t``): ``t.Helper()`` goes into the next helper taking a ``t``, not into any function.
-A third edge is the header's own modifiers: ``pub`` or ``async`` added to one header goes to
+Deletions work alike: a line taken off one edge (an attribute right above the header, the
+first line of the body) goes off the same edge of the next one, where a line of that
+attribute's name or of that shape sits. A third edge is the header's own modifiers: ``pub`` or ``async`` added to one header goes to
 the next header of that kind (a pattern of keywords and names alone would match anything).
 """
 
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import Context
-from .lexer import IDENT, KEYWORDS, tokenize
+from .lexer import IDENT, KEYWORDS, PUNCT, tokenize
 from .rewrite import indent_of, reindent
 
 SOURCE = "structural:repeat"
@@ -27,6 +29,7 @@ RULE = "insert-sibling"  # the acceptance model's rule for all of them (modifier
 ATTRIBUTE_CONFIDENCE = 0.55
 BODY_CONFIDENCE = 0.5
 MODIFIER_CONFIDENCE = 0.5
+DELETE_CONFIDENCE = 0.45
 # words that qualify a whole definition (its visibility, its kind of function), not a value or a binding
 MODIFIERS = frozenset("""pub pure priv async static const unsafe export default public private protected abstract
     override final extern inline readonly declare virtual""".split())
@@ -53,6 +56,53 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if all(_ATTRIBUTE.match(ln) for ln in new):
         return _attributes(ctx, new, at) if all(_MARKER.match(ln) for ln in new) else []
     return _first_lines(ctx, new, at)
+
+
+def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
+    """A line deleted at a definition's edge: a marker attribute right above its header
+    (``#[inline(always)]``), or the first line of its body (``print("on_field_start")``) goes at
+    the same edge of the next definition of that kind, where a line of that name (the
+    attribute's) or that shape (names aside: ``print("on_field_name")``) sits."""
+    last, lines = ctx.last, ctx.buf.lines
+    at = last.start + last.core()[2]
+    if not last.intact or len(old) != 1 or at <= 0 or at >= len(lines):
+        return []
+    dollar = ctx.buf.dollar
+    line = old[0]
+    if _MARKER.match(line) or (_ATTRIBUTE.match(line) and _HEADER.match(lines[at])):
+        header = _HEADER.match(lines[at])
+        if header is None:
+            return []
+        head = _head(line)
+        kind, indent = header.group(1), indent_of(lines[at])
+
+        def sites() -> Iterator[Site]:
+            for p in _headers(ctx, kind, indent):
+                q = p - 1
+                while q >= 0 and _ATTRIBUTE.match(lines[q]) and _head(lines[q]) != head:
+                    q -= 1
+                if q >= 0 and _ATTRIBUTE.match(lines[q]) and not ctx.in_history(q):
+                    yield Site(q, q + 1, "")
+    else:
+        header = _HEADER.match(lines[at - 1])
+        if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
+            return []
+        kind, indent = header.group(1), indent_of(lines[at - 1])
+        shape = _shape(line, dollar)
+        if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize(line, dollar)):
+            return []
+
+        def sites() -> Iterator[Site]:
+            for p in _headers(ctx, kind, indent):
+                if p + 1 < len(lines) and not ctx.in_history(p + 1) and _shape(lines[p + 1], dollar) == shape:
+                    yield Site(p + 1, p + 2, "")
+
+    return _one(ctx, sites(), DELETE_CONFIDENCE)
+
+
+def _shape(line: str, dollar: bool) -> tuple:
+    """A line's tokens with names and numbers abstracted (words in strings are names too)."""
+    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line, dollar))
 
 
 def modifiers(ctx: Context) -> list[Candidate]:

@@ -67,3 +67,15 @@ def test_a_modifier_added_to_a_header_goes_to_the_next_header_of_that_kind():
     before = "def pre_dump(fn=None, pass_many=False):\n    return fn\n\n\ndef post_dump(fn=None, pass_many=False):\n    return fn\n"
     req = session(before, ("def pre_dump(fn=None, pass_many=False):\n", "def pre_dump(fn=None, pass_many=True):\n"))
     assert [r for r in _repeats(req, "python") if r[0] == "insert-sibling"] == []
+
+
+def test_a_line_deleted_at_an_edge_goes_at_the_same_edge_of_the_next_definition():
+    # starlette: the debug print at the top of one handler, then the next handler's
+    before = ("class Parser:\n    def on_field_start(self) -> None:\n        print(\"on_field_start\")\n        self.n = 0\n\n"
+              "    def on_field_name(self, data: bytes) -> None:\n        print(\"on_field_name\")\n        self.n += 1\n")
+    req = session(before, ('        print("on_field_start")\n', ""))
+    assert _repeats(req, "python") == [("insert-sibling", 5, "")]
+    # rand: an inline hint taken off one method goes off the next one, whatever its arguments
+    req = session(RUST.replace("    pub fn len", "    #[inline(always)]\n    pub fn len").replace(
+        "    pub fn is_empty", "    #[inline]\n    pub fn is_empty"), ("    #[inline(always)]\n", ""), language="rust")
+    assert _repeats(req, "rust") == [("insert-sibling", 7, "")]
