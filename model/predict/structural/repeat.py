@@ -147,6 +147,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     levels += [
         ("same-lines", learn(ex), 0.75 + bonus),
         ("same-shape", learn(ex, radius=1), 0.65 + bonus),
+        # the same arguments changed in a call of another method of the same receiver
+        # (`std.Debug(args)` -> `std.Debug(args...)`, then `std.Info(args)`)
+        ("same-shape", learn(ex, radius=1, any_call=True) if _receiver_call(ex) else None, 0.6 + bonus),
         ("local-3", learn(ex, window=3), 0.64 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
@@ -185,6 +188,14 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def _receiver_call(ex: Example) -> bool:
+    """Whether the edit changed only the arguments of one call of a method of a named
+    receiver (``std.Debug(args)``), whole line: ``receiver . method ( ... )``."""
+    ot = ex.old_tokens
+    return (len(ot) >= 5 and ot[0].kind == IDENT and ot[1].text == "." and ot[2].kind == IDENT
+            and ot[3].text == "(" and ot[-1].text == ")" and min(i1 for i1, _, _, _ in ex.opcodes) > 3)
 
 
 def _keyword_arguments(ex: Example) -> bool:

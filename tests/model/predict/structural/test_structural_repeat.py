@@ -505,3 +505,14 @@ def test_a_line_inserted_twice_between_the_same_bare_neighbours_goes_to_the_next
 
     assert repeats(session(before, step(1), language="rust")) == []  # once: `// ...` and `}` say nothing
     assert repeats(session(before, step(1), step(2), language="rust")) == [(13, sleep)]
+
+
+def test_the_same_arguments_changed_in_the_next_method_call_of_the_receiver():
+    # logrus: `std.Debug(args)` -> `std.Debug(args...)`; `std.Info(args)` is next, not `log.Info(args)`
+    before = ("package logrus\n\nfunc Debug(args ...interface{}) {\n\tstd.Debug(args)\n}\n\n"
+              "func Print(args ...interface{}) {\n\tlog.Print(args)\n}\n\n"
+              "func Info(args ...interface{}) {\n\tstd.Info(args)\n}\n")
+    req = session(before, ("\tstd.Debug(args)\n", "\tstd.Debug(args...)\n"), language="go")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
+    found = [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"]
+    assert found == [(11, "\tstd.Info(args...)\n")]
