@@ -33,7 +33,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from nxedit.training.metrics import find_bench
-from nxedit.training.ranker import is_right  # what the acceptance model predicts
+from nxedit.model.predict.structural.rename import SOURCE as RENAME_SOURCE
+from nxedit.training.ranker import is_right  # a rename ripple's label (the others': an exact hit)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,18 +133,20 @@ def report(name: str, cases: list[dict], responses: list[dict], walls: list[floa
         print(f"{src:<22} {c['suggested']:>9} {c['hits']:>5} {c['hits'] / c['suggested']:>10.3f} "
               f"{c['hits'] / max(len(cases), 1):>7.3f}")
     print()
-    # the acceptance model predicts "right" (every change is one the developer made next,
-    # training/ranker.py); exact hits are score.py's precision
-    print("calibration: confidence bucket   n   mean confidence   observed right   observed exact")
+    # the acceptance model predicts its label (training/ranker.py's is_wanted): an exact hit
+    # (score.py's precision), for a rename ripple "right" (every change is one the developer made next)
+    print("calibration: confidence bucket   n   mean confidence   observed right   observed exact   observed label")
     calibration = []
     for lo, hi in zip(BUCKETS, BUCKETS[1:]):
-        b = [(p, h, r) for p, h, _, r in scored if lo <= p < hi]
+        b = [(p, h, r, src) for p, h, src, r in scored if lo <= p < hi]
         if b:
-            mean_p, observed = sum(p for p, _, _ in b) / len(b), sum(h for _, h, _ in b) / len(b)
-            right = sum(r for _, _, r in b) / len(b)
+            mean_p, observed = sum(p for p, *_ in b) / len(b), sum(h for _, h, *_ in b) / len(b)
+            right = sum(r for _, _, r, _ in b) / len(b)
+            label = sum(r if src == RENAME_SOURCE else h for _, h, r, src in b) / len(b)
             calibration.append({"from": lo, "to": min(hi, 1.0), "n": len(b), "mean": mean_p, "observed": observed,
-                                "observed_right": right})
-            print(f"             {lo:.1f}-{min(hi, 1.0):.1f} {len(b):>13} {mean_p:>17.3f} {right:>16.3f} {observed:>16.3f}")
+                                "observed_right": right, "observed_label": label})
+            print(f"             {lo:.1f}-{min(hi, 1.0):.1f} {len(b):>13} {mean_p:>17.3f} {right:>16.3f} {observed:>16.3f}"
+                  f" {label:>16.3f}")
     print()
     print("min confidence   shown   hits  precision  recall   right")
     by_threshold = []

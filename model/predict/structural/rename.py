@@ -107,6 +107,7 @@ class _Pair:
     qualifier: str | None = None  # the module path written before the renamed occurrence
     receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
+    shadows: tuple | None = None  # Rust: (from byte, to byte, initializer span) of each later `let old`
 
 
 def predict(ctx: Context) -> list[Candidate]:
@@ -408,6 +409,30 @@ def _shadowed(syntax, node, name: str, scope) -> bool:
     return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
 
 
+def _let_shadowed(ctx: Context, info: _Pair, node) -> bool:
+    """Whether a Rust local's occurrence lies past a later ``let old = ...`` in its block: that
+    `let` starts another variable (`let x = f(x);` shadows `x`), so the ripple renames the
+    uses in its initializer and stops there (thiserror's train case renamed the new one too)."""
+    if ctx.buf.grammar != "rust" or info.site_node is None:  # called for locals only (a scope)
+        return False
+    if info.shadows is None:
+        syntax, site = ctx.buf.syntax, info.site_node
+        spans = []
+        for line in syntax.declaring_lines(info.scope, info.old):
+            if line <= site.start_point[0]:
+                continue
+            for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)):
+                name = syntax.node_at(line, m.start(), m.end())
+                let = name.parent
+                if let is not None and let.type == "let_declaration" and let.parent is not None:
+                    value = let.child_by_field_name("value")
+                    spans.append((name.start_byte, let.parent.end_byte,
+                                  (value.start_byte, value.end_byte) if value is not None else (0, 0)))
+        info.shadows = tuple(spans)
+    return any(start <= node.start_byte < end and not (value[0] <= node.start_byte < value[1])
+               for start, end, value in info.shadows)
+
+
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
     """(line, start, end) of ``name`` inside the hunk's lines of the current text: its first
     sighting in code, else (a rename of prose) its first sighting at all. A comment above
@@ -493,6 +518,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None
     if scope is not None and _shadowed(syntax, node, info.old, scope):
         return None  # a nested function declares its own `old` (`const { theme } = o`): another binding
+    if scope is not None and _let_shadowed(ctx, info, node):
+        return None
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):
             return "code"  # `format!("{name}")`: the macro reads the variable

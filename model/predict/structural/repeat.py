@@ -83,7 +83,9 @@ def predict(ctx: Context) -> list[Candidate]:
     elif old and not new:
         out += _deletions(ctx, old)
         out += _new_edits(out, similar.deletions(ctx, old))
+        out += _new_edits(out, siblings.deletions(ctx, old))
     out += _rewrites(ctx, 0)
+    out += _new_edits(out, siblings.modifiers(ctx))
     for age in range(1, len(ctx.examples)):  # the last edit leads nowhere: an earlier one may
         if out:
             break
@@ -145,6 +147,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     levels += [
         ("same-lines", learn(ex), 0.75 + bonus),
         ("same-shape", learn(ex, radius=1), 0.65 + bonus),
+        # the same arguments changed in a call of another method of the same receiver
+        # (`std.Debug(args)` -> `std.Debug(args...)`, then `std.Info(args)`)
+        ("same-shape", learn(ex, radius=1, any_call=True) if _receiver_call(ex) else None, 0.6 + bonus),
         ("local-3", learn(ex, window=3), 0.64 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
@@ -183,6 +188,14 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def _receiver_call(ex: Example) -> bool:
+    """Whether the edit changed only the arguments of one call of a method of a named
+    receiver (``std.Debug(args)``), whole line: ``receiver . method ( ... )``."""
+    ot = ex.old_tokens
+    return (len(ot) >= 5 and ot[0].kind == IDENT and ot[1].text == "." and ot[2].kind == IDENT
+            and ot[3].text == "(" and ot[-1].text == ")" and min(i1 for i1, _, _, _ in ex.opcodes) > 3)
 
 
 def _keyword_arguments(ex: Example) -> bool:
@@ -448,7 +461,8 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
         for start in scan_lines(len(lines), ctx.cursor.line):
             if start < busy or start + n > len(lines) or ctx.in_history(start):
                 continue
-            if indent_of(lines[start]) == indent and all(_norm(lines[start + i]) == key[i] for i in range(n)):
+            # two lines or more are recognised by themselves: one nesting level deeper is the same code
+            if (indent_of(lines[start]) == indent or n >= 2) and all(_norm(lines[start + i]) == key[i] for i in range(n)):
                 busy = start + n
                 yield Site(start, start + n, "")
 
@@ -463,6 +477,13 @@ def _shape(line: str) -> tuple:
     return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line))
 
 
+def _between(ctx: Context, hunk, above: str, below: str) -> bool:
+    """Whether an earlier hunk's inserted lines sit between lines ``above`` and ``below`` (spacing aside)."""
+    lines, at = ctx.buf.lines, hunk.start + hunk.core()[2]
+    end = at + len(hunk.core()[1])
+    return hunk.intact and 0 < at and end < len(lines) and _norm(lines[at - 1]) == above and _norm(lines[end]) == below
+
+
 def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """The user inserted lines: insert them again between the same neighbours elsewhere, or,
     once the same lines were inserted twice, also where one neighbour is the same line and the
@@ -474,12 +495,16 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if not last.intact or at <= 0 or at + len(new) >= len(lines):
         return []
     above, below = _norm(lines[at - 1]), _norm(lines[at + len(new)])
-    if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) or not _names("".join(new)):
-        return []
-    shapes = (_shape(lines[at - 1]), _shape(lines[at + len(new)]))
     new_key = [_norm(ln) for ln in new]
+    earlier = [h for h in ctx.hunks[-RECENT:-1] if not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key]
+    confirmed = bool(earlier)
+    if not _names("".join(new)):
+        return []
+    if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) and not any(
+            _between(ctx, h, above, below) for h in earlier):
+        return []  # neighbours that say nothing (`// ...`, `}`), unless the lines went between them twice
+    shapes = (_shape(lines[at - 1]), _shape(lines[at + len(new)]))
     indent = indent_of(lines[at - 1])
-    confirmed = any(not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key for h in ctx.hunks[-RECENT:-1])
 
     def sites(similar: bool):
         for p in scan_lines(len(lines), ctx.cursor.line):

@@ -234,7 +234,7 @@ def window_bounds(ex: Example, window: int) -> tuple[int, int]:
 
 
 def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
-          holes_from: Example | None = None) -> Rewrite | None:
+          holes_from: Example | None = None, any_call: bool = False) -> Rewrite | None:
     """A rewrite from an example.
 
     ``radius``: unchanged identifiers/numbers more than this many tokens from every
@@ -242,6 +242,8 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     the pattern is the changed tokens plus this many tokens each side. ``holes_from``: a
     second example of the same edit; tokens where the two differ become holes
     (anti-unification), so two examples generalise exactly as far as they disagree.
+    ``any_call``: the name of a call whose arguments the edit changes may be a hole too
+    (``std.Debug(args)``: another method of ``std``); the first token, its receiver, stays.
     """
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
@@ -266,7 +268,7 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
                 differs.add(i)
     distance = _distances(ex)
     copied = copied_names(ex)
-    heads = _heads(ex)
+    heads = {0} if any_call else _heads(ex)  # (the receiver, first, stays what it is)
     holes: dict[str, int] = {}
     slots = []
     for i in range(lo, hi):

@@ -8,6 +8,10 @@ assertNoError(t *testing.T, err error) {``). The next definition of the same kin
 same indentation, that lacks the lines gets them at the same edge. For a body's first line,
 the target's header must declare every name the lines take from the example's header
 (``t``): ``t.Helper()`` goes into the next helper taking a ``t``, not into any function.
+Deletions work alike: a line taken off one edge (an attribute right above the header, the
+first line of the body) goes off the same edge of the next one, where a line of that
+attribute's name or of that shape sits. A third edge is the header's own modifiers: ``pub`` or ``async`` added to one header goes to
+the next header of that kind (a pattern of keywords and names alone would match anything).
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import Context
-from .lexer import IDENT, KEYWORDS, tokenize
+from .lexer import IDENT, KEYWORDS, PUNCT, tokenize
 from .rewrite import indent_of, reindent
 
 SOURCE = "structural:repeat"
-RULE = "insert-sibling"
+RULE = "insert-sibling"  # the acceptance model's rule for all of them (modifiers too: one family, few cases)
 ATTRIBUTE_CONFIDENCE = 0.55
 BODY_CONFIDENCE = 0.5
+MODIFIER_CONFIDENCE = 0.5
+DELETE_CONFIDENCE = 0.45
+# words that qualify a whole definition (its visibility, its kind of function), not a value or a binding
+MODIFIERS = frozenset("""pub pure priv async static const unsafe export default public private protected abstract
+    override final extern inline readonly declare virtual""".split())
 MAX_LINES = 3  # a longer block inserted once is one-off code (see similar.py)
 _ATTRIBUTE = re.compile(r"^\s*(?:@[^\W\d][\w.]*|#\[)")  # `@decorator`, `@pytest.mark.x(...)`, Rust `#[attr]`
 # a marker: an attribute without arguments (`#[inline]`, `@staticmethod`, `@pytest.mark.benchmark()`)
@@ -47,6 +56,109 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if all(_ATTRIBUTE.match(ln) for ln in new):
         return _attributes(ctx, new, at) if all(_MARKER.match(ln) for ln in new) else []
     return _first_lines(ctx, new, at)
+
+
+def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
+    """A line deleted at a definition's edge: a marker attribute right above its header
+    (``#[inline(always)]``), or the first line of its body (``print("on_field_start")``) goes at
+    the same edge of the next definition of that kind, where a line of that name (the
+    attribute's) or that shape (names aside: ``print("on_field_name")``) sits."""
+    last, lines = ctx.last, ctx.buf.lines
+    at = last.start + last.core()[2]
+    if not last.intact or len(old) != 1 or at <= 0 or at >= len(lines):
+        return []
+    dollar = ctx.buf.dollar
+    line = old[0]
+    if _MARKER.match(line) or (_ATTRIBUTE.match(line) and _HEADER.match(lines[at])):
+        header = _HEADER.match(lines[at])
+        if header is None:
+            return []
+        head = _head(line)
+        kind, indent = header.group(1), indent_of(lines[at])
+
+        def sites() -> Iterator[Site]:
+            for p in _headers(ctx, kind, indent):
+                q = p - 1
+                while q >= 0 and _ATTRIBUTE.match(lines[q]) and _head(lines[q]) != head:
+                    q -= 1
+                if q >= 0 and _ATTRIBUTE.match(lines[q]) and not ctx.in_history(q):
+                    yield Site(q, q + 1, "")
+    else:
+        header = _HEADER.match(lines[at - 1])
+        if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
+            return []
+        kind, indent = header.group(1), indent_of(lines[at - 1])
+        shape = _shape(line, dollar)
+        if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize(line, dollar)):
+            return []
+
+        def sites() -> Iterator[Site]:
+            for p in _headers(ctx, kind, indent):
+                if p + 1 < len(lines) and not ctx.in_history(p + 1) and _shape(lines[p + 1], dollar) == shape:
+                    yield Site(p + 1, p + 2, "")
+
+    return _one(ctx, sites(), DELETE_CONFIDENCE)
+
+
+def _shape(line: str, dollar: bool) -> tuple:
+    """A line's tokens with names and numbers abstracted (words in strings are names too)."""
+    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line, dollar))
+
+
+def modifiers(ctx: Context) -> list[Candidate]:
+    """The last edit only added or removed modifiers on a one-line header (``pub fn`` -> ``pub
+    pure fn``, ``fn new`` -> ``pub fn new``, ``def`` -> ``async def``): the next header of that
+    kind, at that indentation, gets the same change where it reads as the example did."""
+    ex, last = ctx.examples[0] if ctx.examples else None, ctx.last
+    if ex is None or not last.intact or ex.old.count("\n") > 1 or ex.new.count("\n") > 1:
+        return []
+    header = _HEADER.match(ex.old)
+    if header is None or not all(t.text in MODIFIERS for i1, i2, j1, j2 in ex.opcodes
+                                 for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
+        return []
+    kind, indent = header.group(1), indent_of(ex.old)
+    lines = ctx.buf.lines
+    dollar = ctx.buf.dollar
+
+    def sites() -> Iterator[Site]:
+        for p in _headers(ctx, kind, indent):
+            text = lines[p]
+            new_text = _apply_keywords(ex, text, tokenize(text, dollar))
+            if new_text is not None and new_text != text:
+                yield Site(p, p + 1, new_text)
+
+    return _one(ctx, sites(), MODIFIER_CONFIDENCE)
+
+
+def _apply_keywords(ex, text: str, tokens) -> str | None:
+    """``text`` with the example's keyword changes made, left to right, where the tokens next
+    to each change (one each side) are the example's; None where one is not."""
+    ot, nt = ex.old_tokens, ex.new_tokens
+    out, pos, first = [], 0, 0
+    for i1, i2, j1, j2 in ex.opcodes:
+        changed = [t.text for t in ot[i1:i2]]
+        before = ot[i1 - 1].text if i1 > 0 else None
+        after = ot[i2].text if i2 < len(ot) else None
+
+        def fits(k: int) -> bool:
+            end = k + len(changed)
+            return ([t.text for t in tokens[k:end]] == changed
+                    and (before is None or (k > 0 and tokens[k - 1].text == before))
+                    and (after is None or (end < len(tokens) and tokens[end].text == after)))
+
+        at = next((k for k in range(first, len(tokens) + 1) if fits(k)), None)
+        if at is None:
+            return None
+        end = at + len(changed)
+        first = end
+        if changed:  # removed keywords go with the spacing after them
+            out.append(text[pos : tokens[at].start])
+            pos = tokens[end].start if end < len(tokens) else tokens[end - 1].end
+        else:  # inserted keywords go before the token that followed them, with their spacing
+            start = tokens[at].start if after is not None else tokens[at - 1].end
+            out += [text[pos:start], ex.new[nt[j1].start : nt[j2].start if j2 < len(nt) else nt[j2 - 1].end]]
+            pos = start
+    return "".join(out) + text[pos:]
 
 
 def _attributes(ctx: Context, new: list[str], at: int) -> list[Candidate]:

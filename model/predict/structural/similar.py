@@ -7,8 +7,9 @@ comment above the next function of the same shape (``// WrapH is ...`` above ``f
 WrapH(h http.Handler)``: the names the examples copied from their neighbour follow the
 target's neighbour), or ``print("on_field_name")`` deleted in the next handler as
 ``print("on_field_start")`` was in the one before (lines of the same shape). Insertions
-need two examples (one says little: see ``DELETE_CONFIDENCE``); a deletion is offered as a
-guess after one. Lines that went into a list (imports, fields, entries) are never repeated
+need two examples (one says little: see ``DELETE_CONFIDENCE``): the same lines twice, or
+lines of the same shape and mostly the same names (a template filled in for each place);
+a deletion is offered as a guess after one. Lines that went into a list (imports, fields, entries) are never repeated
 in the next list.
 
 A place qualifies when the lines on both sides look like the example's: each *key* line
@@ -180,11 +181,30 @@ def _confirmed(ctx: Context, old: list[str], new: list[str]) -> bool:
                for h in ctx.hunks[-RECENT:-1])
 
 
+def _confirmed_in_shape(ctx: Context, new: list[str]) -> bool:
+    """Whether an earlier hunk inserted lines of the same shape, most of their names the same
+    (``For the prefix to be visible, `{prefix}` ...`` then ``For the message ... `{msg}` ...``):
+    the same template filled in for another place, a pattern as much as the same lines are."""
+    dollar = ctx.buf.dollar
+    mine = [tokenize(x, dollar) for x in new]
+    names = {t.text for line in mine for t in line if t.kind == IDENT}
+    for h in ctx.hunks[-RECENT:-1]:
+        old, ins, _ = h.core()
+        if old or len(ins) != len(new):
+            continue
+        theirs = [tokenize(x, dollar) for x in ins]
+        if all(_shape(a) == _shape(b) for a, b in zip(mine, theirs)):
+            shared = names & {t.text for line in theirs for t in line if t.kind == IDENT}
+            if 2 * len(shared) >= len(names):
+                return True
+    return False
+
+
 def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """The user inserted ``new`` (and had before): insert it again where the neighbours look
     alike, with the names it shares with a neighbour of the same shape taken from the target's."""
     last = ctx.last
-    if not _confirmed(ctx, [], new):
+    if not (_confirmed(ctx, [], new) or _confirmed_in_shape(ctx, new)):
         return []
     lines = ctx.buf.lines
     at = last.start + last.core()[2]

@@ -510,3 +510,37 @@ def test_a_builtin_type_swapped_twice_goes_on_in_the_same_role():
                   language="go")
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert (old, new) == (["type width int\n"], "type width int64\n")
+
+
+RS_SHADOWED = """\
+fn expand(input: &Input) -> TokenStream {
+    let use_as_display = input.variants.iter().any(|v| v.is_display());
+    let helper = 1;
+    let use_as_display = impl_use_as_display(use_as_display);
+    let other = use_as_display.clone();
+    {
+        let use_as_display = 2;
+    }
+    quote!(#use_as_display)
+}
+"""
+
+
+def test_a_rust_let_of_the_old_name_starts_another_variable():
+    # thiserror's train case: `let x = f(x);` reads the renamed local and declares a new `x`
+    req = session(RS_SHADOWED, ("    let use_as_display = input.variants.iter().any(|v| v.is_display());\n",
+                                "    let has_bonus_display = input.variants.iter().any(|v| v.is_display());\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert (old, new) == (["    let use_as_display = impl_use_as_display(use_as_display);\n"],
+                          "    let use_as_display = impl_use_as_display(has_bonus_display);\n")
+
+
+def test_a_rust_let_in_an_inner_block_shadows_only_inside_it():
+    text = RS_SHADOWED.replace("    let use_as_display = impl_use_as_display(use_as_display);\n", "")
+    req = session(text, ("    let use_as_display = input.variants.iter().any(|v| v.is_display());\n",
+                         "    let has_bonus_display = input.variants.iter().any(|v| v.is_display());\n"),
+                  ("    let other = use_as_display.clone();\n", "    let other = has_bonus_display.clone();\n"),
+                  language="rust")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert (old, new) == (["    quote!(#use_as_display)\n"], "    quote!(#has_bonus_display)\n")

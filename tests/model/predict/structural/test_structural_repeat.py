@@ -477,3 +477,42 @@ def test_a_parameter_inserted_into_one_signature_goes_into_the_next():
     req = session(before, ("    # Custom type\n", "    default_factory: Optional[Callable] = None,\n    # Custom type\n"))
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert old == [] and new == "    default_factory: Optional[Callable] = None,\n"
+
+
+def test_two_lines_deleted_go_again_one_nesting_level_deeper():
+    # got: a two-line lint comment deleted; its twin sits one block deeper
+    before = ("function a() {\n\t// A bug.\n\t// eslint-disable-next-line return-await\n\treturn await x();\n}\n\n"
+              "function b() {\n\tif (y) {\n\t\t// A bug.\n\t\t// eslint-disable-next-line return-await\n\t\treturn await y();\n\t}\n}\n")
+    req = session(before, ("\t// A bug.\n\t// eslint-disable-next-line return-await\n", ""), language="typescript")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\t\t// A bug.\n", "\t\t// eslint-disable-next-line return-await\n"] and new == ""
+
+
+def test_a_line_inserted_twice_between_the_same_bare_neighbours_goes_to_the_next_such_place():
+    # indicatif's examples: `thread::sleep(..)` at the end of each loop, after `// ...`
+    before = "fn main() {\n" + "".join(f"    for _ in (0..1000).progress_count({n}) {{\n        // ...\n    }}\n\n"
+                                       for n in (1, 2)) + "    while let Some(x) = it.next() {\n        // ...\n    }\n}\n"
+    sleep = "        thread::sleep(Duration::from_millis(5));\n"
+
+    def step(n):
+        head = f"    for _ in (0..1000).progress_count({n}) {{\n        // ...\n"
+        return head, head + sleep
+
+    def repeats(req):
+        ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
+        return [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True)
+                if c.source == "structural:repeat"]
+
+    assert repeats(session(before, step(1), language="rust")) == []  # once: `// ...` and `}` say nothing
+    assert repeats(session(before, step(1), step(2), language="rust")) == [(13, sleep)]
+
+
+def test_the_same_arguments_changed_in_the_next_method_call_of_the_receiver():
+    # logrus: `std.Debug(args)` -> `std.Debug(args...)`; `std.Info(args)` is next, not `log.Info(args)`
+    before = ("package logrus\n\nfunc Debug(args ...interface{}) {\n\tstd.Debug(args)\n}\n\n"
+              "func Print(args ...interface{}) {\n\tlog.Print(args)\n}\n\n"
+              "func Info(args ...interface{}) {\n\tstd.Info(args)\n}\n")
+    req = session(before, ("\tstd.Debug(args)\n", "\tstd.Debug(args...)\n"), language="go")
+    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
+    found = [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"]
+    assert found == [(11, "\tstd.Info(args...)\n")]

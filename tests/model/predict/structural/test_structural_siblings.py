@@ -54,3 +54,28 @@ def test_a_first_line_using_a_parameter_goes_into_the_next_function_taking_it():
     # lines that use nothing of the header (a lock of a global) belong to their own function
     req = session(before, ("\tif err != nil {\n", "\tmu.Lock()\n\tif err != nil {\n"), language="go")
     assert _repeats(req, "go") == []
+
+
+def test_a_modifier_added_to_a_header_goes_to_the_next_header_of_that_kind():
+    # rand: `fn new_seeded` became `pub fn new_seeded`; the next method is made public too
+    before = ("impl IsaacRng {\n    fn new_seeded(seed: &[u8]) -> IsaacRng {\n        seeded(seed)\n    }\n\n"
+              "    fn new_unseeded() -> IsaacRng {\n        seeded(&[])\n    }\n}\n")
+    req = session(before, ("    fn new_seeded(seed: &[u8]) -> IsaacRng {\n",
+                           "    pub fn new_seeded(seed: &[u8]) -> IsaacRng {\n"), language="rust")
+    assert _repeats(req, "rust") == [("insert-sibling", 5, "    pub fn new_unseeded() -> IsaacRng {\n")]
+    # a value is no modifier: `pass_many=False` -> `pass_many=True` is not taken to the next def
+    before = "def pre_dump(fn=None, pass_many=False):\n    return fn\n\n\ndef post_dump(fn=None, pass_many=False):\n    return fn\n"
+    req = session(before, ("def pre_dump(fn=None, pass_many=False):\n", "def pre_dump(fn=None, pass_many=True):\n"))
+    assert [r for r in _repeats(req, "python") if r[0] == "insert-sibling"] == []
+
+
+def test_a_line_deleted_at_an_edge_goes_at_the_same_edge_of_the_next_definition():
+    # starlette: the debug print at the top of one handler, then the next handler's
+    before = ("class Parser:\n    def on_field_start(self) -> None:\n        print(\"on_field_start\")\n        self.n = 0\n\n"
+              "    def on_field_name(self, data: bytes) -> None:\n        print(\"on_field_name\")\n        self.n += 1\n")
+    req = session(before, ('        print("on_field_start")\n', ""))
+    assert _repeats(req, "python") == [("insert-sibling", 5, "")]
+    # rand: an inline hint taken off one method goes off the next one, whatever its arguments
+    req = session(RUST.replace("    pub fn len", "    #[inline(always)]\n    pub fn len").replace(
+        "    pub fn is_empty", "    #[inline]\n    pub fn is_empty"), ("    #[inline(always)]\n", ""), language="rust")
+    assert _repeats(req, "rust") == [("insert-sibling", 7, "")]

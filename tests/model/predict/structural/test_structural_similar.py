@@ -106,3 +106,37 @@ def test_long_blocks_are_not_repeated_at_look_alikes():
     step = ("    cnt = min(cnt, self.read());\n", body + "    cnt = min(cnt, self.read());\n")
     req = session(before + before.replace("_reader", "_other"), step, step, language="rust")
     assert similar_candidates(req) == []
+
+
+RUST_DOCS = """impl Bar {
+    /// Sets the current prefix of the progress bar.
+    pub fn set_prefix(&self, prefix: &str) {
+        self.prefix = prefix;
+    }
+
+    /// Finishes the progress bar and sets a message.
+    pub fn finish_with_message(&self, msg: &str) {
+        self.finish(msg);
+    }
+
+    /// Abandons the progress bar and sets a message.
+    pub fn abandon_with_message(&self, msg: &str) {
+        self.abandon(msg);
+    }
+}
+"""
+
+
+def test_a_template_filled_in_twice_is_a_pattern_like_the_same_lines():
+    # indicatif: the same doc paragraph, once for `{prefix}`, then for `{msg}`: the next
+    # method taking a message gets it too (one example alone would not be enough)
+    prefix = ("    ///\n    /// For the prefix to be visible, `{prefix}` placeholder\n"
+              "    /// must be present in the template.\n")
+    message = prefix.replace("the prefix", "the message").replace("{prefix}", "{msg}")
+    first = ("    /// Sets the current prefix of the progress bar.\n",
+             "    /// Sets the current prefix of the progress bar.\n" + prefix)
+    second = ("    /// Finishes the progress bar and sets a message.\n",
+              "    /// Finishes the progress bar and sets a message.\n" + message)
+    old, new, at, c = only_edit(session(RUST_DOCS, first, second, language="rust"))
+    assert (old, new, at) == ([], message, 18)  # under `/// Abandons ...`, above its `pub fn`
+    assert similar_candidates(session(RUST_DOCS, second, language="rust")) == []  # once: a guess not made
