@@ -49,7 +49,11 @@ def server_report(usage: dict, timings: dict) -> dict:
     cached = number(timings.get("cache_n"), int)
     if cached is None:
         cached = number((usage.get("prompt_tokens_details") or {}).get("cached_tokens"), int)
-    return {"prompt_tokens": number(usage.get("prompt_tokens"), int), "cached_tokens": cached,
+    prompt = number(usage.get("prompt_tokens"), int)
+    evaluated = number(timings.get("prompt_n"), int)
+    if prompt is None and cached is not None and evaluated is not None:  # a chat stream: timings, no usage
+        prompt = cached + evaluated
+    return {"prompt_tokens": prompt, "cached_tokens": cached,
             "prompt_ms": number(timings.get("prompt_ms"), float), "decode_ms": number(timings.get("predicted_ms"), float),
             "decoded": number(timings.get("predicted_n"), int)}
 

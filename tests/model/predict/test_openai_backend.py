@@ -280,6 +280,8 @@ def test_the_servers_own_report_of_a_request_is_kept():
         "prompt_tokens": 11, "cached_tokens": 10, "prompt_ms": 19.796, "decode_ms": 78.521, "decoded": 5}
     # an OpenAI-style server: usage only (vLLM with include_usage); none: nothing known
     assert server_report(event["usage"], {})["cached_tokens"] == 10
+    # llama-server's chat stream: timings, no usage
+    assert server_report({}, event["timings"])["prompt_tokens"] == 11
     assert set(server_report({}, {}).values()) == {None}
     assert server_report({"prompt_tokens": "11", "prompt_tokens_details": None}, {"cache_n": True}) == dict.fromkeys(
         ("prompt_tokens", "cached_tokens", "prompt_ms", "decode_ms", "decoded"))
