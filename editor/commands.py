@@ -87,6 +87,11 @@ def _predict(method: str, *args) -> Handler:
     return lambda app: app.predictions is not None and getattr(app.predictions, method)(*args)
 
 
+def _why_refused(app: "EditorApp") -> None:
+    if app.predictions is not None:  # the reason quotes the model's answer: never markup
+        app.notify(app.predictions.refusal(), title="Next edit", timeout=12, markup=False)
+
+
 def _ask_debounce(app: "EditorApp") -> None:
     from .ui.dialogs import Prompt
 
@@ -132,7 +137,7 @@ _PREDICT = (
     Command("predict.off", "Predictions: off", (), _predict("set_mode", "off"), "app"),
     Command("predict.language", "Predictions: on/off for this language", (), _predict("toggle_language"), "app"),
     Command("predict.debounce", "Predictions: debounce…", (), _ask_debounce, "app"),
-    Command("predict.why", "Predictions: why the model's last answer was not shown", (), _predict("why_refused"), "app"),
+    Command("predict.why", "Predictions: why the model's last answer was not shown", (), _why_refused, "app"),
     Command("predict.reconnect", "Predictions: reconnect to the model", (), lambda app: app.predictions and app.predictions.reconnect(),
             "app", description="try the model backend again now (it is retried on its own, with backoff)"),
 )

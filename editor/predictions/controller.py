@@ -677,15 +677,15 @@ class Predictions:
             text += f" [{self.index + 1}/{len(self.options)}]"
         return ("subtle · " if s.mode == "subtle" else "") + text
 
-    def why_refused(self) -> None:
-        """The palette's "why": the whole reason the model's last answer was not shown."""
+    def refusal(self) -> str:
+        """The palette's "why": the whole reason the model's last answer was not shown (a
+        notification shows it: the status line has no room for a sentence)."""
         state = self.state
         if self.model is None:
-            self.say("no model backend is configured ([model] backend, or --backend)")
-        elif state.refused:
-            self.say(f"{state.backend}'s last answer ({state.latency_ms or 0:.0f} ms) was not shown: {state.refused}")
-        else:
-            self.say(f"{state.backend}: no refused answer since its last suggestion")
+            return "no model backend is configured ([model] backend, or --backend)"
+        if state.refused:
+            return f"{state.backend}'s last answer ({state.latency_ms or 0:.0f} ms) was not shown: {state.refused}"
+        return f"{state.backend}: no answer refused since its last suggestion"
 
     def _state_changed(self) -> None:
         if self.on_state is not None:

@@ -156,7 +156,8 @@ async def test_a_refused_answer_says_so_in_the_status_line_and_the_palette_says_
         assert all(o.suggestion.source != "model:openai" for o in app.predictions.options)
         app.run_command("predict.why")
         await pilot.pause()
-        assert "openai's last answer" in app.status.message and "was not shown: the rewrite" in app.status.message
+        (shown,) = [n.message for n in app._notifications]  # the whole sentence, wrapped in a notification
+        assert shown.startswith("openai's last answer (") and "was not shown: the rewrite deletes" in shown
         # an answer that is shown clears it
         server.rewrite = staticmethod(lambda region: region.replace("print('step 0')", "print('step 0', flush=True)"))
         await pilot.press("x")
