@@ -516,3 +516,12 @@ def test_the_same_arguments_changed_in_the_next_method_call_of_the_receiver():
     ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
     found = [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"]
     assert found == [(11, "\tstd.Info(args...)\n")]
+
+
+def test_a_copied_name_is_one_hole_in_the_changed_tokens_too():
+    # lipgloss: `o.width = i.width` -> `v := *i.width` + `o.width = &v`; the next field is `align`
+    before = ("package m\n\nfunc merge(o, i *Opts) {\n\tif i.width != nil {\n\t\to.width = i.width\n\t}\n\n\n\n"
+              "\tif i.align != nil {\n\t\to.align = i.align\n\t}\n}\n")
+    req = session(before, ("\t\to.width = i.width\n", "\t\tv := *i.width\n\t\to.width = &v\n"), language="go")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\t\to.align = i.align\n"] and new == "\t\tv := *i.align\n\t\to.align = &v\n"
