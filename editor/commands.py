@@ -132,6 +132,7 @@ _PREDICT = (
     Command("predict.off", "Predictions: off", (), _predict("set_mode", "off"), "app"),
     Command("predict.language", "Predictions: on/off for this language", (), _predict("toggle_language"), "app"),
     Command("predict.debounce", "Predictions: debounce…", (), _ask_debounce, "app"),
+    Command("predict.why", "Predictions: why the model's last answer was not shown", (), _predict("why_refused"), "app"),
     Command("predict.reconnect", "Predictions: reconnect to the model", (), lambda app: app.predictions and app.predictions.reconnect(),
             "app", description="try the model backend again now (it is retried on its own, with backoff)"),
 )

@@ -82,6 +82,7 @@ class PredictorState:
 
     backend: str = "structural"  # the model backend's name when one is configured
     latency_ms: float | None = None  # of the backend's last answer
+    refused: str | None = None  # why the model's last answer was not shown (None: it was, or none came)
     thinking: int = 0  # the request the model is working on (0: none)
     loading: str | None = None  # the model's progress while it loads
     errors: dict[str, str] = field(default_factory=dict)  # worker -> its last one-line failure
@@ -356,6 +357,12 @@ class Predictions:
             state.thinking = 0
         if answer.suggestion is not None and (worker == "model") == (self.model is not None):
             state.latency_ms = answer.suggestion.latency_ms
+        if worker == "model" and not answer.error:
+            # the model answered and the gate refused it: the status says so (and how long it
+            # took), not the latency of an older answer that was shown
+            state.refused = answer.refused
+            if answer.refused:
+                state.latency_ms = answer.ms
         self._state_changed()
         self._offer_answer(job, answer)
         if worker == "structural" and self._chain_job and job.id >= self._chain_job:
@@ -663,12 +670,22 @@ class Predictions:
         if state.thinking:
             text = f"{state.backend} thinking…"
         elif state.latency_ms is not None:
-            text = f"{state.backend} {state.latency_ms:.0f} ms"
+            text = f"{state.backend} {state.latency_ms:.0f} ms" + (" · answer refused" if state.refused else "")
         else:
             text = f"{state.backend} idle"
         if len(self.options) > 1:
             text += f" [{self.index + 1}/{len(self.options)}]"
         return ("subtle · " if s.mode == "subtle" else "") + text
+
+    def why_refused(self) -> None:
+        """The palette's "why": the whole reason the model's last answer was not shown."""
+        state = self.state
+        if self.model is None:
+            self.say("no model backend is configured ([model] backend, or --backend)")
+        elif state.refused:
+            self.say(f"{state.backend}'s last answer ({state.latency_ms or 0:.0f} ms) was not shown: {state.refused}")
+        else:
+            self.say(f"{state.backend}: no refused answer since its last suggestion")
 
     def _state_changed(self) -> None:
         if self.on_state is not None:

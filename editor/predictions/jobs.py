@@ -9,6 +9,7 @@ runs in a worker thread: the predictor's suggestion in buffer lines, diffed into
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,8 @@ class Answer:
     pieces: tuple[Piece, ...] = ()
     record: dict | None = None  # the request as the history stores it
     error: str | None = None  # a backend's one-line failure
+    refused: str | None = None  # why the model's answer was not shown (the answer gate's reason)
+    ms: float | None = None  # how long the predictor took
 
 
 def make_job(buffer: Buffer, recording: "EditRecording", job_id: int, problems: tuple[Problem, ...] = ()) -> Job:
@@ -76,14 +79,17 @@ def make_job(buffer: Buffer, recording: "EditRecording", job_id: int, problems: 
 def answer(predictor, job: Job) -> Answer:
     """In a worker thread: the predictor's answer as pieces of the buffer, and its record."""
     status = getattr(predictor, "status", None)
+    t0 = time.perf_counter()
     try:
         suggestion = predictor.predict(job.request)
     except Exception as exc:  # a predictor bug costs this prediction only
         return Answer(None, error=f"{type(exc).__name__}: {exc}")
-    if suggestion is None:  # an abstention, or a failure the model predictor put in its status
+    if suggestion is None:  # an abstention, a refused answer, or a failure the model predictor put in its status
         now = getattr(predictor, "status", None)
         failed = now and now != status and "cancel" not in now
-        return Answer(None, error=now.removeprefix("model: ") if failed else None)
+        return Answer(None, error=now.removeprefix("model: ") if failed else None,
+                      refused=None if failed else getattr(predictor, "last_rejection", None),
+                      ms=(time.perf_counter() - t0) * 1000)
     pieces = suggestion_pieces(Document(job.request.current), suggestion.edits, job.base)
     suggestion = replace(suggestion, edits=job.window.to_buffer(suggestion.edits), version=job.version)
     return Answer(suggestion, pieces, history_record(job, suggestion))

@@ -66,7 +66,7 @@ class ModelPredictor:
         self._retry_at = 0.0  # monotonic time after which a failed load may be tried again
         self._own_backend = backend is None  # made here: remade on a retry (a fresh connection)
         self.status = "model: not loaded"
-        self.last_rejection: str | None = None
+        self.last_rejection: str | None = None  # why the last prediction's answer was refused, if it was
         self.last_error: str | None = None  # why the last load failed (without the retry note)
         self._backend = backend
         self._on_status = on_status
@@ -198,6 +198,7 @@ class ModelPredictor:
     def predict(self, request) -> Suggestion | None:
         """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
         t0 = time.perf_counter()
+        self.last_rejection = None
         if request.path and self.exclude(request.path):
             self._reject(f"{request.path} is private: it is never sent to a model")
             return None

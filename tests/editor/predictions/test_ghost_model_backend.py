@@ -142,6 +142,28 @@ async def test_a_more_confident_model_answer_takes_the_place_and_alt_bracket_cyc
         assert app.predictions.shown.suggestion.source == "model:openai"
 
 
+async def test_a_refused_answer_says_so_in_the_status_line_and_the_palette_says_why(tmp_path, slow_model):
+    server, url = slow_model
+    server.rewrite = staticmethod(lambda region: "pass")  # the whole region replaced: the gate refuses it
+    server.release.set()
+    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await model_ready(pilot)
+        await rename_amount(pilot)
+        await wait_for(pilot, lambda: app.status.predictor.endswith("ms · answer refused"))
+        assert app.status.predictor.startswith("openai ") and len(app.status.predictor) <= 48
+        assert all(o.suggestion.source != "model:openai" for o in app.predictions.options)
+        app.run_command("predict.why")
+        await pilot.pause()
+        assert "openai's last answer" in app.status.message and "was not shown: the rewrite" in app.status.message
+        # an answer that is shown clears it
+        server.rewrite = staticmethod(lambda region: region.replace("print('step 0')", "print('step 0', flush=True)"))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: any(o.suggestion.source == "model:openai" for o in app.predictions.options))
+        assert "refused" not in app.status.predictor
+
+
 async def test_a_private_file_is_never_sent_to_the_model(tmp_path, slow_model):
     server, url = slow_model
     server.release.set()
