@@ -43,6 +43,16 @@ def predict(request: PredictionRequest, min_confidence: float = MIN_CONFIDENCE, 
     return StructuralPredictor(min_confidence=min_confidence, strict=True, ranker=ranker).predict(request)
 
 
+def candidates(request: PredictionRequest, source: str | None = None) -> list:
+    """Every candidate of the structural engine for the request (of one behaviour's ``source``),
+    before the acceptance model or any threshold (behaviour errors raise)."""
+    from nxedit.model.predict.structural import engine
+
+    ctx = engine.make_context(request.current, request.cursor, [h.to_dict() for h in request.history],
+                              request.language, request.path)
+    return [c for c in engine.candidates(ctx, strict=True) if source is None or c.source == source]
+
+
 def applied(request: PredictionRequest, suggestion) -> str:
     return apply_line_edits(request.current, [e.to_dict() for e in suggestion.edits])
 

@@ -275,7 +275,9 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
         t = ot[i]
         generic = t.kind in (IDENT, NUMBER) and t.text not in KEYWORDS and i not in changed
         far = radius is not None and distance[i] > radius and i not in heads
-        if generic and (t.text in copied or far or i in differs):
+        # a copied name is one hole wherever it is, in the changed tokens too (`o.width = i.width`
+        # -> `v := *i.width; o.width = &v`: both `width`s are the field, `o.align = i.align` next)
+        if (generic and (t.text in copied or far or i in differs)) or (i in changed and t.text in copied):
             slots.append(Slot(t.text, t.kind, holes.setdefault(t.text, len(holes))))
         else:
             slots.append(Slot(t.text, t.kind))

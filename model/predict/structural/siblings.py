@@ -21,8 +21,8 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import Context
-from .lexer import IDENT, KEYWORDS, PUNCT, tokenize
-from .rewrite import indent_of, reindent
+from .lexer import IDENT, KEYWORDS, PUNCT, Token, tokenize
+from .rewrite import Example, indent_of, reindent
 
 SOURCE = "structural:repeat"
 RULE = "insert-sibling"  # the acceptance model's rule for all of them (modifiers too: one family, few cases)
@@ -48,8 +48,10 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """Candidates for lines ``new`` the last hunk inserted at a definition's edge."""
     last = ctx.last
     lines = ctx.buf.lines
+    if last is None or not last.intact:
+        return []
     at = last.start + last.core()[2]
-    if not last.intact or at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
+    if at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
         return []
     if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize("".join(new), ctx.buf.dollar)):
         return []
@@ -64,8 +66,10 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     the same edge of the next definition of that kind, where a line of that name (the
     attribute's) or that shape (names aside: ``print("on_field_name")``) sits."""
     last, lines = ctx.last, ctx.buf.lines
+    if last is None or not last.intact:
+        return []
     at = last.start + last.core()[2]
-    if not last.intact or len(old) != 1 or at <= 0 or at >= len(lines):
+    if len(old) != 1 or at <= 0 or at >= len(lines):
         return []
     dollar = ctx.buf.dollar
     line = old[0]
@@ -100,7 +104,7 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     return _one(ctx, sites(), DELETE_CONFIDENCE)
 
 
-def _shape(line: str, dollar: bool) -> tuple:
+def _shape(line: str, dollar: bool) -> tuple[str, ...]:
     """A line's tokens with names and numbers abstracted (words in strings are names too)."""
     return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line, dollar))
 
@@ -110,7 +114,7 @@ def modifiers(ctx: Context) -> list[Candidate]:
     pure fn``, ``fn new`` -> ``pub fn new``, ``def`` -> ``async def``): the next header of that
     kind, at that indentation, gets the same change where it reads as the example did."""
     ex, last = ctx.examples[0] if ctx.examples else None, ctx.last
-    if ex is None or not last.intact or ex.old.count("\n") > 1 or ex.new.count("\n") > 1:
+    if ex is None or last is None or not last.intact or ex.old.count("\n") > 1 or ex.new.count("\n") > 1:
         return []
     header = _HEADER.match(ex.old)
     if header is None or not all(t.text in MODIFIERS for i1, i2, j1, j2 in ex.opcodes
@@ -130,7 +134,7 @@ def modifiers(ctx: Context) -> list[Candidate]:
     return _one(ctx, sites(), MODIFIER_CONFIDENCE)
 
 
-def _apply_keywords(ex, text: str, tokens) -> str | None:
+def _apply_keywords(ex: Example, text: str, tokens: list[Token]) -> str | None:
     """``text`` with the example's keyword changes made, left to right, where the tokens next
     to each change (one each side) are the example's; None where one is not."""
     ot, nt = ex.old_tokens, ex.new_tokens

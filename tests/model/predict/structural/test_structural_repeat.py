@@ -2,7 +2,7 @@
 
 import pytest
 
-from edit_sessions import applied, changed_lines, predict, session
+from edit_sessions import applied, candidates, changed_lines, predict, session
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.predict.structural import engine
 from nxedit.model.predict.structural.candidates import Candidate, undoes
@@ -343,8 +343,7 @@ def test_a_partial_rename_is_offered_again_on_the_very_same_lines():
     before = ("def a(\n    inst: Any,\n    x: Any,\n) -> Any: ...\n\n\n"
               "def b(\n    inst: Any,\n    y: Any,\n) -> Any: ...\n")
     req = session(before, ("    inst: Any,\n", "    inst: Instance,\n"))
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
-    same = [c for c in engine.candidates(ctx, strict=True) if c.rule.startswith("same-lines")]
+    same = [c for c in candidates(req) if c.rule.startswith("same-lines")]
     assert [(c.edit.start_line, c.edit.new_text) for c in same] == [(7, "    inst: Instance,\n")]
 
 
@@ -376,8 +375,7 @@ def test_a_string_without_spaces_is_a_value_not_prose():
     assert old == ['#[cfg(not(feature = "unicode_width"))]\n'] and new == '#[cfg(not(feature = "unicode-width"))]\n'
     words = 'fn f() {\n    warn!("the thing is done");\n}\n\nfn g() {\n    info!("the thing is done");\n}\n'
     req = session(words, ('    warn!("the thing is done");\n', '    warn!("the thing was done");\n'), language="rust")
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
-    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+    assert [c.rule for c in candidates(req, "structural:repeat")] == []
 
 
 def test_a_long_line_of_keywords_and_holes_is_one_construct():
@@ -392,8 +390,7 @@ def test_a_long_line_of_keywords_and_holes_is_one_construct():
     # a short one (`x = f(y)`, one keyword at most) still matches anything
     before = "def f():\n    a = g(b)\n    c = h(d)\n"
     req = session(before, ("    a = g(b)\n", "    a = await g(b)\n"))
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
-    assert [c for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+    assert [c for c in candidates(req, "structural:repeat")] == []
 
 
 def test_a_renamed_keyword_argument_goes_to_the_next_call():
@@ -428,8 +425,7 @@ def test_a_constant_of_code_changed_once_goes_to_the_very_same_code():
               "def test_b():\n    response = client.get('/b')\n    assert response.status_code == 308\n"
               "    assert response.headers['x'] == 308\n")
     req = session(before, ("    assert response.status_code == 308\n", "    assert response.status_code == 307\n"))
-    found = [c for c in engine.candidates(engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history],
-                                                             "python", req.path), strict=True)]
+    found = candidates(req)
     assert [(c.rule, c.edit.start_line, c.edit.new_text) for c in found] == [
         ("same-lines-verbatim-complete", 7, "    assert response.status_code == 307\n")]  # not look-alikes with 308
 
@@ -448,8 +444,7 @@ def test_a_call_switched_to_another_function_of_the_file_goes_to_the_next_call()
     req = session(before.replace("    pub fn to_term(t: Term, rate: u64) -> Target {\n        Target::term(t, rate)\n    }\n\n", ""),
                   ("        Target::to_term(Term::buffered_stdout(), 15)\n",
                    "        Target::term(Term::buffered_stdout(), 15)\n"), language="rust")
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
-    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+    assert [c.rule for c in candidates(req, "structural:repeat")] == []
 
 
 def test_the_changed_tokens_alone_are_repeated_in_other_surroundings():
@@ -457,14 +452,12 @@ def test_the_changed_tokens_alone_are_repeated_in_other_surroundings():
     before = ("package m\n\nfunc handler() {\n\tmyid := atomic.AddUint64(&reqid, 1)\n\tuse(myid)\n}\n\n"
               "func NextRequestID() uint64 {\n\treturn atomic.AddUint64(&reqid, 1)\n}\n")
     req = session(before, ("\tmyid := atomic.AddUint64(&reqid, 1)\n", "\tmyid := reqid.Add(1)\n"), language="go")
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
-    found = [(c.rule, c.edit.new_text) for c in engine.candidates(ctx, strict=True)]
+    found = [(c.rule, c.edit.new_text) for c in candidates(req)]
     assert found == [("local-0-elsewhere-complete", "\treturn reqid.Add(1)\n")]  # the target's own spacing kept
     # a change of one name alone (`0` -> `object()`) is not specific enough to go anywhere
     before = "DEFAULT_RETRIES = 0\n\n\ndef cert(conn):\n    conn.cert_file = cert[0]\n"
     req = session(before, ("DEFAULT_RETRIES = 0\n", "DEFAULT_RETRIES = object()\n"))
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "python", req.path)
-    assert [c.rule for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"] == []
+    assert [c.rule for c in candidates(req, "structural:repeat")] == []
 
 
 def test_a_parameter_inserted_into_one_signature_goes_into_the_next():
@@ -499,9 +492,7 @@ def test_a_line_inserted_twice_between_the_same_bare_neighbours_goes_to_the_next
         return head, head + sleep
 
     def repeats(req):
-        ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "rust", req.path)
-        return [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True)
-                if c.source == "structural:repeat"]
+        return [(c.edit.start_line, c.edit.new_text) for c in candidates(req, "structural:repeat")]
 
     assert repeats(session(before, step(1), language="rust")) == []  # once: `// ...` and `}` say nothing
     assert repeats(session(before, step(1), step(2), language="rust")) == [(13, sleep)]
@@ -513,6 +504,14 @@ def test_the_same_arguments_changed_in_the_next_method_call_of_the_receiver():
               "func Print(args ...interface{}) {\n\tlog.Print(args)\n}\n\n"
               "func Info(args ...interface{}) {\n\tstd.Info(args)\n}\n")
     req = session(before, ("\tstd.Debug(args)\n", "\tstd.Debug(args...)\n"), language="go")
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], "go", req.path)
-    found = [(c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True) if c.source == "structural:repeat"]
+    found = [(c.edit.start_line, c.edit.new_text) for c in candidates(req, "structural:repeat")]
     assert found == [(11, "\tstd.Info(args...)\n")]
+
+
+def test_a_copied_name_is_one_hole_in_the_changed_tokens_too():
+    # lipgloss: `o.width = i.width` -> `v := *i.width` + `o.width = &v`; the next field is `align`
+    before = ("package m\n\nfunc merge(o, i *Opts) {\n\tif i.width != nil {\n\t\to.width = i.width\n\t}\n\n\n\n"
+              "\tif i.align != nil {\n\t\to.align = i.align\n\t}\n}\n")
+    req = session(before, ("\t\to.width = i.width\n", "\t\tv := *i.width\n\t\to.width = &v\n"), language="go")
+    old, new = changed_lines(req, predict(req, min_confidence=0.0))
+    assert old == ["\t\to.align = i.align\n"] and new == "\t\tv := *i.align\n\t\to.align = &v\n"

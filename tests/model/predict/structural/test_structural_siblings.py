@@ -1,7 +1,6 @@
 """Lines inserted at an edge of a definition go to the same edge of the next one (siblings.py)."""
 
-from edit_sessions import changed_lines, predict, session
-from nxedit.model.predict.structural import engine
+from edit_sessions import candidates, changed_lines, predict, session
 
 RUST = """\
 impl Slice {
@@ -18,22 +17,20 @@ impl Slice {
 """
 
 
-def _repeats(req, language):
-    ctx = engine.make_context(req.current, req.cursor, [h.to_dict() for h in req.history], language, req.path)
-    return [(c.rule, c.edit.start_line, c.edit.new_text) for c in engine.candidates(ctx, strict=True)
-            if c.source == "structural:repeat"]
+def _repeats(req):
+    return [(c.rule, c.edit.start_line, c.edit.new_text) for c in candidates(req, "structural:repeat")]
 
 
 def test_a_marker_attribute_goes_above_the_next_definition_of_that_kind():
     req = session(RUST, ("    pub fn len(&self) -> usize {\n", "    #[inline]\n    pub fn len(&self) -> usize {\n"),
                   language="rust")
-    assert _repeats(req, "rust") == [("insert-sibling", 8, "    #[inline]\n")]
+    assert _repeats(req) == [("insert-sibling", 8, "    #[inline]\n")]
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert old == [] and new == "    #[inline]\n"
     # an attribute with arguments configures its own item: `#[cfg(miri)]` is not for the next fn
     req = session(RUST, ("    pub fn len(&self) -> usize {\n", "    #[cfg(miri)]\n    pub fn len(&self) -> usize {\n"),
                   language="rust")
-    assert _repeats(req, "rust") == []
+    assert _repeats(req) == []
 
 
 def test_a_decorator_goes_on_top_of_the_next_stack_of_the_same_decorators():
@@ -42,7 +39,7 @@ def test_a_decorator_goes_on_top_of_the_next_stack_of_the_same_decorators():
               "        assert cls\n\n    def test_plain(self):\n        assert True\n")
     req = session(before, ("    @pytest.mark.parametrize('cls', [A, B])\n",
                            "    @pytest.mark.benchmark()\n    @pytest.mark.parametrize('cls', [A, B])\n"))
-    assert _repeats(req, "python") == [("insert-sibling", 6, "    @pytest.mark.benchmark()\n")]
+    assert _repeats(req) == [("insert-sibling", 6, "    @pytest.mark.benchmark()\n")]
 
 
 def test_a_first_line_using_a_parameter_goes_into_the_next_function_taking_it():
@@ -50,10 +47,10 @@ def test_a_first_line_using_a_parameter_goes_into_the_next_function_taking_it():
               "func format(err error) string {\n\treturn err.Error()\n}\n\n"
               "func assertError(t *testing.T, err error) {\n\tif err == nil {\n\t\tt.Fatal(\"no error\")\n\t}\n}\n")
     req = session(before, ("\tif err != nil {\n", "\tt.Helper()\n\tif err != nil {\n"), language="go")
-    assert _repeats(req, "go") == [("insert-sibling", 14, "\tt.Helper()\n")]  # not into format()
+    assert _repeats(req) == [("insert-sibling", 14, "\tt.Helper()\n")]  # not into format()
     # lines that use nothing of the header (a lock of a global) belong to their own function
     req = session(before, ("\tif err != nil {\n", "\tmu.Lock()\n\tif err != nil {\n"), language="go")
-    assert _repeats(req, "go") == []
+    assert _repeats(req) == []
 
 
 def test_a_modifier_added_to_a_header_goes_to_the_next_header_of_that_kind():
@@ -62,11 +59,11 @@ def test_a_modifier_added_to_a_header_goes_to_the_next_header_of_that_kind():
               "    fn new_unseeded() -> IsaacRng {\n        seeded(&[])\n    }\n}\n")
     req = session(before, ("    fn new_seeded(seed: &[u8]) -> IsaacRng {\n",
                            "    pub fn new_seeded(seed: &[u8]) -> IsaacRng {\n"), language="rust")
-    assert _repeats(req, "rust") == [("insert-sibling", 5, "    pub fn new_unseeded() -> IsaacRng {\n")]
+    assert _repeats(req) == [("insert-sibling", 5, "    pub fn new_unseeded() -> IsaacRng {\n")]
     # a value is no modifier: `pass_many=False` -> `pass_many=True` is not taken to the next def
     before = "def pre_dump(fn=None, pass_many=False):\n    return fn\n\n\ndef post_dump(fn=None, pass_many=False):\n    return fn\n"
     req = session(before, ("def pre_dump(fn=None, pass_many=False):\n", "def pre_dump(fn=None, pass_many=True):\n"))
-    assert [r for r in _repeats(req, "python") if r[0] == "insert-sibling"] == []
+    assert [r for r in _repeats(req) if r[0] == "insert-sibling"] == []
 
 
 def test_a_line_deleted_at_an_edge_goes_at_the_same_edge_of_the_next_definition():
@@ -74,8 +71,8 @@ def test_a_line_deleted_at_an_edge_goes_at_the_same_edge_of_the_next_definition(
     before = ("class Parser:\n    def on_field_start(self) -> None:\n        print(\"on_field_start\")\n        self.n = 0\n\n"
               "    def on_field_name(self, data: bytes) -> None:\n        print(\"on_field_name\")\n        self.n += 1\n")
     req = session(before, ('        print("on_field_start")\n', ""))
-    assert _repeats(req, "python") == [("insert-sibling", 5, "")]
+    assert _repeats(req) == [("insert-sibling", 5, "")]
     # rand: an inline hint taken off one method goes off the next one, whatever its arguments
     req = session(RUST.replace("    pub fn len", "    #[inline(always)]\n    pub fn len").replace(
         "    pub fn is_empty", "    #[inline]\n    pub fn is_empty"), ("    #[inline(always)]\n", ""), language="rust")
-    assert _repeats(req, "rust") == [("insert-sibling", 7, "")]
+    assert _repeats(req) == [("insert-sibling", 7, "")]
