@@ -34,3 +34,16 @@ def test_each_completion_reports_its_reused_and_evaluated_prompt_tokens():
     assert first.total == 1098 and second.total == 1100
     assert second.prompt_ms == 11503.70 and second.decode_runs == 95 and second.decode_ms == 2868.66
     assert reports[3].prompt_ms is None  # its timings were not printed yet
+
+
+def test_llama_servers_own_report_comes_with_the_answer():
+    """llama.cpp's llama-server logs no cache hits: its report is the one it sends with the
+    answer, which the openai backend keeps on the Completion."""
+    from nxedit.model.predict.backends import Completion
+
+    module = load()
+    sent = Completion("x", "stop", 5, prompt_tokens=925, cached_tokens=373, prompt_ms=1927.0, decode_ms=98.0, decoded=5)
+    report = module.report_of(sent)
+    assert (report.reused, report.evaluated, report.total, report.decode_runs) == (373, 552, 925, 5)
+    assert module.report_of(Completion("x", "stop", 5)) is None  # llama-cpp-python's: read its log
+    assert module.report_of(None) is None

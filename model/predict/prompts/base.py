@@ -220,39 +220,48 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
                    stops: tuple[str, ...] = ()) -> Grammar:
     """A GBNF grammar for an answer: ``head``, the rewritten region, ``tail``, nothing more.
 
-    The rewrite is at most :func:`answer_budget` characters and never writes ``<|`` (user
-    text reaches the model with such markers escaped, so a rewrite has none): a model that
-    repeats its prompt, runs past the region or writes a marker of its own is held to the
-    format's structure and ends there. What the lines say is still the model's business,
-    and the sanity gate's (:func:`finish`). With a ``fence`` (a run of backticks) the
-    rewrite never writes that run either: the model's code block ends only with ``tail``,
-    not with chatter after a fence of its own. ``stops`` may follow the rewrite (a stop
-    string the model may write as text, ``<|file_sep|>``).
+    The rewrite is at most :func:`answer_budget` repetitions of ``char`` and never writes
+    ``<|`` (user text reaches the model with such markers escaped, so a rewrite has none):
+    a model that repeats its prompt, runs past the region or writes a marker of its own is
+    held to the format's structure and ends there. What the lines say is still the model's
+    business, and the sanity gate's (:func:`finish`). Every ``<`` is part of a run of at
+    most as many as the region's longest (2 at least: ``<<``) followed by a character that
+    is neither ``<`` nor ``|`` (or ends the rewrite), so ``<<|`` cannot slip through as
+    ``<<`` then ``|`` (Gemma wrote ``<<|editable_region_start|>`` so). With a ``fence`` (a
+    run of backticks) the rewrite never writes that run either: the model's code block
+    ends only with ``tail``, not with chatter after a fence of its own. ``stops`` may
+    follow the rewrite (a stop string the model may write as text, ``<|file_sep|>``).
 
     The grammar's ``max_tokens`` covers the longest answer it allows: a token holds at
     least one byte, so the answer's bytes bound its tokens. The head, tail and stops are
-    ASCII; the rewrite is at most its repetitions times the widest one (``"<" [^|]`` is two
-    characters, ``"``" [^`<]`` three) and one ``<``, each character one byte but for
-    non-ASCII ones: a model writing many characters its vocabulary lacks (byte fallback)
-    can still reach the limit, an answer then refused as truncated.
+    ASCII; the rewrite is at most its repetitions times the widest one and its trailing
+    run, each character one byte but for non-ASCII ones: a model writing many characters
+    its vocabulary lacks (byte fallback) can still reach the limit, an answer then refused
+    as truncated.
     """
+    lts = max(2, max((len(run) for run in re.findall("<+", ctx.region_text)), default=0))
+    ticks = len(fence) - 1  # the longest run of backticks the rewrite may write
+    lt = f'"<"{{1,{lts}}}'
+    if fence:  # a run of backticks, or of <, ends with a character neither starts nor forbids
+        rule = (f'char ::= [^<`] | {lt} [^<|`] | "`"{{1,{ticks}}} [^`<] | "`"{{1,{ticks}}} {lt} [^<|`]\n'
+                f'end ::= "`"{{0,{ticks}}} | "`"{{0,{ticks}}} "<"{{1,{lts}}}\n')
+        widest, trailing = ticks + lts + 1, ticks + lts
+    else:
+        rule = f'char ::= [^<] | {lt} [^<|]\nend ::= "<"{{0,{lts}}}\n'
+        widest, trailing = lts + 1, lts
     parts = [gbnf_literal(head)] if head else []
     budget = answer_budget(ctx.region_text)
     if budget <= GRAMMAR_CHUNK:
-        parts.append(f'char{{0,{budget}}} "<"?')
+        parts.append(f"char{{0,{budget}}} end")
         repetitions = budget
     else:  # llama.cpp refuses a repetition over 2,000: chunks of them (the budget rounded up)
-        parts.append(f'(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} "<"?')
+        parts.append(f"(char{{{GRAMMAR_CHUNK}}}){{0,{budget // GRAMMAR_CHUNK}}} char{{0,{GRAMMAR_CHUNK - 1}}} end")
         repetitions = budget // GRAMMAR_CHUNK * GRAMMAR_CHUNK + GRAMMAR_CHUNK - 1
     if tail:
         parts.append(gbnf_literal(tail))
     if stops:
         parts.append(f"({' | '.join(gbnf_literal(s) for s in stops)})?")
-    widest = max(2, len(fence))
-    # + 1 for the "<" the rewrite may end with, + 1 for the end-of-generation token
-    most = len(head.encode()) + repetitions * widest + 1 + len(tail.encode()) \
+    # + 1 for the end-of-generation token
+    most = len(head.encode()) + repetitions * widest + trailing + len(tail.encode()) \
         + max((len(s.encode()) for s in stops), default=0) + 1
-    if not fence:
-        return Grammar(f"root ::= {' '.join(parts)}\nchar ::= [^<] | \"<\" [^|]\n", most)
-    ticks = f"\"`\"{{1,{len(fence) - 1}}}"  # shorter runs of backticks than the fence
-    return Grammar(f"root ::= {' '.join(parts)}\nchar ::= [^<`] | \"<\" [^|`] | {ticks} [^`<]\n", most)
+    return Grammar(f"root ::= {' '.join(parts)}\n{rule}", most)

@@ -248,13 +248,23 @@ def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, ta
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
     most = len(ctx.region_text) * 5 // 4 + 192  # the region and a margin, as the token limit
-    root, char = fmt.grammar(ctx).splitlines()
+    root, char, end = fmt.grammar(ctx).splitlines()
     body = f"char{{0,{most}}}" if most <= 1000 else f"(char{{1000}}){{0,{most // 1000}}} char{{0,999}}"
-    assert root == f'root ::= {head}{body} "<"?{tail}'
-    if name == "chat":  # nor a fence of its own: the block ends with the grammar's fence
-        assert char == 'char ::= [^<`] | "<" [^|`] | "`"{1,2} [^`<]'
+    assert root == f'root ::= {head}{body} end{tail}'
+    # no marker of the model's own: every "<" in a run of at most two (<<) and a character
+    # that is neither "<" nor "|" (or the rewrite's end); chat: nor a fence of its own
+    if name == "chat":
+        assert char == ('char ::= [^<`] | "<"{1,2} [^<|`] | "`"{1,2} [^`<] | "`"{1,2} "<"{1,2} [^<|`]')
+        assert end == 'end ::= "`"{0,2} | "`"{0,2} "<"{1,2}'
     else:
-        assert char == 'char ::= [^<] | "<" [^|]'  # no marker of the model's own
+        assert char == 'char ::= [^<] | "<"{1,2} [^<|]'
+        assert end == 'end ::= "<"{0,2}'
+
+
+def test_a_region_with_a_longer_run_of_lt_may_be_copied():
+    fmt = get_format("zeta")
+    ctx = context(fmt, request("<<<<<<< HEAD\nx = 1\n=======\nx = 2\n>>>>>>> main\n", 1, 0))
+    assert fmt.grammar(ctx).splitlines()[1] == 'char ::= [^<] | "<"{1,7} [^<|]'
 
 
 @pytest.mark.parametrize("name, head, tail, stop", [
@@ -267,9 +277,9 @@ def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, ta
 @pytest.mark.parametrize("lines", [12, 60])  # a budget under and over one repetition's limit
 def test_a_grammar_answer_always_ends_within_its_token_limit(name, head, tail, stop, lines):
     """The longest answer a format's grammar allows, written in the widest items of its rule
-    (``<`` and a character: two characters each; chat's two backticks and one: three), fits
-    the grammar's token limit with the end-of-text token after it: a token holds at least a
-    byte, so the grammar, not the token limit, ends every answer it holds."""
+    (``<<`` and a character; chat's two backticks before them), fits the grammar's token
+    limit with the end-of-text token after it: a token holds at least a byte, so the
+    grammar, not the token limit, ends every answer it holds."""
     from nxedit.model.predict.prompts.base import GRAMMAR_CHUNK, answer_budget
 
     fmt = get_format(name)
@@ -279,10 +289,10 @@ def test_a_grammar_answer_always_ends_within_its_token_limit(name, head, tail, s
     if name == "sweep":  # its 21-line window: one budget in a repetition, one in chunks
         assert (budget > GRAMMAR_CHUNK) == (lines == 60)
     items = budget if budget <= GRAMMAR_CHUNK else budget // GRAMMAR_CHUNK * GRAMMAR_CHUNK + GRAMMAR_CHUNK - 1
-    widest = "``x" if name == "chat" else "<x"
+    widest, trailing = ("``<<x", "``<<") if name == "chat" else ("<<x", "<<")
     if name == "zeta-cache":
         tail = ("" if ctx.region_text.endswith("\n") else "\n") + "<|editable_region_end|>"
-    longest = head + widest * items + "<" + tail + stop
+    longest = head + widest * items + trailing + tail + stop
     grammar = fmt.grammar(ctx)
     assert len(longest.encode()) + 1 <= grammar.max_tokens  # + the end-of-generation token
     assert grammar.max_tokens <= len(longest.encode()) + 1 + len("</s>")  # and not far more (sweep: either stop)
