@@ -193,8 +193,11 @@ class Completion:
         return f"{item.label}  {extra}" if extra else item.label
 
     def _place(self) -> None:
-        """Under the cursor (above it near the bottom of the view)."""
-        self.menu.styles.offset = place(self.features.app.view, self.start, min(10, len(self.shown)), below=True)
+        """Under the cursor (above it near the bottom of the view, or where it would hide the
+        ghost diff of a next edit: both are on screen at once, each with its own keys)."""
+        app = self.features.app
+        ghost = app.predictions.layer.lines() if app.predictions is not None else frozenset()
+        self.menu.styles.offset = place(app.view, self.start, min(10, len(self.shown)), below=True, avoid=ghost)
 
     def move(self, step: int) -> None:
         if self.menu is not None and self.shown:

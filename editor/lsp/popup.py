@@ -9,7 +9,7 @@ typing (the request goes to the server thread; a late answer for a moved cursor 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Collection
 
 from lsprotocol import types as lsp
 from rich.text import Text
@@ -38,9 +38,11 @@ class InfoBox(Static, can_focus=False):
     DEFAULT_CSS = "InfoBox {" + FLOATING + f"max-width: {WIDTH}; max-height: {MAX_LINES}; padding: 0 1; background: $surface; }}"
 
 
-def place(view: "EditorView", offset: int, height: int, below: bool) -> tuple[int, int]:
+def place(view: "EditorView", offset: int, height: int, below: bool,
+          avoid: Collection[int] = ()) -> tuple[int, int]:
     """Where a box ``height`` rows high goes on screen for the text at ``offset``: under its
-    row (``below``) or above it, on the other side when that one has no room."""
+    row (``below``) or above it, on the other side when that one has no room, or when the
+    box would cover a line of ``avoid`` (the ghost diff's) and the other side would not."""
     buffer = view.buffer
     line, col = buffer.document.position(offset)
     rows = view.visible_rows()
@@ -49,6 +51,13 @@ def place(view: "EditorView", offset: int, height: int, below: bool) -> tuple[in
     x = geom.gutter + display_width(buffer.document.line_text(line)[:col], buffer.document.tab_width) - geom.skip
     if below and y + 1 + height > geom.height or not below and y < height:
         below = not below
+    if avoid:
+        def covers(first: int, last: int) -> bool:
+            return any(r.line in avoid for r in rows[max(0, first):last])
+
+        under, over = covers(y + 1, y + 1 + height), covers(y - height, y)
+        if below and under and not over and y >= height or not below and over and not under and y + 1 + height <= geom.height:
+            below = not below
     region = view.content_region
     return region.x + max(0, x), region.y + (y + 1 if below else max(0, y - height))
 

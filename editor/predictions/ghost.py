@@ -60,6 +60,19 @@ class GhostLayer:
             self.document, self.pieces, self.further_line, self.further = None, (), -1, ""
             self.version += 1
 
+    def lines(self) -> frozenset[int]:
+        """The document lines the ghost draws on (its pieces' lines, the rows hung under
+        them, a jump label's line): what a menu or a box should not cover."""
+        doc = self.document
+        if doc is None:
+            return frozenset()
+        if self.further:
+            return frozenset((self.further_line,))
+        out: set[int] = set()
+        for piece in self.pieces:
+            out.update(range(doc.position(piece.start)[0], doc.position(piece.end)[0] + 1))
+        return frozenset(out)
+
     def annotations(self, first_line: int, last_line: int) -> list[Annotation]:
         doc = self.document
         if doc is not None and self.further:
