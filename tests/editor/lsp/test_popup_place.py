@@ -4,6 +4,7 @@ keys; a menu over the ghost hid the suggestion the user was about to take with T
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from nxedit.editor.app import EditorApp
@@ -24,6 +25,15 @@ def app_at(tmp_path: Path, line: int) -> EditorApp:
     return EditorApp([FileArg(path, line, 0)], settings, messages)
 
 
+@asynccontextmanager
+async def editing(tmp_path: Path):
+    """The editor at line 10 of TEXT in a 80x20 terminal; the app and the cursor's offset."""
+    app = app_at(tmp_path, 10)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await ready(pilot)
+        yield app, pilot, app.buffer.selection.head
+
+
 def ghost_on(app: EditorApp, line: int) -> frozenset[int]:
     """A suggestion replacing ``line``'s text, shown; the lines its ghost draws on."""
     doc = app.buffer.document
@@ -33,10 +43,7 @@ def ghost_on(app: EditorApp, line: int) -> frozenset[int]:
 
 
 async def test_a_menu_goes_above_the_cursor_when_the_ghost_is_below(tmp_path):
-    app = app_at(tmp_path, 10)
-    async with app.run_test(size=(80, 20)) as pilot:
-        await ready(pilot)
-        cursor = app.buffer.selection.head
+    async with editing(tmp_path) as (app, pilot, cursor):
         under = place(app.view, cursor, 5, below=True)
         over = place(app.view, cursor, 5, below=False)
         assert over[1] < under[1]
@@ -51,20 +58,14 @@ async def test_a_menu_goes_above_the_cursor_when_the_ghost_is_below(tmp_path):
 
 
 async def test_a_box_above_the_cursor_moves_under_it_off_the_ghost(tmp_path):
-    app = app_at(tmp_path, 10)
-    async with app.run_test(size=(80, 20)) as pilot:
-        await ready(pilot)
-        cursor = app.buffer.selection.head
+    async with editing(tmp_path) as (app, pilot, cursor):
         under = place(app.view, cursor, 4, below=True)
         assert place(app.view, cursor, 4, below=False, avoid=ghost_on(app, 8)) == under
 
 
 async def test_ghost_on_both_sides_keeps_the_usual_side(tmp_path):
-    app = app_at(tmp_path, 10)
-    async with app.run_test(size=(80, 20)) as pilot:
-        await ready(pilot)
+    async with editing(tmp_path) as (app, pilot, cursor):
         doc = app.buffer.document
-        cursor = app.buffer.selection.head
         under = place(app.view, cursor, 5, below=True)
         app.predictions.layer.show(doc, [Piece(doc.offset(8, 0), doc.offset(8, 0), "a"),
                                          Piece(doc.offset(12, 0), doc.offset(12, 0), "b")], True, False)
@@ -79,11 +80,9 @@ async def test_the_completion_menu_opens_off_the_ghost(tmp_path):
 
     from nxedit.editor.lsp.completion import Completion
 
-    app = app_at(tmp_path, 10)
-    async with app.run_test(size=(80, 20)) as pilot:
-        await ready(pilot)
+    async with editing(tmp_path) as (app, pilot, cursor):
         completion = Completion(SimpleNamespace(app=app))
-        completion.start = app.buffer.selection.head
+        completion.start = cursor
         completion.shown = [lsp.CompletionItem(label=f"value_{i}") for i in range(5)]
         completion._show()
         await pilot.pause()
