@@ -45,8 +45,8 @@ SOURCE = "structural:repeat"
 # cases): the same lines once ~0.75, two agreeing examples ~0.85, looser patterns less.
 CONFIRMED_BONUS = 0.05  # an earlier hunk made the same edit
 EARLIER_PENALTY = 0.2  # learned from an edit before the last one (1 hit in 5 for the same lines)
-SHORT_PATTERN, SHORT_PENALTY = 8, 0.3
-LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)  # an edit of a few tokens looks like many unrelated places
+SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many unrelated places
+LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)
 ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
 # a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
@@ -238,7 +238,7 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     Whole-line patterns need one literal name (or, learned from two examples, just some
     literal structure: the examples showed how far it generalises); windows need two, or
     one that the edit replaces (a changed name is specific in itself)."""
-    literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    literal = _literals(rw)
     if rw.full_lines:
         keywords = len({s.text for s in rw.slots if s.hole is None and s.text in KEYWORDS})
         return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots)) or (
@@ -247,9 +247,14 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
     return len(literal) >= 2 or bool(replaced)
 
 
+def _literals(rw: Rewrite) -> set[str]:
+    """The names and numbers a pattern keeps as they are (its slots that are no hole), keywords aside."""
+    return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+
+
 def _names_pinned(rw: Rewrite) -> bool:
     """Whether a one-line pattern has two different literal names or numbers."""
-    literal = {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    literal = _literals(rw)
     return rw.line_count == 1 and len(literal) >= 2
 
 
@@ -479,8 +484,9 @@ def _shape(line: str) -> tuple:
 
 def _between(ctx: Context, hunk, above: str, below: str) -> bool:
     """Whether an earlier hunk's inserted lines sit between lines ``above`` and ``below`` (spacing aside)."""
-    lines, at = ctx.buf.lines, hunk.start + hunk.core()[2]
-    end = at + len(hunk.core()[1])
+    _, inserted, top = hunk.core()
+    lines, at = ctx.buf.lines, hunk.start + top
+    end = at + len(inserted)
     return hunk.intact and 0 < at and end < len(lines) and _norm(lines[at - 1]) == above and _norm(lines[end]) == below
 
 
