@@ -94,6 +94,17 @@ def builtin_types_of(language: str) -> frozenset[str]:
     return _BUILTIN_TYPES.get(language, frozenset())
 
 
+def squash(text: str) -> str:
+    """``text`` without its white space: lines compared with their spacing aside."""
+    return "".join(text.split())
+
+
+def token_shape(tokens: list[Token]) -> tuple[str, ...]:
+    """The tokens with every name, number and string one mark (``\\0``); punctuation and
+    keywords as they are: the construct a line is, whatever it names."""
+    return tuple(t.text if t.kind == PUNCT or t.text in KEYWORDS else "\0" for t in tokens)
+
+
 def keywords_of(language: str) -> frozenset[str]:
     """``language``'s keywords; for a language not listed, those of all of them."""
     return _LANGUAGE_KEYWORDS.get(language, KEYWORDS)

@@ -34,7 +34,7 @@ from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import split_lines
 from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, tokenize
+from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, squash, token_shape, tokenize
 from .rename import rename_ops
 from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
 from .scope import same_function
@@ -225,7 +225,7 @@ def _calls_another(ctx: Context, ex: Example) -> bool:
 
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
-    return _norm("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == _norm(ex.old)
+    return squash("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == squash(ex.old)
 
 
 def _overlap(a: LineEdit, b: LineEdit) -> bool:
@@ -433,11 +433,6 @@ def _already_done(rw: Rewrite, new_text: str, text: str) -> bool:
     return re.search(rf"(?<!{edge}){re.escape(core)}(?!{tail})", near) is not None
 
 
-def _norm(line: str) -> str:
-    """A line with its spacing squeezed out: lines equal under it are the same code."""
-    return "".join(line.split())
-
-
 def _names(text: str) -> int:
     """How many names and numbers (not keywords) a text has."""
     return sum(1 for t in tokenize(text) if t.kind != PUNCT and t.text not in KEYWORDS)
@@ -453,13 +448,13 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
 
     One deletion says little (the same line elsewhere is often still needed); a second
     deletion of the same lines makes it a pattern."""
-    key = [_norm(ln) for ln in old]
+    key = [squash(ln) for ln in old]
     if not _meaningful("".join(old)):
         return []
     lines = ctx.buf.lines
     n = len(old)
     indent = indent_of(old[0])
-    confirmed = any(not h.core()[1] and [_norm(x) for x in h.core()[0]] == key for h in ctx.hunks[-RECENT:-1])
+    confirmed = any(not h.core()[1] and [squash(x) for x in h.core()[0]] == key for h in ctx.hunks[-RECENT:-1])
 
     def sites():
         busy = -1
@@ -467,7 +462,7 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
             if start < busy or start + n > len(lines) or ctx.in_history(start):
                 continue
             # two lines or more are recognised by themselves: one nesting level deeper is the same code
-            if (indent_of(lines[start]) == indent or n >= 2) and all(_norm(lines[start + i]) == key[i] for i in range(n)):
+            if (indent_of(lines[start]) == indent or n >= 2) and all(squash(lines[start + i]) == key[i] for i in range(n)):
                 busy = start + n
                 yield Site(start, start + n, "")
 
@@ -477,17 +472,12 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     return [Candidate(edit, SOURCE, 0.7 if confirmed else 0.35, "delete-lines")]
 
 
-def _shape(line: str) -> tuple:
-    """A line's tokens with names and numbers abstracted: lines of one shape are the same construct."""
-    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line))
-
-
 def _between(ctx: Context, hunk, above: str, below: str) -> bool:
     """Whether an earlier hunk's inserted lines sit between lines ``above`` and ``below`` (spacing aside)."""
     _, inserted, top = hunk.core()
     lines, at = ctx.buf.lines, hunk.start + top
     end = at + len(inserted)
-    return hunk.intact and 0 < at and end < len(lines) and _norm(lines[at - 1]) == above and _norm(lines[end]) == below
+    return hunk.intact and 0 < at and end < len(lines) and squash(lines[at - 1]) == above and squash(lines[end]) == below
 
 
 def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
@@ -500,33 +490,33 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     at = last.start + top
     if not last.intact or at <= 0 or at + len(new) >= len(lines):
         return []
-    above, below = _norm(lines[at - 1]), _norm(lines[at + len(new)])
-    new_key = [_norm(ln) for ln in new]
-    earlier = [h for h in ctx.hunks[-RECENT:-1] if not h.core()[0] and [_norm(x) for x in h.core()[1]] == new_key]
+    above, below = squash(lines[at - 1]), squash(lines[at + len(new)])
+    new_key = [squash(ln) for ln in new]
+    earlier = [h for h in ctx.hunks[-RECENT:-1] if not h.core()[0] and [squash(x) for x in h.core()[1]] == new_key]
     confirmed = bool(earlier)
     if not _names("".join(new)):
         return []
     if not (_meaningful(lines[at - 1]) or _meaningful(lines[at + len(new)])) and not any(
             _between(ctx, h, above, below) for h in earlier):
         return []  # neighbours that say nothing (`// ...`, `}`), unless the lines went between them twice
-    shapes = (_shape(lines[at - 1]), _shape(lines[at + len(new)]))
+    shapes = (token_shape(tokenize(lines[at - 1])), token_shape(tokenize(lines[at + len(new)])))
     indent = indent_of(lines[at - 1])
 
-    def sites(similar: bool):
+    def sites(look_alike: bool):
         for p in scan_lines(len(lines), ctx.cursor.line):
             if p <= 0 or p >= len(lines) or ctx.in_history(p) or ctx.in_history(p - 1):
                 continue
-            same = (_norm(lines[p - 1]) == above, _norm(lines[p]) == below)
-            if similar:
+            same = (squash(lines[p - 1]) == above, squash(lines[p]) == below)
+            if look_alike:
                 # one neighbour the same, the other a meaningful line of the same shape
-                alike = (_shape(lines[p - 1]) == shapes[0] and _meaningful(lines[p - 1]),
-                         _shape(lines[p]) == shapes[1] and _meaningful(lines[p]))
+                alike = (token_shape(tokenize(lines[p - 1])) == shapes[0] and _meaningful(lines[p - 1]),
+                         token_shape(tokenize(lines[p])) == shapes[1] and _meaningful(lines[p]))
                 if all(same) or not ((same[0] and alike[1]) or (same[1] and alike[0])):
                     continue
             elif not all(same):
                 continue
-            if [_norm(x) for x in lines[p : p + len(new)]] == new_key or (
-                    similar and [_norm(lines[p - 1])] == new_key[-1:]):
+            if [squash(x) for x in lines[p : p + len(new)]] == new_key or (
+                    look_alike and [squash(lines[p - 1])] == new_key[-1:]):
                 continue  # already there
             text = reindent("\n" + "".join(new), indent, indent_of(lines[p - 1]))[1:]
             yield Site(p, p, text)
@@ -535,8 +525,8 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     levels = [(False, "insert-between", 0.75 if confirmed else 0.45)]
     if confirmed:  # one example says little about which look-alike places get the lines too
         levels.append((True, "insert-similar", 0.7))
-    for similar, rule, confidence in levels:
-        edit = cluster(sites(similar), lines)
+    for look_alike, rule, confidence in levels:
+        edit = cluster(sites(look_alike), lines)
         if edit is not None:
             out.append(Candidate(edit, SOURCE, confidence, rule))
     return out

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import Context
-from .lexer import IDENT, KEYWORDS, PUNCT, Token, tokenize
+from .lexer import IDENT, KEYWORDS, Token, squash, token_shape, tokenize
 from .rewrite import Example, indent_of, reindent
 
 SOURCE = "structural:repeat"
@@ -92,21 +92,16 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
         if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
             return []
         kind, indent = header.group(1), indent_of(lines[at - 1])
-        shape = _shape(line, dollar)
+        shape = token_shape(tokenize(line, dollar))
         if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize(line, dollar)):
             return []
 
         def sites() -> Iterator[Site]:
             for p in _headers(ctx, kind, indent):
-                if p + 1 < len(lines) and not ctx.in_history(p + 1) and _shape(lines[p + 1], dollar) == shape:
+                if p + 1 < len(lines) and not ctx.in_history(p + 1) and token_shape(tokenize(lines[p + 1], dollar)) == shape:
                     yield Site(p + 1, p + 2, "")
 
     return _one(ctx, sites(), DELETE_CONFIDENCE)
-
-
-def _shape(line: str, dollar: bool) -> tuple[str, ...]:
-    """A line's tokens with names and numbers abstracted (words in strings are names too)."""
-    return tuple("\0" if t.kind != PUNCT and t.text not in KEYWORDS else t.text for t in tokenize(line, dollar))
 
 
 def modifiers(ctx: Context) -> list[Candidate]:
@@ -177,7 +172,7 @@ def _attributes(ctx: Context, new: list[str], at: int) -> list[Candidate]:
         return []
     on_top = below > at + len(new)  # other attributes between the example and its header
     kind, indent = header.group(1), indent_of(lines[below])
-    key = [_norm(x) for x in new]
+    key = [squash(x) for x in new]
     # the example's other attributes (`@given(...)`, `@pytest.mark.parametrize(...)`) say which
     # definitions are its siblings: the target has attributes of those names too
     top = at
@@ -190,7 +185,7 @@ def _attributes(ctx: Context, new: list[str], at: int) -> list[Candidate]:
             top = p
             while top > 0 and _ATTRIBUTE.match(lines[top - 1]) and indent_of(lines[top - 1]) == indent:
                 top -= 1
-            if any(_norm(lines[q]) in key for q in range(top, p)) or ctx.in_history(top - 1):
+            if any(squash(lines[q]) in key for q in range(top, p)) or ctx.in_history(top - 1):
                 continue  # it has them already (or the user is editing there)
             if not kin <= {_head(lines[q]) for q in range(top, p)}:
                 continue
@@ -212,13 +207,13 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     needed = _names("".join(new), dollar) & declared
     if not needed:
         return []  # lines that use nothing of the header (a lock, a guard on self) are this function's own
-    key = [_norm(x) for x in new]
+    key = [squash(x) for x in new]
 
     def sites() -> Iterator[Site]:
         for p in _headers(ctx, kind, indent):
             if not lines[p].rstrip().endswith(("{", ":")) or not needed <= _names(lines[p], dollar):
                 continue
-            if [_norm(x) for x in lines[p + 1 : p + 1 + len(new)]] == key or ctx.in_history(p + 1):
+            if [squash(x) for x in lines[p + 1 : p + 1 + len(new)]] == key or ctx.in_history(p + 1):
                 continue
             yield Site(p + 1, p + 1, reindent("\n" + "".join(new), indent_of(new[0]),
                                               indent_of(lines[p + 1]) if p + 1 < len(lines) else indent)[1:])
@@ -253,7 +248,3 @@ def _head(line: str) -> str:
 
 def _names(text: str, dollar: bool) -> set[str]:
     return {t.text for t in tokenize(text, dollar) if t.kind == IDENT and t.text not in KEYWORDS}
-
-
-def _norm(line: str) -> str:
-    return "".join(line.split())

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, PUNCT, Token, tokenize
+from .lexer import IDENT, KEYWORDS, Token, squash, token_shape, tokenize
 from .rewrite import indent_of, reindent
 
 SOURCE = "structural:repeat"
@@ -43,24 +43,16 @@ PREFIX = 3  # lines beginning with this many equal tokens (one of them a name) a
 MAX_LINES = 3
 
 
-def _norm(line: str) -> str:
-    return "".join(line.split())
-
-
 def _says_something(tokens: list[Token]) -> bool:
     """A line a place can be recognised by: a name (not a keyword) and three tokens."""
     return len(tokens) >= 3 and any(t.kind == IDENT and t.text not in KEYWORDS for t in tokens)
-
-
-def _shape(tokens: list[Token]) -> tuple:
-    return tuple(t.text if t.kind == PUNCT or t.text in KEYWORDS else "\0" for t in tokens)
 
 
 def _alike(a: list[Token], b: list[Token]) -> int:
     """How alike two lines are: 2, the same construct (the same shape and a name in common,
     or the same first ``PREFIX`` tokens, one of them a name); 1, the same first two tokens,
     one of them a name (``if err != nil`` / ``if err == nil``); else 0."""
-    if _shape(a) == _shape(b):
+    if token_shape(a) == token_shape(b):
         names = {t.text for t in a if t.kind == IDENT and t.text not in KEYWORDS}
         if names & {t.text for t in b}:
             return 2
@@ -92,7 +84,7 @@ class _Side:
                 self.key = tokens
                 self.key_text = lines[i]
                 return
-            self.near.append(_norm(lines[i]))
+            self.near.append(squash(lines[i]))
 
     def matches(self, line: int) -> tuple[list[Token] | None, int]:
         """At a target place whose neighbour on this side is ``line``: its key line and how
@@ -101,7 +93,7 @@ class _Side:
         lines = self.ctx.buf.lines
         for d, near in enumerate(self.near):
             i = line + d * self.step
-            if not 0 <= i < len(lines) or _norm(lines[i]) != near:
+            if not 0 <= i < len(lines) or squash(lines[i]) != near:
                 return None, 0
         i = line + len(self.near) * self.step
         if self.key is None:
@@ -123,7 +115,7 @@ def _place(above: _Side, below: _Side, up: int, down: int) -> bool:
 def _names_map(a: list[Token], b: list[Token]) -> dict[str, str] | None:
     """The names of key line ``a`` that stand where ``b`` has other names (lines of one
     shape); None when a name would map to two names."""
-    if _shape(a) != _shape(b):
+    if token_shape(a) != token_shape(b):
         return {}
     out: dict[str, str] = {}
     for x, y in zip(a, b):
@@ -147,7 +139,7 @@ def _in_a_list(ctx: Context, block: list[str], above: _Side, below: _Side) -> bo
 def _list_items(a: list[Token], b: list[Token]) -> bool:
     """Whether two lines are items of one list: alike, of one shape, or both ``key:`` /
     ``name =`` / ``value,`` entries."""
-    shape_a, shape_b = _shape(a), _shape(b)
+    shape_a, shape_b = token_shape(a), token_shape(b)
     return bool(_alike(a, b)) or shape_a == shape_b or (
         len(shape_a) >= 2 and shape_a[:2] == shape_b[:2] and shape_a[1] in (":", "=", ","))
 
@@ -176,8 +168,8 @@ def _substitute(text: str, mapping: dict[str, str], dollar: bool) -> str:
 
 
 def _confirmed(ctx: Context, old: list[str], new: list[str]) -> bool:
-    key = ([_norm(x) for x in old], [_norm(x) for x in new])
-    return any(([_norm(x) for x in h.core()[0]], [_norm(x) for x in h.core()[1]]) == key
+    key = ([squash(x) for x in old], [squash(x) for x in new])
+    return any(([squash(x) for x in h.core()[0]], [squash(x) for x in h.core()[1]]) == key
                for h in ctx.hunks[-RECENT:-1])
 
 
@@ -193,7 +185,7 @@ def _confirmed_in_shape(ctx: Context, new: list[str]) -> bool:
         if old or len(ins) != len(new):
             continue
         theirs = [tokenize(x, dollar) for x in ins]
-        if all(_shape(a) == _shape(b) for a, b in zip(mine, theirs)):
+        if all(token_shape(a) == token_shape(b) for a, b in zip(mine, theirs)):
             shared = names & {t.text for line in theirs for t in line if t.kind == IDENT}
             if 2 * len(shared) >= len(names):
                 return True
@@ -216,7 +208,7 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if above.key is None and below.key is None or _in_a_list(ctx, new, above, below):
         return []
     indent = indent_of(lines[at - 1])
-    new_key = [_norm(x) for x in new]
+    new_key = [squash(x) for x in new]
     text = "".join(new)
 
     def sites() -> Iterator[Site]:
@@ -231,14 +223,14 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
             down, down_level = below.matches(p)
             if not _place(above, below, up_level, down_level):
                 continue
-            if [_norm(x) for x in lines[p : p + len(new)]] == new_key or \
-                    [_norm(x) for x in lines[max(p - len(new), 0) : p]] == new_key:
+            if [squash(x) for x in lines[p : p + len(new)]] == new_key or \
+                    [squash(x) for x in lines[max(p - len(new), 0) : p]] == new_key:
                 continue  # already there
             mapping = _merged(above.mapping(up), below.mapping(down))
             if mapping is None:
                 continue  # the neighbours disagree on what a name becomes
             piece = _substitute(text, mapping, ctx.buf.dollar)
-            if [_norm(x) for x in lines[p : p + len(new)]] == [_norm(x) for x in piece.splitlines(True)]:
+            if [squash(x) for x in lines[p : p + len(new)]] == [squash(x) for x in piece.splitlines(True)]:
                 continue
             yield Site(p, p, reindent("\n" + piece, indent, indent_of(lines[p - 1]))[1:])
 
@@ -261,22 +253,22 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     old_tokens = [tokenize(x, ctx.buf.dollar) for x in old]
     if not _says_something([t for ts in old_tokens for t in ts]):
         return []
-    shapes = [_shape(ts) for ts in old_tokens]
+    shapes = [token_shape(ts) for ts in old_tokens]
     names = {t.text for ts in old_tokens for t in ts if t.kind == IDENT and t.text not in KEYWORDS}
     above, below = _Side(ctx, at - 1, -1), _Side(ctx, at, 1)
     if above.key is None and below.key is None or _in_a_list(ctx, old, above, below):
         return []
     indent = indent_of(old[0])
-    keys = [_norm(x) for x in old]
+    keys = [squash(x) for x in old]
 
     def sites() -> Iterator[Site]:
         for p in scan_lines(len(lines), ctx.cursor.line):
             if p <= 0 or p + n >= len(lines) or any(ctx.in_history(x) for x in range(p - 1, p + n + 1)):
                 continue
-            if indent_of(lines[p]) != indent or [_norm(x) for x in lines[p : p + n]] == keys:
+            if indent_of(lines[p]) != indent or [squash(x) for x in lines[p : p + n]] == keys:
                 continue  # the very same lines are repeat.py's delete-lines
             target = [ctx.buf.tokens(i) for i in range(p, p + n)]
-            if [_shape(ts) for ts in target] != shapes or not names & {t.text for ts in target for t in ts}:
+            if [token_shape(ts) for ts in target] != shapes or not names & {t.text for ts in target for t in ts}:
                 continue
             (_, up), (_, down) = above.matches(p - 1), below.matches(p + n)
             if _place(above, below, up, down):
