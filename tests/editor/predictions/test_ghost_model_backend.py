@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -90,6 +91,18 @@ async def model_ready(pilot) -> None:
     await wait_for(pilot, lambda: pilot.app.predictions.model.ready)
 
 
+@asynccontextmanager
+async def renamed_with_model(tmp_path, url: str, name: str = "shop.py", extra: str = ""):
+    """The editor on RENAME (file ``name``) with the model server at ``url``, ready, once the
+    user has renamed ``amount``: the app and the pilot."""
+    app = editor(tmp_path, name, RENAME, 1, 4, config=model_config(url, extra))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await model_ready(pilot)
+        await rename_amount(pilot)
+        yield app, pilot
+
+
 async def test_typing_stays_responsive_while_a_slow_model_works(tmp_path, slow_model):
     server, url = slow_model
     app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
@@ -125,11 +138,7 @@ async def test_a_more_confident_model_answer_takes_the_place_and_alt_bracket_cyc
     server.rewrite = staticmethod(lambda region: region.replace("print('step 0')", "print('step 0', flush=True)"))
     sure = tmp_path / "sure.json"  # an acceptance model that trusts every model answer (p = 0.95)
     sure.write_text(Ranker({}, 2.944, 0.5, {}).to_json())
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url, f'acceptance_weights = "{sure}"\n'))
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await model_ready(pilot)
-        await rename_amount(pilot)
+    async with renamed_with_model(tmp_path, url, extra=f'acceptance_weights = "{sure}"\n') as (app, pilot):
         structural = await suggestion(pilot)  # the model holds its answer: the engine's shows first
         assert structural.suggestion.source == "structural:rename"
         server.release.set()
@@ -146,11 +155,7 @@ async def test_a_refused_answer_says_so_in_the_status_line_and_the_palette_says_
     server, url = slow_model
     server.rewrite = staticmethod(lambda region: "pass")  # the whole region replaced: the gate refuses it
     server.release.set()
-    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config=model_config(url))
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await model_ready(pilot)
-        await rename_amount(pilot)
+    async with renamed_with_model(tmp_path, url) as (app, pilot):
         await wait_for(pilot, lambda: app.status.predictor.endswith("ms · answer refused"))
         assert app.status.predictor.startswith("openai ") and len(app.status.predictor) <= 48
         assert all(o.suggestion.source != "model:openai" for o in app.predictions.options)
@@ -168,11 +173,7 @@ async def test_a_refused_answer_says_so_in_the_status_line_and_the_palette_says_
 async def test_a_private_file_is_never_sent_to_the_model(tmp_path, slow_model):
     server, url = slow_model
     server.release.set()
-    app = editor(tmp_path, "secrets.py", RENAME, 1, 4, config=model_config(url))
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await model_ready(pilot)
-        await rename_amount(pilot)
+    async with renamed_with_model(tmp_path, url, "secrets.py") as (app, pilot):
         option = await suggestion(pilot)  # the in-process engine still helps
         assert option.suggestion.source == "structural:rename"
         await pilot.pause(0.3)
