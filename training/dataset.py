@@ -14,7 +14,9 @@ Sources (any mix; the history database when none is named):
 * ``--code DIR``: synthesized from your code with tree-sitter for a cold start (renames,
   a parameter added and its calls, an import added for a name).
 
-Every example is rendered in ``--format`` exactly as the editor renders requests. Private
+Every example is rendered in ``--format`` exactly as the editor renders requests (several
+formats, comma-separated: each example in one of them, as many in each as the examples
+allow, for one model that answers every format the editor may send it). Private
 files are skipped, near-duplicates dropped, and the split is by time and by file. Writes
 ``train.jsonl``, ``validation.jsonl`` (prompt, completion, and the request and expected
 hunks for evaluation), ``prefs.jsonl`` (KTO labels and ActionRL pairs) and ``stats.json``
@@ -58,7 +60,14 @@ class Config:
     out: Path = field(
         default=Path("runs/data"), metadata={"help": "folder for the dataset files", "metavar": "DIR"}
     )
-    format: str = field(default="zeta", metadata={"help": "prompt format", "choices": sorted(FORMATS)})
+    format: str = field(
+        default="zeta",
+        metadata={
+            "help": f"prompt format ({', '.join(sorted(FORMATS))}), or several comma-separated: "
+            "each example in one of them, evenly",
+            "metavar": "NAME[,NAME...]",
+        },
+    )
     history: bool = field(default=False, metadata={"help": "use the edit-history database"})
     history_export: Path | None = field(
         default=None,
@@ -262,10 +271,27 @@ def token_counter(tokenizer_dir: Path | None) -> Callable[[str], int]:
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
-def render_all(examples: list[Example], fmt, count, exclude) -> tuple[list[tuple[Example, object]], Counter]:
+def formats_of(names: str) -> list:
+    """The prompt formats a ``--format`` value names (comma-separated)."""
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in FORMATS]
+    need(bool(wanted) and not unknown,
+         f"--format {names}: unknown {', '.join(unknown) or 'nothing'} (formats: {', '.join(sorted(FORMATS))})")
+    return [get_format(n) for n in dict.fromkeys(wanted)]
+
+
+def render_all(examples: list[Example], fmts: list, count, exclude) -> tuple[list[tuple[Example, object]], Counter]:
+    """Each example rendered in one of ``fmts``: the one with the fewest examples so far that
+    can render it (the formats' editable regions differ: an edit outside one may lie inside
+    another), so a mix of formats comes out even."""
     rendered, dropped = [], Counter()
+    made = Counter()
     for ex in progress(examples, "rendering", len(examples)):
-        r = render(ex, fmt, count, exclude)
+        for fmt in sorted(fmts, key=lambda f: made[f.NAME]):  # stable: ties in the order given
+            r = render(ex, fmt, count, exclude)
+            if not isinstance(r, str):
+                made[fmt.NAME] += 1
+                break
         if isinstance(r, str):
             dropped[r] += 1
         else:
@@ -428,7 +454,8 @@ def print_statistics(stats: dict) -> None:
 
 def run(cfg: Config) -> int:
     clock = Stopwatch()
-    fmt = get_format(cfg.format)
+    fmts = formats_of(cfg.format)
+    fmt = fmts[0]  # preferences are rendered in the first
     settings = load_history_settings()
     privacy = PrivacyRules(settings.private_globs)
     collected = Collected()
@@ -445,7 +472,7 @@ def run(cfg: Config) -> int:
 
     count = token_counter(cfg.tokenizer)
     exclude = privacy.is_private
-    rendered, dropped = render_all(collected.examples, fmt, count, exclude)
+    rendered, dropped = render_all(collected.examples, fmts, count, exclude)
     rendered, duplicates = drop_near_duplicates(rendered, cfg.dedup_threshold)
     if duplicates:
         dropped["near-duplicate"] += duplicates
@@ -472,7 +499,7 @@ def run(cfg: Config) -> int:
     what = (
         f"{n_train + n_val} examples (train {n_train}, validation {n_val}), "
         f"{len(pref_rows)} preference rows, "
-        f"{cfg.format} format"
+        f"{cfg.format} format{'s' if len(fmts) > 1 else ''}"
     )
     if cfg.dry_run:
         summary("dataset", f"dry run: would write {what} to {cfg.out} ({clock})")

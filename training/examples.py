@@ -50,6 +50,7 @@ class Rendered:
     rewrite: str  # the region after the target hunk
     prompt_tokens: int
     completion_tokens: int
+    format: str = ""  # the prompt format's name
 
 
 def region_rewrite(ctx: EditContext, new_text: str) -> str | None:
@@ -111,7 +112,7 @@ def render(
             return f"bad request: {exc}"
         text, messages = prompt_fields(prompt)
         return Rendered(
-            text, completion, messages, i, ctx.region_text, rewrite, count(text), count(completion)
+            text, completion, messages, i, ctx.region_text, rewrite, count(text), count(completion), fmt.NAME
         )
     return "the next edit is outside the editable region"
 
@@ -130,7 +131,7 @@ def example_row(example: Example, rendered: Rendered, fmt_name: str, split: str,
         "time": example.time,
         "language": example.language,
         "path": example.request.get("path", ""),
-        "format": fmt_name,
+        "format": rendered.format or fmt_name,
         "prompt": rendered.prompt,
         "messages": rendered.messages,
         "completion": rendered.completion,

@@ -10,9 +10,14 @@
    (``python -m exllamav2.conversion.convert_exl2``) measures and quantizes the folder to
    ``--bits`` bits per weight into ``--out/exl2-<bits>bpw``. Its working folder
    (``--out/exl2-work``) holds its job file, so an interrupted conversion resumes where it
-   stopped when this command runs again. Without an NVIDIA GPU or exllamav2 it stops here
-   with one line saying so.
-3. **Editor config**: ``--out/model.toml`` holds the ``[model]`` table that loads the result
+   stopped when this command runs again. Without an NVIDIA GPU or exllamav2 it stops
+   (after the GGUF) with one line saying so.
+3. **GGUF for llama.cpp** (CPU, seconds): with llama.cpp's converters at hand (``--llama-cpp
+   DIR``, a llama.cpp checkout, or ``$LLAMA_CPP_DIR``), a LoRA adapter becomes
+   ``--out/lora.gguf`` for ``llama-server --lora`` on any GGUF of its base, quantized ones
+   included (:mod:`nxedit.training.gguf_export`); a whole model ``--out/model-f16.gguf``.
+   Without them one line says so.
+4. **Editor config**: ``--out/model.toml`` holds the ``[model]`` table that loads the result
    in the editor's ``exllamav2`` backend (the prompt format the model was trained on
    included); paste it into your config file.
 """
@@ -28,8 +33,9 @@ from pathlib import Path
 
 from nxedit.model.predict.prompts import FORMATS
 
+from . import gguf_export
 from .cli import TrainError, existing
-from .hf import is_adapter, run_info, save_merged
+from .hf import adapter_base, is_adapter, run_info, save_merged
 from .progress import Stopwatch, summary
 
 
@@ -54,6 +60,15 @@ class Config:
         },
     )
     max_seq_len: int = field(default=4096, metadata={"help": "the editor's cache length for it"})
+    llama_cpp: Path | None = field(
+        default=None,
+        metadata={
+            "help": "a llama.cpp checkout: also write a GGUF for llama.cpp's server with its converter "
+            "(default: $LLAMA_CPP_DIR)",
+            "type": Path,
+            "metavar": "DIR",
+        },
+    )
     dry_run: bool = field(default=False, metadata={"help": "print the steps and the converter command"})
 
 
@@ -122,6 +137,18 @@ def run(cfg: Config) -> int:
         if is_adapter(src)
         else f"Hugging Face folder: {src}"
     ]
+    llama_cpp = gguf_export.llama_cpp_dir(cfg.llama_cpp)
+    adapter = is_adapter(src)
+    base = adapter_base(src) if adapter else None
+    gguf_cmd = None
+    if llama_cpp is None:
+        where = f"no {gguf_export.LORA_CONVERTER} in {cfg.llama_cpp}" if cfg.llama_cpp else "no --llama-cpp DIR"
+        print(f"no GGUF for llama.cpp: its converter was not found ({where}; a llama.cpp checkout)")
+    elif adapter and not Path(base).is_dir():
+        print(f"no GGUF for llama.cpp: the adapter's base {base} is not a local folder")
+    else:
+        gguf_cmd = gguf_export.converter_command(llama_cpp, src if adapter else hf, cfg.out, base)
+        steps.append(f"GGUF for llama.cpp: {shlex.join(gguf_cmd)}")
     if cfg.quantize:
         steps.append(f"quantize to EXL2 {cfg.bits:g} bpw: {shlex.join(converter_command(cfg, hf))}")
     steps.append(
@@ -134,6 +161,12 @@ def run(cfg: Config) -> int:
         return 0
     cfg.out.mkdir(parents=True, exist_ok=True)
     hf = save_merged(src, cfg.out / "hf")
+    if gguf_cmd is not None:
+        done = subprocess.run(gguf_cmd, check=False, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise TrainError(f"llama.cpp's converter failed (status {done.returncode}): {last}")
+        print(f"GGUF: {gguf_export.serve_line(cfg.out, adapter)}")
     if not cfg.quantize:
         table = model_table(hf, prompt_format, cfg.max_seq_len, backend="transformers")
         (cfg.out / "model.toml").write_text(table, encoding="utf-8")

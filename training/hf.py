@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,28 @@ def compute_bytes() -> int:
     return 2 if cuda_available() and torch.cuda.is_bf16_supported() else 4
 
 
+def cpu_bf16() -> bool:
+    """Whether training on this machine's CPU runs in bf16 mixed precision: where the CPU
+    computes bfloat16 natively (AVX512-BF16 or AMX), about twice as fast as fp32 (Gemma 3
+    270M LoRA, 1,200 tokens a step: 5.9 s against 9.4-12.6 s); elsewhere bf16 is emulated
+    and slower, so fp32. The weights stay fp32 (the optimizer's too): only compute casts."""
+    import torch
+
+    if cuda_available():
+        return False
+    cpu = getattr(torch, "cpu", None)
+    return any(getattr(cpu, check, lambda: False)() for check in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+
+
+def precision() -> str:
+    """How a full-precision run computes here, for the plan line."""
+    import torch
+
+    if cuda_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16 mixed precision on this CPU (AVX512-BF16/AMX)" if cpu_bf16() else "fp32 on this CPU"
+
+
 def load_tokenizer(base: str):
     from transformers import AutoTokenizer
 
@@ -195,6 +218,13 @@ def row_prompt(row: dict):
     return row["prompt"]
 
 
+def prompt_ids(tokenizer, text: str) -> list[int]:
+    """A prompt's ids as the editor's transformers backend (and llama.cpp) feed the model."""
+    from nxedit.model.predict.backends.transformers import prompt_ids as ids
+
+    return ids(tokenizer, text)
+
+
 def prompt_string(tokenizer, row: dict) -> str:
     """The text the editor's transformers backend would feed ``tokenizer`` for this row's prompt."""
     from nxedit.model.predict.backends.transformers import tokenizer_prompt
@@ -207,11 +237,12 @@ def encode(tokenizer, text: str) -> list[int]:
 
 
 def sft_features(tokenizer, rows: list[dict], max_length: int) -> tuple[list[dict], int]:
-    """Token ids with labels on the completion (and its end-of-sequence token) only; rows
+    """Token ids (the prompt's with its start token, as the model is served) with labels on
+    the completion (and its end-of-sequence token) only; rows
     longer than ``max_length`` are skipped (cutting a prompt would break its format)."""
     features, skipped = [], 0
     for row in rows:
-        prompt = encode(tokenizer, prompt_string(tokenizer, row))
+        prompt = prompt_ids(tokenizer, prompt_string(tokenizer, row))
         completion = encode(tokenizer, row["completion"]) + [tokenizer.eos_token_id]
         if len(prompt) + len(completion) > max_length:
             skipped += 1
@@ -324,7 +355,7 @@ def trainer_arguments(
     half epoch at most, and the best checkpoint is the final model."""
     import torch
 
-    bf16 = cuda_available() and torch.cuda.is_bf16_supported()
+    bf16 = (cuda_available() and torch.cuda.is_bf16_supported()) or cpu_bf16()  # on a CPU: autocast
     best = has_eval and run.early_stop > 0
     every = min(run.save_steps, max(1, updates_per_epoch(examples, run) // 2)) if best else run.save_steps
     return dict(
@@ -419,7 +450,12 @@ def read_rows(data: Path, name: str) -> list[dict]:
     return list(read_jsonl(path))
 
 
+def dataset_formats(rows: list[dict]) -> list[str]:
+    """The prompt formats of a dataset's rows, the most common first (zeta when unnamed)."""
+    counts = Counter(r["format"] for r in rows if r.get("format"))
+    return [name for name, _ in counts.most_common()] or ["zeta"]
+
+
 def dataset_format(rows: list[dict]) -> str:
-    formats = {r.get("format") for r in rows if r.get("format")}
-    need(len(formats) <= 1, f"the dataset mixes prompt formats {sorted(formats)}")
-    return formats.pop() if formats else "zeta"
+    """The prompt format a model trained on ``rows`` is set up with (a mix: the most common)."""
+    return dataset_formats(rows)[0]

@@ -56,13 +56,14 @@ from .hf import (
     TrainingRun,
     completion_trainer,
     compute_bytes,
-    dataset_format,
+    dataset_formats,
     early_stopping,
     is_adapter,
     last_checkpoint,
     load_model,
     load_tokenizer,
     loss_trend,
+    precision,
     read_rows,
     save_final,
     sft_features,
@@ -127,7 +128,7 @@ def plan(cfg: Config, method: str, train: list[dict], validation: list[dict], lo
         f"(prompt+completion up to {longest} tokens), {per_epoch} updates an epoch "
         f"(batch {cfg.batch_size} x accumulation {cfg.grad_accum} per device), {total} updates "
         f"({cfg.epochs:g} epochs{stop}), lr {lr} {cfg.schedule}, weight decay {cfg.weight_decay}, "
-        f"{what_you_get(cfg, method)} -> {cfg.out / 'final'}"
+        f"{what_you_get(cfg, method)}, {precision()} -> {cfg.out / 'final'}"
     )
 
 
@@ -188,7 +189,7 @@ def run(cfg: Config) -> int:
     val_path = Path(cfg.data) / "validation.jsonl"
     val_rows = read_rows(cfg.data, "validation.jsonl") if val_path.is_file() else []
     need(bool(train_rows), f"{cfg.data}/train.jsonl has no examples")
-    prompt_format = dataset_format(train_rows)
+    prompt_formats = dataset_formats(train_rows)  # a mixed dataset: the most common first
     arch = architecture(cfg.base)
     chosen = fill_defaults(cfg, len(train_rows), cfg.method, arch.params)
     if chosen:
@@ -262,7 +263,8 @@ def run(cfg: Config) -> int:
             "step": "sft",
             "method": method,
             "base": cfg.base,
-            "prompt_format": prompt_format,
+            "prompt_format": prompt_formats[0],
+            "prompt_formats": prompt_formats,
             "adapter": method != "selekt",
             "delta_alpha": cfg.delta_alpha if method != "selekt" else 0.0,
         },

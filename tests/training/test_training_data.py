@@ -87,6 +87,20 @@ def test_git_examples_are_cut_like_the_benchmark_and_split_by_file_and_time(repo
     assert printed.strip().splitlines()[-1].startswith(f"dataset: {len(everything)} examples")
 
 
+def test_several_formats_render_each_example_in_one_of_them(repo, tmp_path):
+    out = tmp_path / "data"
+    assert train(["dataset", "--git", str(repo), "--out", str(out), "--format", "zeta,sweep"]) == 0
+    everything = [r for rs in rows(out).values() for r in rs]
+    assert {r["format"] for r in everything} == {"zeta", "sweep"}
+    for r in everything:  # each in its own format, as the editor renders it
+        fmt = get_format(r["format"])
+        ctx = context_of(r["request"], fmt)
+        after = apply_line_edits(r["request"]["current"], [r["expected"][r["target"]]])
+        assert r["prompt"] == fmt.render(ctx) and r["completion"] == fmt.render_target(ctx, region_rewrite(ctx, after))
+    assert json.loads((out / "stats.json").read_text())["format"] == "zeta,sweep"
+    assert train(["dataset", "--git", str(repo), "--out", str(out), "--format", "zeta,nope"]) == 1
+
+
 def test_a_second_run_reuses_the_collected_source(repo, tmp_path, monkeypatch):
     out = tmp_path / "data"
     assert train(["dataset", "--git", str(repo), "--out", str(out)]) == 0

@@ -191,3 +191,16 @@ def test_defaults_and_warnings_follow_the_amount_of_data(setup, capsys):
     out = capsys.readouterr().out
     assert "defaults for 4 training examples: 8 epochs, LoRA rank 8, alpha 16" in out
     assert "warning: only 4 training examples: too few" in out
+
+
+def test_one_adapter_trains_on_a_mix_of_formats_in_bf16_where_the_cpu_has_it(setup, capsys):
+    root, base, rows = setup
+    mixed = [{**r, "format": f} for r, f in zip(rows * 2, ["sweep", "zeta", "sweep", "chat"] * 2)]
+    write_jsonl(root / "mixed" / "train.jsonl", mixed)
+    cfg = config(root, base, "mixed-run", data=root / "mixed", method="lora", max_steps=1)
+    assert sft.run(cfg) == 0
+    info = json.loads((root / "mixed-run" / "final" / "nxedit.json").read_text())
+    assert info["prompt_formats"] == ["sweep", "zeta", "chat"] and info["prompt_format"] == "sweep"
+    # a CPU that computes bf16 natively trains in mixed precision (about twice fp32's speed)
+    assert hf.trainer_arguments(cfg, 1e-4, False)["bf16"] == (hf.cpu_bf16() and not torch.cuda.is_available())
+    assert ("bf16 mixed precision on this CPU" in capsys.readouterr().out) == hf.cpu_bf16()

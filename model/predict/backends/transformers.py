@@ -64,7 +64,7 @@ class TransformersBackend:
 
         cancel = cancel or CancelToken()
         tok = self.tokenizer
-        ids = tok(tokenizer_prompt(tok, prompt), return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
+        ids = torch.tensor([prompt_ids(tok, tokenizer_prompt(tok, prompt))], device=self.device)
         scanner = StopScanner(stop)
         streamer = _streamer(tok, scanner, on_text)
         eos = tok.eos_token_id
@@ -106,6 +106,19 @@ def tokenizer_prompt(tokenizer, prompt: Prompt) -> str:
     if isinstance(prompt, ChatPrompt) and getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(prompt.to_openai(), tokenize=False, add_generation_prompt=True)
     return prompt if isinstance(prompt, str) else prompt.to_text()
+
+
+def prompt_ids(tokenizer, text: str) -> list[int]:
+    """The token ids of a prompt text, with the special tokens the tokenizer puts before a
+    text (Gemma's ``<bos>``; Qwen's none), as llama.cpp and vLLM feed a model, unless the
+    text already starts with them (a chat template that writes ``<bos>`` itself). A model
+    trained or prompted without its start token (Gemma) answers from a state it never saw.
+    Special tokens it would put after the text (an end token) are not added."""
+    plain = tokenizer(text, add_special_tokens=False).input_ids
+    marked = tokenizer(text).input_ids
+    n = len(marked) - len(plain)
+    head = marked[:n] if n > 0 and marked[n:n + len(plain)] == plain else []
+    return plain if plain[: len(head)] == head else head + plain
 
 
 def _streamer(tokenizer, scanner: StopScanner, on_text: TextCallback | None):

@@ -100,3 +100,29 @@ def test_nxedit_predict_answers_with_the_model(tiny_model_dir, tmp_path, capsys)
     answer = json.loads(capsys.readouterr().out)
     assert answer["id"] == "q1" and answer["source"] == "model:transformers"
     assert answer["edits"] == [{"start_line": 1, "end_line": 2, "new_text": "    return width * h\n"}]
+
+
+def test_a_prompt_gets_the_start_token_its_tokenizer_puts_before_a_text_once(tmp_path):
+    """Gemma's tokenizer puts <bos> first, as llama.cpp feeds it: the backend and training
+    send the same ids (once, also after a chat template that writes <bos> itself); a
+    tokenizer without one (Qwen's) gets the text's ids alone."""
+    from tokenizers import processors
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    from nxedit.model.predict.backends.transformers import prompt_ids
+    from nxedit.training.hf import sft_features
+
+    _, plain_tok = make_model(tmp_path / "qwen", ["def area(w, h):\n    return w * h\n"])
+    fast = AutoTokenizer.from_pretrained(tmp_path / "qwen").backend_tokenizer  # a copy to give a <bos>
+    fast.add_special_tokens(["<bos>"])
+    bos = fast.token_to_id("<bos>")
+    fast.post_processor = processors.TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", bos)])
+    gemma_like = PreTrainedTokenizerFast(tokenizer_object=fast, bos_token="<bos>", eos_token="<|endoftext|>")
+    text = "def area(w, h):"
+    ids = plain_tok(text, add_special_tokens=False).input_ids
+    assert prompt_ids(plain_tok, text) == ids
+    assert prompt_ids(gemma_like, text) == [bos, *ids]
+    assert prompt_ids(gemma_like, "<bos>" + text) == [bos, *ids]
+    row = {"prompt": text, "completion": " w", "messages": None}
+    (feature,), _ = sft_features(gemma_like, [row], 100)
+    assert feature["input_ids"][: len(ids) + 1] == [bos, *ids] and feature["labels"][: len(ids) + 1] == [-100] * (len(ids) + 1)

@@ -1,0 +1,63 @@
+"""nxedit train export writes a LoRA GGUF for llama.cpp's server with llama.cpp's own
+converter (a tiny Qwen2 and a peft adapter on it, CPU, seconds), or says in one line that
+the converter is not at hand. The converter comes from a llama.cpp checkout named by
+$LLAMA_CPP_DIR (llama-cpp-python's sdist carries one in vendor/llama.cpp); without it the
+conversion is skipped here."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from requires import train_extra
+
+torch = train_extra("torch")
+train_extra("peft")
+
+from nxedit.training.cli import main as train  # noqa: E402
+from nxedit.training.hf import RUN_INFO  # noqa: E402
+from tiny_models import make_model  # noqa: E402
+
+
+@pytest.fixture
+def adapter(tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    base = tmp_path / "base"
+    model, tok = make_model(base, ["def area(w, h):\n    return w * h\n"])
+    tuned = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    with torch.no_grad():  # a trained adapter's B is not zero
+        for name, p in tuned.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.02)
+    folder = tmp_path / "sft" / "final"
+    tuned.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    (folder / RUN_INFO).write_text(json.dumps({"step": "sft", "method": "lora", "base": str(base), "adapter": True,
+                                               "prompt_format": "sweep"}))
+    return folder
+
+
+def test_without_llama_cpp_the_export_says_so_in_one_line(adapter, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LLAMA_CPP_DIR", raising=False)
+    assert train(["export", "--model", str(adapter), "--out", str(tmp_path / "out"), "--no-quantize"]) == 0
+    printed = capsys.readouterr().out
+    assert "no GGUF for llama.cpp: its converter was not found (no --llama-cpp DIR" in printed
+    assert not (tmp_path / "out" / "lora.gguf").exists() and (tmp_path / "out" / "hf" / "config.json").is_file()
+
+
+def test_a_lora_adapter_becomes_a_lora_gguf_for_llama_server(adapter, tmp_path, capsys):
+    llama_cpp = Path(os.environ.get("LLAMA_CPP_DIR", "/nonexistent"))
+    if not (llama_cpp / "convert_lora_to_gguf.py").is_file():
+        pytest.skip("no llama.cpp checkout in $LLAMA_CPP_DIR")
+    gguf = pytest.importorskip("gguf")
+    out = tmp_path / "out"
+    assert train(["export", "--model", str(adapter), "--out", str(out), "--no-quantize",
+                  "--llama-cpp", str(llama_cpp)]) == 0
+    assert f"GGUF: llama-server -m BASE.gguf --lora {out / 'lora.gguf'}" in capsys.readouterr().out
+    reader = gguf.GGUFReader(str(out / "lora.gguf"))
+    assert reader.fields["general.type"].contents() == "adapter"
+    assert reader.fields["adapter.lora.alpha"].contents() == 8.0
+    names = {t.name for t in reader.tensors}
+    assert {"blk.0.attn_q.weight.lora_a", "blk.1.ffn_down.weight.lora_b"} <= names
