@@ -122,22 +122,34 @@ def test_the_model_learns_right_renames_and_exact_other_edits():
 
 
 def test_the_default_threshold_is_chosen_on_exact_hits(tmp_path, capsys):
-    """Every ripple is right (the label), half are git's exact next hunk: no threshold shows
-    exact hits two times in three, so the default is the top of the grid."""
+    """Every ripple is right (the label), one in four is git's exact next hunk: no threshold
+    adds exact hits two times in five, so the default is the top of the grid."""
     from nxedit.training import ranker as offline
 
     wire, ripple = _rename_cases()
-    for r in range(12):  # 24 cases: a threshold is judged on 20 shown suggestions at least
+    for r in range(12):  # 48 cases: a threshold is judged on 20 shown suggestions at least
         repo = f"someone/p{r}"
         rows = [{**wire, "id": f"{repo}#{k}", "repo": repo, "commit": k, "category": "rename", "expected": [exp]}
-                for k, exp in (("a", ripple.edit.to_dict()), ("b", REWORKED))]
+                for k, exp in (("a", ripple.edit.to_dict()), ("b", REWORKED), ("c", REWORKED), ("d", REWORKED))]
         (tmp_path / f"p{r}.jsonl").write_text("".join(json.dumps(c) + "\n" for c in rows))
     out = tmp_path / "ranker.json"
     assert offline.main(["--cases", str(tmp_path / "*.jsonl"), "--out", str(out), "--no-replay"]) == 0
     assert load(str(out)).threshold == 0.95
     err = capsys.readouterr().err
     shown, exact, right = err[err.index("out of fold   shown"):].splitlines()[1].split()[1:4]
-    assert (shown, exact, right) == ("24", "0.500", "1.000")
+    assert (shown, exact, right) == ("48", "0.250", "1.000")
+
+
+def test_the_threshold_steps_down_while_the_suggestions_it_adds_are_worth_showing():
+    """Sure suggestions make the share of all shown high at any threshold (here 0.78 at 0.30):
+    the default is judged on what each step down adds. 0.35-0.40 adds exact hits half the
+    time (taken), 0.30-0.35 one time in ten (not taken)."""
+    from nxedit.training.ranker import choose_threshold
+
+    picked = [(0.9, True)] * 100 + [(0.37, k % 2 == 0) for k in range(30)] + [(0.32, k < 2) for k in range(20)]
+    assert choose_threshold(picked) == 0.35
+    assert choose_threshold(picked + [(0.32, True)] * 10) == 0.30  # 12 of 30 added: two in five
+    assert choose_threshold(picked[:100] + [(0.5, True)] * 5) == 0.9  # 5 added: too few to judge, at any step
 
 
 def test_the_offline_fit_reports_by_threshold_out_of_fold(tmp_path, capsys):

@@ -32,7 +32,15 @@ RULES_ONLY = (imports.SOURCE,)
 
 
 def rated_by_rules(c: Candidate) -> bool:
-    return c.source in RULES_ONLY or c.rule.startswith("placeholder")
+    return c.source in RULES_ONLY or c.rule.startswith("placeholder") or _finishes_a_use_rename(c)
+
+
+def _finishes_a_use_rename(c: Candidate) -> bool:
+    """A local renamed first at a use (`return total` -> `return count`, nothing declares
+    `count`): its other uses and its declaration are mostly above the cursor. Cut in file
+    order, the cases the model learns from rename a declaration before its uses, so the
+    model has never seen this and rates the ripple upwards near 0 (it never showed)."""
+    return c.source == rename.SOURCE and "-undeclared" in c.rule
 
 
 def make_context(current: str, cursor: Position, history: list[dict], language: str, path: str = "",
@@ -60,7 +68,28 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
                 if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE:  # imports sit on top
                     c = replace(c, confidence=c.confidence - WRAP_PENALTY)
                 out.append(replace(c, confidence=round(c.confidence, 3)))  # 0.8 - 0.2 is 0.6, not 0.5999...
-    return out
+    return _ripple_first(ctx, out)
+
+
+def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
+    """Drop replays of a local's rename that lie past the ripple's own next site.
+
+    A local's rename replayed by the repeat behaviour (the same line renamed the same way further
+    down) is one site of the ripple. Offered first, its Tab jumps over the sites between:
+    they are then above the cursor, where people rarely edit and the acceptance model
+    (trained on commits cut in file order) all but never looks, so the ripple stopped
+    half done (exllamav2's `unhealed_token` -> `unhealed`: the jump to the function's last
+    use left six uses behind). The ripple walks its sites in order instead. Only a scoped
+    ripple: its sites are one binding's for sure; a file-wide one (a type, `Any` ->
+    `Instance` in one overload) may be partial, and the replayed line is then the surer."""
+    if not ctx.examples or not rename.rename_ops(ctx.examples[0]):
+        return found
+    n = max(len(ctx.buf.lines), 1)
+    ahead = lambda c: (c.edit.start_line - ctx.cursor.line - 1) % n  # noqa: E731 - rename's own scan order
+    sites = [ahead(c) for c in found if c.source == rename.SOURCE and c.rule.startswith("scoped")]
+    if not sites:
+        return found
+    return [c for c in found if c.source != repeat.SOURCE or ahead(c) <= min(sites)]
 
 
 def _writes_unknown_names(ctx: Context, edit) -> bool:

@@ -29,10 +29,10 @@ from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
 RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text", "decl", "existed", "distinctive", "verbatim",
-              "complete", "orphan")
+              "complete", "orphan", "undeclared")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
-    "file", "scoped", "declared", "dangling", "two-examples", "two-examples-local", "same-lines",
-    "same-shape", "local-3", "local-2", "local-1", "local-0", "delete-lines", "insert-between", "insert-similar", "insert-sibling",
+    "file", "scoped", "declared", "dangling", "two-examples", "same-lines",
+    "same-shape", "local-2", "local-1", "local-0", "delete-lines", "insert-between", "insert-similar", "insert-sibling",
     "call-args", "call-site", "placeholder",
 )
 

@@ -270,9 +270,17 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
             ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
             ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete),
-            ("orphan", all(_orphaned(ctx, i) for i in infos))]
+            ("orphan", all(_orphaned(ctx, i) for i in infos)), ("undeclared", all(_undeclared(ctx, i) for i in infos))]
     rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
+
+
+def _undeclared(ctx: Context, info: _Pair) -> bool:
+    """Whether the user renamed a local at a use to a name nothing in its function declares
+    (`return total` -> `return count`): the code is broken until the declaration follows."""
+    syntax = ctx.buf.syntax
+    return (info.scope is not None and syntax is not None and info.site_kind is None and not info.existed
+            and not any(True for _ in syntax.declaring_lines(info.scope, info.new)))
 
 
 def _orphaned(ctx: Context, info: _Pair) -> bool:

@@ -142,7 +142,6 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if twin is not None:
         levels += [
             ("two-examples", learn(ex, holes_from=twin), 0.85),
-            ("two-examples-local", learn(ex, window=1, holes_from=twin), 0.6),
         ]
     levels += [
         ("same-lines", learn(ex), 0.75 + bonus),
@@ -150,7 +149,6 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         # the same arguments changed in a call of another method of the same receiver
         # (`std.Debug(args)` -> `std.Debug(args...)`, then `std.Info(args)`)
         ("same-shape", learn(ex, radius=1, any_call=True) if _receiver_call(ex) else None, 0.6 + bonus),
-        ("local-3", learn(ex, window=3), 0.64 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
         # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)

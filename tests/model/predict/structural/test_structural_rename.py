@@ -1,6 +1,8 @@
 """Rename ripple: the next remaining occurrence of a renamed name, scope-aware."""
 
-from edit_sessions import applied, changed_lines, predict, session
+from edit_sessions import applied, candidates, changed_lines, predict, session
+
+from nxedit.model.predict.structural.engine import SHIPPED
 
 PY_TWO_FUNCTIONS = """\
 def first(items):
@@ -544,3 +546,44 @@ def test_a_rust_let_in_an_inner_block_shadows_only_inside_it():
                   language="rust")
     old, new = changed_lines(req, predict(req, min_confidence=0.0))
     assert (old, new) == (["    quote!(#use_as_display)\n"], "    quote!(#has_bonus_display)\n")
+
+
+# exllamav2's generator: the local is reset to None at the loop's end, the same line as its
+# declaration; replaying that line first jumped past every use between (then above the cursor)
+PY_RESET_AT_END = """\
+def generate(ids, healing):
+    unhealed_token = None
+    if healing:
+        unhealed_token = ids[-1:]
+        ids = ids[:-1]
+    heal = None
+    if unhealed_token is not None:
+        heal = list(unhealed_token)
+    for i in range(3):
+        step(ids, heal)
+        unhealed_token = None
+    return heal
+"""
+
+
+def test_rename_ripple_goes_in_order_before_a_replayed_line_further_down():
+    req = session(PY_RESET_AT_END, ("    unhealed_token = None\n", "    unhealed = None\n"))
+    # the last line's reset is renamed by the ripple when it gets there, not replayed first
+    assert [c.source for c in candidates(req)] == ["structural:rename"]
+    s = predict(req, ranker=SHIPPED)
+    assert s is not None and s.source == "structural:rename" and s.edits[0].start_line == 3
+
+
+def test_a_rename_started_at_the_last_use_ripples_upwards_past_the_acceptance_model():
+    """`return total` -> `return count` leaves `count` undeclared; the ripple's sites are all
+    above the cursor, which the model (fitted on cases cut in file order) rates near 0."""
+    before = "def f(items):\n    total = 0\n    for x in items:\n        total += x\n    log(total)\n    return total\n"
+    req = session(before, ("    return total\n", "    return count\n"))
+    s = predict(req, ranker=SHIPPED, min_confidence=None)
+    assert s is not None and s.source == "structural:rename"
+    old, new = changed_lines(req, s)
+    assert new == "    count = 0\n    for x in items:\n        count += x\n    log(count)\n"
+    # renamed at the declaration, the rest below: the model rates it as before (no rule rating)
+    req = session(before, ("    total = 0\n", "    count = 0\n"))
+    s = predict(req, ranker=SHIPPED, min_confidence=None)
+    assert s is not None and "-undeclared" not in dict(s.features).get("rule", "") and dict(s.features).get("flag:undeclared") is None
