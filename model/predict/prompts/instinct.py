@@ -54,7 +54,9 @@ END = "<|editable_region_end|>"
 CURSOR = "<|user_cursor_is_here|>"
 CONTEXT_FILE = "<|context_file|>"
 SNIPPET = "<|snippet|>"
-STOP = ("<|im_end|>", "<|endoftext|>")  # the end of the assistant's turn (ChatML)
+# the end of the assistant's turn (ChatML); and the region's end marker, which a model trained
+# on Zeta too (one adapter for several formats) writes after the region it copied from the excerpt
+STOP = ("<|im_end|>", "<|endoftext|>", END)
 BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=1, lines_below=5, context_above=25, context_below=25, max_events=5,
@@ -137,8 +139,10 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
 
 
 def grammar(ctx: EditContext) -> Grammar:
-    """The answer's structure (GBNF): the region's lines and the end of the turn."""
-    return answer_grammar(ctx)
+    """The answer's structure (GBNF): the region's lines and the end of the turn, or the
+    region's end marker (a stop string: without it the grammar would hold such a model to
+    text after a lone ``<``, and it would write past the region)."""
+    return answer_grammar(ctx, stops=(END,))
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

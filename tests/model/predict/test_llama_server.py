@@ -250,12 +250,14 @@ def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to
         return data[0].logit > -1e30
 
     module = get_format(fmt)
-    for request in (small_request(), inventory_request()):
+    for n, request in enumerate((small_request(), inventory_request())):
         ctx = build_context(request, module.REGION)
         rewrite = ctx.region_text.replace("total", "subtotal")
         target = module.render_target(ctx, rewrite)
         if fmt in ("zeta", "zeta-cache"):  # generation stops at the end marker
             target = target.split(module.END)[0] + module.END
+        if fmt == "instinct" and n == 0:  # or the region's end marker, a stop string
+            target += "\n" + module.END
         # Sweep's answer ends with <|file_sep|>: the end of text on Sweep's model, a stop string here
         sampler = C.llama_sampler_init_grammar(vocab, module.grammar(ctx).encode(), b"root")
         assert sampler, "llama.cpp refused the grammar"

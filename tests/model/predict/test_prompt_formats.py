@@ -241,7 +241,7 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
     ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"'),
     ("sweep", "", ' ("<|file_sep|>" | "</s>")?'),
     ("sweep-v2", "", ' ("<|file_sep|>" | "</s>")?'),
-    ("instinct", "", ""),
+    ("instinct", "", ' ("<|editable_region_end|>")?'),
     ("chat", '"```python\\n" ', ' "\\n```"'),
 ])
 def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail):
@@ -271,7 +271,7 @@ def test_a_region_with_a_longer_run_of_lt_may_be_copied():
     ("zeta", "<|editable_region_start|>\n", "\n<|editable_region_end|>", ""),
     ("zeta-cache", "<|editable_region_start|>\n", "\n<|editable_region_end|>", ""),
     ("sweep", "", "", "<|file_sep|>"),
-    ("instinct", "", "", ""),
+    ("instinct", "", "", "<|editable_region_end|>"),
     ("chat", "```python\n", "\n```", ""),
 ])
 @pytest.mark.parametrize("lines", [12, 60])  # a budget under and over one repetition's limit
