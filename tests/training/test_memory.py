@@ -69,8 +69,11 @@ def setup(tmp_path_factory):
 
 
 @pytest.mark.parametrize("method, checkpointing", [("lora", False), ("qlora", False), ("selekt", False), ("lora", True)])
-def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, checkpointing):
+def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, checkpointing, monkeypatch):
     root, longest, head = setup
+    # measured in fp32, as estimated (compute_bytes=4): on a CPU with AVX512-BF16/AMX the trainer
+    # autocasts to bf16 (hf.cpu_bf16) and keeps less (the plan then errs on the safe side)
+    monkeypatch.setattr(hf, "cpu_bf16", lambda: False)
     if method == "qlora" and (why := cpu_4bit()):
         pytest.skip(why)
     torch.set_num_threads(2)
