@@ -71,9 +71,8 @@ def setup(tmp_path_factory):
 @pytest.mark.parametrize("method, checkpointing", [("lora", False), ("qlora", False), ("selekt", False), ("lora", True)])
 def test_the_estimate_is_within_a_quarter_of_the_measured_peak(setup, method, checkpointing, monkeypatch):
     root, longest, head = setup
-    # measured in fp32, the CPU's full precision the estimate (compute_bytes 4) describes; a CPU
-    # with native bf16 trains in mixed precision and holds less (lora with checkpointing: 27.8
-    # MiB measured, 38.7 estimated): there the estimate errs on the safe side
+    # measured in fp32, as estimated (compute_bytes=4): on a CPU with AVX512-BF16/AMX the trainer
+    # autocasts to bf16 (hf.cpu_bf16) and keeps less (the plan then errs on the safe side)
     monkeypatch.setattr(hf, "cpu_bf16", lambda: False)
     if method == "qlora" and (why := cpu_4bit()):
         pytest.skip(why)

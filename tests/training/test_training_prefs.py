@@ -129,7 +129,8 @@ def test_one_kto_step_matches_the_kto_formula_and_lowers_the_loss(tiny, tmp_path
     from nxedit.training import hf
     from nxedit.training.hf import load_model, load_tokenizer
 
-    # the formula to 1e-4 in fp32: a CPU with native bf16 would train in mixed precision
+    # the formula is checked in fp32: on a CPU with AVX512-BF16/AMX the trainer computes in
+    # bf16 (hf.cpu_bf16), and the policy's rounded log-probs no longer equal the reference's
     monkeypatch.setattr(hf, "cpu_bf16", lambda: False)
 
     tok, model = load_tokenizer(str(folder)), load_model(str(folder))
