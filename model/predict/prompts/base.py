@@ -121,6 +121,16 @@ UNDOES_LAST_EDIT = "the rewrite undoes the user's last edit"
 SANITY_GATE = True  # bench/model_gate.py turns it off to count what the gate prevents  # evaluation counts these as reversals
 
 
+def without_cursor(text: str, cursor: str, ctx: EditContext) -> str:
+    """``text`` without the format's cursor marker, also as a small model mangles it: spaces
+    inside its brackets (Gemma 3 270M fine-tuned on zeta wrote ``< |user_cursor_is_here|>``,
+    which the grammar's ban on ``<|`` lets through and no parser removed: the gate passed it
+    into the code). A mangled form already in the user's region is their text and stays."""
+    text = text.replace(cursor, "")
+    loose = re.compile(r"<\s*\|\s*" + re.escape(cursor[2:-2]) + r"\s*\|\s*>")
+    return text if loose.search(ctx.region_text) else loose.sub("", text)
+
+
 def cut_at_control_token(text: str) -> str:
     """``text`` up to the first control token the model wrote (``<|fim_middle|>``, ...).
 

@@ -40,7 +40,7 @@ import re
 
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
-from .base import ChatPrompt, Escaper, Grammar, Parsed, Rejected, answer_grammar, finish, with_cursor
+from .base import ChatPrompt, Escaper, Grammar, Parsed, Rejected, answer_grammar, finish, with_cursor, without_cursor
 
 NAME = "chat"
 CURSOR = "<|cursor|>"
@@ -175,7 +175,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     """The edits in a chat model's answer (the rewritten region, fenced or not), or why not."""
     if output.lstrip().startswith(INSTRUCTIONS[:60]):  # small models echo their prompt
         return Rejected("the answer repeats the prompt instead of rewriting the region")
-    text = output.replace(CURSOR, "").replace(START + "\n", "").replace("\n" + END, "")
+    text = without_cursor(output, CURSOR, ctx).replace(START + "\n", "").replace("\n" + END, "")
     body, closed = _fenced(text)
     if body is None:
         if truncated:

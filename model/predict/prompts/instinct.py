@@ -46,7 +46,7 @@ from __future__ import annotations
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
 from .base import (ChatPrompt, Escaper, Grammar, Parsed, Rejected, after_start_marker, answer_grammar, banned,
-                   before_end_marker, cut_at_control_token, finish, with_cursor)
+                   before_end_marker, cut_at_control_token, finish, with_cursor, without_cursor)
 
 NAME = "instinct"
 START = "<|editable_region_start|>"
@@ -149,7 +149,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     """The edits in an Instinct answer (the rewritten region), or why not."""
     if truncated:
         return Rejected("the output stopped (max tokens) before the end of the region")
-    text = output.replace(CURSOR, "")
+    text = without_cursor(output, CURSOR, ctx)
     starts, ends = text.count(START), text.count(END)
     if starts > 1 or ends > 1:
         return Rejected("the output repeats an editable-region marker")

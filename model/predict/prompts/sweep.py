@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from nxedit.model.predict.context import EditContext, HistoryEvent, RegionSpec
 from nxedit.model.text.plain import split_lines, strip_eol
-from .base import Escaper, Grammar, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor
+from .base import (Escaper, Grammar, Parsed, Rejected, answer_grammar, banned, cut_at_control_token, finish, with_cursor,
+                   without_cursor)
 
 NAME = "sweep"
 FILE_SEP = "<|file_sep|>"
@@ -129,7 +130,7 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
         text = text.split(stop, 1)[0]
     if truncated and text == output:
         return Rejected(f"the output stopped (max tokens) before {FILE_SEP}")
-    text = cut_at_control_token(text.replace(CURSOR, ""))
+    text = cut_at_control_token(without_cursor(text, CURSOR, ctx))
     if not ctx.region_text.endswith("\n"):  # the line break the window's block added
         text = text.removesuffix("\n")
     return finish(ctx, escape.unescape(text))

@@ -52,7 +52,7 @@ import os
 from nxedit.model.predict.context import EditContext, RegionSpec, guess_tokens
 from nxedit.model.text.plain import strip_eol
 from .base import (Escaper, Grammar, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
-                   cut_at_control_token, finish, with_cursor)
+                   cut_at_control_token, finish, with_cursor, without_cursor)
 
 NAME = "zeta"
 START = "<|editable_region_start|>"
@@ -138,7 +138,7 @@ def parse_marked(output: str, ctx: EditContext, truncated: bool, expected: str, 
     """:func:`parse` for a prompt whose answer goes on with ``expected`` after the end marker
     (a prefix of it, or more, is accepted: generation usually stops at the marker); ``eol``:
     the line break before the end marker is the format's, not the region's."""
-    text = output.replace(CURSOR, "")
+    text = without_cursor(output, CURSOR, ctx)
     for marker in (START, END, START_OF_FILE):
         if text.count(marker) > 1:
             return Rejected(f"the output has {text.count(marker)} {marker} markers")

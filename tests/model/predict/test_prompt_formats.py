@@ -134,6 +134,21 @@ def test_markers_written_with_stray_spaces_still_mark_the_region(name):
     assert spaced == result
 
 
+@pytest.mark.parametrize("name", FORMATS + ("zeta-cache", "chat"))
+def test_a_cursor_marker_written_with_spaces_inside_is_dropped(name):
+    """Gemma 3 270M fine-tuned on zeta answered `unhealed< |user_cursor_is_here|> = None`
+    (exllamav2's generator, in the editor): the grammar bans `<|`, not `< |`, and the mangled
+    marker reached the code. A form already in the user's region is theirs and stays."""
+    fmt = get_format(name)
+    ctx = context(fmt, inventory_request())
+    cursor = fmt.CURSOR
+    mangled = "< " + cursor[1:-2] + " |>"
+    changed = rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)")
+    clean = fmt.parse(fmt.render_target(ctx, changed), ctx)
+    garbled = changed.replace("apply_discount(total, rebate)", "apply_discount(total, " + mangled + "rebate)")
+    assert isinstance(clean, Parsed) and fmt.parse(fmt.render_target(ctx, garbled), ctx) == clean
+
+
 def test_instinct_accepts_a_fenced_or_tagged_answer_and_rejects_unbalanced_tags():
     fmt = get_format("instinct")
     ctx = context(fmt, inventory_request())
