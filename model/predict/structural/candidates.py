@@ -43,6 +43,12 @@ def in_scan_order(lines: list[int], cursor_line: int) -> list[int]:
     return lines[cut:] + lines[:cut]
 
 
+def scan_distance(line: int, cursor_line: int, n_lines: int) -> int:
+    """How far ``line`` comes in that order: 0 for the line after the cursor's, wrapping
+    past the end of the file (the cursor's own line comes last)."""
+    return (line - cursor_line - 1) % max(n_lines, 1)
+
+
 def cluster(sites: Iterable[Site], lines: list[str]) -> LineEdit | None:
     """The first site, merged with the sites right after it into one hunk (gaps < MERGE_GAP)."""
     return cluster_all(sites, lines)[0]

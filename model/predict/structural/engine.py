@@ -8,7 +8,7 @@ from dataclasses import replace
 from nxedit.model.text.edits import Position
 from . import calls, imports, rename, repeat, signature
 from .buffer import Buffer
-from .candidates import Candidate, is_noop, undoes, valid
+from .candidates import Candidate, is_noop, scan_distance, undoes, valid
 from .context import Context
 from .exports import ProjectExports
 from .history import place_hunks
@@ -84,8 +84,7 @@ def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
     `Instance` in one overload) may be partial, and the replayed line is then the surer."""
     if not ctx.examples or not rename.rename_ops(ctx.examples[0]):
         return found
-    n = max(len(ctx.buf.lines), 1)
-    ahead = lambda c: (c.edit.start_line - ctx.cursor.line - 1) % n  # noqa: E731 - rename's own scan order
+    ahead = lambda c: scan_distance(c.edit.start_line, ctx.cursor.line, len(ctx.buf.lines))  # noqa: E731
     sites = [ahead(c) for c in found if c.source == rename.SOURCE and c.rule.startswith("scoped")]
     if not sites:
         return found
@@ -119,7 +118,6 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
     editor keeps them with the shown suggestion: ``nxedit train ranker`` refits from them)."""
     if not ctx.hunks:
         return None
-    n = max(len(ctx.buf.lines), 1)
     raw = candidates(ctx, strict)
     model = load_ranker() if ranker == SHIPPED else ranker
     feats = [features(ctx, c, raw) for c in raw] if model is not None else [None] * len(raw)
@@ -135,5 +133,6 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
         c.source == signature.SOURCE or not any(_overlap(c.edit, e) for e in informed))]
     if not kept:
         return None
-    i = max(kept, key=lambda i: (found[i].confidence, -((found[i].edit.start_line - ctx.cursor.line - 1) % n)))
+    n = len(ctx.buf.lines)
+    i = max(kept, key=lambda i: (found[i].confidence, -scan_distance(found[i].edit.start_line, ctx.cursor.line, n)))
     return found[i], feats[i] if feats[i] is not None else features(ctx, raw[i], raw)

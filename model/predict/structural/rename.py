@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .candidates import Candidate, Site, cluster_all, in_scan_order
+from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
@@ -124,8 +124,8 @@ def predict(ctx: Context) -> list[Candidate]:
     found += _from_dangling(ctx)
     if not found:
         return []
-    n = max(len(ctx.buf.lines), 1)
-    return [min(found, key=lambda c: ((c.edit.start_line - ctx.cursor.line - 1) % n, -c.confidence))]
+    n = len(ctx.buf.lines)
+    return [min(found, key=lambda c: (scan_distance(c.edit.start_line, ctx.cursor.line, n), -c.confidence))]
 
 
 def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
