@@ -37,7 +37,9 @@ or SeleKT on a few hundred examples are said before the run starts.
 The loss is on the completion only (the prompt's tokens are masked), tokenized exactly as
 the editor's transformers backend tokenizes a request. transformers' Trainer does the
 rest: a progress bar and the loss every ``--logging-steps`` updates, checkpoints in
-``--out`` (an interrupted run continues from the last one), and ``accelerate launch``
+``--out`` (an interrupted run continues from the last one; so does a finished one given a
+higher ``--max-steps``, its schedule stretched to the new end: with other ``--data`` the
+Trainer skips as many rows of the new order as the checkpoint had seen), and ``accelerate launch``
 (several GPUs, DeepSpeed) with no change here. The model is saved to ``--out/final``
 (for LoRA and QLoRA the adapter: ``nxedit train export`` merges it).
 """
