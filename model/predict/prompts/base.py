@@ -10,6 +10,7 @@ form cannot be told apart afterwards: such a request is refused with a logged re
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -123,12 +124,21 @@ SANITY_GATE = True  # bench/model_gate.py turns it off to count what the gate pr
 
 def without_cursor(text: str, cursor: str, ctx: EditContext) -> str:
     """``text`` without the format's cursor marker, also as a small model mangles it: spaces
-    inside its brackets (Gemma 3 270M fine-tuned on zeta wrote ``< |user_cursor_is_here|>``,
-    which the grammar's ban on ``<|`` lets through and no parser removed: the gate passed it
-    into the code). A mangled form already in the user's region is their text and stays."""
+    or a stray sign inside its brackets (Gemma 3 270M fine-tuned here wrote
+    ``< |user_cursor_is_here|>`` for zeta and ``<=|cursor|>`` for chat, which the grammar's ban
+    on ``<|`` lets through and no parser removed: the gate passed them into the code). A
+    mangled form already in the user's region is their text and stays."""
     text = text.replace(cursor, "")
-    loose = re.compile(r"<\s*\|\s*" + re.escape(cursor[2:-2]) + r"\s*\|\s*>")
+    loose = _loose_marker(cursor)
     return text if loose.search(ctx.region_text) else loose.sub("", text)
+
+
+@functools.cache
+def _loose_marker(cursor: str) -> re.Pattern:
+    """``<|name|>`` with up to two spaces or signs (not a word, not a bracket) on either side
+    of each bar: compiled once a format."""
+    junk = r"[^\w<>|\n]{0,2}"
+    return re.compile("<" + junk + r"\|\s*" + re.escape(cursor[2:-2]) + r"\s*\|" + junk + ">")
 
 
 def cut_at_control_token(text: str) -> str:

@@ -142,11 +142,13 @@ def test_a_cursor_marker_written_with_spaces_inside_is_dropped(name):
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
     cursor = fmt.CURSOR
-    mangled = "< " + cursor[1:-2] + " |>"
     changed = rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)")
     clean = fmt.parse(fmt.render_target(ctx, changed), ctx)
-    garbled = changed.replace("apply_discount(total, rebate)", "apply_discount(total, " + mangled + "rebate)")
-    assert isinstance(clean, Parsed) and fmt.parse(fmt.render_target(ctx, garbled), ctx) == clean
+    assert isinstance(clean, Parsed)
+    # the same fine-tune, asked in chat, wrote `<=|cursor|>` in ky's HTTPError.ts (session 7)
+    for mangled in ("< " + cursor[1:-2] + " |>", "<=" + cursor[1:], cursor[:-1] + " =>"):
+        garbled = changed.replace("apply_discount(total, rebate)", "apply_discount(total, " + mangled + "rebate)")
+        assert fmt.parse(fmt.render_target(ctx, garbled), ctx) == clean, mangled
 
 
 def test_instinct_accepts_a_fenced_or_tagged_answer_and_rejects_unbalanced_tags():
