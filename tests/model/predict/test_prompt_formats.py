@@ -135,17 +135,17 @@ def test_markers_written_with_stray_spaces_still_mark_the_region(name):
 
 
 @pytest.mark.parametrize("name", FORMATS + ("zeta-cache", "chat"))
-def test_a_cursor_marker_written_with_spaces_inside_is_dropped(name):
-    """Gemma 3 270M fine-tuned on zeta answered `unhealed< |user_cursor_is_here|> = None`
-    (exllamav2's generator, in the editor): the grammar bans `<|`, not `< |`, and the mangled
-    marker reached the code. A form already in the user's region is theirs and stays."""
+def test_a_cursor_marker_written_with_spaces_or_a_sign_inside_is_dropped(name):
+    """Gemma 3 270M fine-tuned here answered `unhealed< |user_cursor_is_here|> = None` for zeta
+    (exllamav2's generator, in the editor) and `statusLine<=|cursor|>` for chat (ky's
+    HTTPError.ts): the grammar bans `<|`, not `< |` or `<=|`, and the mangled marker reached
+    the code. A form already in the user's region is theirs and stays."""
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
     cursor = fmt.CURSOR
     changed = rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)")
     clean = fmt.parse(fmt.render_target(ctx, changed), ctx)
     assert isinstance(clean, Parsed)
-    # the same fine-tune, asked in chat, wrote `<=|cursor|>` in ky's HTTPError.ts (session 7)
     for mangled in ("< " + cursor[1:-2] + " |>", "<=" + cursor[1:], cursor[:-1] + " =>"):
         garbled = changed.replace("apply_discount(total, rebate)", "apply_discount(total, " + mangled + "rebate)")
         assert fmt.parse(fmt.render_target(ctx, garbled), ctx) == clean, mangled
