@@ -21,8 +21,9 @@ answers (edit or no-op).
 ``--take N`` runs the first N cases of the sample: the same cases whatever N. ``--server-bin
 PATH`` runs llama.cpp's own llama-server (``llama_server.BUILD``), where the grammar is cheap.
 A grammar-held answer has its format's structure by construction (``shape``); the gate may
-still refuse what it says (``gated``), or its length (``cut``: as long as an answer may be,
-where the grammar ended it, or stopped at the token limit).
+still refuse what it says (``gated``). An answer as long as an answer may be (where the
+grammar ended it) or stopped at the token limit is placed by its lines that match the
+region; ``cut``: too little of it matched to place it (or a format refused it, cut off).
 
 Decoding dominates on a CPU: each request asks for at most the region's tokens and a
 margin (the predictor's rule, capped by ``--max-tokens``); an answer cut there is counted
@@ -57,8 +58,8 @@ FORMATS = ("zeta", "sweep", "instinct", "chat")
 def shaped(p, request, done) -> bool:
     """Whether the format's parser takes the answer ``done`` with the sanity gate off: it
     extracts a rewrite, which only checks of what it says may refuse (it loops, it undoes
-    the user's last edit, or it is as long as an answer may be: the grammar ended it there,
-    in the format's structure; the answer counts as cut)."""
+    the user's last edit, or it was cut off with too little of it matching the region to
+    place it: the grammar ended it there, in the format's structure; it counts as cut)."""
     ctx = build_context(request, p.format.REGION, p._count_tokens, p.exclude)
     prompt_base.SANITY_GATE = False
     try:

@@ -15,17 +15,23 @@ Nothing here knows a prompt format: each format extracts its rewrite, and
 
 from __future__ import annotations
 
+from dataclasses import replace
+from difflib import SequenceMatcher
+
 from rapidfuzz.distance import Indel
 
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.plain import split_lines, strip_eol
 
 RUN_ON_LOOKAHEAD = 40  # lines after the region compared with the answer's tail
+RUN_ON_PROBE = 6  # the most following lines a run-on is recognised by
 DESTRUCTIVE_LINES = 3  # deleting more lines than this needs the history's support
 GROWTH_LINES = 8  # adding more lines than this (and than the region has) needs it too
 MIN_COPY_RATIO = 0.5  # a next edit keeps most of its region: below this the answer is another text
 SIMILAR_LINE = 0.7  # a rewritten line this similar to an old one replaces it (an edit, not a loss)
 EMPTY_ANSWER = "the model answered with an empty rewrite (it abstains)"
+ANCHOR_LINES = 2  # a cut answer is placed by its last run of this many lines equal to the file's
+ANCHOR_CHARS = 12  # ... holding this many characters that are not spaces (not "}" and a blank)
 
 
 def _is_fence(line: str) -> bool:
@@ -65,7 +71,10 @@ def trim_run_on(rewrite: str, ctx: EditContext) -> str:
     A model that runs past the end of its window copies the read-only lines after it;
     diffed, that inserts them a second time. The answer is cut at the first place where
     two or more of the following lines (one when it is the only one, or long) appear in
-    order, unless the region itself already holds that same run.
+    order. Where the region itself holds that run (a closing ``};`` and a blank line end
+    many blocks), more of the following lines are compared, up to :data:`RUN_ON_PROBE`:
+    Gemma 3 270M, fine-tuned for Instinct, ran past a region ending in ``};`` into the next
+    type declarations, and the two-line probe, found in the region, let the copy through.
     """
     end = ctx.region[1]
     after = [strip_eol(x) for x in ctx.lines[end : end + RUN_ON_LOOKAHEAD]]
@@ -76,16 +85,42 @@ def trim_run_on(rewrite: str, ctx: EditContext) -> str:
     k = min(2, len(after))
     if k == 1 and len(after[0].strip()) < 12:
         return rewrite
-    probe = after[:k]
     old = ctx.region_text.split("\n")
-    if any(old[i : i + k] == probe for i in range(len(old) - k + 1)):
-        return rewrite  # the region holds these lines too: no telling a copy from a run-on
+    while any(old[i : i + k] == after[:k] for i in range(len(old) - k + 1)):
+        if k >= min(RUN_ON_PROBE, len(after)):
+            return rewrite  # the region holds these lines too: no telling a copy from a run-on
+        k += 1
+    probe = after[:k]
     new = rewrite.split("\n")
     for i in range(1, len(new) - k + 1):
         if new[i : i + k] == probe:
             cut = "\n".join(new[:i]).rstrip("\n")
             return cut + ("\n" if ctx.region_text.endswith("\n") else "")
     return rewrite
+
+
+def anchor_cut(rewrite: str, ctx: EditContext) -> tuple[EditContext, str] | None:
+    """The part of a cut-off ``rewrite`` that can be placed, and the context whose region it
+    rewrites; None when too little of it matches the file.
+
+    An answer stopped at the token limit (or at the grammar's bound, where a model ran past
+    its region) ends at an arbitrary point: diffed as if whole, the lines it never reached
+    would be deleted. Its last line is unfinished and dropped; the complete lines are
+    matched with the region's and kept up to their last run of :data:`ANCHOR_LINES` lines
+    equal to the region's. The region becomes its lines up to that run: what the answer
+    changes before it is an edit, and what it never reached stays as it is. What it wrote
+    after (past the region, where it ran on) is not the region's, and is dropped.
+    """
+    answer = rewrite.split("\n")[:-1]
+    start = ctx.region[0]
+    file = [strip_eol(x) for x in ctx.lines[start : ctx.region[1]]]
+    keys = [x.removesuffix("\r") for x in answer]  # a chat answer given the file's CRLF
+    blocks = SequenceMatcher(None, keys, file, autojunk=False).get_matching_blocks()
+    for a, b, size in reversed(blocks):
+        run = answer[a : a + size]
+        if size >= ANCHOR_LINES and sum(len(x.strip()) for x in run) >= ANCHOR_CHARS:
+            return replace(ctx, region=(start, start + b + size)), "\n".join(answer[: a + size])
+    return None
 
 
 def _line_change(event) -> int:

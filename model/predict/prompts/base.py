@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
+from nxedit.model.predict.answer_gate import EMPTY_ANSWER, anchor_cut, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
@@ -164,14 +164,17 @@ def before_end_marker(text: str) -> str:
     return re.sub(r"(?<=\n)[ \t]+\Z", "", text)
 
 
-def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
+def finish(context: EditContext, rewrite: str, cut: bool = False) -> Parsed | Rejected:
     """Check an extracted rewrite and diff it into edits (shared by all formats).
 
     The sanity gate (:mod:`~nxedit.model.predict.answer_gate`) first: fences and prose
     dropped, a run-on tail trimmed; an empty rewrite is an abstention, and a rewrite that
     loops, or changes the region's size or lines beyond what the history supports, is
-    refused. A rewrite as long as :func:`answer_budget` was cut off (by the grammar, which
-    then closes the format's structure itself): it is refused, never diffed as if whole.
+    refused. A rewrite that was ``cut`` off (the token limit) or is as long as
+    :func:`answer_budget` (the grammar, which then closes the format's structure itself,
+    ended it) is never diffed as if whole: only its head that matches the file is placed
+    (:func:`~nxedit.model.predict.answer_gate.anchor_cut`), the lines it did not reach
+    stay, and it is refused when too little of it matches.
     """
     flags: tuple[str, ...] = ()
     if SANITY_GATE:
@@ -181,8 +184,12 @@ def finish(context: EditContext, rewrite: str) -> Parsed | Rejected:
         rewrite = trimmed
         if not rewrite.strip() and context.region_text.strip():
             return Rejected(EMPTY_ANSWER)
-    if len(rewrite) + 1 >= answer_budget(context.region_text):
-        return Rejected(CUT_BY_BUDGET)  # the grammar (or the token limit) ended it, not the model
+    if "run_on" not in flags and (cut or len(rewrite) + 1 >= answer_budget(context.region_text)):
+        # (a run-on trimmed at the lines after the region has its end: it is whole)
+        placed = anchor_cut(rewrite, context)
+        if placed is None:
+            return Rejected(CUT_BY_BUDGET)  # the grammar (or the token limit) ended it, not the model
+        (context, rewrite), flags = placed, flags + ("cut",)
     reason = repetition_reason(context.region_text, rewrite) or (SANITY_GATE and gate_reason(context, rewrite))
     if reason:
         return Rejected(reason)
@@ -209,7 +216,7 @@ def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
 
 
 GRAMMAR_CHUNK = 1000  # the longest repetition written in a grammar
-CUT_BY_BUDGET = "the rewrite is as long as an answer may be (cut off)"
+CUT_BY_BUDGET = "the answer was cut off (token limit) and too little of it matches the file to place it"
 
 
 def answer_budget(region: str) -> int:

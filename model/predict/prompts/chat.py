@@ -177,17 +177,15 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
         return Rejected("the answer repeats the prompt instead of rewriting the region")
     text = without_cursor(output, CURSOR, ctx).replace(START + "\n", "").replace("\n" + END, "")
     body, closed = _fenced(text)
+    cut = truncated and not closed  # stopped at the token limit before its code ended
     if body is None:
-        if truncated:
-            return Rejected("the answer stopped (max tokens) before it ended")
         body = _without_prose(text, ctx.region_text)
-    elif not closed and truncated:
-        return Rejected("the answer stopped (max tokens) inside its code block")
     if not body.strip() and ctx.region_text.strip():
         return Rejected("the answer holds no code")
-    # a chat model ends its code without the region's trailing line breaks (a region that
-    # ends a file): keep them rather than suggest deleting them
-    body = body.rstrip("\n") + "\n" * (len(ctx.region_text) - len(ctx.region_text.rstrip("\n")))
+    if not cut:
+        # a chat model ends its code without the region's trailing line breaks (a region that
+        # ends a file): keep them rather than suggest deleting them
+        body = body.rstrip("\n") + "\n" * (len(ctx.region_text) - len(ctx.region_text.rstrip("\n")))
     if "\r\n" in ctx.region_text:  # chat models answer with \n: keep the file's line endings
         body = body.replace("\r\n", "\n").replace("\n", "\r\n")
-    return finish(ctx, escape.unescape(body))
+    return finish(ctx, escape.unescape(body), cut=cut)

@@ -147,17 +147,15 @@ def grammar(ctx: EditContext) -> Grammar:
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:
     """The edits in an Instinct answer (the rewritten region), or why not."""
-    if truncated:
-        return Rejected("the output stopped (max tokens) before the end of the region")
     text = without_cursor(output, CURSOR, ctx)
     starts, ends = text.count(START), text.count(END)
     if starts > 1 or ends > 1:
         return Rejected("the output repeats an editable-region marker")
-    if starts != ends:
+    if starts != ends and not (truncated and starts and not ends):  # cut off before its end marker
         return Rejected("the output has one editable-region marker without the other")
     if starts:  # told not to, the model wrapped the region in its markers: take what is inside
         text = before_end_marker(after_start_marker(text.split(START, 1)[1].split(END, 1)[0]))
     text = cut_at_control_token(text)
     if not ctx.region_text.endswith("\n"):
         text = text.removesuffix("\n")
-    return finish(ctx, escape.unescape(text))
+    return finish(ctx, escape.unescape(text), cut=truncated)

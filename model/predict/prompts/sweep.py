@@ -128,9 +128,8 @@ def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Re
     text = output
     for stop in STOP:
         text = text.split(stop, 1)[0]
-    if truncated and text == output:
-        return Rejected(f"the output stopped (max tokens) before {FILE_SEP}")
+    cut = truncated and text == output  # stopped at the token limit before its end
     text = cut_at_control_token(without_cursor(text, CURSOR, ctx))
-    if not ctx.region_text.endswith("\n"):  # the line break the window's block added
+    if not ctx.region_text.endswith("\n") and not cut:  # the line break the window's block added
         text = text.removesuffix("\n")
-    return finish(ctx, escape.unescape(text))
+    return finish(ctx, escape.unescape(text), cut=cut)

@@ -147,19 +147,20 @@ def parse_marked(output: str, ctx: EditContext, truncated: bool, expected: str, 
     text = after_start_marker(text.split(START, 1)[1])
     if START_OF_FILE in text:
         return Rejected(f"the output repeats {START_OF_FILE} inside the region")
+    cut = truncated and END not in text  # stopped at the token limit inside the region
     if END in text:
         text, rest = text.split(END)
         rest = rest.rstrip()
         if not (expected.startswith(rest) or rest.startswith(expected)):
             return Rejected("the output rewrites text outside the editable region")
-    elif truncated:
-        return Rejected(f"the output stopped (max tokens) before {END}")
     text = before_end_marker(cut_at_control_token(text))
-    if eol:
+    if cut:
+        pass  # its last line is unfinished: finish places the complete ones
+    elif eol:
         text = text.removesuffix("\n")  # the line break before the end marker
     elif text and not text.endswith("\n"):
         text += "\n"  # the region's lines end with their line breaks: the marker has a line of its own
-    return finish(ctx, escape.unescape(text))
+    return finish(ctx, escape.unescape(text), cut=cut)
 
 
 ZETA2_TOKENS = ("<|user_cursor|>", "<|marker_1|>")  # in Zeta-2's vocabulary, not Zeta-1's

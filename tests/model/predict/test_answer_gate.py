@@ -198,3 +198,27 @@ def test_the_size_gate_lets_history_supported_deletions_through():
 def test_parse_rejects_an_empty_rewrite_of_a_non_empty_region():
     ctx = window()
     assert SWEEP.parse("\n", ctx) == Rejected(EMPTY_ANSWER)
+
+
+def test_trim_run_on_compares_more_lines_where_the_region_holds_the_first_ones():
+    # blocks that end alike ("  value: number;", "};", a blank line): the first two lines after
+    # the region are in it too, the next declaration's head is not (Gemma 3 270M ran on so)
+    current = "".join(f"type T{i} = {{\n  value: number;\n}};\n\n" for i in range(16))
+    ctx = build_context(request(current, 23, 0, path="types.ts"), SWEEP.REGION)
+    following = "".join(ctx.lines[ctx.region[1] : ctx.region[1] + 8])
+    assert following.startswith("};\n\ntype T")  # "};" and a blank line: the region holds them too
+    run_on = ctx.region_text + ("" if ctx.region_text.endswith("\n") else "\n") + following
+    assert trim_run_on(run_on, ctx).rstrip("\n") == ctx.region_text.rstrip("\n")
+
+
+def test_a_cut_answer_that_ran_past_the_region_changes_nothing_past_it():
+    # the region with the fix, then the lines after it typed again with changes of the
+    # model's own, cut at the token limit: the fix is the edit, the lines after stay
+    req = inventory_request()
+    ctx = window(req)
+    following = "".join(x.rstrip("\n") + "  # ?\n" if x.strip() else x for x in ctx.lines[ctx.region[1] : ctx.region[1] + 6])
+    answer = rename_fix(ctx) + ("" if ctx.region_text.endswith("\n") else "\n") + following + "def unfinis"
+    result = SWEEP.parse(answer, ctx, truncated=True)
+    assert isinstance(result, Parsed) and "cut" in result.flags
+    (edit,) = result.edits
+    assert edit.new_text == "    total = apply_discount(total, rebate)\n" and edit.end_line <= ctx.region[1]

@@ -73,13 +73,28 @@ def test_an_unchanged_answer_gives_no_edit(name):
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_a_truncated_answer_is_rejected(name):
+def test_a_truncated_answer_places_what_it_wrote_and_keeps_what_it_did_not_reach(name):
+    from nxedit.model.predict.prompts.base import CUT_BY_BUDGET
+
     fmt = get_format(name)
-    ctx = context(fmt, inventory_request())
-    target = fmt.render_target(ctx, ctx.region_text)
-    half = target[: len(target) // 2]
-    result = fmt.parse(half, ctx, truncated=True)
-    assert isinstance(result, Rejected) and "max tokens" in result.reason
+    req = inventory_request()
+    ctx = context(fmt, req)
+    target = fmt.render_target(ctx, rewrite_of(ctx, "apply_discount(total, discount)", "apply_discount(total, rebate)"))
+    last = [x for x in ctx.region_text.split("\n") if x.strip()][-1]
+    cut = target[: target.rindex(last) + 8]  # the token limit, in the region's last line
+    result = fmt.parse(cut, ctx, truncated=True)
+    assert isinstance(result, Parsed) and "cut" in result.flags
+    line = req.current.split("\n").index("    total = apply_discount(total, discount)")
+    assert result.edits == (LineEdit(line, line + 1, "    total = apply_discount(total, rebate)\n"),)
+    wire = [{"start_line": e.start_line, "end_line": e.end_line, "new_text": e.new_text} for e in result.edits]
+    after = apply_line_edits(req.current, wire)  # the unfinished line and all after it stay
+    assert after == req.current.replace("apply_discount(total, discount)", "apply_discount(total, rebate)")
+    unchanged = fmt.render_target(ctx, ctx.region_text)
+    half = fmt.parse(unchanged[: len(unchanged) // 2], ctx, truncated=True)
+    assert isinstance(half, Parsed) and half.edits == ()  # half the region copied: no edit, nothing deleted
+    # stopped before two whole lines of the region were written: nothing to place it by
+    early = target[: target.index(ctx.region_text.lstrip("\n").split("\n")[0]) + 10]
+    assert fmt.parse(early, ctx, truncated=True) == Rejected(CUT_BY_BUDGET)
 
 
 @pytest.mark.parametrize("name", FORMATS)
@@ -321,9 +336,9 @@ def test_grammar_literals_are_quoted():
     assert gbnf_literal('a"b\\c\nd\r') == '"a\\"b\\\\c\\nd\\r"'
 
 
-def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_is_refused():
+def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_adds_nothing_past_it():
     from nxedit.model.predict.prompts import sweep
-    from nxedit.model.predict.prompts.base import CUT_BY_BUDGET, answer_budget
+    from nxedit.model.predict.prompts.base import answer_budget
 
     long_line = "x = '" + "a" * 150 + "'\n"
     ctx = build_context(request(long_line * 40, 20, 0, path="big.py"), sweep.REGION)
@@ -332,4 +347,4 @@ def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_
     assert f"(char{{1000}}){{0,{budget // 1000}}} char{{0,999}}" in sweep.grammar(ctx).splitlines()[0]
     cut = (ctx.region_text + "y = 1\n" * budget)[:budget]  # the grammar closed it at the budget
     result = sweep.parse(cut, ctx)
-    assert isinstance(result, Rejected) and result.reason == CUT_BY_BUDGET
+    assert isinstance(result, Parsed) and "cut" in result.flags and result.edits == ()  # the run-on is not the region's
