@@ -138,8 +138,10 @@ def run(cfg: Config) -> int:
         else f"Hugging Face folder: {src}"
     ]
     llama_cpp = gguf_export.llama_cpp_dir(cfg.llama_cpp)
-    adapter = is_adapter(src)
-    base = adapter_base(src) if adapter else None
+    base = adapter_base(src) if is_adapter(src) else None
+    # an adapter trained on another run's adapter (sft --base ADAPTER) applies to that run's
+    # merged model, of which no GGUF exists: the merged whole becomes the GGUF instead
+    adapter = base is not None and not is_adapter(base)
     gguf_cmd = None
     if llama_cpp is None:
         where = f"no {gguf_export.LORA_CONVERTER} in {cfg.llama_cpp}" if cfg.llama_cpp else "no --llama-cpp DIR"
@@ -147,7 +149,7 @@ def run(cfg: Config) -> int:
     elif adapter and not Path(base).is_dir():
         print(f"no GGUF for llama.cpp: the adapter's base {base} is not a local folder")
     else:
-        gguf_cmd = gguf_export.converter_command(llama_cpp, src if adapter else hf, cfg.out, base)
+        gguf_cmd = gguf_export.converter_command(llama_cpp, src if adapter else hf, cfg.out, base if adapter else None)
         steps.append(f"GGUF for llama.cpp: {shlex.join(gguf_cmd)}")
     if cfg.quantize:
         steps.append(f"quantize to EXL2 {cfg.bits:g} bpw: {shlex.join(converter_command(cfg, hf))}")

@@ -64,3 +64,33 @@ def test_a_lora_adapter_becomes_a_lora_gguf_for_llama_server(adapter, tmp_path, 
     assert reader.fields["adapter.lora.alpha"].contents() == 8.0
     names = {t.name for t in reader.tensors}
     assert {"blk.0.attn_q.weight.lora_a", "blk.1.ffn_down.weight.lora_b"} <= names
+
+
+def test_an_adapter_trained_on_an_adapter_becomes_a_whole_gguf(adapter, tmp_path, capsys):
+    # `nxedit train sft --base RUN/final` trains on that run's merged model: no GGUF of it
+    # exists for a LoRA GGUF to apply to, so the export merges both and converts the whole
+    # (printed as a plan: llama.cpp's whole-model converter does not know the tiny model's
+    # tokenizer; issue 17's Gemma 3 270M run 3 went through it)
+    from peft import LoraConfig, get_peft_model
+
+    from nxedit.training.hf import load_model
+
+    llama_cpp = tmp_path / "llama.cpp"
+    llama_cpp.mkdir()
+    for name in ("convert_lora_to_gguf.py", "convert_hf_to_gguf.py"):
+        (llama_cpp / name).write_text("")
+    second = get_peft_model(load_model(str(adapter)),
+                            LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    folder = tmp_path / "sft2" / "final"
+    second.save_pretrained(folder)
+    (folder / RUN_INFO).write_text(json.dumps({"step": "sft", "method": "lora", "base": str(adapter), "adapter": True,
+                                               "prompt_format": "sweep"}))
+    out = tmp_path / "out"
+    assert train(["export", "--model", str(folder), "--out", str(out), "--no-quantize",
+                  "--llama-cpp", str(llama_cpp), "--dry-run"]) == 0
+    step = next(x for x in capsys.readouterr().out.splitlines() if "GGUF for llama.cpp" in x)
+    assert "convert_hf_to_gguf.py --outtype f16" in step and f"{out / 'model-f16.gguf'} {out / 'hf'}" in step
+    assert train(["export", "--model", str(adapter), "--out", str(out), "--no-quantize",
+                  "--llama-cpp", str(llama_cpp), "--dry-run"]) == 0  # the first run's adapter: a LoRA GGUF
+    step = next(x for x in capsys.readouterr().out.splitlines() if "GGUF for llama.cpp" in x)
+    assert "convert_lora_to_gguf.py --base" in step and str(out / "lora.gguf") in step
