@@ -138,11 +138,16 @@ class LlamaServer:
 
     def __init__(self, work: Path, *, threads: int = 2, n_ctx: int = 8192, extra: tuple[str, ...] = (),
                  logits_all: bool = False, binary: Path | None = None, model: Path | None = None,
-                 lora: Path | None = None):
+                 lora: Path | list[Path] | None = None):
         self.work = Path(work)
         self.model = model  # another GGUF (a Gemma 3: the chat template is Gemma's) instead of the package's
-        if lora is not None:  # a LoRA adapter as a GGUF (llama.cpp's convert_lora_to_gguf.py) on the model
-            extra = (*extra, "--lora" if binary is not None else "--lora_path", str(lora))
+        # LoRA adapters as GGUFs (llama.cpp's convert_lora_to_gguf.py) on the model; llama-server
+        # adds several (a run trained on another run's merged model: both), llama-cpp-python one
+        loras = [lora] if isinstance(lora, Path) else list(lora or ())
+        if len(loras) > 1 and binary is None:
+            raise ValueError("llama-cpp-python's server takes one LoRA adapter: use llama-server (--server-bin)")
+        for path in loras:
+            extra = (*extra, "--lora" if binary is not None else "--lora_path", str(path))
         self.work.mkdir(parents=True, exist_ok=True)
         self.binary = binary
         if binary is not None:  # llama.cpp's llama-server: one slot (one editor), Gemma's turns;

@@ -209,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-bin", type=Path, help="llama.cpp's own llama-server instead of llama-cpp-python's "
                     "(see llama_server.BUILD): it samples with a grammar cheaply")
     ap.add_argument("--model", type=Path, help="another Gemma 3 GGUF instead of the package's (a merged fine-tune)")
-    ap.add_argument("--lora", type=Path, help="a LoRA adapter GGUF on the model (`nxedit train export` writes one "
-                    "where llama.cpp's converter is at hand): the fine-tuned model's answers")
+    ap.add_argument("--lora", type=Path, nargs="+", help="a LoRA adapter GGUF on the model (`nxedit train export` "
+                    "writes one where llama.cpp's converter is at hand): the fine-tuned model's answers; several "
+                    "add up (with --server-bin): a run trained on another run's merged model, both")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "nxedit-model-bench")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "model_quality.jsonl",
                     help="every answer, its outcome and edits (JSONL)")
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = sample_cases(args.cases)[args.skip :][: args.take]
     languages = Counter(c["language"] for c in cases)
     print(f"{len(cases)} dev cases ({', '.join(f'{k} {v}' for k, v in sorted(languages.items()))}), "
-          f"{args.model or 'Gemma 3 270M Q4_K_M'}{f' + LoRA {args.lora}' if args.lora else ''} on "
+          f"{args.model or 'Gemma 3 270M Q4_K_M'}{''.join(f' + LoRA {x}' for x in args.lora or ())} on "
           f"{args.server_bin or 'llama-cpp-python'}'s server, {args.threads} threads, "
           f"max {args.max_tokens} new tokens (with a grammar: its bound), grammar {args.grammar}")
     print(HEADER)
