@@ -60,3 +60,14 @@ def test_a_lora_adapter_is_served_on_the_model(tmp_path):
         assert "--lora_path" in server.args
         tuned = greedy(server, prompt)
     assert plain and tuned != plain
+
+
+def test_llama_server_adds_several_adapters_and_llama_cpp_python_refuses_them(tmp_path):
+    # a run trained on another run's merged model is served as the base and both adapters
+    llama_server = load()
+    first, second = tmp_path / "run2.gguf", tmp_path / "run3.gguf"
+    server = llama_server.LlamaServer(tmp_path, binary=tmp_path / "llama-server", lora=[first, second])
+    args = list(server.args)
+    assert args[args.index("--lora") :][:4] == ["--lora", str(first), "--lora", str(second)]
+    with pytest.raises(ValueError, match="one LoRA adapter"):
+        llama_server.LlamaServer(tmp_path, lora=[first, second])
