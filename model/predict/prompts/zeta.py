@@ -52,7 +52,7 @@ import os
 from nxedit.model.predict.context import EditContext, RegionSpec, guess_tokens
 from nxedit.model.text.plain import strip_eol
 from .base import (Escaper, Grammar, Parsed, Rejected, after_start_marker, answer_grammar, banned, before_end_marker,
-                   cut_at_control_token, finish, with_cursor, without_cursor)
+                   cursor_in_rewrite, cut_at_control_token, finish, with_cursor, without_cursor)
 
 NAME = "zeta"
 START = "<|editable_region_start|>"
@@ -114,13 +114,14 @@ def render(ctx: EditContext) -> str:
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
-    """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``."""
-    return f"{START}\n{escape(rewrite)}{_tail(ctx)}"
+    """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``,
+    the cursor marker kept (:func:`~.base.cursor_in_rewrite`)."""
+    return f"{START}\n{with_cursor(rewrite, cursor_in_rewrite(ctx, rewrite), CURSOR, escape)}{_tail(ctx)}"
 
 
 def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
-    return answer_grammar(ctx, f"{START}\n", f"\n{END}")
+    return answer_grammar(ctx, f"{START}\n", f"\n{END}", cursor=CURSOR)
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

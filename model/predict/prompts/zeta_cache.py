@@ -44,7 +44,7 @@ from __future__ import annotations
 from nxedit.model.predict.context import EditContext, RegionSpec
 from nxedit.model.text.plain import strip_eol
 from . import zeta
-from .base import Grammar, Parsed, Rejected, answer_grammar, with_cursor
+from .base import Grammar, Parsed, Rejected, answer_grammar, cursor_in_rewrite, with_cursor
 
 NAME = "zeta-cache"
 START, END, CURSOR, START_OF_FILE = zeta.START, zeta.END, zeta.CURSOR, zeta.START_OF_FILE
@@ -91,13 +91,14 @@ def render(ctx: EditContext) -> str:
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:
-    """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``."""
-    return f"{START}\n{escape(rewrite)}{_eol(ctx)}{END}\n```"
+    """The answer that follows :func:`render`'s prompt when the region becomes ``rewrite``,
+    the cursor marker kept (:func:`~.base.cursor_in_rewrite`)."""
+    return f"{START}\n{with_cursor(rewrite, cursor_in_rewrite(ctx, rewrite), CURSOR, escape)}{_eol(ctx)}{END}\n```"
 
 
 def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
-    return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}")
+    return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}", cursor=CURSOR)
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

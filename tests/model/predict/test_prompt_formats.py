@@ -280,9 +280,11 @@ def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, ta
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
     most = len(ctx.region_text) * 5 // 4 + 192  # the region and a margin, as the token limit
-    root, char, end = fmt.grammar(ctx).splitlines()
+    root, char, end, text = fmt.grammar(ctx).splitlines()
     body = f"char{{0,{most}}}" if most <= 1000 else f"(char{{1000}}){{0,{most // 1000}}} char{{0,999}}"
-    assert root == f'root ::= {head}{body} end{tail}'
+    cursor = "<|cursor|>" if name in ("chat", "sweep", "sweep-v2") else "<|user_cursor_is_here|>"
+    # the cursor marker the prompt shows may be copied once, between two runs of the region's text
+    assert root == f'root ::= {head}text ("{cursor}" text)? end{tail}' and text == f"text ::= {body}"
     # no marker of the model's own: every "<" in a run of at most two (<<) and a character
     # that is neither "<" nor "|" (or the rewrite's end); chat: nor a fence of its own
     if name == "chat":
@@ -324,7 +326,8 @@ def test_a_grammar_answer_always_ends_within_its_token_limit(name, head, tail, s
     widest, trailing = ("``<<x", "``<<") if name == "chat" else ("<<x", "<<")
     if name == "zeta-cache":
         tail = ("" if ctx.region_text.endswith("\n") else "\n") + "<|editable_region_end|>"
-    longest = head + widest * items + trailing + tail + stop
+    cursor = {"chat": "<|cursor|>", "sweep": "<|cursor|>"}.get(name, "<|user_cursor_is_here|>")
+    longest = head + widest * items + cursor + widest * items + trailing + tail + stop  # the marker, copied once
     grammar = fmt.grammar(ctx)
     assert len(longest.encode()) + 1 <= grammar.max_tokens  # + the end-of-generation token
     assert grammar.max_tokens <= len(longest.encode()) + 1 + len("</s>")  # and not far more (sweep: either stop)
@@ -344,7 +347,7 @@ def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_
     ctx = build_context(request(long_line * 40, 20, 0, path="big.py"), sweep.REGION)
     budget = answer_budget(ctx.region_text)
     assert budget > 2000  # llama.cpp refuses a repetition over 2,000
-    assert f"(char{{1000}}){{0,{budget // 1000}}} char{{0,999}}" in sweep.grammar(ctx).splitlines()[0]
+    assert f"text ::= (char{{1000}}){{0,{budget // 1000}}} char{{0,999}}" in sweep.grammar(ctx).splitlines()
     cut = (ctx.region_text + "y = 1\n" * budget)[:budget]  # the grammar closed it at the budget
     result = sweep.parse(cut, ctx)
     assert isinstance(result, Parsed) and "cut" in result.flags and result.edits == ()  # the run-on is not the region's

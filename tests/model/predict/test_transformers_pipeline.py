@@ -66,7 +66,9 @@ def test_generation_streams_stops_at_the_stop_string_and_can_be_cancelled(tiny_m
     pieces = []
     done = backend.complete(prompt, 200, zeta.STOP, on_text=pieces.append)
     assert done.finish_reason == "stop" and "".join(pieces) == done.text
-    assert done.text == zeta.START + "\n" + expected_rewrite(ctx) + "\n"  # cut before <|editable_region_end|>
+    learnt = zeta.render_target(ctx, expected_rewrite(ctx))  # the cursor marker kept where the prompt shows it
+    assert "<|user_cursor_is_here|>" in learnt
+    assert done.text == learnt.split(zeta.END)[0]  # cut before <|editable_region_end|>
     short = backend.complete(prompt, 3, zeta.STOP)
     assert short.finish_reason == "length" and short.new_tokens == 3
 
