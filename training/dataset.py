@@ -317,6 +317,18 @@ def _rewrite_of(ctx, edits: list[dict]) -> str | None:
         return None
 
 
+def _locator(completion: str, rewrite: str, marker: str):
+    """Where each offset of ``rewrite`` lies in ``completion``, which holds it after a head,
+    perhaps with the format's cursor ``marker`` inside (Zeta's answers keep it): a function
+    of the offset, or None when the completion does not hold the rewrite."""
+    at = completion.find(marker) if marker else -1
+    plain = completion if at < 0 else completion[:at] + completion[at + len(marker) :]
+    head = plain.find(rewrite)
+    if head < 0:
+        return None
+    return lambda offset: head + offset + (len(marker) if 0 <= at <= head + offset else 0)
+
+
 def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -> tuple[list[dict], Counter]:
     """KTO rows (one completion with a label) and ActionRL pairs (chosen, rejected, spans)."""
     rows, dropped = [], Counter()
@@ -353,12 +365,15 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
         # spans are offsets in the rewrite; a completion holds it after the same head for both
         # (the format's opening marker, e.g. Zeta's <|editable_region_start|>), unless markers
         # inside it were escaped
-        head = chosen_completion.find(chosen)
+        marker = getattr(fmt, "CURSOR", "")
+        at_chosen = _locator(chosen_completion, chosen, marker)
+        at_rejected = _locator(rejected_completion, suggested, marker)
         if (
             div is None
-            or head < 0
-            or rejected_completion[:head] != chosen_completion[:head]
-            or not rejected_completion.startswith(suggested, head)
+            or at_chosen is None
+            or at_rejected is None
+            or at_chosen(div.start) != at_rejected(div.start)
+            or rejected_completion[: at_chosen(div.start)] != chosen_completion[: at_chosen(div.start)]
         ):
             dropped["preference: pair without a usable divergence"] += 1
             continue
@@ -368,7 +383,7 @@ def preference_rows(prefs: list[history_data.Preference], fmt, count, exclude) -
                 "kind": "pair",
                 "chosen": chosen_completion,
                 "rejected": rejected_completion,
-                "span": [head + div.start, head + div.chosen_end, head + div.rejected_end],
+                "span": [at_chosen(div.start), at_chosen(div.chosen_end), at_rejected(div.rejected_end)],
             }
         )
     return rows, dropped
