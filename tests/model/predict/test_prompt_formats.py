@@ -351,3 +351,24 @@ def test_a_long_region_gets_chunked_repetitions_and_a_rewrite_cut_at_the_budget_
     cut = (ctx.region_text + "y = 1\n" * budget)[:budget]  # the grammar closed it at the budget
     result = sweep.parse(cut, ctx)
     assert isinstance(result, Parsed) and "cut" in result.flags and result.edits == ()  # the run-on is not the region's
+
+
+@pytest.mark.parametrize("name, marker", [("zeta", "<|user_cursor_is_here|>"), ("zeta-cache", "<|user_cursor_is_here|>"),
+                                          ("instinct", "<|user_cursor_is_here|>")])
+def test_a_training_answer_keeps_the_cursor_marker_its_prompt_shows(name, marker):
+    # without it a fine-tuned model learnt that "<|" in an answer begins the end marker, and
+    # stopped copying the region at the cursor (Gemma 3 270M: 20 of 34 zeta "deletions")
+    from nxedit.model.predict.prompts.base import cursor_in_rewrite
+
+    fmt = get_format(name)
+    req = inventory_request()
+    ctx = context(fmt, req)
+    region = ctx.region_text
+    cursor = ctx.cursor_in_region
+    after = region[:cursor] + region[cursor:].replace("discount)", "rebate)", 1)  # an edit after the cursor
+    before = "#" + region  # an edit before it
+    assert after != region and cursor_in_rewrite(ctx, after) == cursor and cursor_in_rewrite(ctx, before) == 0
+    for rewrite in (after, before):
+        target = fmt.render_target(ctx, rewrite)
+        assert target.count(marker) == 1
+        assert fmt.parse(target, ctx).rewrite == rewrite  # the parser drops it
