@@ -19,7 +19,7 @@ from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import apply_line_edits, shared_line_ends, split_lines
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
@@ -86,7 +86,7 @@ def rewrite_edits(text: str, start: int, end: int, rewrite: str) -> tuple[LineEd
     old = text[start:end]
     if old == rewrite:
         return ()
-    p = _common_prefix(old, rewrite)
+    p = common_prefix(old, rewrite)
     s = _common_suffix(old[p:], rewrite[p:])
     changes = _char_changes(old[p : len(old) - s], rewrite[p : len(rewrite) - s], start + p)
     lines = _Lines(text, start + p, end - s)
@@ -187,7 +187,7 @@ def undoes_edit(text: str, start_line: int, old_text: str, new_text: str, edits:
     n_new = len(split_lines(new_text))
     if start_line + n_new > len(lines) or "".join(lines[start_line : start_line + n_new]) != new_text:
         return False  # the history does not match the buffer: nothing to compare
-    p = _common_prefix(old_text, new_text)
+    p = common_prefix(old_text, new_text)
     s = _common_suffix(old_text[p:], new_text[p:])
     removed = old_text[p : len(old_text) - s]
     if removed == new_text[p : len(new_text) - s]:
@@ -197,7 +197,7 @@ def undoes_edit(text: str, start_line: int, old_text: str, new_text: str, edits:
     spans = []
     for e in edits:  # each edit narrowed to the characters it changes
         a, b = e.offsets(text)
-        p = _common_prefix(text[a:b], e.new_text)
+        p = common_prefix(text[a:b], e.new_text)
         s = _common_suffix(text[a + p : b], e.new_text[p:])
         spans.append((a + p, b - s, e.new_text[p : len(e.new_text) - s]))
     if not any(a <= core_end and b >= core_start for a, b, _ in spans):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from nxedit.model.predict.answer_gate import EMPTY_ANSWER, anchor_cut, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
+from nxedit.model.predict.rewrite_diff import common_prefix, repetition_reason, rewrite_edits, undoes_edit
 
 log = logging.getLogger("nxedit.model")
 
@@ -207,9 +207,7 @@ def cursor_in_rewrite(ctx: EditContext, rewrite: str) -> int:
     that ``<|`` in an answer begins the end marker: copying the region, it reached the
     cursor and ended there (Gemma 3 270M fine-tuned for Zeta, 20 of the 34 answers refused
     for deleting the rest of the region). Zed strips the marker from Zeta's answers too."""
-    region = ctx.region_text
-    same = next((i for i, (a, b) in enumerate(zip(region, rewrite)) if a != b), min(len(region), len(rewrite)))
-    return min(ctx.cursor_in_region, same)
+    return min(ctx.cursor_in_region, common_prefix(ctx.region_text, rewrite))
 
 
 def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
