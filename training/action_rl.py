@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.predict.rewrite_diff import rewrite_edits
+from nxedit.model.predict.rewrite_diff import common_prefix, rewrite_edits
 from nxedit.model.text.plain import split_lines
 
 
@@ -57,9 +57,7 @@ def first_divergent_action(original: str, chosen: str, rejected: str) -> Diverge
     rest of the action each makes there; None when the rewrites are the same."""
     if chosen == rejected:
         return None
-    start = 0
-    while start < min(len(chosen), len(rejected)) and chosen[start] == rejected[start]:
-        start += 1
+    start = common_prefix(chosen, rejected)
     return Divergence(start, _action_end(original, chosen, start), _action_end(original, rejected, start))
 
 
