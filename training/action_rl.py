@@ -33,8 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.predict.rewrite_diff import common_prefix, rewrite_edits
-from nxedit.model.text.plain import split_lines
+from nxedit.model.predict.rewrite_diff import rewrite_edits
+from nxedit.model.text.plain import common_prefix, split_lines
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,7 @@ from rapidfuzz.distance import Indel
 
 from nxedit.model.text.changeset import ChangeSet
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.text.plain import apply_line_edits, shared_line_ends, split_lines
-
-
-def common_prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+from nxedit.model.text.plain import apply_line_edits, common_prefix, shared_line_ends, split_lines
 
 
 def _common_suffix(a: str, b: str) -> int:

@@ -75,6 +75,15 @@ def dominant_eol(text: str) -> str:
     return "\r\n" if crlf > lf else "\n"
 
 
+def common_prefix(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` share at their start (one may be a prefix of the other)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
 def shared_line_ends(old: list[str], new: list[str]) -> tuple[int, int]:
     """How many whole lines two line lists share at the top and, after those, at the bottom."""
     n = min(len(old), len(new))

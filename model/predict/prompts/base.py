@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from nxedit.model.predict.answer_gate import EMPTY_ANSWER, anchor_cut, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.context import EditContext
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.predict.rewrite_diff import common_prefix, repetition_reason, rewrite_edits, undoes_edit
+from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
+from nxedit.model.text.plain import common_prefix
 
 log = logging.getLogger("nxedit.model")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nxedit.model.text.plain import split_lines
+from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate
 from .context import Context
 from .lexer import tokenize
@@ -122,7 +122,7 @@ def _first_change(old_lines: list[str], new_lines: list[str]) -> tuple[int, int]
     for i, old in enumerate(old_lines):
         new = new_lines[i] if i < len(new_lines) else ""
         if old != new:
-            col = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+            col = common_prefix(old, new)
             return i, min(col, max(len(old.rstrip("\r\n")) - 1, 0))
     return None
 

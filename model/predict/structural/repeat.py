@@ -31,7 +31,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.text.plain import split_lines
+from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, squash, token_shape, tokenize
@@ -322,7 +322,7 @@ def _code_edit(ctx: Context, hunk, ex: Example) -> bool:
         return False
     old, new, top = hunk.core()
     old_text, new_text = "".join(old), "".join(new)
-    at = next((i for i, (a, b) in enumerate(zip(old_text, new_text)) if a != b), min(len(old_text), len(new_text)))
+    at = common_prefix(old_text, new_text)
     line = hunk.start + top + new_text.count("\n", 0, at)
     col = at - (new_text.rfind("\n", 0, at) + 1)
     return not syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
@@ -379,7 +379,7 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
         if new_text == text or _already_done(rw, new_text, text):
             continue
         # where the rewrite first changes the target (one text may be a prefix of the other)
-        first = next((i for i, (a, b) in enumerate(zip(text, new_text)) if a != b), min(len(text), len(new_text)))
+        first = common_prefix(text, new_text)
         if code_only() and _target_in_text(ctx, start, text, first):
             continue
         busy_until = start + k
