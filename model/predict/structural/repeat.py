@@ -151,6 +151,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         ("same-shape", learn(ex, radius=1, any_call=True) if _receiver_call(ex) else None, 0.6 + bonus),
         ("local-2", learn(ex, window=2), 0.62 + bonus),
         ("local-1", learn(ex, window=1), 0.55 + bonus),
+        # the same with a name each side, past punctuation (`w.WriteHeader(` -> `w.ResponseWriter.
+        # WriteHeader(`: one token each side is `w .`, too loose; two take in the `defer` before)
+        ("local-1", (wider := learn(ex, window=1, names=True)), 0.55 + bonus),
         # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)
         ("local-0", learn(ex, window=0), 0.5 + bonus),
     ]  # most specific first, and never less confident than a looser level
@@ -173,8 +176,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
-        if edit is None or any(_overlap(edit, c.edit) and edit != c.edit for c in out):
-            continue  # a more specific pattern already says what to do with these lines
+        if edit is None or any(_overlap(edit, c.edit) and (edit != c.edit or rw is wider) for c in out):
+            continue  # a more specific pattern already says what to do with these lines (or, for the
+            # wider window, the plain one did)
         verbatim = _same_text(ctx, edit, ex)
         if verbatim:
             rule += "-verbatim"  # the very lines the user edited, again (a feature of the ranker)
@@ -447,12 +451,18 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     One deletion says little (the same line elsewhere is often still needed); a second
     deletion of the same lines makes it a pattern."""
     key = [squash(ln) for ln in old]
-    if not _meaningful("".join(old)):
+    earlier = [h.core() for h in ctx.hunks[-RECENT:-1]]
+    # the same lines deleted before, or inserted just before elsewhere: a line moved (an import
+    # hoisted to the top of the file), whose other copies go too
+    confirmed = any(not new and [squash(x) for x in gone] == key for gone, new, _ in earlier) or (
+        any(not gone and [k for k in map(squash, new) if k] == [k for k in key if k] for gone, new, _ in earlier))
+    text = "".join(old)
+    # a short line (`continue`, `import os`) says little once; deleted again, or moved, it is a pattern
+    if not (_meaningful(text) or (confirmed and any(t.kind == IDENT for t in tokenize(text)))):
         return []
     lines = ctx.buf.lines
     n = len(old)
     indent = indent_of(old[0])
-    confirmed = any(not h.core()[1] and [squash(x) for x in h.core()[0]] == key for h in ctx.hunks[-RECENT:-1])
 
     def sites():
         busy = -1

@@ -226,15 +226,27 @@ def _extend_to_head(ex: Example, lo: int) -> int:
     return lo
 
 
-def window_bounds(ex: Example, window: int) -> tuple[int, int]:
-    """Old-token range of the changes plus ``window`` tokens of context each side."""
+def window_bounds(ex: Example, window: int, names: bool = False) -> tuple[int, int]:
+    """Old-token range of the changes plus ``window`` tokens of context each side
+    (``names``: ``window`` names or numbers each side, with the punctuation before them)."""
     first = min(i1 for i1, _, _, _ in ex.opcodes)
     last = max(i2 for _, i2, _, _ in ex.opcodes)
-    return max(0, first - window), min(len(ex.old_tokens), last + window)
+    if not names:
+        return max(0, first - window), min(len(ex.old_tokens), last + window)
+    ot = ex.old_tokens
+    lo, seen = first, 0
+    while lo > 0 and seen < window:
+        lo -= 1
+        seen += ot[lo].kind != PUNCT
+    hi, seen = last, 0
+    while hi < len(ot) and seen < window:
+        seen += ot[hi].kind != PUNCT
+        hi += 1
+    return lo, hi
 
 
 def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
-          holes_from: Example | None = None, any_call: bool = False) -> Rewrite | None:
+          holes_from: Example | None = None, any_call: bool = False, names: bool = False) -> Rewrite | None:
     """A rewrite from an example.
 
     ``radius``: unchanged identifiers/numbers more than this many tokens from every
@@ -244,10 +256,11 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     (anti-unification), so two examples generalise exactly as far as they disagree.
     ``any_call``: the name of a call whose arguments the edit changes may be a hole too
     (``std.Debug(args)``: another method of ``std``); the first token, its receiver, stays.
+    ``names``: the window counts names and numbers, not punctuation (``window_bounds``).
     """
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
-    lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window)
+    lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window, names)
     inserts_only = all(i1 == i2 for i1, i2, _, _ in ex.opcodes)
     if window is not None and inserts_only:
         lo = _extend_to_head(ex, lo)
@@ -255,7 +268,7 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
         return None
     differs: set[int] = set()
     if holes_from is not None:
-        tlo, thi = (0, len(holes_from.old_tokens)) if window is None else window_bounds(holes_from, window)
+        tlo, thi = (0, len(holes_from.old_tokens)) if window is None else window_bounds(holes_from, window, names)
         if window is not None and inserts_only:
             tlo = _extend_to_head(holes_from, tlo)
         twin = holes_from.old_tokens[tlo:thi]

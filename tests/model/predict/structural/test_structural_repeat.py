@@ -532,3 +532,38 @@ def test_one_context_window_per_level_no_local_3_or_two_examples_local():
         rules = {c.rule for c in candidates(req, "structural:repeat")}
         assert level in rules  # the site is still offered
         assert not {r for r in rules if r.startswith(("local-3", "two-examples-local"))}
+
+
+def test_an_insertion_between_punctuation_is_anchored_by_the_names_either_side():
+    # chi: `w.WriteHeader(code)` -> `w.ResponseWriter.WriteHeader(code)`; one token each side of
+    # the insertion is `w .` (too loose to repeat), two take in the `defer` the next call lacks
+    before = ("package m\n\nfunc a(w *W, code int) {\n\tdefer w.WriteHeader(code)\n}\n\n\n\n"
+              "func b(w *W) {\n\tw.WriteHeader(http.StatusOK)\n\tv.Write(nil)\n}\n")
+    req = session(before, ("\tdefer w.WriteHeader(code)\n", "\tdefer w.ResponseWriter.WriteHeader(code)\n"),
+                  language="go")
+    found = [(c.edit.start_line, c.edit.new_text) for c in candidates(req, "structural:repeat")]
+    assert found == [(9, "\tw.ResponseWriter.WriteHeader(http.StatusOK)\n")]
+
+
+def test_a_short_line_deleted_twice_goes_at_the_next_place():
+    # validator: `continue` deleted after each `if ... {` of a loop, again and again
+    block = "\t\tif c.%s {\n\t\t\tcurrent.x = 1\n\t\t\tcontinue\n\t\t}\n"
+    before = "package m\n\nfunc f() {\n\tfor {\n" + "".join(block % n for n in "abcd") + "\t}\n}\n"
+    one = session(before, ("\t\t\tcurrent.x = 1\n\t\t\tcontinue\n", "\t\t\tcurrent.x = 1\n"), language="go")
+    assert candidates(one, "structural:repeat") == []  # once: `continue` alone says little
+    two = session(before, ("\t\t\tcurrent.x = 1\n\t\t\tcontinue\n", "\t\t\tcurrent.x = 1\n"),
+                  ("\t\t\tcurrent.x = 1\n\t\t\tcontinue\n", "\t\t\tcurrent.x = 1\n"), language="go")
+    s = predict(two, min_confidence=0.0)
+    old, new = changed_lines(two, s)
+    assert old == ["\t\t\tcontinue\n"] and new == ""
+
+
+def test_a_line_moved_to_the_top_leaves_its_other_copies_to_go_too():
+    # urllib3: `import urllib3` hoisted out of one test to the top of the file; the next test's goes too
+    before = ("import pytest\n\n\ndef test_a():\n    import urllib3\n\n    assert urllib3\n\n\n"
+              "def test_b():\n    import urllib3\n\n    assert urllib3.x\n")
+    req = session(before, ("import pytest\n", "import pytest\nimport urllib3\n"),
+                  ("    import urllib3\n\n    assert urllib3\n", "    assert urllib3\n"))
+    s = predict(req, min_confidence=0.0)
+    old, new = changed_lines(req, s)
+    assert old == ["    import urllib3\n", "\n"] and new == ""
