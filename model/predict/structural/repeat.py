@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import lru_cache
+from textwrap import dedent
 
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import common_prefix, split_lines
@@ -168,6 +169,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     # both parse the file: asked only once a site is found
     code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk, ex))
     prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
+    unfinished = lru_cache(maxsize=1)(lambda: age == 0 and _unfinished(ctx, hunk))
     for rule, rw, confidence in levels:
         if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
@@ -176,6 +178,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
+        if edit is not None and unfinished():
+            break  # the user is still typing it: a half edit is nothing to repeat
         if edit is None or any(_overlap(edit, c.edit) and (edit != c.edit or rw is wider) for c in out):
             continue  # a more specific pattern already says what to do with these lines (or, for the
             # wider window, the plain one did)
@@ -330,6 +334,18 @@ def _code_edit(ctx: Context, hunk, ex: Example) -> bool:
     line = hunk.start + top + new_text.count("\n", 0, at)
     col = at - (new_text.rfind("\n", 0, at) + 1)
     return not syntax.in_string_or_comment(syntax.node_at(line, col, col + 1))
+
+
+def _unfinished(ctx: Context, hunk) -> bool:
+    """Whether the user's last edit broke its own lines (`indent = x` with the name deleted, the
+    new one not typed yet: `= x`): a half-made edit, not a pattern to replay elsewhere. The old
+    and new lines are each parsed alone, so an error elsewhere in the file (a grammar that does
+    not know some construct) says nothing, and lines that were no whole statement before say nothing."""
+    syntax = ctx.buf.syntax
+    old, new, _ = hunk.core()
+    if syntax is None or not old or not new:
+        return False
+    return syntax.parses(dedent("".join(old))) and not syntax.parses(dedent("".join(new)))
 
 
 def _target_in_text(ctx: Context, start: int, text: str, offset: int) -> bool | None:

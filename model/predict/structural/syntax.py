@@ -98,6 +98,10 @@ class Syntax:
             node = node.parent
         return False
 
+    def parses(self, snippet: str) -> bool:
+        """Whether ``snippet``, parsed alone with this grammar, has no syntax error."""
+        return not new_parser(self.grammar).parse(snippet.encode("utf-8")).root_node.has_error
+
     @staticmethod
     def functions_around(node) -> list:
         """Enclosing function-like nodes, innermost first."""

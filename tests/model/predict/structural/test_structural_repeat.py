@@ -567,3 +567,14 @@ def test_a_line_moved_to_the_top_leaves_its_other_copies_to_go_too():
     s = predict(req, min_confidence=0.0)
     old, new = changed_lines(req, s)
     assert old == ["    import urllib3\n", "\n"] and new == ""
+
+
+def test_a_half_made_edit_is_not_replayed():
+    # tomlkit, as typed: `indent` deleted to retype the name; for a moment the line is `= ...`,
+    # and the same deletion elsewhere would break that code too
+    before = ("def a(self):\n    indent = self.extract()\n    return indent\n\n\n"
+              "def b(self):\n    indent = self.extract()\n    return indent\n")
+    half = session(before, ("    indent = self.extract()\n", "    = self.extract()\n"))
+    assert candidates(half, "structural:repeat") == []
+    done = session(before, ("    indent = self.extract()\n", "    indent = self.extract(strict=True)\n"))
+    assert {c.edit.start_line for c in candidates(done, "structural:repeat")} == {6}  # a finished one repeats
