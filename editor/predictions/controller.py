@@ -6,7 +6,7 @@ The flow, on the UI thread unless said otherwise:
   stale). A suggestion on screen survives only if the edit typed exactly the start of its
   new text: the rest stays shown and nothing new is asked. Otherwise it ends as "ignored"
   and a timer restarts: the debounce (``[predict] debounce_ms``, four times longer right
-  after a letter: the word is likely unfinished). Undo, redo, reload and an Esc never ask
+  after or before a letter: the word is likely unfinished, typed or being deleted). Undo, redo, reload and an Esc never ask
   again by themselves, so a dismissed or undone suggestion does not come straight back.
 * **The timer fires.** A request (:mod:`.prediction_jobs`: a window of lines around the
   cursor, never the whole of a big file, and the recent edits) goes to the structural
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 EDIT_LOG = 64  # edits kept to carry late answers over
 NEAR_LINES = 1  # Tab applies a suggestion this close to the cursor's line without jumping first
 QUIET_ORIGINS = ("undo", "redo", "reload", "restore")  # edits that do not ask for a new suggestion
-MID_WORD_WAIT = 4  # times the debounce while the cursor ends a word being typed (it is likely unfinished)
+MID_WORD_WAIT = 4  # times the debounce while the cursor touches a word being typed or deleted (likely unfinished)
 CHAIN_WAIT = 0.6  # seconds a Tab right after an accept waits for the chain's next suggestion
 CHAIN_TABS = 2  # Tabs kept while waiting: a jump and an accept, the Tab, Tab rhythm
 
@@ -262,7 +262,7 @@ class Predictions:
             return
         if self._enabled(buffer):
             delay = self.settings.debounce_ms / 1000
-            if event.origin == "typed" and _after_word_char(buffer):
+            if event.origin == "typed" and _in_word(buffer):
                 delay *= MID_WORD_WAIT
             self._schedule(delay)
 
@@ -692,13 +692,12 @@ class Predictions:
             self.on_state()
 
 
-def _after_word_char(buffer: Buffer) -> bool:
-    """Does the cursor sit right after a letter, digit or underscore?"""
+def _in_word(buffer: Buffer) -> bool:
+    """Does the cursor sit right after or right before a letter, digit or underscore? (A name
+    retyped with Delete from its start passes `ndent`, `dent`, ...: none is a rename to show.)"""
     line, column = buffer.cursor
-    if not column:
-        return False
-    ch = buffer.document.line(line)[column - 1]
-    return ch.isalnum() or ch == "_"
+    text = buffer.document.line(line)
+    return any(0 <= i < len(text) and (text[i].isalnum() or text[i] == "_") for i in (column - 1, column))
 
 
 def _cursor_after(applied: list[Piece]) -> int:

@@ -355,3 +355,28 @@ async def test_a_new_line_using_another_project_files_function_gets_its_import(t
         await pilot.press("tab", "tab")  # the import is away from the cursor: jump, then accept
         await wait_for(pilot, lambda: "from app.text import slugify\n" in text_of(app))
         assert text_of(app).startswith("import os\nfrom app.text import slugify\n")
+
+
+async def test_deleting_a_name_from_its_start_asks_once_it_pauses(tmp_path, monkeypatch):
+    """Delete, Delete, ... at the start of `amount`: the cursor stays before a letter, so the
+    engine is asked once the deleting stops, not for `mount`, `ount` on the way (each would
+    show a rename to a half-deleted name)."""
+    from nxedit.model.predict.structural import StructuralPredictor
+
+    asked = []
+    real = StructuralPredictor.predict
+
+    def spy(self, request):
+        asked.append(request.current.splitlines()[request.cursor.line].strip())
+        return real(self, request)
+
+    monkeypatch.setattr(StructuralPredictor, "predict", spy)
+    app = editor(tmp_path, "shop.py", RENAME, 1, 4, config="[predict]\ndebounce_ms = 300\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for _ in range(3):  # 0.4 s apart: longer than the debounce, shorter than four of them
+            await pilot.press("delete")
+            await pilot.pause(0.4)
+        await wait_for(pilot, lambda: asked)
+        await pilot.pause(0.3)
+    assert asked == ["unt = 0"]
