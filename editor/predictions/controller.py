@@ -6,8 +6,9 @@ The flow, on the UI thread unless said otherwise:
   stale). A suggestion on screen survives only if the edit typed exactly the start of its
   new text: the rest stays shown and nothing new is asked. Otherwise it ends as "ignored"
   and a timer restarts: the debounce (``[predict] debounce_ms``, four times longer right
-  after or before a letter: the word is likely unfinished, typed or being deleted). Undo, redo, reload and an Esc never ask
-  again by themselves, so a dismissed or undone suggestion does not come straight back.
+  after or before a letter: the word is likely unfinished, typed or being deleted). Undo,
+  redo, reload and an Esc never ask again by themselves, so a dismissed or undone
+  suggestion does not come straight back.
 * **The timer fires.** A request (:mod:`.prediction_jobs`: a window of lines around the
   cursor, never the whole of a big file, and the recent edits) goes to the structural
   worker and, when a model is configured and the file is not private, to the model worker.

@@ -468,10 +468,12 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     deletion of the same lines makes it a pattern."""
     key = [squash(ln) for ln in old]
     earlier = [h.core() for h in ctx.hunks[-RECENT:-1]]
-    # the same lines deleted before, or inserted just before elsewhere: a line moved (an import
-    # hoisted to the top of the file), whose other copies go too
-    confirmed = any(not new and [squash(x) for x in gone] == key for gone, new, _ in earlier) or (
-        any(not gone and [k for k in map(squash, new) if k] == [k for k in key if k] for gone, new, _ in earlier))
+    deleted_before = any(not new and [squash(x) for x in gone] == key for gone, new, _ in earlier)
+    # inserted just before elsewhere: a line moved (an import hoisted to the top of the file),
+    # whose other copies go too (blank lines aside)
+    filled = [k for k in key if k]
+    moved = any(not gone and [k for k in map(squash, new) if k] == filled for gone, new, _ in earlier)
+    confirmed = deleted_before or moved
     text = "".join(old)
     # a short line (`continue`, `import os`) says little once; deleted again, or moved, it is a pattern
     if not (_meaningful(text) or (confirmed and any(t.kind == IDENT for t in tokenize(text)))):
