@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from nxedit.model.lsp.edits import offset_of
 from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.plain import is_word_char
 
 from nxedit.editor.buffer import Buffer, BufferEdit, Selection
 from .popup import FLOATING, place
@@ -32,10 +33,6 @@ AUTO_DELAY = 0.25  # seconds of pause after typing before the menu opens by itse
 AUTO_MIN_CHARS = 2  # letters of a word typed before it does
 MENU_ITEMS = 200  # items kept after filtering (the menu shows 10 at a time)
 KIND_NAMES = {k.value: k.name.lower() for k in lsp.CompletionItemKind}
-
-
-def is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
 
 
 def word_start(buffer: Buffer) -> int:

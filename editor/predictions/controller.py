@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
 from nxedit.model.text.changeset import ChangeSet
+from nxedit.model.text.plain import is_word_char
 from nxedit.model.predict.suggestion import Outcome, Suggestion
 from nxedit.model.predict.suggestion_diff import Piece, Unit, changeset_of, follow_typing, shift_after, take
 
@@ -698,7 +699,7 @@ def _in_word(buffer: Buffer) -> bool:
     retyped with Delete from its start passes `ndent`, `dent`, ...: none is a rename to show.)"""
     line, column = buffer.cursor
     text = buffer.document.line(line)
-    return any(0 <= i < len(text) and (text[i].isalnum() or text[i] == "_") for i in (column - 1, column))
+    return any(0 <= i < len(text) and is_word_char(text[i]) for i in (column - 1, column))
 
 
 def _cursor_after(applied: list[Piece]) -> int:

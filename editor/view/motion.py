@@ -9,18 +9,14 @@ included) count as one step.
 from __future__ import annotations
 
 from nxedit.model.text.document import Document
-from nxedit.model.text.plain import cell_to_column, column_to_cell
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+from nxedit.model.text.plain import cell_to_column, column_to_cell, is_word_char
 
 
 def _kind(ch: str) -> int:
     """0 space, 1 word, 2 punctuation: a word motion stops where the kind changes."""
     if ch.isspace():
         return 0
-    return 1 if _is_word(ch) else 2
+    return 1 if is_word_char(ch) else 2
 
 
 def char_left(doc: Document, offset: int) -> int:
@@ -75,7 +71,7 @@ def word_at(doc: Document, offset: int) -> tuple[int, int]:
     if not text:
         return offset, offset
     at = min(col, len(text) - 1)
-    if col == len(text) or (not _is_word(text[at]) and col > 0 and _is_word(text[col - 1])):
+    if col == len(text) or (not is_word_char(text[at]) and col > 0 and is_word_char(text[col - 1])):
         at = col - 1  # just after a word: take that word
     kind = _kind(text[at])
     start, end = at, at + 1

@@ -22,6 +22,7 @@ from typing import Iterable, Literal, NamedTuple, Sequence
 from nxedit.model.text.changeset import ChangeSet
 from nxedit.model.text.document import Document
 from nxedit.model.text.edits import LineEdit
+from nxedit.model.text.plain import is_word_char
 
 MAX_PIECES = 4  # per hunk; beyond that whole lines read better than scattered fragments
 
@@ -39,26 +40,22 @@ class Piece(NamedTuple):
         return len(self.text) + self.end - self.start
 
 
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 def _grow(old: str, new: str, span: list[int], lo: int, hi: int) -> None:
     """Widen a change ``[a, b) -> [a2, b2)`` that sits inside a word to that whole word,
     staying within the equal text around it (``old[lo:a]``, ``old[b:hi]``)."""
     a, b, a2, b2 = span
-    inside = a > 0 and b < len(old) and _is_word(old[a - 1]) and _is_word(old[b])
+    inside = a > 0 and b < len(old) and is_word_char(old[a - 1]) and is_word_char(old[b])
     replaced = a < b and a2 < b2
     if not (inside or replaced):
         return  # "count" -> "counter" stays an insertion of "er"
-    if a > lo and _is_word(old[a - 1]) and (inside or _is_word(old[a]) or _is_word(new[a2])):
+    if a > lo and is_word_char(old[a - 1]) and (inside or is_word_char(old[a]) or is_word_char(new[a2])):
         k = a
-        while k > lo and _is_word(old[k - 1]):
+        while k > lo and is_word_char(old[k - 1]):
             k -= 1
         span[0], span[2] = k, a2 - (a - k)
-    if b < hi and _is_word(old[b]) and (inside or _is_word(old[b - 1]) or _is_word(new[b2 - 1])):
+    if b < hi and is_word_char(old[b]) and (inside or is_word_char(old[b - 1]) or is_word_char(new[b2 - 1])):
         k = b
-        while k < hi and _is_word(old[k]):
+        while k < hi and is_word_char(old[k]):
             k += 1
         span[1], span[3] = k, b2 + (k - b)
 
@@ -97,7 +94,7 @@ def _whole_words(old: str, new: str, ops: list[tuple[bool, int, int, int, int]])
     out: list[tuple[bool, int, int, int, int]] = []
     for op in ops:
         if (len(out) >= 2 and not op[0] and out[-1][0] and not out[-2][0]
-                and all(_is_word(c) for c in old[out[-1][1]:out[-1][2]])
+                and all(is_word_char(c) for c in old[out[-1][1]:out[-1][2]])
                 and _word_edge(old, new, out[-2], True) and _word_edge(old, new, op, False)):
             out[-2:] = [(False, out[-2][1], op[2], out[-2][3], op[4])]
         elif out and not op[0] and not out[-1][0]:
@@ -112,8 +109,8 @@ def _word_edge(old: str, new: str, op: tuple[bool, int, int, int, int], before: 
     ``before`` or after them), on the old or the new side."""
     _, a, b, a2, b2 = op
     if before:
-        return (a < b and _is_word(old[b - 1])) or (a2 < b2 and _is_word(new[b2 - 1]))
-    return (a < b and _is_word(old[a])) or (a2 < b2 and _is_word(new[a2]))
+        return (a < b and is_word_char(old[b - 1])) or (a2 < b2 and is_word_char(new[b2 - 1]))
+    return (a < b and is_word_char(old[a])) or (a2 < b2 and is_word_char(new[a2]))
 
 
 def _alike(old: str, new: str, spans: list[list[int]]) -> bool:
@@ -248,8 +245,8 @@ def _word_end(text: str) -> int:
     while i < n and text[i] in " \t":
         i += 1
     if i < n and text[i] not in "\r\n":
-        word = _is_word(text[i])
-        while i < n and text[i] not in " \t\r\n" and _is_word(text[i]) == word:
+        word = is_word_char(text[i])
+        while i < n and text[i] not in " \t\r\n" and is_word_char(text[i]) == word:
             i += 1
     return i
 

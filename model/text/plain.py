@@ -75,6 +75,12 @@ def dominant_eol(text: str) -> str:
     return "\r\n" if crlf > lf else "\n"
 
 
+def is_word_char(ch: str) -> bool:
+    """A letter, digit or underscore: what names are made of (word motions, completion, the
+    ghost diff's word edges, the editor's mid-word wait)."""
+    return ch.isalnum() or ch == "_"
+
+
 def common_prefix(a: str, b: str) -> int:
     """How many characters ``a`` and ``b`` share at their start (one may be a prefix of the other)."""
     n = min(len(a), len(b))
