@@ -40,6 +40,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from nxedit.model.predict.structural.candidates import MERGE_GAP
 from nxedit.model.predict.structural.engine import candidates, make_context, rated_by_rules
 from nxedit.model.predict.structural.rename import SOURCE as RENAME_SOURCE
 from dataclasses import dataclass, field
@@ -63,14 +64,14 @@ MARGINAL_PRECISION = 0.4
 
 def is_hit(case: dict, edit) -> bool:
     """Whether applying ``edit`` (a LineEdit or its wire dict) gives the text of exactly one
-    expected hunk (score.py's exact hit)."""
+    expected hunk (score.py's exact hit), or, in a replay, of one run of them (``runs``)."""
     from textops import apply_edits  # shared/bench/textops.py
 
     current = case["current"]
     got = apply_edits(current, [edit if isinstance(edit, dict) else edit.to_dict()])
     if got == current:
         return False
-    return any(got == apply_edits(current, [h]) for h in case["expected"])
+    return any(got == apply_edits(current, [h]) for h in case["expected"] + case.get("runs", []))
 
 
 def is_right(case: dict, edits: list[dict]) -> bool:
@@ -148,7 +149,28 @@ def replayed(cases: list[dict], seed: int = 13) -> list[dict]:
         for k in sorted(rng.sample(range(1, len(pieces)), min(REPLAYS_PER_COMMIT, len(pieces) - 1))):
             cut = cut_case(case["before"], pieces, k)
             out.append({**case, "id": f"{case['id']}~line{k}", "history": cut["history"], "current": cut["current"],
-                        "cursor": cut["cursor"], "expected": cut["expected"]})
+                        "cursor": cut["cursor"], "expected": cut["expected"],
+                        "runs": runs(cut["current"], cut["expected"])})
+    return out
+
+
+def runs(current: str, expected: list[dict]) -> list[dict]:
+    """Runs of expected line pieces fewer than ``MERGE_GAP`` lines apart, each as one hunk: the
+    replays split the commit's rewrites a line at a time, where git (and a suggestion of the
+    same lines in one) keeps them together; the pieces alone stay expected too."""
+    lines = split_lines(current)
+    out = []
+    for i in range(len(expected)):
+        run = [expected[i]]
+        for nxt in expected[i + 1 :]:
+            if not 0 <= nxt["start_line"] - run[-1]["end_line"] < MERGE_GAP:
+                break
+            run.append(nxt)
+            parts = [run[0]["new_text"]]
+            for a, b in zip(run, run[1:]):
+                parts += ["".join(lines[a["end_line"] : b["start_line"]]), b["new_text"]]
+            out.append({"start_line": run[0]["start_line"], "end_line": run[-1]["end_line"],
+                        "new_text": "".join(parts)})
     return out
 
 

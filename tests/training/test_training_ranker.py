@@ -176,3 +176,25 @@ def test_the_offline_fit_reports_by_threshold_out_of_fold(tmp_path, capsys):
     # every case has the same candidate, right half the time: shown at 0.3, rename recall 1
     shown, exact, right, rename, repeated, ks = table[1].split()[1:7]
     assert (shown, exact, right, rename) == ("16", "0.500", "0.500", "1.000") and float(ks) > 0
+
+
+def test_a_replay_labels_a_block_of_its_next_line_pieces_as_one_hit(monkeypatch):
+    """Replays split the commit's rewrites a line at a time; a suggestion of two of the next
+    pieces in one (a header and its body) is the developer's next edit as git sees it."""
+    from nxedit.training.metrics import find_bench
+    from nxedit.training.ranker import is_hit, is_right, runs
+
+    bench = find_bench()
+    if bench is None:  # a clone on its own: the labels' text operations live in ../shared/bench
+        pytest.skip("shared/bench (textops.py) is not beside this checkout")
+    monkeypatch.syspath_prepend(str(bench))
+
+    current = "def a(x):\n    return x\n\n\ndef b(x):\n    return -x\n"
+    pieces = [{"start_line": 4, "end_line": 5, "new_text": "def b(x, y):\n"},
+              {"start_line": 5, "end_line": 6, "new_text": "    return -x + y\n"}]
+    case = {"current": current, "expected": pieces, "runs": runs(current, pieces)}
+    block = {"start_line": 4, "end_line": 6, "new_text": "def b(x, y):\n    return -x + y\n"}
+    assert case["runs"] == [block]
+    assert is_hit(case, block) and is_hit(case, pieces[0])
+    assert not is_hit({**case, "runs": []}, block)  # the pieces alone: the block is no hit
+    assert is_right(case, [block])  # the rename label still applies all of "expected" once

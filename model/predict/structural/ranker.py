@@ -29,6 +29,7 @@ from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate
 from .context import Context
 from .lexer import tokenize
+from .repeat import recent_block
 from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
@@ -36,7 +37,8 @@ RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text"
               "complete", "orphan", "undeclared")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
     "file", "scoped", "declared", "dangling", "two-examples", "same-lines",
-    "same-shape", "local-2", "local-1", "local-0", "delete-lines", "insert-between", "insert-similar", "insert-sibling",
+    "same-shape", "local-2", "local-1", "local-0", "lines-2", "lines-1", "delete-lines", "insert-between",
+    "insert-similar", "insert-renamed", "insert-sibling",
     "call-args", "call-site", "placeholder",
 )
 
@@ -81,7 +83,9 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
         f["log_example_changes"] = math.log1p(sum(max(i2 - i1, j2 - j1) for i1, i2, j1, j2 in ex.opcodes))
         f["log_example_tokens"] = math.log1p(len(ex.old_tokens))
     if ex is not None and old_lines:
-        f["example_similarity"] = _similarity(ex.old, "".join(old_lines), ctx.buf.dollar)
+        # a block of lines is learned from the last edits together (repeat.recent_block)
+        example = (recent_block(ctx) or ex) if base.startswith("lines-") else ex
+        f["example_similarity"] = _similarity(example.old, "".join(old_lines), ctx.buf.dollar)
     syntax = ctx.buf.syntax
     if syntax is not None and old_lines:
         first = _first_change(old_lines, new_lines)

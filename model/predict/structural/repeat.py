@@ -33,12 +33,13 @@ from textwrap import dedent
 
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import common_prefix, split_lines
-from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
+from .candidates import MERGE_GAP, Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, squash, token_shape, tokenize
 from .rename import rename_ops
-from .rewrite import Example, Rewrite, copied_names, indent_of, learn, reindent
-from .scope import same_function
+from .rewrite import (Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines,
+                      make_example, reindent)
+from .scope import same_function, string_prefix
 from . import siblings, similar
 
 SOURCE = "structural:repeat"
@@ -139,7 +140,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if numbers_once and _data_entries(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
-    levels: list[tuple[str, Rewrite | None, float]] = []
+    block = (recent_block(ctx) if age == 0 else None) or ex
+    levels: list[tuple[str, Rewrite | LineRewrite | None, float]] = []
     if twin is not None:
         levels += [
             ("two-examples", learn(ex, holes_from=twin), 0.85),
@@ -157,6 +159,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         ("local-1", (wider := learn(ex, window=1, names=True)), 0.55 + bonus),
         # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)
         ("local-0", learn(ex, window=0), 0.5 + bonus),
+        # several lines changed alike, each matched by its own window (what lies between may differ)
+        ("lines-2", learn_lines(block, 2, ctx.buf.dollar), 0.6 + bonus),
+        ("lines-1", learn_lines(block, 1, ctx.buf.dollar, names=True), 0.5 + bonus),
     ]  # most specific first, and never less confident than a looser level
     if len(ex.old_tokens) < SHORT_PATTERN and twin is None:
         levels = [(rule, rw, c - SHORT_PENALTY) for rule, rw, c in levels]
@@ -171,18 +176,26 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     prose = lru_cache(maxsize=1)(lambda: twin is None and prose_only(ctx, hunk, ex))
     unfinished = lru_cache(maxsize=1)(lambda: age == 0 and _unfinished(ctx, hunk))
     for rule, rw, confidence in levels:
-        if rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
+        if isinstance(rw, LineRewrite):
+            if not _specific_lines(rw):
+                continue
+            sites = line_sites(ctx, rw, code_only)
+        elif rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
             continue
-        if rule == "local-0" and not (_names_pinned(rw) and code_only()):
+        elif rule == "local-0" and not (_names_pinned(rw) and code_only()):
             continue  # the changed tokens alone: only code that names two things is specific enough
-        edit, complete = cluster_all(rewrite_sites(ctx, rw, code_only), ctx.buf.lines)
+        else:
+            sites = rewrite_sites(ctx, rw, code_only)
+        edit, complete = cluster_all(sites, ctx.buf.lines)
         if edit is not None and prose():  # prose is reworded differently each time: only the very same lines
             edit, confidence = (edit, confidence - PROSE_PENALTY) if rule == "same-lines" else (None, 0.0)
         if edit is not None and unfinished():
             break  # the user is still typing it: a half edit is nothing to repeat
-        if edit is None or any(_overlap(edit, c.edit) and (edit != c.edit or rw is wider) for c in out):
+        block_level = isinstance(rw, LineRewrite)
+        if edit is None or any(_overlap(edit, c.edit) and (
+                rw is wider or (edit != c.edit and not block_level)) for c in out):
             continue  # a more specific pattern already says what to do with these lines (or, for the
-            # wider window, the plain one did)
+            # wider window, the plain one did); a block of lines may say more than one line's pattern
         verbatim = _same_text(ctx, edit, ex)
         if verbatim:
             rule += "-verbatim"  # the very lines the user edited, again (a feature of the ranker)
@@ -194,6 +207,27 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
+
+
+def recent_block(ctx: Context) -> Example | None:
+    """The last one-line rewrites, each right below the one before (fewer than ``MERGE_GAP``
+    lines apart), as one example of all their lines: the editor records a header and its body
+    edited in turn as two edits, where git (and the benchmark's cases) sees one hunk."""
+    run = []
+    for hunk in reversed(ctx.hunks[-RECENT:]):
+        if not hunk.intact or len(hunk.old_lines) != 1 or len(hunk.new_lines) != 1:
+            break
+        if run and not 0 <= run[-1].start - hunk.end < MERGE_GAP:
+            break
+        run.append(hunk)
+    if len(run) < 2:
+        return None
+    start, end = run[-1].start, run[0].end
+    new = ctx.buf.lines[start:end]
+    old = list(new)
+    for hunk in run:
+        old[hunk.start - start] = hunk.old_lines[0]
+    return make_example(old, new, ctx.buf.dollar)
 
 
 def _receiver_call(ex: Example) -> bool:
@@ -258,6 +292,12 @@ def _literals(rw: Rewrite) -> set[str]:
     return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
 
 
+def _specific_lines(lr: LineRewrite) -> bool:
+    """Every line's window has a name or number to find it by (two lines or more, laid out as
+    the example's were, pin the place down as a second name would)."""
+    return all(rw.anchors for _, rw in lr.parts)
+
+
 def _names_pinned(rw: Rewrite) -> bool:
     """Whether a one-line pattern has two different literal names or numbers."""
     literal = _literals(rw)
@@ -296,6 +336,8 @@ def prose_only(ctx: Context, hunk, ex: Example) -> bool:
         inserted = ex.new_tokens[j1:j2]
         if inserted and all(t.kind == PUNCT for t in inserted) and i1 == i2:
             return False  # only a comment marker put before code: the code was commented out
+        if i1 == i2 and all(string_prefix(ex.new_tokens, j) for j in range(j1, j2)):
+            return False  # `''` -> `b''`: the literal's type changed, as code changes, not its words
         # where the change sits now: its new tokens, or the token before (after) a deletion
         for t in inserted or ex.new_tokens[max(j1 - 1, 0) : max(j1, 1)]:
             line = hunk.start + top + ex.new.count("\n", 0, t.start)
@@ -404,6 +446,37 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
             continue
         busy_until = start + k
         yield Site(start, start + k, new_text)
+
+
+def line_sites(ctx: Context, lr: LineRewrite, code_only: Callable[[], bool] = bool) -> Iterator[Site]:
+    """Every block of lines where each line's window rewrite applies on its own line, in scan
+    order from the cursor, not overlapping."""
+    buf, lines, k = ctx.buf, ctx.buf.lines, lr.line_count
+    offset, first = lr.parts[0]
+    # each line's window is searched from its literal on the fewest lines (as rewrite_sites does)
+    anchors = [min(rw.anchors[:3], key=lambda i, rw=rw: len(buf.lines_containing(rw.slots[i].text)))
+               for _, rw in lr.parts]
+    starts = [x - offset for x in buf.lines_containing(first.slots[anchors[0]].text) if x >= offset]
+    busy_until = -1
+    for start in in_scan_order(starts, ctx.cursor.line):
+        if (start < busy_until and start > ctx.cursor.line) or start + k > len(lines):
+            continue
+        if any(ctx.in_history(x) for x in range(start, start + k)):
+            continue
+        block = list(lines[start : start + k])
+        for (d, rw), anchor in zip(lr.parts, anchors):
+            text = block[d]
+            if not all(s.text in text for s in rw.slots if s.hole is None):
+                break
+            new_text = _apply_windows(rw, text, buf.tokens(start + d), anchor)
+            if new_text is None or new_text == text or _already_done(rw, new_text, text):
+                break
+            if code_only() and _target_in_text(ctx, start + d, text, common_prefix(text, new_text)):
+                break
+            block[d] = new_text
+        else:
+            busy_until = start + k
+            yield Site(start, start + k, "".join(block))
 
 
 def _apply_windows(rw: Rewrite, text: str, tokens, anchor: int) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from nxedit.model.text.plain import split_lines
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, Token, tokenize
 
 
@@ -246,7 +247,8 @@ def window_bounds(ex: Example, window: int, names: bool = False) -> tuple[int, i
 
 
 def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
-          holes_from: Example | None = None, any_call: bool = False, names: bool = False) -> Rewrite | None:
+          holes_from: Example | None = None, any_call: bool = False, names: bool = False,
+          to_head: bool = True) -> Rewrite | None:
     """A rewrite from an example.
 
     ``radius``: unchanged identifiers/numbers more than this many tokens from every
@@ -257,12 +259,13 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     ``any_call``: the name of a call whose arguments the edit changes may be a hole too
     (``std.Debug(args)``: another method of ``std``); the first token, its receiver, stays.
     ``names``: the window counts names and numbers, not punctuation (``window_bounds``).
+    ``to_head``: a window that only inserts reaches back to the call it inserts into.
     """
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
     lo, hi = (0, len(ot)) if window is None else window_bounds(ex, window, names)
     inserts_only = all(i1 == i2 for i1, i2, _, _ in ex.opcodes)
-    if window is not None and inserts_only:
+    if window is not None and inserts_only and to_head:
         lo = _extend_to_head(ex, lo)
     if lo >= hi:
         return None
@@ -325,6 +328,39 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     first = ot[lo].start
     slot_lines = tuple(ex.old.count("\n", first, ot[i].start) for i in range(lo, hi))
     return Rewrite(tuple(slots), tuple(changes), ex.indent, window is None, slot_lines)
+
+
+@dataclass(frozen=True, slots=True)
+class LineRewrite:
+    """An edit of several lines that keeps their number, learned line by line: one window
+    rewrite for each line it changes, at that line's offset in the block. Its windows need
+    not match what lies between them (``padLeft(..., style *ansi.Style) string {`` /
+    ``return pad(str, -n, style)``, each given ``r``: the next function's block reads
+    ``n`` where this one read ``-n``, which one window over both lines would require)."""
+
+    parts: tuple[tuple[int, Rewrite], ...]  # (line offset in the block, that line's rewrite)
+    line_count: int  # the block's lines
+
+
+def learn_lines(ex: Example, window: int, dollar: bool, names: bool = False) -> LineRewrite | None:
+    """The edit as one window rewrite per changed line; None unless it keeps its line count
+    and changes two lines or more, each in a way a window can say (a line whose change is
+    spacing alone is left as the target has it)."""
+    old, new = split_lines(ex.old), split_lines(ex.new)
+    if len(old) != len(new) or len(old) < 2:
+        return None
+    parts = []
+    for offset, (a, b) in enumerate(zip(old, new)):
+        if a == b:
+            continue
+        one = make_example([a], [b], dollar)
+        if one is None:
+            continue
+        rw = learn(one, window=window, names=names, to_head=False)  # (the block's layout places it)
+        if rw is None or rw.line_count != 1:
+            return None
+        parts.append((offset, rw))
+    return LineRewrite(tuple(parts), len(old)) if len(parts) >= 2 else None
 
 
 def _spacing_changes(ex: Example, lo: int, hi: int) -> list[Change]:

@@ -74,6 +74,8 @@ def unresolved_names(ctx: Context, old_text: str, new_text: str, target: int, sk
             continue  # the text declares it itself (a parameter): nothing to see at the target
         if i > 0 and tokens[i - 1].text in (".", ">") and tokens[i - 1].end == t.start:
             continue  # a member: its object knows it
+        if string_prefix(tokens, i):
+            continue  # `b'...'`, `r"..."`: part of a literal, not a name
         if _local_elsewhere(ctx, name, here, skip):
             out.append(name)
     return out
@@ -84,9 +86,28 @@ def unresolved_names(ctx: Context, old_text: str, new_text: str, target: int, sk
 _PARAMETER = re.compile(r"^\s*([^\W\d][\w$]*)\s*:(?!:).*,\s*$")
 
 
+# a function's header: the names in its parentheses are its parameters (and a Go receiver)
+_HEADER = re.compile(r"^\s*(?:[\w$]+\s+)*(?:def|fn|func|function)\b")
+_PREFIXES = frozenset("b r u f br rb fr rf".split())  # Python's and Rust's string prefixes
+
+
 def _declared(text: str) -> set[str]:
-    """Names the lines of ``text`` declare as parameters or fields of a list."""
-    return {m.group(1) for line in text.splitlines() if (m := _PARAMETER.match(line))}
+    """Names the lines of ``text`` declare: parameters or fields of a list, and the parameters
+    of a function header it holds (``func padRight(..., r rune) ... { pad(..., r)``)."""
+    out = {m.group(1) for line in text.splitlines() if (m := _PARAMETER.match(line))}
+    for line in text.splitlines():
+        if _HEADER.match(line):
+            for params in re.findall(r"\(([^()]*)\)", line):
+                out.update(t.text for t in tokenize(params) if t.kind == IDENT)
+    return out
+
+
+def string_prefix(tokens, i: int) -> bool:
+    """Whether token ``i`` is a string literal's prefix: a short letter run right before its quote."""
+    t = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (t.text.lower() in _PREFIXES and nxt is not None and nxt.start == t.end
+            and nxt.text[:1] in ("'", '"'))
 
 
 def _local_elsewhere(ctx: Context, name: str, here: tuple[int, int] | None, skip: range) -> bool:

@@ -12,6 +12,8 @@ Deletions work alike: a line taken off one edge (an attribute right above the he
 first line of the body) goes off the same edge of the next one, where a line of that
 attribute's name or of that shape sits. A third edge is the header's own modifiers: ``pub`` or ``async`` added to one header goes to
 the next header of that kind (a pattern of keywords and names alone would match anything).
+A fourth is the end of a block (brace languages): lines put last in it, a method at the end
+of an impl, go last in the next block of that kind whose header begins alike.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
-from .context import Context
+from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, Token, squash, token_shape, tokenize
 from .rewrite import Example, indent_of, reindent
 
@@ -34,6 +36,8 @@ DELETE_CONFIDENCE = 0.45
 MODIFIERS = frozenset("""pub pure priv async static const unsafe export default public private protected abstract
     override final extern inline readonly declare virtual""".split())
 MAX_LINES = 3  # a longer block inserted once is one-off code (see similar.py)
+MAX_BLOCK_LINES = 8  # ... except last in a block: a method added to the end of one impl, then the next
+_CLOSERS = frozenset(("}", "};", "},"))  # a block's last line (brace languages)
 _ATTRIBUTE = re.compile(r"^\s*(?:@[^\W\d][\w.]*|#\[)")  # `@decorator`, `@pytest.mark.x(...)`, Rust `#[attr]`
 # a marker: an attribute without arguments (`#[inline]`, `@staticmethod`, `@pytest.mark.benchmark()`)
 # is a property many siblings share; one with arguments (`#[derive(Clone)]`, `#[cfg(miri)]`,
@@ -51,9 +55,13 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if last is None or not last.intact:
         return []
     at = last.start + last.core()[2]
-    if at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
+    if at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_BLOCK_LINES:
         return []
     if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize("".join(new), ctx.buf.dollar)):
+        return []
+    if squash(lines[at + len(new)]) in _CLOSERS:
+        return _last_lines(ctx, new, at)
+    if len(new) > MAX_LINES:
         return []
     if all(_ATTRIBUTE.match(ln) for ln in new):
         return _attributes(ctx, new, at) if all(_MARKER.match(ln) for ln in new) else []
@@ -205,9 +213,11 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     dollar = ctx.buf.dollar
     declared = _names(lines[at - 1], dollar)
     needed = _names("".join(new), dollar) & declared
-    if not needed:
-        return []  # lines that use nothing of the header (a lock, a guard on self) are this function's own
     key = [squash(x) for x in new]
+    # lines that use nothing of the header (a lock, a guard on self) are this function's own,
+    # unless an earlier edit put them first in another body of that kind too
+    if not needed and not _first_before(ctx, key, kind):
+        return []
 
     def sites() -> Iterator[Site]:
         for p in _headers(ctx, kind, indent):
@@ -221,6 +231,59 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     if any(ln.lstrip().startswith(("#", "//", "/*", "*", '"', "'", "`")) for ln in new):
         return []  # a comment or docstring says something of its own function
     return _one(ctx, sites(), BODY_CONFIDENCE)
+
+
+def _first_before(ctx: Context, key: list[str], kind: str) -> bool:
+    """Whether an earlier hunk inserted the lines ``key`` (squashed) right after a header of ``kind``."""
+    lines = ctx.buf.lines
+    for hunk in ctx.hunks[-RECENT:-1]:
+        old, new, top = hunk.core()
+        at = hunk.start + top
+        if hunk.intact and not old and [squash(x) for x in new] == key and 0 < at <= len(lines):
+            header = _HEADER.match(lines[at - 1])
+            if header is not None and header.group(1) == kind:
+                return True
+    return False
+
+
+def _last_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
+    """``new`` last in a block (a method at the end of an impl, ``os.Exit(1)`` at the end of a
+    function): last in the next block of that kind whose header begins like this one's
+    (``impl PartialOrd<LevelFilter> for Level`` -> ``impl PartialOrd for LevelFilter``) and
+    whose last line is the example's line above (``}``, ``// ...``)."""
+    lines, dollar = ctx.buf.lines, ctx.buf.dollar
+    closer = at + len(new)
+    indent = indent_of(lines[closer])
+    top = next((q for q in range(at - 1, -1, -1) if indent_of(lines[q]) == indent and lines[q].strip()), None)
+    header = _HEADER.match(lines[top]) if top is not None else None
+    if header is None or not lines[top].rstrip().endswith("{"):
+        return []
+    kind, head = header.group(1), tokenize(lines[top], dollar)
+    above, key = squash(lines[at - 1]), [squash(x) for x in new]
+
+    def sites() -> Iterator[Site]:
+        for p in _headers(ctx, kind, indent):
+            if p == top or not lines[p].rstrip().endswith("{"):
+                continue
+            if not _begins_alike(head, tokenize(lines[p], dollar)):
+                continue
+            end = next((q for q in range(p + 1, len(lines))
+                        if indent_of(lines[q]) == indent and lines[q].strip()), None)
+            if end is None or squash(lines[end]) != squash(lines[closer]) or squash(lines[end - 1]) != above:
+                continue
+            if ctx.in_history(end) or [squash(x) for x in lines[max(end - len(new), 0) : end]] == key:
+                continue
+            piece = reindent("\n" + "".join(new), indent_of(lines[at - 1]), indent_of(lines[end - 1]))
+            yield Site(end, end, piece[1:])
+
+    return _one(ctx, sites(), BODY_CONFIDENCE)
+
+
+def _begins_alike(a: list[Token], b: list[Token]) -> bool:
+    """Whether two headers begin with the same two tokens and a name among them
+    (``impl PartialOrd``, ``pub trait``, ``func (entry``)."""
+    return (len(a) >= 2 and len(b) >= 2 and [t.text for t in a[:2]] == [t.text for t in b[:2]]
+            and any(t.kind == IDENT for t in a[:2]))
 
 
 def _headers(ctx: Context, kind: str, indent: str) -> Iterator[int]:

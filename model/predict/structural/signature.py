@@ -38,7 +38,9 @@ HEADERS["javascript"] = HEADERS["tsx"] = HEADERS["typescript"]
 SELF_NAMES = frozenset({"self", "cls", "this"})
 PLACEHOLDER = "<{}>"  # not valid code in any of these languages: the user must type over it
 CALL_SITE_CONFIDENCE = 0.7
-PLACEHOLDER_CONFIDENCE = 0.3  # never the user's exact text: shown only to clients that ask for guesses
+# never the user's exact text: below any default threshold the ranker may choose (0.30 at
+# least), so shown only to clients that ask for guesses
+PLACEHOLDER_CONFIDENCE = 0.25
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ target's neighbour), or ``print("on_field_name")`` deleted in the next handler a
 ``print("on_field_start")`` was in the one before (lines of the same shape). Insertions
 need two examples (one says little: see ``DELETE_CONFIDENCE``): the same lines twice, or
 lines of the same shape and mostly the same names (a template filled in for each place);
+after one, only where both neighbours are the example's own lines with names changed
+(``insert-renamed``: ``// SAFETY: `NonZeroU128` ...`` above ``fn from(v: &'v NonZeroU128)``
+goes above ``fn from(v: &'v NonZeroI128)`` as ``// SAFETY: `NonZeroI128` ...``);
 a deletion is offered as a guess after one. Lines that went into a list (imports, fields, entries) are never repeated
 in the next list.
 
@@ -26,7 +29,7 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, Token, squash, token_shape, tokenize
+from .lexer import IDENT, KEYWORDS, PUNCT, Token, squash, token_shape, tokenize
 from .rewrite import indent_of, reindent
 
 SOURCE = "structural:repeat"
@@ -37,6 +40,7 @@ RULE_DELETE = "same-shape"  # ... and for lines of the example's shape
 # an insertion is repeated once an earlier hunk made it too. Deleted once: 1 of 1, a guess.
 DELETE_CONFIDENCE = 0.4
 CONFIRMED_CONFIDENCE = 0.7  # an earlier hunk made the same insertion (or deletion)
+RULE_RENAMED, RENAMED_CONFIDENCE = "insert-renamed", 0.45  # once, between the example's neighbours renamed
 PREFIX = 3  # lines beginning with this many equal tokens (one of them a name) are alike
 # longer blocks are one-off code, not a repeated edit (train, out of fold: no block of more
 # than 3 lines inserted once at a look-alike place was the developer's next edit, 5 of 5 wrong)
@@ -196,8 +200,7 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """The user inserted ``new`` (and had before): insert it again where the neighbours look
     alike, with the names it shares with a neighbour of the same shape taken from the target's."""
     last = ctx.last
-    if not (_confirmed(ctx, [], new) or _confirmed_in_shape(ctx, new)):
-        return []
+    confirmed = _confirmed(ctx, [], new) or _confirmed_in_shape(ctx, new)
     lines = ctx.buf.lines
     at = last.start + last.core()[2]
     if not last.intact or at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
@@ -207,12 +210,23 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     above, below = _Side(ctx, at - 1, -1), _Side(ctx, at + len(new), 1)
     if above.key is None and below.key is None or _in_a_list(ctx, new, above, below):
         return []
+    # once, only between lines that are the example's own with some names changed (the
+    # next test, `#[test]` / `fn field_filter_spans() {`): a template of the place, not a look
+    if not confirmed and (above.near or below.near or above.key is None or below.key is None):
+        return []
     indent = indent_of(lines[at - 1])
     new_key = [squash(x) for x in new]
     text = "".join(new)
+    # once, the neighbours must be the example's renamed: their punctuation is the same (a cheap
+    # test before the lines are tokenized: this looks at every line of the file)
+    skeletons = None if confirmed else (_skeleton(lines[at - 1]), _skeleton(lines[at + len(new)]))
+    ends = (_end(lines[at - 1]), _end(lines[at + len(new)]))
 
     def sites() -> Iterator[Site]:
         for p in scan_lines(len(lines), ctx.cursor.line):
+            if skeletons is not None and (p <= 0 or (_end(lines[p - 1]), _end(lines[p])) != ends
+                                          or (_skeleton(lines[p - 1]), _skeleton(lines[p])) != skeletons):
+                continue
             if p <= 0 or ctx.in_history(p) or ctx.in_history(p - 1):
                 continue
             if (len(indent_of(lines[p - 1])) - len(above.indent)) != (len(indent_of(lines[p])) - len(below.indent)):
@@ -222,6 +236,8 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
                 continue
             down, down_level = below.matches(p)
             if not _place(above, below, up_level, down_level):
+                continue
+            if not confirmed and not (_renamed(above.key, up) and _renamed(below.key, down)):
                 continue
             if [squash(x) for x in lines[p : p + len(new)]] == new_key or \
                     [squash(x) for x in lines[max(p - len(new), 0) : p]] == new_key:
@@ -238,7 +254,32 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     if edit is None:
         return []
     edit = cluster([edit], lines)
+    if not confirmed:
+        return [Candidate(edit, SOURCE, RENAMED_CONFIDENCE, RULE_RENAMED)]
     return [Candidate(edit, SOURCE, CONFIRMED_CONFIDENCE, RULE_INSERT)]
+
+
+_WORDS = re.compile(r"[\w$]+|\s+")
+
+
+def _skeleton(line: str) -> str:
+    """A line without its names, numbers and spaces: equal for a line and its renamed copy."""
+    return _WORDS.sub("", line)
+
+
+def _end(line: str) -> str:
+    """A line's last character, any name's or number's as one: a first, cheap look at a line."""
+    ch = line.rstrip()[-1:]
+    return "w" if ch.isalnum() or ch in "_$" else ch
+
+
+def _renamed(a: list[Token], b: list[Token] | None) -> bool:
+    """Whether line ``b`` is line ``a`` with at most its names (or numbers) changed."""
+    def same_or_renamed(x: Token, y: Token) -> bool:
+        return x.text == y.text or (
+            x.kind == y.kind != PUNCT and x.text not in KEYWORDS and y.text not in KEYWORDS)
+
+    return b is not None and len(a) == len(b) and all(same_or_renamed(x, y) for x, y in zip(a, b))
 
 
 def deletions(ctx: Context, old: list[str]) -> list[Candidate]:

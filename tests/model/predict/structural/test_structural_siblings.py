@@ -76,3 +76,28 @@ def test_a_line_deleted_at_an_edge_goes_at_the_same_edge_of_the_next_definition(
     req = session(RUST.replace("    pub fn len", "    #[inline(always)]\n    pub fn len").replace(
         "    pub fn is_empty", "    #[inline]\n    pub fn is_empty"), ("    #[inline(always)]\n", ""), language="rust")
     assert _repeats(req) == [("insert-sibling", 7, "")]
+
+
+def test_a_guard_put_first_in_two_bodies_goes_first_in_the_next_body_of_that_kind():
+    # tracing: `if !self.has_dynamics { return; }` first in two methods; once is the method's own
+    before = ("impl Filter {\n"
+              "    fn on_enter(&self, id: &Id) {\n        self.enter(id);\n    }\n\n"
+              "    fn on_exit(&self, id: &Id) {\n        self.exit(id);\n    }\n\n"
+              "    fn on_close(&self, id: Id) {\n        self.close(id);\n    }\n}\n")
+    guard = "        if !self.has_dynamics {\n            return;\n        }\n"
+    once = session(before, ("        self.enter(id);\n", guard + "        self.enter(id);\n"), language="rust")
+    assert [r for r in _repeats(once) if r[0] == "insert-sibling"] == []
+    twice = session(before, ("        self.enter(id);\n", guard + "        self.enter(id);\n"),
+                    ("        self.exit(id);\n", guard + "        self.exit(id);\n"), language="rust")
+    assert ("insert-sibling", 16, guard) in _repeats(twice)
+
+
+def test_a_method_put_last_in_a_block_goes_last_in_the_next_block_whose_header_begins_alike():
+    # bytes: `take` appended to `trait Buf`, then to `trait MutBuf` (not into `impl Other`)
+    before = ("pub trait Buf {\n    fn read(&mut self) -> u8 {\n        0\n    }\n}\n\n"
+              "impl Other {\n    fn other(&self) {\n    }\n}\n\n"
+              "pub trait MutBuf {\n    fn write(&mut self, n: u8) {\n        drop(n)\n    }\n}\n")
+    method = "\n    fn take(self, limit: usize) -> Take<Self> {\n        Take::new(self, limit)\n    }\n"
+    req = session(before, ("    }\n}\n", "    }\n" + method + "}\n"), language="rust")
+    found = [r for r in _repeats(req) if r[0] == "insert-sibling"]
+    assert found == [("insert-sibling", 19, method)]  # after MutBuf's `write`, before its `}`

@@ -5,13 +5,13 @@ The cases are shaped after real train-split commits the engine used to miss (go-
 
 from edit_sessions import session
 from nxedit.model.predict.structural.engine import candidates, make_context
-from nxedit.model.predict.structural.similar import RULE_DELETE, RULE_INSERT
+from nxedit.model.predict.structural.similar import RULE_DELETE, RULE_INSERT, RULE_RENAMED
 from nxedit.model.text.plain import split_lines
 
 
 def similar_candidates(req):
     ctx = make_context(req.current, req.cursor, [h.to_dict() for h in req.history], req.language, req.path)
-    return [c for c in candidates(ctx, strict=True) if c.rule.startswith((RULE_INSERT, RULE_DELETE))
+    return [c for c in candidates(ctx, strict=True) if c.rule.startswith((RULE_INSERT, RULE_DELETE, RULE_RENAMED))
             and c.source == "structural:repeat"]
 
 
@@ -139,4 +139,30 @@ def test_a_template_filled_in_twice_is_a_pattern_like_the_same_lines():
               "    /// Finishes the progress bar and sets a message.\n" + message)
     old, new, at, c = only_edit(session(RUST_DOCS, first, second, language="rust"))
     assert (old, new, at) == ([], message, 18)  # under `/// Abandons ...`, above its `pub fn`
-    assert similar_candidates(session(RUST_DOCS, second, language="rust")) == []  # once: a guess not made
+    # once: only the weaker guess between the example's own neighbours renamed (`/// Abandons ...`)
+    once = similar_candidates(session(RUST_DOCS, second, language="rust"))
+    assert [(c.rule, c.edit.start_line, c.confidence) for c in once] == [(RULE_RENAMED, 15, 0.45)]
+
+
+def test_lines_inserted_once_go_between_the_same_neighbours_with_names_changed():
+    # log: a SAFETY comment above one `From` impl's body goes above the next, its names following
+    before = (
+        "impl From<NonZeroU128> for Value {\n"
+        "    fn from(v: NonZeroU128) -> Value {\n        Value::from_bag(unsafe { transmute::<NonZeroU128, u128>(v) })\n    }\n"
+        "}\n\n"
+        "impl From<NonZeroI128> for Value {\n"
+        "    fn from(v: NonZeroI128) -> Value {\n        Value::from_bag(unsafe { transmute::<NonZeroI128, i128>(v) })\n    }\n"
+        "}\n"
+    )
+    req = session(before, ("        Value::from_bag(unsafe { transmute::<NonZeroU128, u128>(v) })\n",
+                           "        // SAFETY: `NonZeroU128` and `u128` have the same ABI\n"
+                           "        Value::from_bag(unsafe { transmute::<NonZeroU128, u128>(v) })\n"), language="rust")
+    found = [c for c in similar_candidates(req) if c.rule == RULE_RENAMED]
+    assert len(found) == 1 and found[0].edit.new_text == "        // SAFETY: `NonZeroI128` and `i128` have the same ABI\n"
+    assert split_lines(req.current)[found[0].edit.start_line - 1] == "    fn from(v: NonZeroI128) -> Value {\n"
+
+
+def test_lines_inserted_once_need_both_neighbours_renamed_not_only_alike():
+    # the next helper's `if err == nil` is alike but not the example's line renamed: one example says too little
+    once = session(GO_HELPERS, ("\tif err != nil {\n", "\tt.Helper()\n\tif err != nil {\n"), language="go")
+    assert [c for c in similar_candidates(once) if c.rule == RULE_RENAMED] == []
