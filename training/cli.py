@@ -1,5 +1,6 @@
 """``nxedit train``: build datasets, fine-tune, evaluate and export the next-edit model.
 
+    nxedit train base      a GGUF model (llama.cpp's, Ollama's) -> a Hugging Face folder to fine-tune
     nxedit train dataset   examples from your history, git repositories and code -> JSONL
     nxedit train sft       supervised fine-tuning: LoRA or SeleKT (full fine-tune, sparse delta)
     nxedit train prefs     preference training from accepted/rejected suggestions: KTO or ActionRL
@@ -22,6 +23,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 JOBS = {
+    "base": "nxedit.training.base",
     "dataset": "nxedit.training.dataset",
     "sft": "nxedit.training.sft",
     "prefs": "nxedit.training.prefs",
@@ -29,6 +31,11 @@ JOBS = {
     "export": "nxedit.training.export",
     "ranker": "nxedit.training.ranker",
 }
+
+
+# what the train extra brings (pyproject.toml): a step that needs one says so in a line, not a traceback
+TRAIN_EXTRA = frozenset({"numpy", "torch", "transformers", "tokenizers", "peft", "trl", "accelerate",
+                         "bitsandbytes", "gguf", "sentencepiece"})
 
 
 class TrainError(Exception):
@@ -101,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(config_from(args, module.Config)) or 0)
     except TrainError as exc:
         print(f"nxedit train {args.job}: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in TRAIN_EXTRA:
+            raise
+        print(f"nxedit train {args.job}: needs {exc.name} (the train extra): pip install 'nxedit[train]'",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"nxedit train {args.job}: interrupted; run it again to resume", file=sys.stderr)

@@ -395,3 +395,22 @@ def test_a_dataset_in_the_cache_ordered_format_trains_what_the_editor_sends(tmp_
         parsed = fmt.parse(answer, ctx)
         after = apply_line_edits(ctx.current, [e.to_dict() for e in parsed.edits])
         assert after == apply_line_edits(ctx.current, [r["expected"][r["target"]]])
+
+
+def test_a_step_whose_train_extra_is_missing_says_so_in_one_line(monkeypatch, capsys):
+    """`nxedit train sft` (any step) where torch is not installed: one line naming the extra."""
+    from nxedit.training import cli, sft
+
+    def missing(cfg):
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    monkeypatch.setattr(sft, "run", missing)
+    assert cli.main(["sft", "--dry-run"]) == 1
+    assert capsys.readouterr().err == "nxedit train sft: needs torch (the train extra): pip install 'nxedit[train]'\n"
+
+    def broken(cfg):  # a missing module that is not the extra's is a bug: it stays a traceback
+        raise ModuleNotFoundError("No module named 'nxedit.nothing'", name="nxedit.nothing")
+
+    monkeypatch.setattr(sft, "run", broken)
+    with pytest.raises(ModuleNotFoundError):
+        cli.main(["sft", "--dry-run"])
