@@ -6,7 +6,11 @@ for the next site after the cursor (wrapping to the top); a more specific level 
 confident. When an earlier hunk made the same edit, the two examples are anti-unified
 (what differs between them becomes a hole) and every level gets more confident.
 Pure line insertions are placed between the same neighbour lines; pure deletions remove
-the same lines elsewhere.
+the same lines elsewhere. An edit that changes several lines alike (a header and its body,
+or the same argument on four lines) is also learned one line at a time, each changed line a
+window of its own (``lines-2``, ``lines-1``), so a block whose lines between differ still
+takes it; one-line edits the user made in turn on lines right below each other count as one
+such edit (the editor records them apart, git as one hunk).
 
 Lines inserted twice are also inserted where one neighbour is the same line and the other
 a line of the same shape (the next argument list that ends like the examples did).
