@@ -59,10 +59,9 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
         return []
     if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize("".join(new), ctx.buf.dollar)):
         return []
-    if squash(lines[at + len(new)]) in _CLOSERS:
-        return _last_lines(ctx, new, at)
-    if len(new) > MAX_LINES:
-        return []
+    at_end = _last_lines(ctx, new, at) if squash(lines[at + len(new)]) in _CLOSERS else []
+    if at_end or len(new) > MAX_LINES:
+        return at_end  # (lines both first and last in a body are also judged as its first lines)
     if all(_ATTRIBUTE.match(ln) for ln in new):
         return _attributes(ctx, new, at) if all(_MARKER.match(ln) for ln in new) else []
     return _first_lines(ctx, new, at)
