@@ -7,6 +7,7 @@ from functools import cached_property
 
 from nxedit.model.text.edits import Position
 from .buffer import Buffer
+from .candidates import MERGE_GAP
 from .exports import ProjectExports
 from .history import Hunk
 from .rewrite import Example, make_example
@@ -34,6 +35,27 @@ class Context:
             old, new, _ = hunk.core()
             out.append(make_example(old, new, self.buf.dollar) if old and new else None)
         return out
+
+    @cached_property
+    def recent_block(self) -> Example | None:
+        """The last one-line rewrites, each right below the one before (fewer than ``MERGE_GAP``
+        lines apart), as one example of all their lines: the editor records a header and its body
+        edited in turn as two edits, where git (and the benchmark's cases) sees one hunk."""
+        run: list[Hunk] = []
+        for hunk in reversed(self.hunks[-RECENT:]):
+            if not hunk.intact or len(hunk.old_lines) != 1 or len(hunk.new_lines) != 1:
+                break
+            if run and not 0 <= run[-1].start - hunk.end < MERGE_GAP:
+                break
+            run.append(hunk)
+        if len(run) < 2:
+            return None
+        start, end = run[-1].start, run[0].end
+        new = self.buf.lines[start:end]
+        old = list(new)
+        for hunk in run:
+            old[hunk.start - start] = hunk.old_lines[0]
+        return make_example(old, new, self.buf.dollar)
 
     def recent_hunk(self, age: int) -> Hunk:
         """The hunk ``examples[age]`` was made from (0: the last)."""

@@ -29,7 +29,6 @@ from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate
 from .context import Context
 from .lexer import tokenize
-from .repeat import recent_block
 from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
@@ -83,8 +82,8 @@ def features(ctx: Context, cand: Candidate, found: list[Candidate]) -> dict[str,
         f["log_example_changes"] = math.log1p(sum(max(i2 - i1, j2 - j1) for i1, i2, j1, j2 in ex.opcodes))
         f["log_example_tokens"] = math.log1p(len(ex.old_tokens))
     if ex is not None and old_lines:
-        # a block of lines is learned from the last edits together (repeat.recent_block)
-        example = (recent_block(ctx) or ex) if base.startswith("lines-") else ex
+        # a block of lines is learned from the last edits together (Context.recent_block)
+        example = (ctx.recent_block or ex) if base.startswith("lines-") else ex
         f["example_similarity"] = _similarity(example.old, "".join(old_lines), ctx.buf.dollar)
     syntax = ctx.buf.syntax
     if syntax is not None and old_lines:

@@ -37,12 +37,11 @@ from textwrap import dedent
 
 from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import common_prefix, split_lines
-from .candidates import MERGE_GAP, Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
+from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, squash, token_shape, tokenize
 from .rename import rename_ops
-from .rewrite import (Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines,
-                      make_example, reindent)
+from .rewrite import Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines, reindent
 from .scope import same_function, string_prefix
 from . import siblings, similar
 
@@ -144,7 +143,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if numbers_once and _data_entries(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example
     bonus = CONFIRMED_BONUS if twin is not None else 0.0
-    block = (recent_block(ctx) if age == 0 else None) or ex
+    block = (ctx.recent_block if age == 0 else None) or ex
     levels: list[tuple[str, Rewrite | LineRewrite | None, float]] = []
     if twin is not None:
         levels += [
@@ -211,27 +210,6 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             rule += "-complete"
         out.append(Candidate(edit, SOURCE, min(confidence, 0.95), rule))
     return out
-
-
-def recent_block(ctx: Context) -> Example | None:
-    """The last one-line rewrites, each right below the one before (fewer than ``MERGE_GAP``
-    lines apart), as one example of all their lines: the editor records a header and its body
-    edited in turn as two edits, where git (and the benchmark's cases) sees one hunk."""
-    run = []
-    for hunk in reversed(ctx.hunks[-RECENT:]):
-        if not hunk.intact or len(hunk.old_lines) != 1 or len(hunk.new_lines) != 1:
-            break
-        if run and not 0 <= run[-1].start - hunk.end < MERGE_GAP:
-            break
-        run.append(hunk)
-    if len(run) < 2:
-        return None
-    start, end = run[-1].start, run[0].end
-    new = ctx.buf.lines[start:end]
-    old = list(new)
-    for hunk in run:
-        old[hunk.start - start] = hunk.old_lines[0]
-    return make_example(old, new, ctx.buf.dollar)
 
 
 def _receiver_call(ex: Example) -> bool:
