@@ -40,7 +40,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from nxedit.model.predict.structural.candidates import MERGE_GAP
+from nxedit.model.predict.structural.candidates import MERGE_GAP, Site, join_sites
 from nxedit.model.predict.structural.engine import candidates, make_context, rated_by_rules
 from nxedit.model.predict.structural.rename import SOURCE as RENAME_SOURCE
 from dataclasses import dataclass, field
@@ -159,18 +159,13 @@ def runs(current: str, expected: list[dict]) -> list[dict]:
     replays split the commit's rewrites a line at a time, where git (and a suggestion of the
     same lines in one) keeps them together; the pieces alone stay expected too."""
     lines = split_lines(current)
+    sites = [Site(h["start_line"], h["end_line"], h["new_text"]) for h in expected]
     out = []
-    for i in range(len(expected)):
-        run = [expected[i]]
-        for nxt in expected[i + 1 :]:
-            if not 0 <= nxt["start_line"] - run[-1]["end_line"] < MERGE_GAP:
-                break
-            run.append(nxt)
-            parts = [run[0]["new_text"]]
-            for a, b in zip(run, run[1:]):
-                parts += ["".join(lines[a["end_line"] : b["start_line"]]), b["new_text"]]
-            out.append({"start_line": run[0]["start_line"], "end_line": run[-1]["end_line"],
-                        "new_text": "".join(parts)})
+    for i in range(len(sites)):
+        j = i + 1
+        while j < len(sites) and 0 <= sites[j].start - sites[j - 1].end < MERGE_GAP:
+            j += 1
+            out.append(join_sites(sites[i:j], lines).to_dict())
     return out
 
 

@@ -71,10 +71,11 @@ def cluster_all(sites: Iterable[Site], lines: list[str]) -> tuple[LineEdit | Non
             break
     if not group:
         return None, False
-    return _join(group, lines), complete and next(sites, None) is None
+    return join_sites(group, lines), complete and next(sites, None) is None
 
 
-def _join(group: list[Site], lines: list[str]) -> LineEdit:
+def join_sites(group: list[Site], lines: list[str]) -> LineEdit:
+    """Sites in file order as one edit, with the unchanged lines between them."""
     parts = []
     for prev, site in zip([None, *group], group):
         if prev is not None:

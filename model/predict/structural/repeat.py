@@ -390,8 +390,7 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
     lines = buf.lines
     if not rw.anchors:
         return  # only holes and punctuation (`// • <any>`): no literal to search from, nor to trust
-    # search from the literal on the fewest lines (of the three longest: long names are rare)
-    anchor = min(rw.anchors[:3], key=lambda i: len(buf.lines_containing(rw.slots[i].text)))
+    anchor = _rarest_anchor(buf, rw)
     anchor_text, anchor_line = rw.slots[anchor].text, rw.slot_lines[anchor]
     literals = {s.text for s in rw.slots if s.hole is None}
     k = rw.line_count
@@ -430,14 +429,19 @@ def rewrite_sites(ctx: Context, rw: Rewrite, code_only: Callable[[], bool] = boo
         yield Site(start, start + k, new_text)
 
 
+def _rarest_anchor(buf, rw: Rewrite) -> int:
+    """The slot to search from: the literal on the fewest lines (of the three longest: long
+    names are rare)."""
+    return min(rw.anchors[:3], key=lambda i: len(buf.lines_containing(rw.slots[i].text)))
+
+
 def line_sites(ctx: Context, lr: LineRewrite, code_only: Callable[[], bool] = bool) -> Iterator[Site]:
     """Every block of lines where each line's window rewrite applies on its own line, in scan
     order from the cursor, not overlapping."""
     buf, lines, k = ctx.buf, ctx.buf.lines, lr.line_count
     offset, first = lr.parts[0]
-    # each line's window is searched from its literal on the fewest lines (as rewrite_sites does)
-    anchors = [min(rw.anchors[:3], key=lambda i, rw=rw: len(buf.lines_containing(rw.slots[i].text)))
-               for _, rw in lr.parts]
+    anchors = [_rarest_anchor(buf, rw) for _, rw in lr.parts]
+    literals = [{s.text for s in rw.slots if s.hole is None} for _, rw in lr.parts]
     starts = [x - offset for x in buf.lines_containing(first.slots[anchors[0]].text) if x >= offset]
     busy_until = -1
     for start in in_scan_order(starts, ctx.cursor.line):
@@ -446,9 +450,9 @@ def line_sites(ctx: Context, lr: LineRewrite, code_only: Callable[[], bool] = bo
         if any(ctx.in_history(x) for x in range(start, start + k)):
             continue
         block = list(lines[start : start + k])
-        for (d, rw), anchor in zip(lr.parts, anchors):
+        for (d, rw), anchor, literal in zip(lr.parts, anchors, literals):
             text = block[d]
-            if not all(s.text in text for s in rw.slots if s.hole is None):
+            if not all(t in text for t in literal):
                 break
             new_text = _apply_windows(rw, text, buf.tokens(start + d), anchor)
             if new_text is None or new_text == text or _already_done(rw, new_text, text):

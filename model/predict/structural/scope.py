@@ -94,8 +94,10 @@ _PREFIXES = frozenset("b r u f br rb fr rf".split())  # Python's and Rust's stri
 def _declared(text: str) -> set[str]:
     """Names the lines of ``text`` declare: parameters or fields of a list, and the parameters
     of a function header it holds (``func padRight(..., r rune) ... { pad(..., r)``)."""
-    out = {m.group(1) for line in text.splitlines() if (m := _PARAMETER.match(line))}
+    out = set()
     for line in text.splitlines():
+        if m := _PARAMETER.match(line):
+            out.add(m.group(1))
         if _HEADER.match(line):
             for params in re.findall(r"\(([^()]*)\)", line):
                 out.update(t.text for t in tokenize(params) if t.kind == IDENT)

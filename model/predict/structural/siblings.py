@@ -250,21 +250,21 @@ def _last_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     function): last in the next block of that kind whose header begins like this one's
     (``impl PartialOrd<LevelFilter> for Level`` -> ``impl PartialOrd for LevelFilter``) and
     whose last line is the example's line above (``}``, ``// ...``)."""
-    lines, dollar = ctx.buf.lines, ctx.buf.dollar
+    lines = ctx.buf.lines
     closer = at + len(new)
     indent = indent_of(lines[closer])
     top = next((q for q in range(at - 1, -1, -1) if indent_of(lines[q]) == indent and lines[q].strip()), None)
     header = _HEADER.match(lines[top]) if top is not None else None
     if header is None or not lines[top].rstrip().endswith("{"):
         return []
-    kind, head = header.group(1), tokenize(lines[top], dollar)
+    kind, head = header.group(1), ctx.buf.tokens(top)
     above, key = squash(lines[at - 1]), [squash(x) for x in new]
 
     def sites() -> Iterator[Site]:
         for p in _headers(ctx, kind, indent):
             if p == top or not lines[p].rstrip().endswith("{"):
                 continue
-            if not _begins_alike(head, tokenize(lines[p], dollar)):
+            if not _begins_alike(head, ctx.buf.tokens(p)):
                 continue
             end = next((q for q in range(p + 1, len(lines))
                         if indent_of(lines[q]) == indent and lines[q].strip()), None)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from nxedit.model.text.plain import is_word_char
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, PUNCT, Token, squash, token_shape, tokenize
@@ -224,10 +225,12 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
 
     def sites() -> Iterator[Site]:
         for p in scan_lines(len(lines), ctx.cursor.line):
-            if skeletons is not None and (p <= 0 or (_end(lines[p - 1]), _end(lines[p])) != ends
+            if p <= 0:
+                continue
+            if skeletons is not None and ((_end(lines[p - 1]), _end(lines[p])) != ends
                                           or (_skeleton(lines[p - 1]), _skeleton(lines[p])) != skeletons):
                 continue
-            if p <= 0 or ctx.in_history(p) or ctx.in_history(p - 1):
+            if ctx.in_history(p) or ctx.in_history(p - 1):
                 continue
             if (len(indent_of(lines[p - 1])) - len(above.indent)) != (len(indent_of(lines[p])) - len(below.indent)):
                 continue  # the place must move by the same indentation on both sides
@@ -270,7 +273,7 @@ def _skeleton(line: str) -> str:
 def _end(line: str) -> str:
     """A line's last character, any name's or number's as one: a first, cheap look at a line."""
     ch = line.rstrip()[-1:]
-    return "w" if ch.isalnum() or ch in "_$" else ch
+    return "w" if ch and (is_word_char(ch) or ch == "$") else ch
 
 
 def _renamed(a: list[Token], b: list[Token] | None) -> bool:
