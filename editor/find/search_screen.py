@@ -115,6 +115,7 @@ class ProjectSearchScreen(PickerScreen):
     def query_changed(self, text: str) -> None:
         if self.search is not None:
             self.search.cancel()  # stale already: stop reading its results
+        self.finished = False  # the results shown are for another query until the new search ends
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE, self._search_now)
@@ -161,7 +162,8 @@ class ProjectSearchScreen(PickerScreen):
             search.cancel()
 
     def _arrived(self, search: ProjectSearch, batch: list[LineMatch], done: bool = False) -> None:
-        if search is not self.search:
+        # A search cancelled by typing still ends in its worker: its end is not this query's.
+        if search is not self.search or search.cancelled:
             return
         if batch:
             if self.first_result_at is None:

@@ -159,6 +159,21 @@ async def test_replace_leaves_a_buffer_with_unsaved_changes_alone(project):
         assert app.buffer.text.endswith("# mine")
 
 
+async def test_a_search_cancelled_by_typing_does_not_finish_the_new_query(project):
+    """Its worker still reports the end of the cancelled search; that end must not mark the new
+    query finished with the old (empty) results (CI saw "alpha" finished with no match)."""
+    app = EditorApp([])
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_search(pilot, "alp")
+        stale = screen.search
+        await pilot.press(*"ha")  # cancels "alp"; the new search waits for the debounce
+        assert stale.cancelled and not screen.finished
+        screen._arrived(stale, [], True)  # the cancelled worker's last word, arriving late
+        assert not screen.finished
+        await wait_for(pilot, lambda: screen.finished and screen.search is not stale)
+        assert {m.path for m in screen.matches} == {"src/pkg/core.py", "src/main.py", "docs/notes.md"}
+
+
 async def test_search_finds_the_project_root_off_the_ui_thread(project, monkeypatch):
     import threading
 
