@@ -55,6 +55,15 @@ CONFIRMED_BONUS = 0.05
 REFACTOR_PENALTY = 0.3  # the names were swapped by an edit that changed more: a refactor, not a rename
 DANGLING_CONFIDENCE = 0.45  # measured: as often wrong as right (the old use is often rewritten, not renamed)
 PATH_ROOTS = frozenset({"self", "Self", "crate", "super"})  # paths that lead back into this file
+# pytest's own fixtures: a test gets one by naming it as a parameter, so a test whose parameter
+# `tmpdir` becomes `tmp_path` asks for another object (a py.path becomes a pathlib.Path), and its
+# uses need that object's API, not the new name (train cases: structlog, anyio)
+PYTEST_FIXTURES = frozenset({
+    "cache", "capfd", "capfdbinary", "caplog", "capsys", "capsysbinary", "capteesys", "doctest_namespace",
+    "monkeypatch", "pytestconfig", "pytester", "record_property", "record_testsuite_property",
+    "record_xml_attribute", "recwarn", "request", "testdir", "tmp_path", "tmp_path_factory", "tmpdir",
+    "tmpdir_factory"})
+_TEST_HEADER = re.compile(r"^\s*(?:async\s+)?def\s+test", re.M)
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
 _DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
@@ -154,7 +163,7 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     if ops is None and age == 0:
         ops, rule = _declared_swaps(ctx, age), "declared"
     pairs = set(ops or ())
-    if not pairs or len(pairs) > 4:
+    if not pairs or len(pairs) > 4 or _fixture_swap(ctx, age, pairs):
         return []
     # seen twice (in this edit or an earlier one): the user is renaming, not changing one use
     earlier = [op for ex in ctx.examples[age + 1 :] for op in rename_ops(ex) or ()]
@@ -174,6 +183,12 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     if age:
         candidate = _lower(candidate, 0.1, "-earlier")
     return [candidate]
+
+
+def _fixture_swap(ctx: Context, age: int, pairs: set[tuple[str, str]]) -> bool:
+    """A test's parameter naming one of pytest's fixtures changed: another fixture, not a rename."""
+    return (ctx.buf.language == "python" and any(old in PYTEST_FIXTURES for old, _ in pairs)
+            and bool(_TEST_HEADER.search(ctx.examples[age].new)))
 
 
 def _hunk_renaming(ctx: Context, old: str, new: str):

@@ -587,3 +587,29 @@ def test_a_rename_started_at_the_last_use_ripples_upwards_past_the_acceptance_mo
     req = session(before, ("    total = 0\n", "    count = 0\n"))
     s = predict(req, ranker=SHIPPED, min_confidence=None)
     assert s is not None and "-undeclared" not in dict(s.features).get("rule", "") and dict(s.features).get("flag:undeclared") is None
+
+
+PY_TESTS_WITH_FIXTURES = """\
+def test_pickle(self, tmpdir, proto):
+    f = tmpdir.join("file.log")
+    f.write("")
+    assert f.read() == ""
+
+
+def test_rename(folder):
+    f = folder.join("file.log")
+    assert f
+"""
+
+
+def test_a_pytest_fixture_swapped_in_a_test_header_is_not_renamed_in_its_body():
+    # `tmpdir` -> `tmp_path` asks pytest for a pathlib.Path: `tmp_path.join(...)` would be wrong
+    # (structlog's commit rewrote the body to `tmp_path / "file.log"`)
+    req = session(PY_TESTS_WITH_FIXTURES, ("def test_pickle(self, tmpdir, proto):\n",
+                                           "def test_pickle(self, tmp_path, proto):\n"))
+    assert [c for c in candidates(req) if c.source == "structural:rename"] == []
+    # a parameter that is no pytest fixture of its own (a project's fixture renamed) still ripples
+    req = session(PY_TESTS_WITH_FIXTURES, ("def test_rename(folder):\n", "def test_rename(target):\n"))
+    s = predict(req)
+    assert s is not None and s.source == "structural:rename"
+    assert changed_lines(req, s) == (['    f = folder.join("file.log")\n'], '    f = target.join("file.log")\n')
