@@ -162,6 +162,10 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         ("local-1", (wider := learn(ex, window=1, names=True)), 0.55 + bonus),
         # the changed tokens alone (`atomic.AddUint64(&n, 1)` -> `n.Add(1)` after `:=` or `return`)
         ("local-0", learn(ex, window=0), 0.5 + bonus),
+        # the changed tokens around the one name they enclose, that name any (a call rewritten
+        # around its method: `Self::get_u32(self)` -> `self.get_u32()`, then `Self::get_u32_le(self)`;
+        # pinned by two other names, keywords included: `_pinned_around`)
+        ("local-0", (around := learn(ex, window=0, between=True)), 0.5 + bonus),
         # several lines changed alike, each matched by its own window (what lies between may differ)
         ("lines-2", learn_lines(block, 2, ctx.buf.dollar), 0.6 + bonus),
         ("lines-1", learn_lines(block, 1, ctx.buf.dollar, names=True), 0.5 + bonus),
@@ -183,9 +187,10 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
             if not _specific_lines(rw):
                 continue
             sites = line_sites(ctx, rw, code_only)
-        elif rw is None or not _specific(rw, ex, confirmed=rule.startswith("two-examples")):
+        elif rw is None or not (_pinned_around(rw) if rw is around else
+                                _specific(rw, ex, confirmed=rule.startswith("two-examples"))):
             continue
-        elif rule == "local-0" and not (_names_pinned(rw) and code_only()):
+        elif rule == "local-0" and not ((rw is around or _names_pinned(rw)) and code_only()):
             continue  # the changed tokens alone: only code that names two things is specific enough
         else:
             sites = rewrite_sites(ctx, rw, code_only)
@@ -278,6 +283,12 @@ def _specific_lines(lr: LineRewrite) -> bool:
     """Every line's window has a name or number to find it by (two lines or more, laid out as
     the example's were, pin the place down as a second name would)."""
     return all(rw.anchors for _, rw in lr.parts)
+
+
+def _pinned_around(rw: Rewrite) -> bool:
+    """A pattern around a name hole is pinned by two other names it keeps, keywords too
+    (`Self::<0>(self`: the change is what the keywords do, so they are what to find)."""
+    return rw.line_count == 1 and len({s.text for s in rw.slots if s.hole is None and s.kind == IDENT}) >= 2
 
 
 def _names_pinned(rw: Rewrite) -> bool:

@@ -248,7 +248,7 @@ def window_bounds(ex: Example, window: int, names: bool = False) -> tuple[int, i
 
 def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
           holes_from: Example | None = None, any_call: bool = False, names: bool = False,
-          to_head: bool = True) -> Rewrite | None:
+          to_head: bool = True, between: bool = False) -> Rewrite | None:
     """A rewrite from an example.
 
     ``radius``: unchanged identifiers/numbers more than this many tokens from every
@@ -260,6 +260,10 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
     (``std.Debug(args)``: another method of ``std``); the first token, its receiver, stays.
     ``names``: the window counts names and numbers, not punctuation (``window_bounds``).
     ``to_head``: a window that only inserts reaches back to the call it inserts into.
+    ``between``: the one name the changes enclose is a hole (``Self::get_u32(self)`` ->
+    ``self.get_u32()``: the call is rewritten around its name, whichever method it calls;
+    ``z.extend(x.iter().cloned())`` -> ``z.extend_from_slice(x)``: around its argument);
+    None when they enclose no name or several, or more than one line.
     """
     ot, nt = ex.old_tokens, ex.new_tokens
     changed = ex.changed_old
@@ -282,6 +286,18 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
                 if a.kind == PUNCT or a.kind != b.kind or i in changed or a.text in KEYWORDS:
                     return None  # the examples disagree on structure: not the same edit
                 differs.add(i)
+    inner: set[int] = set()
+    if between:  # a name and at most one punctuation token between two changes, on one line
+        ops = ex.opcodes
+        gaps = [range(a2, b1) for (_, a2, _, _), (b1, _, _, _) in zip(ops, ops[1:]) if b1 > a2]
+        inner = {i for gap in gaps for i in gap
+                 if ot[i].kind in (IDENT, NUMBER) and ot[i].text not in KEYWORDS}
+        # (a change at either end replaces tokens: a pure insertion there has no token to find
+        # the window's edge by, and its template would carry the gap before it twice)
+        one_line = "\n" not in ex.old.rstrip("\r\n") and "\n" not in ex.new.rstrip("\r\n")
+        if (len(inner) != 1 or sum(len(gap) for gap in gaps) > 2 or not one_line
+                or ops[0][0] == ops[0][1] or ops[-1][0] == ops[-1][1]):
+            return None
     distance = _distances(ex)
     copied = copied_names(ex)
     heads = {0} if any_call else _heads(ex)  # (the receiver, first, stays what it is)
@@ -293,7 +309,8 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
         far = radius is not None and distance[i] > radius and i not in heads
         # a copied name is one hole wherever it is, in the changed tokens too (`o.width = i.width`
         # -> `v := *i.width; o.width = &v`: both `width`s are the field, `o.align = i.align` next)
-        if (generic and (t.text in copied or far or i in differs)) or (i in changed and t.text in copied):
+        hole = t.text in copied or far or i in differs or i in inner
+        if (generic and hole) or (i in changed and t.text in copied):
             slots.append(Slot(t.text, t.kind, holes.setdefault(t.text, len(holes))))
         else:
             slots.append(Slot(t.text, t.kind))

@@ -612,4 +612,5 @@ def test_a_pytest_fixture_swapped_in_a_test_header_is_not_renamed_in_its_body():
     req = session(PY_TESTS_WITH_FIXTURES, ("def test_rename(folder):\n", "def test_rename(target):\n"))
     s = predict(req)
     assert s is not None and s.source == "structural:rename"
-    assert changed_lines(req, s) == (['    f = folder.join("file.log")\n'], '    f = target.join("file.log")\n')
+    assert changed_lines(req, s) == (['    f = folder.join("file.log")\n'],
+                                     '    f = target.join("file.log")\n')

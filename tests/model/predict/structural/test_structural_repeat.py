@@ -647,3 +647,38 @@ def test_a_header_and_its_body_edited_in_turn_are_one_example_as_the_editor_reco
     assert found and (found[0].edit.start_line, found[0].edit.new_text) == (
         5, "    def _getstate(self, protocol: int = 3) -> tuple[float, Trivia, str, bool]:\n"
            "        return float(self), self._trivia, self._raw, self._sign\n")
+
+
+RUST_BUF_GETTERS = """\
+trait Buf {
+    fn get_f32(&mut self) -> f32 {
+        f32::from_bits(Self::get_u32(self))
+    }
+
+    fn get_f32_le(&mut self) -> f32 {
+        f32::from_bits(Self::get_u32_le(self))
+    }
+
+    fn get_f64(&mut self) -> f64 {
+        f64::from_bits(Self::get_u64(self))
+    }
+}
+"""
+
+
+def test_a_call_rewritten_around_its_name_repeats_whichever_method_is_called():
+    # bytes: `Self::get_u32(self)` -> `self.get_u32()`; the next getter calls another method
+    req = session(RUST_BUF_GETTERS, ("        f32::from_bits(Self::get_u32(self))\n",
+                                     "        f32::from_bits(self.get_u32())\n"), language="rust")
+    found = candidates(req, "structural:repeat")
+    # the nearest next getter (what the ranker then rates, like any candidate)
+    assert [(c.edit.start_line, c.edit.new_text) for c in found] == [
+        (6, "        f32::from_bits(self.get_u32_le())\n")]
+
+
+def test_a_name_between_changes_is_a_hole_only_when_the_pattern_keeps_two_others():
+    # `get(self)` -> `self.get()`: around the name only `self` stays, which every method call
+    # in a class may have; nothing says which other call wants it
+    before = "class A:\n    def f(self):\n        a = get(self)\n        b = put(self)\n        return a, b\n"
+    req = session(before, ("        a = get(self)\n", "        a = self.get()\n"))
+    assert not [c for c in candidates(req, "structural:repeat") if c.edit.start_line == 3]
