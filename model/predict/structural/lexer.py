@@ -59,7 +59,7 @@ unsafe use var void where while with yield
 # variables), so a rename decides with the file's own language; other steps use the union.
 _JS = """break case catch class const continue debugger default delete do else export extends false finally
 for function if import in instanceof new null return super switch this throw true try typeof var void while
-with yield let static await async of"""
+with yield let static await async of from"""
 _LANGUAGE_KEYWORDS = {
     "python": frozenset("""False None True and as assert async await break class continue def del elif else
         except finally for from global if import in is lambda nonlocal not or pass raise return try while with

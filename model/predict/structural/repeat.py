@@ -39,7 +39,7 @@ from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, squash, token_shape, tokenize
+from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, keywords_of, squash, token_shape, tokenize
 from .rename import rename_ops
 from .rewrite import Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines, reindent
 from .scope import same_function, string_prefix
@@ -177,6 +177,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     if numbers_once:  # a constant of code changed (`== 308` -> `== 307`): where the very same code is
         levels = [level for level in levels if level[0] == "same-lines"]
     out = []
+    keywords = keywords_of(ctx.buf.language)
     hunk = ctx.recent_hunk(age)
     # both parse the file: asked only once a site is found
     code_only = lru_cache(maxsize=1)(lambda: _code_edit(ctx, hunk, ex))
@@ -188,9 +189,9 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
                 continue
             sites = line_sites(ctx, rw, code_only)
         elif rw is None or not (_pinned_around(rw) if rw is around else
-                                _specific(rw, ex, confirmed=rule.startswith("two-examples"))):
+                                _specific(rw, ex, rule.startswith("two-examples"), keywords)):
             continue
-        elif rule == "local-0" and not ((rw is around or _names_pinned(rw)) and code_only()):
+        elif rule == "local-0" and not ((rw is around or _names_pinned(rw, keywords)) and code_only()):
             continue  # the changed tokens alone: only code that names two things is specific enough
         else:
             sites = rewrite_sites(ctx, rw, code_only)
@@ -259,24 +260,25 @@ def _overlap(a: LineEdit, b: LineEdit) -> bool:
     return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
 
 
-def _specific(rw: Rewrite, ex: Example, confirmed: bool = False) -> bool:
+def _specific(rw: Rewrite, ex: Example, confirmed: bool = False, keywords: frozenset[str] = KEYWORDS) -> bool:
     """A pattern must pin down names or numbers; punctuation and keywords alone match anything.
 
     Whole-line patterns need one literal name (or, learned from two examples, just some
     literal structure: the examples showed how far it generalises); windows need two, or
-    one that the edit replaces (a changed name is specific in itself)."""
-    literal = _literals(rw)
+    one that the edit replaces (a changed name is specific in itself). ``keywords``: the
+    file's language's (`loop` is a name in Python, `type` in Go's neighbours)."""
+    literal = _literals(rw, keywords)
     if rw.full_lines:
-        keywords = len({s.text for s in rw.slots if s.hole is None and s.text in KEYWORDS})
+        kept = len({s.text for s in rw.slots if s.hole is None and s.text in keywords})
         return bool(literal) or (confirmed and len(rw.slots) >= 3 and any(s.hole is None for s in rw.slots)) or (
-            len(rw.slots) >= LONG_PATTERN and keywords >= 2)
+            len(rw.slots) >= LONG_PATTERN and kept >= 2)
     replaced = {ex.old_tokens[i].text for i in ex.changed_old} & literal
     return len(literal) >= 2 or bool(replaced)
 
 
-def _literals(rw: Rewrite) -> set[str]:
+def _literals(rw: Rewrite, keywords: frozenset[str] = KEYWORDS) -> set[str]:
     """The names and numbers a pattern keeps as they are (its slots that are no hole), keywords aside."""
-    return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in KEYWORDS}
+    return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in keywords}
 
 
 def _specific_lines(lr: LineRewrite) -> bool:
@@ -291,9 +293,9 @@ def _pinned_around(rw: Rewrite) -> bool:
     return rw.line_count == 1 and len({s.text for s in rw.slots if s.hole is None and s.kind == IDENT}) >= 2
 
 
-def _names_pinned(rw: Rewrite) -> bool:
+def _names_pinned(rw: Rewrite, keywords: frozenset[str] = KEYWORDS) -> bool:
     """Whether a one-line pattern has two different literal names or numbers."""
-    literal = _literals(rw)
+    literal = _literals(rw, keywords)
     return rw.line_count == 1 and len(literal) >= 2
 
 

@@ -682,3 +682,12 @@ def test_a_name_between_changes_is_a_hole_only_when_the_pattern_keeps_two_others
     before = "class A:\n    def f(self):\n        a = get(self)\n        b = put(self)\n        return a, b\n"
     req = session(before, ("        a = get(self)\n", "        a = self.get()\n"))
     assert not [c for c in candidates(req, "structural:repeat") if c.edit.start_line == 3]
+
+
+def test_a_word_that_is_a_keyword_only_in_another_language_pins_a_pattern():
+    # anyio: `loop=loop` dropped from asyncio calls; `loop` is Rust's keyword, a name in Python
+    before = ("import asyncio\n\n\ndef make(loop):\n    event = asyncio.Event(loop=loop)\n    return event\n\n\n"
+              "def other(loop):\n    queue = asyncio.Queue(loop=loop)\n    return queue\n")
+    req = session(before, ("    event = asyncio.Event(loop=loop)\n", "    event = asyncio.Event()\n"))
+    found = candidates(req, "structural:repeat")
+    assert [(c.edit.start_line, c.edit.new_text) for c in found] == [(9, "    queue = asyncio.Queue()\n")]
