@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 
 from nxedit.model.text.edits import Position
+from nxedit.model.text.plain import split_lines
 from . import calls, imports, rename, repeat, signature
 from .buffer import Buffer
 from .candidates import Candidate, is_noop, scan_distance, undoes, valid
@@ -68,7 +69,7 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
                 if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE:  # imports sit on top
                     c = replace(c, confidence=c.confidence - WRAP_PENALTY)
                 out.append(replace(c, confidence=round(c.confidence, 3)))  # 0.8 - 0.2 is 0.6, not 0.5999...
-    return _ripple_first(ctx, out)
+    return _drop_contained(_ripple_first(ctx, out), ctx.buf.lines)
 
 
 def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
@@ -89,6 +90,32 @@ def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
     if not sites:
         return found
     return [c for c in found if c.source != repeat.SOURCE or ahead(c) <= min(sites)]
+
+
+def _drop_contained(found: list[Candidate], lines: list[str]) -> list[Candidate]:
+    """Drop a candidate whose lines another candidate rewrites the same way, together with the
+    lines right next to them (a replayed `switch pa.Command() {` inside the rename ripple that
+    also renames the `case ansi.Command(...)` below it): accepting the larger does the smaller's
+    edit too, and the smaller, rated on its own, could win a tie and leave the hunk half done
+    (train cases: 4 of 4 such pairs, the larger was the user's next edit). Sites joined across
+    unchanged lines are no such hunk: the looser pattern that found them may be wrong there;
+    a block replayed whole (`lines-*`: the example's own lines between) is one."""
+    return [b for b in found if not any(_contains(a.edit, b.edit, lines, a.rule.startswith("lines-"))
+                                        for a in found)]
+
+
+def _contains(a, b, lines: list[str], block: bool = False) -> bool:
+    """Whether edit ``a`` changes every line it covers (or is one ``block``), more lines than
+    ``b``, and ``b``'s lines as ``b`` does (both line for line)."""
+    inside = a.start_line <= b.start_line and b.end_line <= a.end_line
+    if not inside or a.end_line - a.start_line <= b.end_line - b.start_line:
+        return False
+    new_a, new_b = split_lines(a.new_text), split_lines(b.new_text)
+    if len(new_a) != a.end_line - a.start_line or len(new_b) != b.end_line - b.start_line or not new_b:
+        return False
+    if not block and any(new == old for new, old in zip(new_a, lines[a.start_line : a.end_line])):
+        return False
+    return new_a[b.start_line - a.start_line : b.end_line - a.start_line] == new_b
 
 
 def _writes_unknown_names(ctx: Context, edit) -> bool:

@@ -614,3 +614,30 @@ def test_a_pytest_fixture_swapped_in_a_test_header_is_not_renamed_in_its_body():
     assert s is not None and s.source == "structural:rename"
     assert changed_lines(req, s) == (['    f = folder.join("file.log")\n'],
                                      '    f = target.join("file.log")\n')
+
+
+GO_TWO_SWITCHES = """\
+package main
+
+func first(pa Parser) {
+	switch pa.Cmd() {
+	case 1:
+	}
+}
+
+func second(pa Parser) {
+	switch pa.Cmd() {
+	case ansi.Cmd('?', 0, 'c'):
+	}
+}
+"""
+
+
+def test_a_replayed_line_inside_a_ripple_that_does_more_gives_way_to_the_ripple():
+    # lipgloss: `pa.Cmd()` -> `pa.Command()`; the repeat replays the switch line alone, the
+    # rename ripple also renames the `case ansi.Cmd(...)` right below: the user's next edit
+    req = session(GO_TWO_SWITCHES, ("\tswitch pa.Cmd() {\n", "\tswitch pa.Command() {\n"), language="go")
+    found = candidates(req)
+    assert [(c.source, c.edit.start_line, c.edit.end_line) for c in found if c.edit.start_line == 9] == [
+        ("structural:rename", 9, 11)]
+    assert found[0].edit.new_text == "\tswitch pa.Command() {\n\tcase ansi.Command('?', 0, 'c'):\n"
