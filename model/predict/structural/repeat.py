@@ -41,7 +41,8 @@ from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, sc
 from .context import RECENT, Context
 from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, keywords_of, squash, token_shape, tokenize
 from .rename import rename_ops
-from .rewrite import Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines, reindent
+from .rewrite import (Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines, reindent,
+                      renamed_twin)
 from .scope import same_function, string_prefix
 from . import siblings, similar
 
@@ -139,6 +140,8 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
     same_lines_only = rename_ops(ex) is not None and not _keyword_arguments(ex) and not _calls_another(ctx, ex)
     key = pattern_key(ex)
     twin = next((e for e in ctx.examples[age + 1 :] if e is not None and pattern_key(e) == key), None)
+    if twin is None:  # the same edit, in code that names other things (one method's block, then another's)
+        twin = next((e for e in ctx.examples[age + 1 :] if e is not None and renamed_twin(ex, e)), None)
     numbers_once = twin is None and values_only(ex)
     if numbers_once and _data_entries(ex):
         return []  # data values are rarely changed twice the same way: wait for a second example

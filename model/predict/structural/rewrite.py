@@ -86,6 +86,31 @@ def copied_names(ex: Example) -> set[str]:
     return (kept & inserted) - KEYWORDS
 
 
+def renamed_twin(ex: Example, other: Example) -> bool:
+    """Whether ``other`` is the same edit as ``ex`` made to code that names other things: the
+    same diff, token for token, once each name of ``ex``'s old code is read as the one
+    ``other`` has in its place (one name for one name, throughout; keywords, numbers and
+    punctuation as they are)."""
+    if (ex.opcodes != other.opcodes or len(ex.old_tokens) != len(other.old_tokens)
+            or len(ex.new_tokens) != len(other.new_tokens)):
+        return False
+    names: dict[str, str] = {}
+    for a, b in zip((*ex.old_tokens, *ex.new_tokens), (*other.old_tokens, *other.new_tokens)):
+        if a.kind != b.kind:
+            return False
+        if a.kind != IDENT or a.text in KEYWORDS or b.text in KEYWORDS:
+            if a.text != b.text:
+                return False
+        elif names.setdefault(a.text, b.text) != b.text:
+            return False
+    # a name read otherwise must be one the old code has, for the target to give its own; one
+    # only the new text has is what the edit writes, and the two examples wrote other things
+    # (`case 'H': // HEAD`, `case 'O': // OPTIONS`: each comment says what its case is)
+    old = {t.text for t in ex.old_tokens}
+    renamed = [a for a, b in names.items() if a != b]
+    return bool(renamed) and all(a in old for a in renamed) and len(set(names.values())) == len(names)
+
+
 @dataclass(frozen=True, slots=True)
 class Rewrite:
     slots: tuple[Slot, ...]
@@ -283,7 +308,11 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
             return None
         for i, (a, b) in enumerate(zip(ot[lo:hi], twin), lo):
             if a.text != b.text:
-                if a.kind == PUNCT or a.kind != b.kind or i in changed or a.text in KEYWORDS:
+                # a name the edit removes may differ too (`otherSet.union(this)` in one method's
+                # block, `.intersection(this)` in the other's): a twin found by renamed_twin
+                # writes the same name back wherever this example does
+                if (a.kind == PUNCT or a.kind != b.kind or (i in changed and a.kind != IDENT)
+                        or a.text in KEYWORDS):
                     return None  # the examples disagree on structure: not the same edit
                 differs.add(i)
     inner: set[int] = set()
@@ -310,7 +339,7 @@ def learn(ex: Example, *, radius: int | None = None, window: int | None = None,
         # a copied name is one hole wherever it is, in the changed tokens too (`o.width = i.width`
         # -> `v := *i.width; o.width = &v`: both `width`s are the field, `o.align = i.align` next)
         hole = t.text in copied or far or i in differs or i in inner
-        if (generic and hole) or (i in changed and t.text in copied):
+        if (generic and hole) or (i in changed and (t.text in copied or i in differs)):
             slots.append(Slot(t.text, t.kind, holes.setdefault(t.text, len(holes))))
         else:
             slots.append(Slot(t.text, t.kind))

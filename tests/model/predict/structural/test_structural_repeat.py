@@ -691,3 +691,54 @@ def test_a_word_that_is_a_keyword_only_in_another_language_pins_a_pattern():
     req = session(before, ("    event = asyncio.Event(loop=loop)\n", "    event = asyncio.Event()\n"))
     found = candidates(req, "structural:repeat")
     assert [(c.edit.start_line, c.edit.new_text) for c in found] == [(9, "    queue = asyncio.Queue()\n")]
+
+
+TS_SET_METHODS = """\
+class ObservableSet {
+    intersection(otherSet) {
+        if (isES6Set(otherSet)) {
+            return otherSet.intersection(this)
+        } else {
+            return new Set(this).intersection(otherSet)
+        }
+    }
+
+    union(otherSet) {
+        if (isES6Set(otherSet)) {
+            return otherSet.union(this)
+        } else {
+            return new Set(this).union(otherSet)
+        }
+    }
+
+    difference(otherSet) {
+        if (isES6Set(otherSet)) {
+            return otherSet.difference(this)
+        } else {
+            return new Set(this).difference(otherSet)
+        }
+    }
+}
+"""
+
+
+def _block(name: str) -> str:
+    return (f"        if (isES6Set(otherSet)) {{\n            return otherSet.{name}(this)\n"
+            f"        }} else {{\n            return new Set(this).{name}(otherSet)\n        }}\n")
+
+
+def test_two_blocks_rewritten_alike_but_for_their_method_name_teach_the_third():
+    # mobx: each Set method's block became one line; each names its own method
+    steps = [(_block(n), f"        return new Set(this).{n}(otherSet)\n") for n in ("intersection", "union")]
+    req = session(TS_SET_METHODS, *steps, language="typescript")
+    found = candidates(req, "structural:repeat")
+    assert [(c.rule.removesuffix("-complete"), c.edit.start_line, c.edit.new_text) for c in found][:1] == [
+        ("two-examples", 10, "        return new Set(this).difference(otherSet)\n")]
+
+
+def test_two_edits_that_write_different_words_are_not_one_edit():
+    # echo: `case 'H':` got `// HEAD`, `case 'O':` got `// OPTIONS`: what each writes is its own
+    before = "switch m {\ncase 'H':\n\tn = 1\ncase 'O':\n\tn = 2\ncase 'T':\n\tn = 3\n}\n"
+    req = session(before, ("case 'H':\n", "case 'H': // HEAD\n"), ("case 'O':\n", "case 'O': // OPTIONS\n"),
+                  language="go")
+    assert not [c for c in candidates(req, "structural:repeat") if c.rule.startswith("two-examples")]
