@@ -24,6 +24,7 @@ BEHAVIOURS = (rename.predict, repeat.predict, calls.predict, signature.predict, 
 # with it, below the model's own threshold (chosen on repositories its fit never saw)
 MIN_CONFIDENCE = 0.6
 SHIPPED = "shipped"  # the ranker argument meaning "the weights file that ships with the engine"
+TIE = 0.05  # confidences this close are a tie the larger of two nested candidates wins (_container)
 WRAP_PENALTY = 0.25  # people edit downwards: a site above the cursor is a weaker guess
 # candidates the acceptance model cannot judge keep their rule's confidence: cases are cut
 # from commits in file order (so are their line-at-a-time replays), so an import, at the
@@ -69,7 +70,7 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
                 if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE:  # imports sit on top
                     c = replace(c, confidence=c.confidence - WRAP_PENALTY)
                 out.append(replace(c, confidence=round(c.confidence, 3)))  # 0.8 - 0.2 is 0.6, not 0.5999...
-    return _drop_contained(_ripple_first(ctx, out), ctx.buf.lines)
+    return _ripple_first(ctx, out)
 
 
 def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
@@ -92,16 +93,17 @@ def _ripple_first(ctx: Context, found: list[Candidate]) -> list[Candidate]:
     return [c for c in found if c.source != repeat.SOURCE or ahead(c) <= min(sites)]
 
 
-def _drop_contained(found: list[Candidate], lines: list[str]) -> list[Candidate]:
-    """Drop a candidate whose lines another candidate rewrites the same way, together with the
-    lines right next to them (a replayed `switch pa.Command() {` inside the rename ripple that
-    also renames the `case ansi.Command(...)` below it): accepting the larger does the smaller's
-    edit too, and the smaller, rated on its own, could win a tie and leave the hunk half done
-    (train cases: 4 of 4 such pairs, the larger was the user's next edit). Sites joined across
-    unchanged lines are no such hunk: the looser pattern that found them may be wrong there;
-    a block replayed whole (`lines-*`: the example's own lines between) is one."""
-    return [b for b in found if not any(_contains(a.edit, b.edit, lines, a.rule.startswith("lines-"))
-                                        for a in found)]
+def _container(found: list[Candidate], i: int, kept: list[int], lines: list[str]) -> int:
+    """``i``, or a candidate rated about as high (within TIE) that rewrites ``i``'s lines the
+    same way together with the changed lines right next to them (a replayed `switch
+    pa.Command() {` inside the rename ripple that also renames the `case ansi.Command(...)`
+    below it): accepting it does ``i``'s edit too, and a tie should not leave the hunk half
+    done. Sites joined across unchanged lines are no such hunk (the looser pattern that found
+    them may be wrong there); a block replayed whole (`lines-*`) is one. Only near a tie: a
+    larger candidate rated much lower was wrong as often as right (train and held-out)."""
+    low = found[i].confidence - TIE
+    return next((j for j in kept if found[j].confidence >= low and _contains(
+        found[j].edit, found[i].edit, lines, found[j].rule.startswith("lines-"))), i)
 
 
 def _contains(a, b, lines: list[str], block: bool = False) -> bool:
@@ -162,4 +164,5 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
         return None
     n = len(ctx.buf.lines)
     i = max(kept, key=lambda i: (found[i].confidence, -scan_distance(found[i].edit.start_line, ctx.cursor.line, n)))
+    i = _container(found, i, kept, ctx.buf.lines)
     return found[i], feats[i] if feats[i] is not None else features(ctx, raw[i], raw)

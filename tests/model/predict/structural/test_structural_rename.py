@@ -633,11 +633,26 @@ func second(pa Parser) {
 """
 
 
-def test_a_replayed_line_inside_a_ripple_that_does_more_gives_way_to_the_ripple():
-    # lipgloss: `pa.Cmd()` -> `pa.Command()`; the repeat replays the switch line alone, the
-    # rename ripple also renames the `case ansi.Cmd(...)` right below: the user's next edit
-    req = session(GO_TWO_SWITCHES, ("\tswitch pa.Cmd() {\n", "\tswitch pa.Command() {\n"), language="go")
-    found = candidates(req)
-    assert [(c.source, c.edit.start_line, c.edit.end_line) for c in found if c.edit.start_line == 9] == [
-        ("structural:rename", 9, 11)]
-    assert found[0].edit.new_text == "\tswitch pa.Command() {\n\tcase ansi.Command('?', 0, 'c'):\n"
+def test_a_replayed_line_inside_a_ripple_that_does_more_gives_way_to_the_ripple_on_a_tie():
+    # lipgloss: `pa.Cmd()` -> `pa.Command()`; the repeat replays the switch line alone (0.84),
+    # the rename ripple also renames the `case ansi.Cmd(...)` right below (0.837): the user's next edit
+    from nxedit.model.predict.structural.candidates import Candidate
+    from nxedit.model.predict.structural.engine import _container
+    from nxedit.model.text.edits import LineEdit
+
+    lines = GO_TWO_SWITCHES.splitlines(True)
+    line = LineEdit(9, 10, "\tswitch pa.Command() {\n")
+    ripple = LineEdit(9, 11, "\tswitch pa.Command() {\n\tcase ansi.Command('?', 0, 'c'):\n")
+    gap = LineEdit(9, 11, "\tswitch pa.Command() {\n" + lines[10])  # the next line kept: two sites
+
+    def chosen(*found):
+        return found[_container(list(found), 0, list(range(len(found))), lines)]
+
+    assert chosen(Candidate(line, "structural:repeat", 0.84, "same-lines"),
+                  Candidate(ripple, "structural:rename", 0.837, "file-complete")).edit == ripple
+    assert chosen(Candidate(line, "structural:repeat", 0.84, "same-lines"),  # no tie: the surer stays
+                  Candidate(ripple, "structural:rename", 0.6, "file-complete")).edit == line
+    assert chosen(Candidate(line, "structural:repeat", 0.84, "same-lines"),
+                  Candidate(gap, "structural:repeat", 0.84, "local-1")).edit == line
+    assert chosen(Candidate(line, "structural:repeat", 0.84, "same-lines"),  # a block replayed whole is one
+                  Candidate(gap, "structural:repeat", 0.84, "lines-1")).edit == gap
