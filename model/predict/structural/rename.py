@@ -32,6 +32,7 @@ further down in that function, its next use becomes ``y``.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
@@ -64,6 +65,7 @@ PYTEST_FIXTURES = frozenset({
     "record_xml_attribute", "recwarn", "request", "testdir", "tmp_path", "tmp_path_factory", "tmpdir",
     "tmpdir_factory"})
 _TEST_HEADER = re.compile(r"^\s*(?:async\s+)?def\s+test", re.M)
+_IMPORT_LINE = re.compile(r"^\s*import\s", re.M)
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
 _DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
@@ -186,9 +188,16 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
 
 
 def _fixture_swap(ctx: Context, age: int, pairs: set[tuple[str, str]]) -> bool:
-    """A test's parameter naming one of pytest's fixtures changed: another fixture, not a rename."""
-    return (ctx.buf.language == "python" and any(old in PYTEST_FIXTURES for old, _ in pairs)
-            and bool(_TEST_HEADER.search(ctx.examples[age].new)))
+    """Python names fixed from outside swapped for others: a test's parameter naming one of
+    pytest's fixtures (another fixture), or `import sys` -> `import re` (another standard
+    module: `sys.version_info` does not become `re.version_info`; anyio's train case)."""
+    if ctx.buf.language != "python":
+        return False
+    new = ctx.examples[age].new
+    if any(old in PYTEST_FIXTURES for old, _ in pairs) and _TEST_HEADER.search(new):
+        return True
+    std = sys.stdlib_module_names
+    return bool(_IMPORT_LINE.search(new)) and all(old in std and to in std for old, to in pairs)
 
 
 def _hunk_renaming(ctx: Context, old: str, new: str):

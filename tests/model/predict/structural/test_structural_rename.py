@@ -656,3 +656,14 @@ def test_a_replayed_line_inside_a_ripple_that_does_more_gives_way_to_the_ripple_
                   Candidate(gap, "structural:repeat", 0.84, "local-1")).edit == line
     assert chosen(Candidate(line, "structural:repeat", 0.84, "same-lines"),  # a block replayed whole is one
                   Candidate(gap, "structural:repeat", 0.84, "lines-1")).edit == gap
+
+
+def test_one_standard_module_imported_instead_of_another_is_not_a_rename():
+    # anyio: `import sys` -> `import re`; `sys.version_info` does not become `re.version_info`
+    before = "import sys\n\n\ndef check(exc):\n    if sys.version_info < (3, 7):\n        return repr(exc)\n"
+    req = session(before, ("import sys\n", "import re\n"))
+    assert [c for c in candidates(req) if c.source == "structural:rename"] == []
+    # a module of the project's own renamed on import still ripples
+    req = session(before.replace("sys", "helpers"), ("import helpers\n", "import support\n"))
+    assert [c.edit.new_text for c in candidates(req) if c.source == "structural:rename"] == [
+        "    if support.version_info < (3, 7):\n"]
