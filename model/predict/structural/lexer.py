@@ -19,6 +19,16 @@ _PLAIN = re.compile(rf"(?P<ident>[^\W\d]\w*)|{_NUMBER}|(?P<punct>\S)")
 _DOLLAR = re.compile(rf"(?P<ident>(?:[^\W\d]|\$)[\w$]*)|{_NUMBER}|(?P<punct>\S)")
 _WORD = {False: re.compile(r"[^\W\d]\w*"), True: re.compile(r"(?:[^\W\d]|\$)[\w$]*")}
 
+# A definition's header line: its modifiers, the keyword of its kind, and the name it defines
+# where one follows (`pub(crate) async fn load`, `export default function* gen`, `func (s *Server)
+# Run`; `impl<T> Trait for X` names none). The behaviours that look for definitions all read this
+# one pattern, each keeping the kinds it knows.
+DEFINITION = re.compile(
+    r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract|unsafe|const|"
+    r"extern(?:\s+\"[^\"]*\")?)\s+)*"
+    r"(?P<kind>def|class|fn|func|function|struct|enum|trait|interface|type|impl)\b"
+    r"(?:(?<=func)\s*\([^)]*\))?(?:(?<=function)\s*\*)?(?:\s+(?P<name>[^\W\d][\w$]*))?")
+
 DOLLAR_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})  # `$` is a letter there
 
 

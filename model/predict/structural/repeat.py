@@ -39,7 +39,7 @@ from nxedit.model.text.edits import LineEdit
 from nxedit.model.text.plain import common_prefix, split_lines
 from .candidates import Candidate, Site, cluster, cluster_all, in_scan_order, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, NUMBER, PUNCT, keywords_of, squash, token_shape, tokenize
+from .lexer import DEFINITION, IDENT, KEYWORDS, NUMBER, PUNCT, keywords_of, squash, token_shape, tokenize
 from .rename import rename_ops
 from .rewrite import (Example, LineRewrite, Rewrite, copied_names, indent_of, learn, learn_lines, reindent,
                       renamed_twin)
@@ -55,10 +55,6 @@ SHORT_PATTERN, SHORT_PENALTY = 8, 0.3  # an edit of a few tokens looks like many
 LONG_PATTERN = 10  # whole lines of this many tokens, two of them keywords, are one construct (`pub fn _(&self) -> _ {`)
 ELSEWHERE_PENALTY = 0.2  # an edit seen once, replayed in another function than its own
 PROSE_PENALTY = 0.2  # words of a string or comment changed once: right about half the time
-# a line that defines a name: `def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`, ...
-_DEFINES = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract)\s+)*"
-                      r"(?:def|class|fn|func(?:\s*\([^)]*\))?|function\*?|struct|enum|trait|interface|type)\s+"
-                      r"([^\W\d][\w$]*)")
 _QUOTES = frozenset("\"'`")
 _DATA_PUNCT = frozenset(",.-+[]()\"'")  # what separates and signs numbers in a data entry
 # definitions whose scope is the class (or file) they sit in, not the function body they may land in
@@ -104,12 +100,19 @@ def _new_edits(found: list[Candidate], more: list[Candidate]) -> list[Candidate]
     return [c for c in more if all(c.edit != f.edit for f in found)]
 
 
+def _defined(line: str) -> str | None:
+    """The name a line defines (`def f(`, `pub fn f`, `func (r T) f(`, `export class C`, `type T`),
+    if any (an `impl` block defines nothing new)."""
+    m = DEFINITION.match(line)
+    return m["name"] if m is not None and m["kind"] != "impl" else None
+
+
 def redefines(ctx: Context, edit: LineEdit) -> bool:
     """Whether the edit adds the definition of a name (function, class, type) that the class
     or file it lands in already defines: repeating it would define the thing twice."""
     lines = ctx.buf.lines
-    had = {m.group(1) for ln in lines[edit.start_line : edit.end_line] if (m := _DEFINES.match(ln))}
-    names = {m.group(1) for ln in split_lines(edit.new_text) if (m := _DEFINES.match(ln))} - had
+    had = {_defined(ln) for ln in lines[edit.start_line : edit.end_line]}
+    names = {_defined(ln) for ln in split_lines(edit.new_text)} - had - {None}
     if not names:
         return False
     first, last = 0, len(lines)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .context import Context
-from .lexer import IDENT, KEYWORDS, tokenize, word_regex
+from .lexer import DEFINITION, IDENT, KEYWORDS, tokenize, word_regex
 
 # names every program may use without defining them in the file (builtins, preludes)
 BUILTINS = frozenset("""
@@ -86,8 +86,7 @@ def unresolved_names(ctx: Context, old_text: str, new_text: str, target: int, sk
 _PARAMETER = re.compile(r"^\s*([^\W\d][\w$]*)\s*:(?!:).*,\s*$")
 
 
-# a function's header: the names in its parentheses are its parameters (and a Go receiver)
-_HEADER = re.compile(r"^\s*(?:[\w$]+\s+)*(?:def|fn|func|function)\b")
+_FUNCTIONS = frozenset(("def", "fn", "func", "function"))  # headers whose parentheses hold parameters
 _PREFIXES = frozenset("b r u f br rb fr rf".split())  # Python's and Rust's string prefixes
 
 
@@ -98,7 +97,7 @@ def _declared(text: str) -> set[str]:
     for line in text.splitlines():
         if m := _PARAMETER.match(line):
             out.add(m.group(1))
-        if _HEADER.match(line):
+        if (m := DEFINITION.match(line)) and m["kind"] in _FUNCTIONS:  # (and a Go receiver)
             for params in re.findall(r"\(([^()]*)\)", line):
                 out.update(t.text for t in tokenize(params) if t.kind == IDENT)
     return out

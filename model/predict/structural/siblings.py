@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
 from .context import RECENT, Context
-from .lexer import IDENT, KEYWORDS, Token, squash, token_shape, tokenize
+from .lexer import DEFINITION, IDENT, KEYWORDS, Token, squash, token_shape, tokenize
 from .rewrite import Example, indent_of, reindent
 
 SOURCE = "structural:repeat"
@@ -43,9 +43,14 @@ _ATTRIBUTE = re.compile(r"^\s*(?:@[^\W\d][\w.]*|#\[)")  # `@decorator`, `@pytest
 # is a property many siblings share; one with arguments (`#[derive(Clone)]`, `#[cfg(miri)]`,
 # `@settings(...)`) configures its own item (train: 4 of 6 markers right, 0 of 4 with arguments)
 _MARKER = re.compile(r"^\s*(?:@[^\W\d][\w.]*(?:\(\))?|#\[\w+\])\s*$")
-# a definition's header: its kind is the keyword (`def`, `fn`, `func`, `class`, ...)
-_HEADER = re.compile(r"^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|static|public|private|protected|abstract|"
-                     r"unsafe|const|extern(?:\s+\"[^\"]*\")?)\s+)*(def|class|fn|func|function|struct|enum|trait|impl)\b")
+# the kinds of definition whose edges this behaviour knows (lexer.DEFINITION reads the header)
+_KINDS = frozenset(("def", "class", "fn", "func", "function", "struct", "enum", "trait", "impl"))
+
+
+def _kind(line: str) -> str | None:
+    """The kind of definition whose header ``line`` is (`def`, `fn`, `class`, ...), if any."""
+    m = DEFINITION.match(line)
+    return m["kind"] if m is not None and m["kind"] in _KINDS else None
 
 
 def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
@@ -80,12 +85,12 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
         return []
     dollar = ctx.buf.dollar
     line = old[0]
-    if _MARKER.match(line) or (_ATTRIBUTE.match(line) and _HEADER.match(lines[at])):
-        header = _HEADER.match(lines[at])
-        if header is None:
+    if _MARKER.match(line) or (_ATTRIBUTE.match(line) and _kind(lines[at])):
+        kind = _kind(lines[at])
+        if kind is None:
             return []
         head = _head(line)
-        kind, indent = header.group(1), indent_of(lines[at])
+        indent = indent_of(lines[at])
 
         def sites() -> Iterator[Site]:
             for p in _headers(ctx, kind, indent):
@@ -95,10 +100,10 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
                 if q >= 0 and _ATTRIBUTE.match(lines[q]) and not ctx.in_history(q):
                     yield Site(q, q + 1, "")
     else:
-        header = _HEADER.match(lines[at - 1])
-        if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
+        kind = _kind(lines[at - 1])
+        if kind is None or not lines[at - 1].rstrip().endswith(("{", ":")):
             return []
-        kind, indent = header.group(1), indent_of(lines[at - 1])
+        indent = indent_of(lines[at - 1])
         shape = token_shape(tokenize(line, dollar))
         if not any(t.kind == IDENT and t.text not in KEYWORDS for t in tokenize(line, dollar)):
             return []
@@ -118,11 +123,11 @@ def modifiers(ctx: Context) -> list[Candidate]:
     ex, last = ctx.examples[0] if ctx.examples else None, ctx.last
     if ex is None or last is None or not last.intact or ex.old.count("\n") > 1 or ex.new.count("\n") > 1:
         return []
-    header = _HEADER.match(ex.old)
-    if header is None or not all(t.text in MODIFIERS for i1, i2, j1, j2 in ex.opcodes
+    kind = _kind(ex.old)
+    if kind is None or not all(t.text in MODIFIERS for i1, i2, j1, j2 in ex.opcodes
                                  for t in (*ex.old_tokens[i1:i2], *ex.new_tokens[j1:j2])):
         return []
-    kind, indent = header.group(1), indent_of(ex.old)
+    indent = indent_of(ex.old)
     lines = ctx.buf.lines
     dollar = ctx.buf.dollar
 
@@ -174,11 +179,11 @@ def _attributes(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     below = at + len(new)
     while below < len(lines) and _ATTRIBUTE.match(lines[below]):
         below += 1
-    header = _HEADER.match(lines[below]) if below < len(lines) else None
-    if header is None:
+    kind = _kind(lines[below]) if below < len(lines) else None
+    if kind is None:
         return []
     on_top = below > at + len(new)  # other attributes between the example and its header
-    kind, indent = header.group(1), indent_of(lines[below])
+    indent = indent_of(lines[below])
     key = [squash(x) for x in new]
     # the example's other attributes (`@given(...)`, `@pytest.mark.parametrize(...)`) say which
     # definitions are its siblings: the target has attributes of those names too
@@ -205,10 +210,10 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     """``new`` right after a one-line header: right after the next header of that kind whose
     own declarations include the names the lines take from the example's header."""
     lines = ctx.buf.lines
-    header = _HEADER.match(lines[at - 1])
-    if header is None or not lines[at - 1].rstrip().endswith(("{", ":")):
+    kind = _kind(lines[at - 1])
+    if kind is None or not lines[at - 1].rstrip().endswith(("{", ":")):
         return []
-    kind, indent = header.group(1), indent_of(lines[at - 1])
+    indent = indent_of(lines[at - 1])
     dollar = ctx.buf.dollar
     declared = _names(lines[at - 1], dollar)
     needed = _names("".join(new), dollar) & declared
@@ -239,8 +244,7 @@ def _first_before(ctx: Context, key: list[str], kind: str) -> bool:
         old, new, top = hunk.core()
         at = hunk.start + top
         if hunk.intact and not old and [squash(x) for x in new] == key and 0 < at <= len(lines):
-            header = _HEADER.match(lines[at - 1])
-            if header is not None and header.group(1) == kind:
+            if _kind(lines[at - 1]) == kind:
                 return True
     return False
 
@@ -254,10 +258,10 @@ def _last_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     closer = at + len(new)
     indent = indent_of(lines[closer])
     top = next((q for q in range(at - 1, -1, -1) if indent_of(lines[q]) == indent and lines[q].strip()), None)
-    header = _HEADER.match(lines[top]) if top is not None else None
-    if header is None or not lines[top].rstrip().endswith("{"):
+    kind = _kind(lines[top]) if top is not None else None
+    if kind is None or not lines[top].rstrip().endswith("{"):
         return []
-    kind, head = header.group(1), ctx.buf.tokens(top)
+    head = ctx.buf.tokens(top)
     above, key = squash(lines[at - 1]), [squash(x) for x in new]
 
     def sites() -> Iterator[Site]:
@@ -291,8 +295,7 @@ def _headers(ctx: Context, kind: str, indent: str) -> Iterator[int]:
     lines = ctx.buf.lines
     for p in scan_lines(len(lines), ctx.cursor.line):
         if kind in lines[p] and indent_of(lines[p]) == indent and not ctx.in_history(p):
-            m = _HEADER.match(lines[p])
-            if m is not None and m.group(1) == kind:
+            if _kind(lines[p]) == kind:
                 yield p
 
 
