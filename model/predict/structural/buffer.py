@@ -62,10 +62,15 @@ class Buffer:
 
     def occurrences(self, name: str) -> Iterator[tuple[int, int, int]]:
         """(line, start, end) of every whole-word ``name``, top down, found lazily."""
-        regex = word_regex(name, self.dollar)
+        regex = word_regex(name, self.dollar)  # (compiled once for all the lines)
         for line in self.lines_containing(name):
             for m in regex.finditer(self.line_text(line)):
                 yield line, m.start(), m.end()
+
+    def occurrences_on(self, line: int, name: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of every whole-word ``name`` on ``line``."""
+        for m in word_regex(name, self.dollar).finditer(self.line_text(line)):
+            yield m.start(), m.end()
 
     def definition_lines(self, name: str) -> Iterator[int]:
         """Lines where ``name`` is the name of a definition (function, class, type, field,

@@ -341,8 +341,8 @@ def _rebinds(ctx: Context, info: _Pair, line: int) -> bool:
     node = info.site_node
     if ctx.buf.grammar != "python" or info.site_kind != "local" or node is None or line <= node.start_point[0]:
         return False
-    return any(_where(ctx, info, line, m.start(), m.end()) == "code" and not _collides(ctx, info, line, m.start(), m.end())
-               for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)))
+    return any(_where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end)
+               for start, end in ctx.buf.occurrences_on(line, info.old))
 
 
 def _swaps(ex: Example, old: str, new: str) -> bool:
@@ -453,8 +453,8 @@ def _let_shadowed(ctx: Context, info: _Pair, node) -> bool:
         for line in syntax.declaring_lines(info.scope, info.old):
             if line <= site.start_point[0]:
                 continue
-            for m in word_regex(info.old, ctx.buf.dollar).finditer(ctx.buf.line_text(line)):
-                name = syntax.node_at(line, m.start(), m.end())
+            for start, end in ctx.buf.occurrences_on(line, info.old):
+                name = syntax.node_at(line, start, end)
                 let = name.parent
                 if let is not None and let.type == "let_declaration" and let.parent is not None:
                     value = let.child_by_field_name("value")
@@ -470,11 +470,10 @@ def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
     sighting in code, else (a rename of prose) its first sighting at all. A comment above
     the renamed line must not make the rename look like an edit of prose."""
     buf, syntax = ctx.buf, ctx.buf.syntax
-    regex = word_regex(name, buf.dollar)
     first = None
     for line in range(hunk.start, min(hunk.end, len(buf.lines))):
-        for m in regex.finditer(buf.line_text(line)):
-            site = (line, m.start(), m.end())
+        for start, end in buf.occurrences_on(line, name):
+            site = (line, start, end)
             if syntax is None or not syntax.in_string_or_comment(syntax.node_at(*site)):
                 return site
             first = first or site

@@ -57,13 +57,20 @@ class Syntax:
         self._text = text
         self._lines = lines
         self._tree = None
+        self._parser = None  # one per request: the engine's thread's own (tree-sitter parsers are not shared)
         self._declares: dict[tuple, bool] = {}
         self._declared: dict[tuple, tuple[int, ...]] = {}
 
     @property
+    def parser(self):
+        if self._parser is None:
+            self._parser = new_parser(self.grammar)
+        return self._parser
+
+    @property
     def root(self):
         if self._tree is None:
-            self._tree = new_parser(self.grammar).parse(self._text.encode("utf-8"))
+            self._tree = self.parser.parse(self._text.encode("utf-8"))
         return self._tree.root_node
 
     def point(self, line: int, column: int) -> tuple[int, int]:
@@ -100,7 +107,7 @@ class Syntax:
 
     def parses(self, snippet: str) -> bool:
         """Whether ``snippet``, parsed alone with this grammar, has no syntax error."""
-        return not new_parser(self.grammar).parse(snippet.encode("utf-8")).root_node.has_error
+        return not self.parser.parse(snippet.encode("utf-8")).root_node.has_error
 
     @staticmethod
     def functions_around(node) -> list:
