@@ -282,9 +282,15 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False, keywords: froze
     return len(literal) >= 2 or bool(replaced)
 
 
+# keywords that are values: they pin a pattern as a number does (`f(None, many=...)`)
+_VALUES = frozenset(("None", "True", "False", "true", "false", "null", "nil", "undefined"))
+
+
 def _literals(rw: Rewrite, keywords: frozenset[str] = KEYWORDS) -> set[str]:
-    """The names and numbers a pattern keeps as they are (its slots that are no hole), keywords aside."""
-    return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER) and s.text not in keywords}
+    """The names and numbers a pattern keeps as they are (its slots that are no hole), keywords
+    aside but for the values among them."""
+    return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER)
+            and (s.text not in keywords or s.text in _VALUES)}
 
 
 def _specific_lines(lr: LineRewrite) -> bool:

@@ -742,3 +742,18 @@ def test_two_edits_that_write_different_words_are_not_one_edit():
     req = session(before, ("case 'H':\n", "case 'H': // HEAD\n"), ("case 'O':\n", "case 'O': // OPTIONS\n"),
                   language="go")
     assert not [c for c in candidates(req, "structural:repeat") if c.rule.startswith("two-examples")]
+
+
+def test_a_value_keyword_pins_a_pattern_as_a_number_does():
+    # marshmallow: `None,` dropped as the first argument before `many=...`; `None` says which
+    # calls (a keyword, yet a value like 0 would be), `many` alone would not
+    before = ("class Nested:\n    def schema(self):\n        if self.nested:\n"
+              "            self.__schema = self.nested(None, many=self.many,\n"
+              "                only=self.only)\n"
+              "        else:\n            self.__schema = schema_class(None, many=self.many,\n"
+              "                only=self.only)\n")
+    req = session(before, ("            self.__schema = self.nested(None, many=self.many,\n",
+                           "            self.__schema = self.nested(many=self.many,\n"))
+    found = candidates(req, "structural:repeat")
+    assert [c.edit.new_text for c in found if c.edit.start_line == 6] == [
+        "            self.__schema = schema_class(many=self.many,\n"]
