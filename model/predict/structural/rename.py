@@ -165,7 +165,7 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     if ops is None and age == 0:
         ops, rule = _declared_swaps(ctx, age), "declared"
     pairs = set(ops or ())
-    if not pairs or len(pairs) > 4 or _fixture_swap(ctx, age, pairs):
+    if not pairs or len(pairs) > 4 or _outside_names_swapped(ctx, age, pairs):
         return []
     # seen twice (in this edit or an earlier one): the user is renaming, not changing one use
     earlier = [op for ex in ctx.examples[age + 1 :] for op in rename_ops(ex) or ()]
@@ -187,7 +187,7 @@ def _from_example(ctx: Context, age: int) -> list[Candidate]:
     return [candidate]
 
 
-def _fixture_swap(ctx: Context, age: int, pairs: set[tuple[str, str]]) -> bool:
+def _outside_names_swapped(ctx: Context, age: int, pairs: set[tuple[str, str]]) -> bool:
     """Python names fixed from outside swapped for others: a test's parameter naming one of
     pytest's fixtures (another fixture), or `import sys` -> `import re` (another standard
     module: `sys.version_info` does not become `re.version_info`; anyio's train case)."""
