@@ -1,28 +1,19 @@
 """bench/predict_quality.py: the calibration table says what the acceptance model predicts."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from nxedit.training.metrics import find_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "predict_quality.py"
+from bench_scripts import load_bench
+
 BEFORE = "def f(items):\n    total = 0\n    for x in items:\n        total += x\n    return total\n"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("predict_quality", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_calibration_observes_right_renames_and_exact_other_edits(capsys):
     shared = find_bench()
     if shared is None:  # a clone on its own (CI's): score.py lives in ../shared/bench
         pytest.skip("shared/bench is not beside this checkout")
-    bench = load_bench()
+    bench = load_bench("predict_quality")
     score = bench.load_scorer(shared)
     current = BEFORE.replace("    total = 0\n", "    count = 0\n")
     ripple = {"start_line": 3, "end_line": 5, "new_text": "        count += x\n    return count\n"}
