@@ -279,7 +279,9 @@ class LanguageServers:
             self._say(f"{why}; it keeps failing, so it stays off until nxedit restarts")
             return
         delay = BACKOFF[min(server.failures - 1, len(BACKOFF) - 1)]
-        self._say(f"{why}; restarting in {delay:g} s")
+        # a notification for the first failure only: a server crashing at every start would put
+        # one up every few seconds, over the corner where "Tab ⇥ jump to line N" shows
+        self._say(f"{why}; restarting in {delay:g} s", server.failures == 1)
         server.restart = asyncio.get_running_loop().call_later(delay, self._start, server, key)
 
     async def _apply_edit(self, edit: lsp.WorkspaceEdit) -> bool:

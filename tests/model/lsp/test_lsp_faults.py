@@ -160,3 +160,19 @@ def test_quit_shuts_a_server_down_quickly(tmp_path):
     harness.hub.close()
     assert time.monotonic() - started < 3
     assert process.returncode == 0  # it exited when asked (shutdown, exit), not killed
+
+
+def test_a_server_failing_at_every_start_raises_one_notification_until_it_is_given_up(tmp_path, monkeypatch,
+                                                                                      quick_backoff):
+    # a rustup proxy without its component fails at once each time: the status line says each
+    # restart, a notification (over the view's bottom-right corner) only the first and the last
+    monkeypatch.setattr(hub_module, "MAX_RESTARTS", 2)
+    harness, key, path = fake_hub(tmp_path, "proxy")
+    try:
+        harness.hub.ensure(key)
+        harness.pump(lambda: any("stays off" in m for m, _ in harness.said))
+        said = [("stays off" if "stays off" in m else "restarting", error) for m, error in harness.said
+                if "exit code" in m]
+        assert said == [("restarting", True), ("restarting", False), ("stays off", True)]
+    finally:
+        harness.hub.close()
