@@ -10,6 +10,7 @@ from .buffer import Buffer
 from .candidates import MERGE_GAP
 from .exports import ProjectExports
 from .history import Hunk
+from .lexer import squash
 from .rewrite import Example, make_example
 
 RECENT = 5  # how many of the latest hunks the behaviours learn from
@@ -56,6 +57,17 @@ class Context:
         for hunk in run:
             old[hunk.start - start] = hunk.old_lines[0]
         return make_example(old, new, self.buf.dollar)
+
+    def made_before(self, old: list[str], new: list[str]) -> list[Hunk]:
+        """The recent hunks before the last that made the same edit ``old`` -> ``new`` (their
+        changed lines, spacing aside): a second example of it."""
+        key = ([squash(x) for x in old], [squash(x) for x in new])
+        out = []
+        for hunk in self.hunks[-RECENT:-1]:
+            gone, put, _ = hunk.core()
+            if ([squash(x) for x in gone], [squash(x) for x in put]) == key:
+                out.append(hunk)
+        return out
 
     def recent_hunk(self, age: int) -> Hunk:
         """The hunk ``examples[age]`` was made from (0: the last)."""

@@ -552,7 +552,7 @@ def _deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     deletion of the same lines makes it a pattern."""
     key = [squash(ln) for ln in old]
     earlier = [h.core() for h in ctx.hunks[-RECENT:-1]]
-    deleted_before = any(not new and [squash(x) for x in gone] == key for gone, new, _ in earlier)
+    deleted_before = bool(ctx.made_before(old, []))
     # inserted just before elsewhere: a line moved (an import hoisted to the top of the file),
     # whose other copies go too (blank lines aside)
     filled = [k for k in key if k]
@@ -602,7 +602,7 @@ def _insertions(ctx: Context, new: list[str]) -> list[Candidate]:
         return []
     above, below = squash(lines[at - 1]), squash(lines[at + len(new)])
     new_key = [squash(ln) for ln in new]
-    earlier = [h for h in ctx.hunks[-RECENT:-1] if not h.core()[0] and [squash(x) for x in h.core()[1]] == new_key]
+    earlier = ctx.made_before([], new)
     confirmed = bool(earlier)
     if not _names("".join(new)):
         return []

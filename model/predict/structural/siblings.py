@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 
 from .candidates import Candidate, Site, cluster, scan_lines
-from .context import RECENT, Context
+from .context import Context
 from .lexer import DEFINITION, IDENT, KEYWORDS, Token, squash, token_shape, tokenize
 from .rewrite import Example, indent_of, reindent
 
@@ -220,7 +220,7 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     key = [squash(x) for x in new]
     # lines that use nothing of the header (a lock, a guard on self) are this function's own,
     # unless an earlier edit put them first in another body of that kind too
-    if not needed and not _first_before(ctx, key, kind):
+    if not needed and not _first_before(ctx, new, kind):
         return []
 
     def sites() -> Iterator[Site]:
@@ -237,15 +237,13 @@ def _first_lines(ctx: Context, new: list[str], at: int) -> list[Candidate]:
     return _one(ctx, sites(), BODY_CONFIDENCE)
 
 
-def _first_before(ctx: Context, key: list[str], kind: str) -> bool:
-    """Whether an earlier hunk inserted the lines ``key`` (squashed) right after a header of ``kind``."""
+def _first_before(ctx: Context, new: list[str], kind: str) -> bool:
+    """Whether an earlier hunk inserted the lines ``new`` right after a header of ``kind``."""
     lines = ctx.buf.lines
-    for hunk in ctx.hunks[-RECENT:-1]:
-        old, new, top = hunk.core()
-        at = hunk.start + top
-        if hunk.intact and not old and [squash(x) for x in new] == key and 0 < at <= len(lines):
-            if _kind(lines[at - 1]) == kind:
-                return True
+    for hunk in ctx.made_before([], new):
+        at = hunk.start + hunk.core()[2]
+        if hunk.intact and 0 < at <= len(lines) and _kind(lines[at - 1]) == kind:
+            return True
     return False
 
 

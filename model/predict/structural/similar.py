@@ -172,12 +172,6 @@ def _substitute(text: str, mapping: dict[str, str], dollar: bool) -> str:
     return "".join(out) + text[at:]
 
 
-def _confirmed(ctx: Context, old: list[str], new: list[str]) -> bool:
-    key = ([squash(x) for x in old], [squash(x) for x in new])
-    return any(([squash(x) for x in h.core()[0]], [squash(x) for x in h.core()[1]]) == key
-               for h in ctx.hunks[-RECENT:-1])
-
-
 def _confirmed_in_shape(ctx: Context, new: list[str]) -> bool:
     """Whether an earlier hunk inserted lines of the same shape, most of their names the same
     (``For the prefix to be visible, `{prefix}` ...`` then ``For the message ... `{msg}` ...``):
@@ -201,7 +195,7 @@ def insertions(ctx: Context, new: list[str]) -> list[Candidate]:
     """The user inserted ``new`` (and had before): insert it again where the neighbours look
     alike, with the names it shares with a neighbour of the same shape taken from the target's."""
     last = ctx.last
-    confirmed = _confirmed(ctx, [], new) or _confirmed_in_shape(ctx, new)
+    confirmed = bool(ctx.made_before([], new)) or _confirmed_in_shape(ctx, new)
     lines = ctx.buf.lines
     at = last.start + last.core()[2]
     if not last.intact or at <= 0 or at + len(new) >= len(lines) or len(new) > MAX_LINES:
@@ -322,5 +316,5 @@ def deletions(ctx: Context, old: list[str]) -> list[Candidate]:
     if edit is None:
         return []
     edit = cluster([edit], lines)
-    confidence = CONFIRMED_CONFIDENCE if _confirmed(ctx, old, []) else DELETE_CONFIDENCE
+    confidence = CONFIRMED_CONFIDENCE if ctx.made_before(old, []) else DELETE_CONFIDENCE
     return [Candidate(edit, SOURCE, confidence, RULE_DELETE)]
