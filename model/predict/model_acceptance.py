@@ -63,15 +63,11 @@ def structural_agreement(request, edits: tuple[LineEdit, ...]) -> dict[str, floa
         if apply_line_edits(request.current, [cand.edit.to_dict()]) == target:
             p = ranker.probability(structural_ranker.features(ctx, cand, found)) if ranker else cand.confidence
             same.append(p)
-        elif any(_overlap(cand.edit, e) for e in edits):
+        elif any(cand.edit.overlaps(e) for e in edits):
             overlap = True
     if same:
         return {"agree_same": 1.0, "agree_same_p": max(same)}
     return {"agree_overlap": 1.0} if overlap else {}
-
-
-def _overlap(a: LineEdit, b: LineEdit) -> bool:
-    return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
 
 
 def features(ctx: EditContext, rewrite: str, edits: tuple[LineEdit, ...], flags: tuple[str, ...] = (),

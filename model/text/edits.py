@@ -53,6 +53,11 @@ class LineEdit:
             raise ValueError(f"bad line edit {d!r}")
         return cls(s, e, t)
 
+    def overlaps(self, other: "LineEdit") -> bool:
+        """Whether the two edits touch a common line (an insertion counts as its line)."""
+        return (self.start_line < max(other.end_line, other.start_line + 1)
+                and other.start_line < max(self.end_line, self.start_line + 1))
+
     def offsets(self, text: str) -> tuple[int, int]:
         """Character range of lines ``[start_line, end_line)`` in ``text``."""
         lines = split_lines(text)

@@ -126,10 +126,6 @@ def _writes_unknown_names(ctx: Context, edit) -> bool:
     return bool(unresolved_names(ctx, old, edit.new_text, edit.start_line, range(edit.start_line, edit.end_line)))
 
 
-def _overlap(a, b) -> bool:
-    return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
-
-
 def best(ctx: Context, min_confidence: float | None = None, strict: bool = False,
          ranker: Ranker | str | None = SHIPPED) -> Candidate | None:
     """The most likely candidate (nearest after the cursor on ties), or None to abstain.
@@ -159,7 +155,7 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
     # the signature behaviour knows which names exist at a call: over the same lines it wins
     informed = [c.edit for c in found if c.source == signature.SOURCE]
     kept = [i for i, c in enumerate(found) if c.confidence >= min_confidence and (
-        c.source == signature.SOURCE or not any(_overlap(c.edit, e) for e in informed))]
+        c.source == signature.SOURCE or not any(c.edit.overlaps(e) for e in informed))]
     if not kept:
         return None
     n = len(ctx.buf.lines)

@@ -207,7 +207,7 @@ def _rewrites(ctx: Context, age: int) -> list[Candidate]:
         if edit is not None and unfinished():
             break  # the user is still typing it: a half edit is nothing to repeat
         block_level = isinstance(rw, LineRewrite)
-        if edit is None or any(_overlap(edit, c.edit) and (
+        if edit is None or any(edit.overlaps(c.edit) and (
                 rw is wider or (edit != c.edit and not block_level)) for c in out):
             continue  # a more specific pattern already says what to do with these lines (or, for the
             # wider window, the plain one did); a block of lines may say more than one line's pattern
@@ -260,10 +260,6 @@ def _calls_another(ctx: Context, ex: Example) -> bool:
 def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     """Whether the target lines are the example's old lines (spacing aside), not look-alikes."""
     return squash("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == squash(ex.old)
-
-
-def _overlap(a: LineEdit, b: LineEdit) -> bool:
-    return a.start_line < max(b.end_line, b.start_line + 1) and b.start_line < max(a.end_line, a.start_line + 1)
 
 
 def _specific(rw: Rewrite, ex: Example, confirmed: bool = False, keywords: frozenset[str] = KEYWORDS) -> bool:
