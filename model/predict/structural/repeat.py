@@ -262,7 +262,7 @@ def _same_text(ctx: Context, edit: LineEdit, ex: Example) -> bool:
     return squash("".join(ctx.buf.lines[edit.start_line : edit.end_line])) == squash(ex.old)
 
 
-def _specific(rw: Rewrite, ex: Example, confirmed: bool = False, keywords: frozenset[str] = KEYWORDS) -> bool:
+def _specific(rw: Rewrite, ex: Example, confirmed: bool, keywords: frozenset[str]) -> bool:
     """A pattern must pin down names or numbers; punctuation and keywords alone match anything.
 
     Whole-line patterns need one literal name (or, learned from two examples, just some
@@ -282,7 +282,7 @@ def _specific(rw: Rewrite, ex: Example, confirmed: bool = False, keywords: froze
 _VALUES = frozenset(("None", "True", "False", "true", "false", "null", "nil", "undefined"))
 
 
-def _literals(rw: Rewrite, keywords: frozenset[str] = KEYWORDS) -> set[str]:
+def _literals(rw: Rewrite, keywords: frozenset[str]) -> set[str]:
     """The names and numbers a pattern keeps as they are (its slots that are no hole), keywords
     aside but for the values among them."""
     return {s.text for s in rw.slots if s.hole is None and s.kind in (IDENT, NUMBER)
@@ -301,7 +301,7 @@ def _pinned_around(rw: Rewrite) -> bool:
     return rw.line_count == 1 and len({s.text for s in rw.slots if s.hole is None and s.kind == IDENT}) >= 2
 
 
-def _names_pinned(rw: Rewrite, keywords: frozenset[str] = KEYWORDS) -> bool:
+def _names_pinned(rw: Rewrite, keywords: frozenset[str]) -> bool:
     """Whether a one-line pattern has two different literal names or numbers."""
     literal = _literals(rw, keywords)
     return rw.line_count == 1 and len(literal) >= 2
