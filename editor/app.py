@@ -274,6 +274,8 @@ class EditorApp(FileCare, App[None], inherit_bindings=False):
                               exclude=self.recording.history.privacy.is_private, wait_for_load=False)
 
     def on_unmount(self) -> None:
+        for highlighter, _ in self.highlighters.values():
+            highlighter.close()  # each thread would wait for a parse that never comes (one per open file)
         self.close_file_care()
         self.file_index.save()
         if self.lsp is not None:

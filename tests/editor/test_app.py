@@ -11,6 +11,7 @@ from textual import events
 from nxedit.editor.app import EditorApp
 from nxedit.editor.buffer import Selection
 from nxedit.editor.files.args import FileArg
+from nxedit.editor.syntax import treesitter
 from nxedit.editor.config import load_config
 
 from editor_helpers import choose_in_palette, screen_text, wait_for
@@ -405,6 +406,24 @@ async def test_python_is_highlighted_and_stays_highlighted_while_typing(py_file:
         await pilot.pause(0.2)
         last = app.buffer.document.line_count - 1
         assert any(s[2].startswith("keyword") for s in app.view._get_frame().spans.get(last, ()))
+
+
+async def test_quitting_stops_every_highlighter_thread(py_file: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(treesitter, "SYNC_PARSE_CHARS", 0)  # every parse on the highlighter's thread
+    other = tmp_path / "other.py"
+    other.write_text("def other():\n    return 1\n")
+    app = editor(py_file, None, other)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.highlighter_of(app.buffer).settle(10)
+        await pilot.press("ctrl+pagedown")
+        await wait_for(pilot, lambda: app.highlighter_of(app.buffer) is not None)
+        app.highlighter_of(app.buffer).settle(10)
+        threads = [app.highlighter_of(b)._job._thread for b in app.buffers]
+        assert len(threads) == 2 and all(t is not None and t.is_alive() for t in threads)
+    for thread in threads:  # each waited for work that would never come, one per file, for good
+        thread.join(2)
+    assert not any(t.is_alive() for t in threads)
 
 
 async def test_mouse_wheel_scrolls_the_view(tmp_path: Path):

@@ -43,8 +43,9 @@ class Terminals:
         command = f"{command}; echo EXIT=$?; sleep 60" if shell_after else f"exec {command}"
         subprocess.run(["tmux", "-L", self.socket, "new-session", "-d", "-s", name, "-x", "100", "-y", "30",
                         command], env=self.env, check=True)
-        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent while it shuts down
-        # fails with "server exited unexpectedly" (CI saw it; 3 in 300 here): ours stays up until close().
+        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent
+        # while it shuts down fails with "server exited unexpectedly" (CI saw it; 3 in 300 here):
+        # ours stays up until close().
         self.tmux("set-option", "-s", "exit-empty", "off")
         self.tmux("set-option", "-s", "set-clipboard", "on")  # OSC 52 would fill a tmux buffer
         return int(self.tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())

@@ -41,8 +41,9 @@ class Terminal:
             ["tmux", "-L", self.socket, "new-session", "-d", "-s", "ed", "-x", "100", "-y", "30", command],
             env=self.env, check=True,
         )
-        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent while it shuts down
-        # fails with "server exited unexpectedly" (CI saw it; 3 in 300 here): ours stays up until close().
+        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent
+        # while it shuts down fails with "server exited unexpectedly" (CI saw it; 3 in 300 here):
+        # ours stays up until close().
         self.tmux("set-option", "-s", "exit-empty", "off")
         return int(self.tmux("display-message", "-p", "-t", "ed", "#{pane_pid}").strip())
 
