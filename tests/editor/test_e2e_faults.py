@@ -16,6 +16,8 @@ import pytest
 
 from nxedit.editor.files.journal import Journal
 
+from test_e2e_tmux import new_session
+
 pytestmark = pytest.mark.slow
 
 if shutil.which("tmux") is None:
@@ -41,12 +43,7 @@ class Terminals:
         the exit status when it ends and keep the session open."""
         command = " ".join(shlex.quote(a) for a in argv)
         command = f"{command}; echo EXIT=$?; sleep 60" if shell_after else f"exec {command}"
-        subprocess.run(["tmux", "-L", self.socket, "new-session", "-d", "-s", name, "-x", "100", "-y", "30",
-                        command], env=self.env, check=True)
-        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent
-        # while it shuts down fails with "server exited unexpectedly" (CI saw it; 3 in 300 here):
-        # ours stays up until close().
-        self.tmux("set-option", "-s", "exit-empty", "off")
+        new_session(self.socket, self.env, name, command)
         self.tmux("set-option", "-s", "set-clipboard", "on")  # OSC 52 would fill a tmux buffer
         return int(self.tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
 

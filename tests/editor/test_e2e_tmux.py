@@ -21,6 +21,17 @@ if shutil.which("tmux") is None:
     pytest.skip("tmux is not installed (CI installs it)", allow_module_level=True)
 
 
+def new_session(socket: str, env: dict[str, str], name: str, command: str) -> None:
+    """``command`` in a new 100x30 session ``name`` of the tmux server ``socket``, which then
+    stays up until it is killed: a server whose last session died (``kill -9``) exits on its
+    own, and a new-session sent while it shuts down fails with "server exited unexpectedly"
+    (CI saw it; 3 in 300 here)."""
+    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", name, "-x", "100", "-y", "30", command],
+                   env=env, check=True)
+    subprocess.run(["tmux", "-L", socket, "set-option", "-s", "exit-empty", "off"],
+                   env=env, capture_output=True)
+
+
 class Terminal:
     """One tmux server of our own, with a 100x30 window running a command."""
 
@@ -37,14 +48,7 @@ class Terminal:
         """Run ``argv`` in a fresh window; returns its process id."""
         self.tmux("kill-session", "-t", "ed")
         command = "exec " + " ".join(shlex.quote(a) for a in argv)
-        subprocess.run(
-            ["tmux", "-L", self.socket, "new-session", "-d", "-s", "ed", "-x", "100", "-y", "30", command],
-            env=self.env, check=True,
-        )
-        # A server whose last session died (``kill -9``) exits on its own, and a new-session sent
-        # while it shuts down fails with "server exited unexpectedly" (CI saw it; 3 in 300 here):
-        # ours stays up until close().
-        self.tmux("set-option", "-s", "exit-empty", "off")
+        new_session(self.socket, self.env, "ed", command)
         return int(self.tmux("display-message", "-p", "-t", "ed", "#{pane_pid}").strip())
 
     def screen(self) -> str:
