@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Cut the train and validation cases of repos.tsv again from local clones, and check them.
+"""Cut the cases of repos.tsv (every split) again from local clones, and check them.
 
     python bench/heldout/cut_all.py --clones DIR --out OUT
 
 DIR holds one clone per repository, named ``owner+name`` (a bare clone is fine; a folder
 ``owner+name/repo`` is looked in too), each with HEAD at the commit repos.tsv pins
-(``git -C DIR/owner+name checkout --detach COMMIT``). The cases go to OUT/train/ and
-OUT/validation/, cut by bench/cut_cases.py with the README's settings (100 cases at most,
+(``git -C DIR/owner+name checkout --detach COMMIT``). The cases go to OUT/SPLIT/ (train, fresh,
+validation, unseen), cut by bench/cut_cases.py with the README's settings (100 cases at most,
 seed 7); each file's sha256 is compared with the one in repos.tsv. Nothing is downloaded.
 """
 
