@@ -52,31 +52,13 @@ nxedit train export --model "$WORK/sft/final" --out "$WORK/export" --no-quantize
 # zeta and chat rows keep those formats as they were. 60 updates again (45 min, session 15).
 nxedit train dataset "${git_args[@]}" --format instinct,sweep --tokenizer "$WORK/base" \
   --max-commits 250 --val-fraction 0.05 --out "$WORK/data2"
-python - "$WORK" <<'MIX'
-import json, random, sys
-from pathlib import Path
-work = Path(sys.argv[1])
-rnd = random.Random(17)
-def rows(path, fmt):
-    return [line for line in path.read_text().splitlines() if json.loads(line)["format"] == fmt]
-pick = (rnd.sample(rows(work / "data2/train.jsonl", "instinct"), 110)
-        + rnd.sample(rows(work / "data2/train.jsonl", "sweep"), 90)
-        + rnd.sample(rows(work / "data/train.jsonl", "zeta"), 25)
-        + rnd.sample(rows(work / "data/train.jsonl", "chat"), 15))
-rnd.shuffle(pick)  # 240 rows: the 60 updates' worth, one pass
-(work / "data2mix").mkdir(exist_ok=True)
-(work / "data2mix/train.jsonl").write_text("\n".join(pick) + "\n")
-for name in ("validation.jsonl", "prefs.jsonl", "stats.json"):
-    (work / "data2mix" / name).write_bytes((work / "data2" / name).read_bytes())
-MIX
-nxedit train sft --base "$WORK/sft/final" --data "$WORK/data2mix" --out "$WORK/sft2" --method lora \
-  --epochs 1 \
+python "$here/mix_rows.py" "$WORK/data2mix" --seed 17 "$WORK/data2:instinct:110" "$WORK/data2:sweep:90" \
+  "$WORK/data:zeta:25" "$WORK/data:chat:15"  # 240 rows: the 60 updates' worth, one pass
+nxedit train sft --base "$WORK/sft/final" --data "$WORK/data2mix" --out "$WORK/sft2" --method lora --epochs 1 \
   --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 2e-4 --save-steps 30 --logging-steps 5
-# run 2's adapter as a LoRA GGUF on run 1's merged model, so the server adds the two up on the
-# quantized base (nxedit train export would write the merged whole as one GGUF instead)
-mkdir -p "$WORK/export2"
-python "$LLAMA_CPP_DIR/convert_lora_to_gguf.py" --base "$WORK/export/hf" --outfile "$WORK/export2/lora.gguf" \
-  "$WORK/sft2/final"
+# a LoRA GGUF on run 1's merged model (run 1's export), which the server adds on top of run 1's
+nxedit train export --model "$WORK/sft2/final" --out "$WORK/export2" --no-quantize --llama-cpp "$LLAMA_CPP_DIR" \
+  --stack-on "$WORK/export"
 
 python "$here/model_quality.py" --server-bin "$LLAMA_SERVER" \
   --lora "$WORK/export/lora.gguf" "$WORK/export2/lora.gguf" --take "$TAKE" --out "$WORK/answers.jsonl"

@@ -15,7 +15,9 @@
 3. **GGUF for llama.cpp** (CPU, seconds): with llama.cpp's converters at hand (``--llama-cpp
    DIR``, a llama.cpp checkout, or ``$LLAMA_CPP_DIR``), a LoRA adapter becomes
    ``--out/lora.gguf`` for ``llama-server --lora`` on any GGUF of its base, quantized ones
-   included (:mod:`nxedit.training.gguf_export`); a whole model ``--out/model-f16.gguf``.
+   included (:mod:`nxedit.training.gguf_export`); a whole model ``--out/model-f16.gguf``. An
+   adapter trained on another run's adapter, given that run's export (``--stack-on``), becomes a
+   LoRA GGUF on the merged model there, served on top of that run's LoRA GGUFs.
    Without them one line says so.
 4. **Editor config**: ``--out/model.toml`` holds the ``[model]`` table that loads the result
    in the editor's ``exllamav2`` backend (the prompt format the model was trained on
@@ -67,6 +69,15 @@ class Config:
             "(default: $LLAMA_CPP_DIR)",
             "type": Path,
             "metavar": "DIR",
+        },
+    )
+    stack_on: Path | None = field(
+        default=None,
+        metadata={
+            "help": "for an adapter trained on another run's adapter (sft --base RUN/final): that run's "
+            "export folder; the GGUF is then a LoRA on its merged model, served on top of its LoRA GGUFs",
+            "type": Path,
+            "metavar": "EXPORT",
         },
     )
     dry_run: bool = field(default=False, metadata={"help": "print the steps and the converter command"})
@@ -124,6 +135,22 @@ def model_table(folder: Path, prompt_format: str, max_seq_len: int, backend: str
     return "\n".join(lines) + "\n"
 
 
+def stacked_below(cfg: Config, src: Path, base: str | None) -> Path | None:
+    """The merged model folder of ``--stack-on``, checked to be the model ``src`` was trained on."""
+    if cfg.stack_on is None:
+        return None
+    if base is None or not is_adapter(base):
+        raise TrainError(f"--stack-on is for an adapter trained on another run's adapter; {src} was trained on "
+                         f"{base or 'nothing (it is a whole model)'}")
+    merged = cfg.stack_on / "hf" if (cfg.stack_on / "hf").is_dir() else cfg.stack_on
+    made = run_info(merged)
+    mtime = (Path(base) / "adapter_config.json").stat().st_mtime_ns
+    if made.get("merged_from") != str(Path(base).resolve()) or made.get("adapter_mtime") != mtime:
+        raise TrainError(f"{cfg.stack_on} holds no merged model of {base}, the adapter {src} was trained on "
+                         f"(make it with: nxedit train export --model {base} --out {cfg.stack_on} --no-quantize)")
+    return merged
+
+
 def run(cfg: Config) -> int:
     clock = Stopwatch()
     src = existing(cfg.model, "trained model")
@@ -139,18 +166,23 @@ def run(cfg: Config) -> int:
     ]
     llama_cpp = gguf_export.llama_cpp_dir(cfg.llama_cpp)
     base = adapter_base(src) if is_adapter(src) else None
+    below = stacked_below(cfg, src, base)
     # an adapter trained on another run's adapter (sft --base ADAPTER) applies to that run's
-    # merged model, of which no GGUF exists: the merged whole becomes the GGUF instead
-    adapter = base is not None and not is_adapter(base)
+    # merged model: with that run's export (--stack-on) it becomes a LoRA GGUF on the merged
+    # folder there, which llama.cpp's server adds on top of that run's LoRA GGUFs; without it
+    # no GGUF of the merged model exists to apply it to, so the merged whole becomes the GGUF
+    lora_base = str(below) if below else (base if base is not None and not is_adapter(base) else None)
     gguf_cmd = None
     if llama_cpp is None:
         where = f"no {gguf_export.LORA_CONVERTER} in {cfg.llama_cpp}" if cfg.llama_cpp else "no --llama-cpp DIR"
         print(f"no GGUF for llama.cpp: its converter was not found ({where}; a llama.cpp checkout)")
-    elif adapter and not Path(base).is_dir():
-        print(f"no GGUF for llama.cpp: the adapter's base {base} is not a local folder")
+    elif lora_base is not None and not Path(lora_base).is_dir():
+        print(f"no GGUF for llama.cpp: the adapter's base {lora_base} is not a local folder")
     else:
-        gguf_cmd = gguf_export.converter_command(llama_cpp, src if adapter else hf, cfg.out, base if adapter else None)
+        gguf_cmd = gguf_export.converter_command(llama_cpp, src if lora_base else hf, cfg.out, lora_base)
         steps.append(f"GGUF for llama.cpp: {shlex.join(gguf_cmd)}")
+        if base is not None and is_adapter(base) and below is None:
+            steps[-1] += f" (or, with --stack-on EXPORT, {base}'s export folder, a LoRA GGUF on top of its own)"
     if cfg.quantize:
         steps.append(f"quantize to EXL2 {cfg.bits:g} bpw: {shlex.join(converter_command(cfg, hf))}")
     steps.append(
@@ -168,7 +200,10 @@ def run(cfg: Config) -> int:
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise TrainError(f"llama.cpp's converter failed (status {done.returncode}): {last}")
-        print(f"GGUF: {gguf_export.serve_line(cfg.out, adapter)}")
+        loras = gguf_export.stack(below, cfg.out) if lora_base else []
+        if loras:
+            gguf_export.record_stack(hf, loras)
+        print(f"GGUF: {gguf_export.serve_line(cfg.out, loras)}")
     if not cfg.quantize:
         table = model_table(hf, prompt_format, cfg.max_seq_len, backend="transformers")
         (cfg.out / "model.toml").write_text(table, encoding="utf-8")
