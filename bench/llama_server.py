@@ -146,8 +146,8 @@ class LlamaServer:
         loras = [lora] if isinstance(lora, Path) else list(lora or ())
         if len(loras) > 1 and binary is None:
             raise ValueError("llama-cpp-python's server takes one LoRA adapter: use llama-server (--server-bin)")
-        for path in loras:
-            extra = (*extra, "--lora" if binary is not None else "--lora_path", str(path))
+        if loras:  # llama-server takes several as one comma-separated value (a repeated --lora is deprecated)
+            extra = (*extra, "--lora" if binary is not None else "--lora_path", ",".join(map(str, loras)))
         self.work.mkdir(parents=True, exist_ok=True)
         self.binary = binary
         if binary is not None:  # llama.cpp's llama-server: one slot (one editor), Gemma's turns;

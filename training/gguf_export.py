@@ -8,7 +8,7 @@ DIR`` or ``$LLAMA_CPP_DIR``; llama-cpp-python's sdist carries one in ``vendor/ll
 and need the ``gguf`` package (the train extra) or the checkout's ``gguf-py``.
 
 Runs stack: an adapter trained on an earlier run's adapter becomes a LoRA GGUF on that run's
-merged folder, and the server adds the LoRAs up in training order (``--lora A --lora B``).
+merged folder, and the server adds the LoRAs up in training order (``--lora A,B``).
 Each export records its stack (``gguf_loras`` in its merged folder's ``nxedit.json``) for the
 run after it.
 """
@@ -66,6 +66,5 @@ def record_stack(merged: Path, loras: list[str]) -> None:
 def serve_line(out: Path, loras: list[str]) -> str:
     """How to serve the result with llama.cpp (the editor's openai backend talks to it)."""
     if loras:
-        flags = " ".join(f"--lora {x}" for x in loras)
-        return f"llama-server -m BASE.gguf {flags}  (BASE.gguf: any GGUF of the base model)"
+        return f"llama-server -m BASE.gguf --lora {','.join(loras)}  (BASE.gguf: any GGUF of the base model)"
     return f"llama-server -m {out / gguf_name(False)}"

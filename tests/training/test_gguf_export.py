@@ -107,8 +107,8 @@ def test_an_adapter_trained_on_an_adapter_stacks_on_that_runs_export(adapter, tm
         assert train(["export", "--model", str(run), "--out", str(out), "--no-quantize",
                       "--llama-cpp", str(llama_cpp), *stack]) == 0
     served = next(x for x in capsys.readouterr().out.splitlines()[::-1] if x.startswith("GGUF: "))
-    loras = " ".join(f"--lora {out / 'lora.gguf'}" for out in outs)
-    assert served.startswith(f"GGUF: llama-server -m BASE.gguf {loras}  (")
+    loras = ",".join(str(out / "lora.gguf") for out in outs)
+    assert served.startswith(f"GGUF: llama-server -m BASE.gguf --lora {loras}  (")
     reader = gguf.GGUFReader(str(outs[2] / "lora.gguf"))
     assert reader.fields["general.type"].contents() == "adapter"
     # the third run's own low-rank factors, not the merged model's weights
