@@ -26,9 +26,8 @@ import json
 import sys
 from collections import Counter
 
-from nxedit.model.predict.structural.engine import (best_with_features, candidates, make_context,
-                                                    rated_by_rules)
-from nxedit.model.predict.structural.ranker import features, load
+from nxedit.model.predict.structural.engine import candidates, choose, make_context, rate
+from nxedit.model.predict.structural.ranker import load
 from nxedit.model.text.edits import Position
 from nxedit.training.metrics import find_bench
 
@@ -51,14 +50,13 @@ def dump(paths: list[str], out: str) -> int:
                                    case["language"], case.get("path", ""))
                 rows, chosen = [], None
                 if ctx.hunks:
-                    found = candidates(ctx)
+                    found, feats = rate(ctx, candidates(ctx), model)  # confidence: the model's p
                     for c in found:
-                        p = c.confidence if rated_by_rules(c) else model.probability(features(ctx, c, found))
-                        rows.append({"source": c.source, "rule": c.rule, "p": round(p, 3),
+                        rows.append({"source": c.source, "rule": c.rule, "p": c.confidence,
                                      "hit": is_hit(case, c.edit), "right": is_right(case, [c.edit.to_dict()]),
                                      "start_line": c.edit.start_line, "end_line": c.edit.end_line,
                                      "new_text": c.edit.new_text})
-                    best = best_with_features(ctx)
+                    best = choose(ctx, found, feats, model.threshold)
                     if best is not None:
                         c = best[0]
                         chosen = {"rule": c.rule, "p": c.confidence, "hit": is_hit(case, c.edit),

@@ -4,10 +4,8 @@ on one file, an untitled buffer killed with -9, a symlink loop, hostile file nam
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,7 +14,7 @@ import pytest
 
 from nxedit.editor.files.journal import Journal
 
-from test_e2e_tmux import new_session
+from tmux_terminal import Terminals
 
 pytestmark = pytest.mark.slow
 
@@ -24,54 +22,6 @@ if shutil.which("tmux") is None:
     pytest.skip("tmux is not installed (CI installs it)", allow_module_level=True)
 
 NXEDIT = [sys.executable, "-m", "nxedit.editor.cli"]
-
-
-class Terminals:
-    """One tmux server of our own; each session is a 100x30 terminal running one command."""
-
-    def __init__(self, home: Path) -> None:
-        self.socket = f"nxedit-faults-{os.getpid()}-{time.monotonic_ns()}"
-        self.env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-        self.env.update(NXEDIT_HOME=str(home), TERM="xterm-256color")
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
-                              env=self.env, errors="replace").stdout
-
-    def start(self, name: str, argv: list[str], shell_after: bool = False) -> int:
-        """Run ``argv`` in session ``name``; returns its process id. ``shell_after``: print
-        the exit status when it ends and keep the session open."""
-        command = " ".join(shlex.quote(a) for a in argv)
-        command = f"{command}; echo EXIT=$?; sleep 60" if shell_after else f"exec {command}"
-        new_session(self.socket, self.env, name, command)
-        self.tmux("set-option", "-s", "set-clipboard", "on")  # OSC 52 would fill a tmux buffer
-        return int(self.tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
-
-    def screen(self, name: str) -> str:
-        return self.tmux("capture-pane", "-p", "-t", name)
-
-    def wait_for(self, name: str, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen(name)
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared in {name}; the screen was:\n{self.screen(name)}")
-
-    def keys(self, name: str, *keys: str, literal: bool = False) -> None:
-        self.tmux("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
-        time.sleep(0.05)
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
-@pytest.fixture
-def terminals(nxedit_home: Path):
-    term = Terminals(nxedit_home)
-    yield term
-    term.close()
 
 
 def wait_until(predicate, timeout: float = 15.0) -> None:

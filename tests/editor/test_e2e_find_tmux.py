@@ -8,19 +8,12 @@ import time
 import pytest
 
 from project_helpers import make_project
-from test_e2e_tmux import NXEDIT, Terminal
+from tmux_terminal import NXEDIT, Terminal
 
 pytestmark = pytest.mark.slow
 
 if shutil.which("tmux") is None:
     pytest.skip("tmux is not installed (CI installs it)", allow_module_level=True)
-
-
-@pytest.fixture
-def terminal(nxedit_home):
-    term = Terminal(nxedit_home)
-    yield term
-    term.close()
 
 
 def test_picker_search_and_replace_in_a_real_terminal(terminal: Terminal, tmp_path, monkeypatch):

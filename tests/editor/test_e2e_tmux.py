@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,71 +12,14 @@ import pytest
 
 from nxedit.editor.files.journal import Journal
 
+from tmux_terminal import NXEDIT, Terminal
+
 pytestmark = pytest.mark.slow
 
 if shutil.which("tmux") is None:
     pytest.skip("tmux is not installed (CI installs it)", allow_module_level=True)
 
 
-def new_session(socket: str, env: dict[str, str], name: str, command: str) -> None:
-    """``command`` in a new 100x30 session ``name`` of the tmux server ``socket``, which then
-    stays up until it is killed: a server whose last session died (``kill -9``) exits on its
-    own, and a new-session sent while it shuts down fails with "server exited unexpectedly"
-    (CI saw it; 3 in 300 here)."""
-    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", name, "-x", "100", "-y", "30", command],
-                   env=env, check=True)
-    subprocess.run(["tmux", "-L", socket, "set-option", "-s", "exit-empty", "off"],
-                   env=env, capture_output=True)
-
-
-class Terminal:
-    """One tmux server of our own, with a 100x30 window running a command."""
-
-    def __init__(self, home: Path) -> None:
-        self.socket = f"nxedit-test-{os.getpid()}-{time.monotonic_ns()}"
-        self.env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-        self.env.update(NXEDIT_HOME=str(home), TERM="xterm-256color")
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
-        return done.stdout
-
-    def start(self, *argv: str) -> int:
-        """Run ``argv`` in a fresh window; returns its process id."""
-        self.tmux("kill-session", "-t", "ed")
-        command = "exec " + " ".join(shlex.quote(a) for a in argv)
-        new_session(self.socket, self.env, "ed", command)
-        return int(self.tmux("display-message", "-p", "-t", "ed", "#{pane_pid}").strip())
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "ed")
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        self.tmux("send-keys", "-t", "ed", *(["-l"] if literal else []), *keys)
-        time.sleep(0.05)
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
-@pytest.fixture
-def terminal(nxedit_home: Path):
-    term = Terminal(nxedit_home)
-    yield term
-    term.close()
-
-
-# .ci/run points this at the nxedit that README's first command installed (not editable)
-NXEDIT = shlex.split(os.environ.get("NXEDIT_E2E_COMMAND", "")) or [sys.executable, "-m", "nxedit.editor.cli"]
 TOUR = Path(__file__).resolve().parents[2] / "editor" / "samples" / "tour.py"
 
 

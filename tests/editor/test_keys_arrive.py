@@ -18,7 +18,7 @@ import pytest
 
 from nxedit.editor.commands import COMMANDS
 
-from test_e2e_tmux import NXEDIT, Terminal
+from tmux_terminal import NXEDIT, Terminal
 
 pytestmark = pytest.mark.slow
 

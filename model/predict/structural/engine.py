@@ -143,15 +143,27 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
     editor keeps them with the shown suggestion: ``nxedit train ranker`` refits from them)."""
     if not ctx.hunks:
         return None
-    raw = candidates(ctx, strict)
     model = load_ranker() if ranker == SHIPPED else ranker
-    feats = [features(ctx, c, raw) for c in raw] if model is not None else [None] * len(raw)
-    found = list(raw)
-    if model is not None:
-        found = [c if rated_by_rules(c) else replace(c, confidence=round(model.probability(f), 3))
-                 for c, f in zip(raw, feats)]
+    found, feats = rate(ctx, candidates(ctx, strict), model)
     if min_confidence is None:
         min_confidence = model.threshold if model is not None else MIN_CONFIDENCE
+    return choose(ctx, found, feats, min_confidence)
+
+
+def rate(ctx: Context, raw: list[Candidate],
+         model: Ranker | None) -> tuple[list[Candidate], list[dict[str, float] | None]]:
+    """The candidates with the acceptance model's probability as their confidence (those
+    :func:`rated_by_rules` keep theirs), and each one's features (None without a model)."""
+    if model is None:
+        return list(raw), [None] * len(raw)
+    feats = [features(ctx, c, raw) for c in raw]
+    return [c if rated_by_rules(c) else replace(c, confidence=round(model.probability(f), 3))
+            for c, f in zip(raw, feats)], feats
+
+
+def choose(ctx: Context, found: list[Candidate], feats: list[dict[str, float] | None],
+           min_confidence: float) -> tuple[Candidate, dict[str, float]] | None:
+    """The suggestion among :func:`rate`'s candidates, with its features, or None to abstain."""
     # the signature behaviour knows which names exist at a call: over the same lines it wins
     informed = [c.edit for c in found if c.source == signature.SOURCE]
     kept = [i for i, c in enumerate(found) if c.confidence >= min_confidence and (
@@ -161,4 +173,5 @@ def best_with_features(ctx: Context, min_confidence: float | None = None, strict
     n = len(ctx.buf.lines)
     i = max(kept, key=lambda i: (found[i].confidence, -scan_distance(found[i].edit.start_line, ctx.cursor.line, n)))
     i = _container(found, i, kept, ctx.buf.lines)
-    return found[i], feats[i] if feats[i] is not None else features(ctx, raw[i], raw)
+    # without a model the candidates are the behaviours' own, unchanged: their features as the model would see them
+    return found[i], feats[i] if feats[i] is not None else features(ctx, found[i], found)

@@ -3,7 +3,6 @@ the cursor's line (gutter sign) and in the status line."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -11,13 +10,8 @@ import pytest
 
 from nxedit.model.lsp.servers import find_command
 
+from tmux_terminal import NXEDIT, Terminal
 
-def _tmux_helpers():
-    """The real-terminal driver of tests/editor/test_e2e_tmux.py (one tmux driver for all)."""
-    spec = importlib.util.spec_from_file_location("e2e_tmux_driver", Path(__file__).parents[1] / "test_e2e_tmux.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.NXEDIT, module.Terminal
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,7 +26,6 @@ def test_undefined_name_on_the_cursor_line_in_a_real_terminal(nxedit_home: Path,
     path.write_text("import os\nprint(undefined_name)\nprint(os.sep)\n")
     config = tmp_path / "config.toml"
     config.write_text('[lsp]\nenabled = true\n\n[[language]]\nname = "python"\nlanguage-servers = ["basedpyright"]\n')
-    NXEDIT, Terminal = _tmux_helpers()
     terminal = Terminal(nxedit_home)
     try:
         terminal.start(*NXEDIT, "--config", str(config), f"{path}:2:7")
