@@ -1,8 +1,10 @@
 """Rename ripple: the user renamed an identifier -> its next remaining occurrence.
 
 Scope-aware where the grammar allows: a name declared inside the function of the edit (a
-parameter or local) is renamed only inside that function, and never where it follows a
-``.`` (that is a member of something else); any other name is renamed across the file,
+parameter or local) is renamed only inside that function, only where it is the binding the
+user renamed (a loop's or a block's own variable of the same name is another one:
+:mod:`.bindings`), and never where it follows a ``.`` (that is a member of something
+else); any other name is renamed across the file,
 except inside functions that declare a local of the same name (they shadow it) and at
 another declaration of the same kind (a same-named field of another struct is another
 field). Occurrences in strings and comments follow only when the name is distinctive or
@@ -35,6 +37,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from . import bindings
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, builtin_types_of, keywords_of, tokenize, word_regex
@@ -118,7 +121,7 @@ class _Pair:
     qualifier: str | None = None  # the module path written before the renamed occurrence
     receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
-    shadows: tuple | None = None  # Rust: (from byte, to byte, initializer span) of each later `let old`
+    shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
 
 
 def predict(ctx: Context) -> list[Candidate]:
@@ -441,28 +444,28 @@ def _shadowed(syntax, node, name: str, scope) -> bool:
     return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
 
 
-def _let_shadowed(ctx: Context, info: _Pair, node) -> bool:
-    """Whether a Rust local's occurrence lies past a later ``let old = ...`` in its block: that
-    `let` starts another variable (`let x = f(x);` shadows `x`), so the ripple renames the
-    uses in its initializer and stops there (thiserror's train case renamed the new one too)."""
-    if ctx.buf.grammar != "rust" or info.site_node is None:  # called for locals only (a scope)
+def _rebound(ctx: Context, info: _Pair, node) -> bool:
+    """Whether an occurrence of a local belongs to another binding of its name in the same
+    function than the renamed one (:mod:`.bindings`: a later ``let old = f(old)``, a loop's
+    or an ``if let``'s own ``old``, Go's ``if err := ...``): the ripple leaves it alone
+    (thiserror's train case renamed a later `let`'s, anyhow's `fmt.rs` a loop's)."""
+    if info.site_node is None:  # called for locals only (a scope)
         return False
     if info.shadows is None:
-        syntax, site = ctx.buf.syntax, info.site_node
-        spans = []
-        for line in syntax.declaring_lines(info.scope, info.old):
-            if line <= site.start_point[0]:
-                continue
-            for start, end in ctx.buf.occurrences_on(line, info.old):
-                name = syntax.node_at(line, start, end)
-                let = name.parent
-                if let is not None and let.type == "let_declaration" and let.parent is not None:
-                    value = let.child_by_field_name("value")
-                    spans.append((name.start_byte, let.parent.end_byte,
-                                  (value.start_byte, value.end_byte) if value is not None else (0, 0)))
-        info.shadows = tuple(spans)
-    return any(start <= node.start_byte < end and not (value[0] <= node.start_byte < value[1])
-               for start, end, value in info.shadows)
+        # the declarations of both names: the renamed one's own (`let y = f(x)`, a loop's
+        # `for (n, inner)` whose uses follow) says which binding the user is renaming
+        syntax, scope = ctx.buf.syntax, info.scope
+        names = [syntax.node_at(line, start, end)
+                 for name in (info.old, info.new)
+                 for line in syntax.declaring_lines(scope, name)
+                 for start, end in ctx.buf.occurrences_on(line, name)]
+        names = [n for n in names if syntax.declaration_kind(n) == "local"
+                 and scope.start_byte <= n.start_byte < scope.end_byte]
+        info.shadows = bindings.spans(syntax, ctx.buf.grammar, scope, names)
+    if not info.shadows:
+        return False
+    site = bindings.binding(info.shadows, info.site_node.start_byte)
+    return bindings.binding(info.shadows, node.start_byte) != site
 
 
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
@@ -549,7 +552,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None
     if scope is not None and _shadowed(syntax, node, info.old, scope):
         return None  # a nested function declares its own `old` (`const { theme } = o`): another binding
-    if scope is not None and _let_shadowed(ctx, info, node):
+    if scope is not None and _rebound(ctx, info, node):
         return None
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):

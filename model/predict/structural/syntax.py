@@ -153,7 +153,7 @@ class Syntax:
         parent = node.parent
         if parent is None:
             return None
-        if _field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec"):
+        if field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec"):
             return parent.type
         return "local" if _is_declaration(node) else None
 
@@ -171,7 +171,7 @@ class Syntax:
         return None
 
 
-def _field_of(node) -> str | None:
+def field_of(node) -> str | None:
     parent = node.parent
     for i, child in enumerate(parent.children):
         if child == node:
@@ -184,7 +184,7 @@ def _is_declaration(node) -> bool:
     child = node
     parent = node.parent
     while parent is not None:
-        field = _field_of(child)
+        field = field_of(child)
         kind = parent.type
         if (kind, field) in DECLARING_FIELDS:
             return True

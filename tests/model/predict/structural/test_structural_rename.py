@@ -667,3 +667,117 @@ def test_one_standard_module_imported_instead_of_another_is_not_a_rename():
     req = session(before.replace("sys", "helpers"), ("import helpers\n", "import support\n"))
     assert [c.edit.new_text for c in candidates(req) if c.source == "structural:rename"] == [
         "    if support.version_info < (3, 7):\n"]
+
+
+
+def ripple(before: str, first: tuple[str, str], language: str, limit: int = 10) -> list[str]:
+    """The lines the rename ripple changes after the user's ``first`` edit, each suggestion
+    taken (Tab) until it stops; every ``old`` line of ``before`` must be unique."""
+    steps, changed = [first], []
+    for _ in range(limit):
+        req = session(before, *steps, language=language)
+        s = predict(req, min_confidence=0.0)
+        if s is None or s.source != "structural:rename":
+            break
+        old, new = changed_lines(req, s)
+        steps.append(("".join(old), new))
+        changed += [b.strip() for a, b in zip(old, new.splitlines(keepends=True)) if a != b]
+    return changed
+
+
+# anyhow's fmt.rs (code nobody here tuned on): the loop's `error` is another binding, and so is
+# the `if let`'s (not in its `else`); renaming `let error` rippled into the loop's pattern and use
+RS_LOOP_REBINDS = """\
+fn debug(this: Ref, f: &mut Formatter) -> Result {
+    let error = this.error();
+    write!(f, "{}", error)?;
+    if let Some(cause) = error.source() {
+        for (n, error) in Chain::new(cause).enumerate() {
+            write!(f, "{}{}", n, error)?;
+        }
+        if let Some(error) = cause.source() {
+            log(error);
+        } else {
+            warn(error);
+        }
+    }
+    done(error)
+}
+"""
+
+
+def test_a_rust_loops_and_if_lets_own_bindings_are_not_renamed_with_the_outer_local():
+    seen = ripple(RS_LOOP_REBINDS, ("    let error = this.error();\n", "    let err = this.error();\n"), "rust")
+    assert seen == ['write!(f, "{}", err)?;', "if let Some(cause) = err.source() {", "warn(err);", "done(err)"]
+
+
+def test_renaming_a_rust_loops_binding_stays_in_the_loop():
+    seen = ripple(RS_LOOP_REBINDS, ("        for (n, error) in Chain::new(cause).enumerate() {\n",
+                                    "        for (n, inner) in Chain::new(cause).enumerate() {\n"), "rust")
+    assert seen == ['write!(f, "{}{}", n, inner)?;']
+
+
+GO_REBINDS = """\
+package p
+
+func load(path string) error {
+	err := open(path)
+	for _, err := range pending {
+		report(err)
+	}
+	if err := check(path); err != nil {
+		return err
+	}
+	{
+		data, err := read(path)
+		use(data, err)
+	}
+	size, err := stat(path)
+	keep(size)
+	return err
+}
+"""
+
+
+def test_go_range_if_and_block_bindings_are_other_variables_but_a_same_block_redeclaration_is_not():
+    seen = ripple(GO_REBINDS, ("\terr := open(path)\n", "\topenErr := open(path)\n"), "go")
+    # `size, err := stat(path)` in the function's block assigns the same `err` (Go reuses it)
+    assert seen == ["size, openErr := stat(path)", "return openErr"]
+
+
+JS_REBINDS = """\
+function render(items) {
+  const item = items[0];
+  for (const item of items.slice(1)) {
+    draw(item);
+  }
+  if (item.hidden) {
+    const item = placeholder();
+    show(item);
+  }
+  try {
+    paint(item);
+  } catch (item) {
+    fail(item);
+  }
+  return item;
+}
+"""
+
+
+def test_javascript_block_bindings_are_other_variables():
+    seen = ripple(JS_REBINDS, ("  const item = items[0];\n", "  const first = items[0];\n"), "javascript")
+    assert seen == ["if (first.hidden) {", "paint(first);", "return first;"]
+
+
+PY_COMPREHENSION = """\
+def names(rows):
+    row = rows[0]
+    keys = [row.key for row in rows]
+    return row, keys
+"""
+
+
+def test_a_python_comprehensions_variable_is_its_own():
+    seen = ripple(PY_COMPREHENSION, ("    row = rows[0]\n", "    head = rows[0]\n"), "python")
+    assert seen == ["return head, keys"]
