@@ -6,7 +6,7 @@ f(x)``, Go's ``for _, err := range`` and ``if err := f(); err != nil``, a ``cons
 nested JavaScript block, a Python comprehension's variable. A rename of one of them must
 not ripple into the others (anyhow's ``fmt.rs``: renaming ``let error`` renamed the loop's
 ``error`` too). Each such binding is seen in a span of the text (less its initializer,
-which still sees the outer one); an occurrence belongs to the innermost span around it,
+which in Rust, Go and a Python comprehension still sees the outer one); an occurrence belongs to the innermost span around it,
 or to the function's own binding when none is. Functions nested in the function are
 scopes of their own (:mod:`.rename` asks :meth:`Syntax.scope_declaring` about them).
 """
@@ -94,13 +94,14 @@ def _span(grammar: str, name) -> tuple[Span, object] | None:
                 declaration = parent.parent
                 if declaration.type != "lexical_declaration" or declaration.parent is None:
                     return None  # `var`: the function's
+                # the whole block, its initializer too: a `const` is in scope (if not yet set)
+                # from the block's start (`const visit = (v) => visit(v.next)` calls itself)
                 owner = declaration.parent
-                start = owner.start_byte if owner.type == "for_statement" else name.start_byte
-                return _hole(start, owner.end_byte, parent, "value"), None
+                return Span(owner.start_byte, owner.end_byte), None
             if kind == "for_in_statement" and field == "left":
                 if parent.child_by_field_name("kind") is None:
                     return None  # `for (x of xs)`: assigns an outer `x`
-                return _hole(parent.start_byte, parent.end_byte, parent, "right"), None
+                return Span(parent.start_byte, parent.end_byte), None
             if kind == "catch_clause" and field == "parameter":
                 return Span(parent.start_byte, parent.end_byte), None
         elif grammar == "python":

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from nxedit.model.text.edits import LineEdit
 from .candidates import Candidate
 from .context import Context
-from .lexer import IDENT, KEYWORDS, tokenize
+from .lexer import IDENT, KEYWORDS, after_access, tokenize
 
 SOURCE = "structural:import"
 CONFIDENCE = 0.8
@@ -86,7 +86,7 @@ def predict(ctx: Context) -> list[Candidate]:
         if t.kind != IDENT or t.text in old_names or t.text in KEYWORDS or t.text in seen:
             continue
         seen.add(t.text)
-        if ex.new[: t.start].rstrip().endswith((".", "::", "->")):
+        if after_access(ex.new[: t.start], (".", "::", "->")):
             continue  # `typing.Iterator`, `std::fmt::Debug`: a member or a path, its owner is what is imported
         line = last.start + top + ex.new.count("\n", 0, t.start)
         column = t.start - (ex.new.rfind("\n", 0, t.start) + 1)

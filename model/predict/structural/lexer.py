@@ -49,6 +49,13 @@ def is_word(text: str, dollar: bool = False) -> bool:
     return _WORD[dollar].fullmatch(text) is not None
 
 
+def after_access(before: str, accessors: tuple[str, ...] = (".", "?.", "->")) -> bool:
+    """Whether the text ``before`` a name ends in a member access or a path (``obj.``, ``p->``),
+    not in a spread or rest (``...args``) or a Rust range (``0..len``): those name variables."""
+    before = before.rstrip()
+    return before.endswith(accessors) and not before.endswith("..")
+
+
 def word_regex(word: str, dollar: bool = False) -> re.Pattern:
     """A regex finding ``word`` as a whole token (not inside a longer identifier)."""
     letters = r"\w$" if dollar else r"\w"

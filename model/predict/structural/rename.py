@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from . import bindings
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
-from .lexer import IDENT, NUMBER, PUNCT, builtin_types_of, keywords_of, tokenize, word_regex
+from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
 
 SOURCE = "structural:rename"
@@ -131,6 +131,12 @@ def predict(ctx: Context) -> list[Candidate]:
         pairs = frozenset(rename_ops(ctx.examples[age]) or ())
         if pairs and pairs in done:
             continue  # the same rename seen in a newer edit: its ripple is this one's, surer
+        if pairs and _in_text(ctx, age, pairs) and any(
+                frozenset(rename_ops(ctx.examples[a]) or ()) == pairs and not _in_text(ctx, a, pairs)
+                for a in range(age + 1, len(ctx.examples))):
+            # the ripple's own edit of a comment: the user's edit of code says what is renamed
+            # (taken as a rename of prose, it renamed markdown-it's `options["maxNesting"]`)
+            continue
         got = _from_example(ctx, age)
         if got and pairs:
             done.add(pairs)
@@ -140,6 +146,21 @@ def predict(ctx: Context) -> list[Candidate]:
         return []
     n = len(ctx.buf.lines)
     return [min(found, key=lambda c: (scan_distance(c.edit.start_line, ctx.cursor.line, n), -c.confidence))]
+
+
+def _in_text(ctx: Context, age: int, pairs: frozenset[tuple[str, str]]) -> bool:
+    """Whether an edit renamed its names in a string or comment only (no sighting in code)."""
+    hunk, syntax = ctx.recent_hunk(age), ctx.buf.syntax
+    if syntax is None or not hunk.intact:
+        return False
+    for _, new in pairs:
+        site = _site(ctx, hunk, new)
+        if site is None:
+            return False
+        node = syntax.node_at(*site)
+        if not syntax.in_string_or_comment(node) or syntax.in_import(node):
+            return False
+    return True
 
 
 def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
@@ -412,7 +433,7 @@ def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> b
     """Whether the name at ``start`` names a member of something, not a variable: after a
     ``.``, a field or property name (``handler: x`` in a struct literal, ``self.x``), a
     keyword argument's name (``f(handler=x)``: the callee's parameter)."""
-    if ctx.buf.line_text(line)[:start].rstrip().endswith(MEMBER_PREFIXES):
+    if after_access(ctx.buf.line_text(line)[:start], MEMBER_PREFIXES):
         return True
     syntax = ctx.buf.syntax
     if syntax is None or end is None:
@@ -441,7 +462,10 @@ def _shorthand(node, kinds: frozenset = SHORTHAND_KINDS) -> bool:
 def _shadowed(syntax, node, name: str, scope) -> bool:
     """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again."""
     inner = syntax.scope_declaring(node, {name})
-    return inner is not None and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte)
+    # (a function around `scope` that "declares" the name may do so in another nested function:
+    # cattrs' `structure_list(obj)` beside its twins, whose `obj` stayed after one was renamed)
+    return (inner is not None and scope.start_byte <= inner.start_byte and inner.end_byte <= scope.end_byte
+            and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte))
 
 
 def _rebound(ctx: Context, info: _Pair, node) -> bool:
@@ -502,7 +526,7 @@ def _existed(ctx: Context, info: _Pair) -> bool:
         col = m.start() - buf.line_start(line)
         if not first <= line <= last or ctx.in_history(line) or _foreign(ctx, line, col, None):
             continue
-        if not info.site_member and buf.line_text(line)[:col].rstrip().endswith(MEMBER_PREFIXES):
+        if not info.site_member and after_access(buf.line_text(line)[:col], MEMBER_PREFIXES):
             continue
         # a word in a comment or docstring is not a name the code already uses
         if syntax is not None and syntax.in_string_or_comment(syntax.node_at(line, col, col + len(new))):
@@ -671,8 +695,28 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
     syntax = ctx.buf.syntax
     if syntax is None:
         return False
-    functions = syntax.functions_around(syntax.node_at(line, start, end))
-    return any(not ctx.in_history(ln) for f in functions for ln in syntax.declaring_lines(f, info.new))
+    around = syntax.functions_around(syntax.node_at(line, start, end))
+    if not around:
+        return False
+    spans = {(f.start_byte, f.end_byte) for f in around}
+    scope = info.scope
+    for ln in syntax.declaring_lines(around[-1], info.new):
+        if ctx.in_history(ln):
+            continue
+        for s, e in ctx.buf.occurrences_on(ln, info.new):
+            node = syntax.node_at(ln, s, e)
+            owners = syntax.functions_around(node) if syntax.declaration_kind(node) == "local" else []
+            owner = (owners[0].start_byte, owners[0].end_byte) if owners else None
+            if owner not in spans:
+                continue  # declared in another function (a sibling nested in the same one): not seen here
+            if scope is not None and owner == (scope.start_byte, scope.end_byte) and not any(
+                    not ctx.in_history(x) for x in syntax.declaring_lines(scope, info.old)):
+                # the local's own declaration, renamed before the edits the engine is sent (12): a
+                # long ripple (markdown-it's `state`, 60 uses) stopped there, its declaration
+                # taken for another variable; a function that still declares the old name has two
+                continue
+            return True
+    return False
 
 
 def _both_defined(ctx: Context, info: _Pair) -> bool:

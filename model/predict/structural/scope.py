@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .context import Context
-from .lexer import DEFINITION, IDENT, KEYWORDS, tokenize, word_regex
+from .lexer import DEFINITION, IDENT, KEYWORDS, after_access, tokenize, word_regex
 
 # names every program may use without defining them in the file (builtins, preludes)
 BUILTINS = frozenset("""
@@ -121,7 +121,7 @@ def _local_elsewhere(ctx: Context, name: str, here: tuple[int, int] | None, skip
             continue
         text = buf.line_text(line)
         for m in regex.finditer(text):
-            if text[: m.start()].rstrip().endswith((".", "->", "?.")):
+            if after_access(text[: m.start()]):
                 continue  # `x.name` does not define `name`
             outer = _outer_function(ctx, line)
             if outer is None or (outer.start_point[0], outer.end_point[0]) == here:

@@ -18,6 +18,9 @@ FUNCTION_KINDS = frozenset({
     "function_declaration", "method_declaration", "func_literal",  # go (and js/ts below)
     "method_definition", "arrow_function", "function_expression", "function",
     "generator_function_declaration", "generator_function",
+    # a function type's parameter names (`onChange: (prop: string) => void`) are its own:
+    # renaming one is not a rename of the function's local of that name (valtio's vanilla.ts)
+    "function_type",
 })
 # the parts of a string that are code (python f-strings, template literals)
 CODE_IN_STRINGS = frozenset({"interpolation", "template_substitution"})
