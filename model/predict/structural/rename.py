@@ -709,14 +709,26 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
             owner = (owners[0].start_byte, owners[0].end_byte) if owners else None
             if owner not in spans:
                 continue  # declared in another function (a sibling nested in the same one): not seen here
-            if scope is not None and owner == (scope.start_byte, scope.end_byte) and not any(
-                    not ctx.in_history(x) for x in syntax.declaring_lines(scope, info.old)):
+            if scope is not None and owner == (scope.start_byte, scope.end_byte) and (
+                    _under_way(ctx, info) or not any(not ctx.in_history(x)
+                                                     for x in syntax.declaring_lines(scope, info.old))):
                 # the local's own declaration, renamed before the edits the engine is sent (12): a
                 # long ripple (markdown-it's `state`, 60 uses) stopped there, its declaration
-                # taken for another variable; a function that still declares the old name has two
+                # taken for another variable; a function that still declares the old name has two,
+                # unless every recent edit is this rename (a Python local assigned again is
+                # "declared" on each line: `pos` in markdown-it's reference.py, 40 uses)
                 continue
             return True
     return False
+
+
+def _under_way(ctx: Context, info: _Pair) -> bool:
+    """Whether each of the recent edits (all five the behaviours learn from) renamed the old
+    name to the new one and nothing else: a ripple that began before them. A real second
+    variable of the new name would have stopped it at its start, in the same function."""
+    pair = {(info.old, info.new)}
+    return len(ctx.examples) >= RECENT and all(
+        ex is not None and set(rename_ops(ex) or ()) == pair for ex in ctx.examples)
 
 
 def _both_defined(ctx: Context, info: _Pair) -> bool:

@@ -920,3 +920,21 @@ def test_a_rust_ranges_end_is_a_variable_not_a_member():
     # `0..len` read as a member access (`.len`): the ripple skipped it
     seen = ripple(RS_RANGE, ("    let len = items.len();\n", "    let count = items.len();\n"), "rust")
     assert seen == ["for i in 0..count {"]
+
+
+def test_a_long_ripple_goes_on_past_reassignments_of_a_python_local():
+    # markdown-it's reference.py: `pos` is assigned again on many lines; once the first renamed
+    # ones were older than the 12 edits sent, `pos_nx = ...` there and `pos = ...` ahead looked
+    # like two variables, and the ripple stopped
+    filler = "".join(f"    total += {k}\n" for k in range(12))
+    body = "".join(f"    pos = skip(text, pos)\n{filler}" for i in range(16))
+    before = f"def scan(text):\n    pos = 0\n    total = 0\n{body}    return pos, total\n"
+    steps = [("    pos = 0\n", "    offset = 0\n")]
+    for i in range(17):
+        req = session(before, *steps, language="python")
+        req = replace(req, history=req.history[-12:])
+        found = candidates(req, "structural:rename")
+        assert found, f"stopped after {i} steps"
+        e = found[0].edit
+        steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    assert steps[-1][1] == "    return offset, total\n"
