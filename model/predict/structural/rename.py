@@ -121,6 +121,7 @@ class _Pair:
     qualifier: str | None = None  # the module path written before the renamed occurrence
     receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
+    callee: str | None = None  # Python: the function whose parameter the user renamed (its callers' keywords follow)
     shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
 
 
@@ -558,6 +559,41 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
             info.site_kind = syntax.declaration_kind(node)
             if not info.site_member:
                 info.scope = syntax.scope_declaring(node, {old, new})
+                info.callee = _parameter_of(buf.grammar, info.scope, node)
+
+
+def _parameter_of(grammar: str | None, function, node) -> str | None:
+    """The name of the Python function whose parameter ``node`` declares (not ``*args``,
+    ``**kwargs`` or one before ``/``: no caller names those), else None."""
+    if grammar != "python" or function is None or function.type != "function_definition":
+        return None
+    params, name = function.child_by_field_name("parameters"), function.child_by_field_name("name")
+    if params is None or name is None or not params.start_byte <= node.start_byte < params.end_byte:
+        return None
+    for child in params.children:
+        if child.type == "positional_separator" and node.start_byte < child.start_byte:
+            return None
+        if child.type in ("list_splat_pattern", "dictionary_splat_pattern") and \
+                child.start_byte <= node.start_byte < child.end_byte:
+            return None
+    return name.text.decode("utf-8")
+
+
+def _keyword_to(node) -> str | None:
+    """For the name of a keyword argument (``f(name=v)``, ``obj.f(name=v)``): the called name."""
+    parent = node.parent
+    if parent is None or parent.type != "keyword_argument" or parent.child_by_field_name("name") != node:
+        return None
+    call = parent.parent.parent if parent.parent is not None else None
+    if call is None or call.type != "call":
+        return None
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "attribute":
+        owner = callee.child_by_field_name("object")
+        if owner is not None and owner.type == "call" and owner.text.startswith(b"super("):
+            return None  # `super().f(name=v)`: the parent's `f`, whose parameter keeps its name
+        callee = callee.child_by_field_name("attribute")
+    return callee.text.decode("utf-8") if callee is not None and callee.type == "identifier" else None
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
@@ -571,6 +607,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if syntax is None:
         return "code"
     node = syntax.node_at(line, start, end)
+    if info.callee is not None and _keyword_to(node) == info.callee:
+        return "code"  # `f(name=v)`: a Python caller names the renamed parameter of `f`
     scope = info.scope
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         return None

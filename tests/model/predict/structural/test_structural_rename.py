@@ -938,3 +938,37 @@ def test_a_long_ripple_goes_on_past_reassignments_of_a_python_local():
         e = found[0].edit
         steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
     assert steps[-1][1] == "    return offset, total\n"
+
+
+PY_KEYWORD_CALLERS = '''\
+class Dirs:
+    def site_dir(self, path):
+        self._create(path, private=False, site=True)
+        return path
+
+    def _create(self, path, *, private, site=False):
+        make(path, private=private, site=site)
+
+
+class MacDirs(Dirs):
+    def _create(self, path, *, private, site=False, strict=True):
+        super()._create(path, private=private, site=site)
+'''
+
+
+def test_renaming_a_python_parameter_renames_the_keyword_its_callers_pass():
+    # platformdirs' api.py: `_optionally_create_directory(path, private=False)` called by keyword;
+    # a language server renames the keyword with the parameter, the ripple left it (a member)
+    steps = [("    def _create(self, path, *, private, site=False):\n",
+              "    def _create(self, path, *, owner_only, site=False):\n")]
+    for _ in range(4):
+        found = candidates(session(PY_KEYWORD_CALLERS, *steps), "structural:rename")
+        if not found:
+            break
+        req = session(PY_KEYWORD_CALLERS, *steps)
+        e = found[0].edit
+        steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    # `make(..., private=...)` is another function's keyword; the subclass's `super()._create(...,
+    # private=private)` is inside another `_create`, whose own parameter it reads
+    assert [new.strip() for _, new in steps[1:]] == ["make(path, private=owner_only, site=site)",
+                                                    "self._create(path, owner_only=False, site=True)"]
