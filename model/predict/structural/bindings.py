@@ -6,9 +6,10 @@ f(x)``, Go's ``for _, err := range`` and ``if err := f(); err != nil``, a ``cons
 nested JavaScript block, a Python comprehension's variable. A rename of one of them must
 not ripple into the others (anyhow's ``fmt.rs``: renaming ``let error`` renamed the loop's
 ``error`` too). Each such binding is seen in a span of the text (less its initializer,
-which in Rust, Go and a Python comprehension still sees the outer one); an occurrence belongs to the innermost span around it,
-or to the function's own binding when none is. Functions nested in the function are
-scopes of their own (:mod:`.rename` asks :meth:`Syntax.scope_declaring` about them).
+which in Rust, Go and a Python comprehension still sees the outer one); an occurrence
+belongs to the innermost span around it, or to the function's own binding when none is.
+Functions nested in the function are scopes of their own (:mod:`.rename` asks
+:meth:`Syntax.scope_declaring` about them).
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ def spans(syntax: Syntax, grammar: str, function, names) -> tuple[Span, ...]:
             continue  # `x, err := g()` in the block that already has `err`: Go assigns that one
         out.append(span)
     return tuple(out)
+
+
+def block_span(grammar: str, name) -> Span | None:
+    """The span of a declaring name node's binding when a block or statement opens it (None: the
+    binding is its function's, a parameter's or a Python local's)."""
+    found = _span(grammar, name)
+    return None if found is None else found[0]
 
 
 def binding(found: tuple[Span, ...], offset: int) -> Span | None:

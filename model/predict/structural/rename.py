@@ -42,6 +42,7 @@ from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distan
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
+from .syntax import field_of
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.", "->")
@@ -121,7 +122,7 @@ class _Pair:
     qualifier: str | None = None  # the module path written before the renamed occurrence
     receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
-    callee: str | None = None  # Python: the function whose parameter the user renamed (its callers' keywords follow)
+    callee: tuple | None = None  # Python: (name, is a method) of the function whose parameter was renamed
     shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
 
 
@@ -460,13 +461,47 @@ def _shorthand(node, kinds: frozenset = SHORTHAND_KINDS) -> bool:
     return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
 
 
-def _shadowed(syntax, node, name: str, scope) -> bool:
-    """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again."""
+def _header_of(ctx: Context, node):
+    """The Python function (or lambda) whose header holds ``node`` in a parameter's default or
+    annotation or in the return annotation: evaluated where the function is defined, so it
+    reads the enclosing scope's names (`def f(converter=converter)`), not the parameters."""
+    if ctx.buf.grammar != "python":
+        return None
+    child, parent, through = node, node.parent, False
+    while parent is not None:
+        field = field_of(child)
+        if parent.type in ("default_parameter", "typed_default_parameter", "typed_parameter") and \
+                field in ("value", "type"):
+            through = True
+        if parent.type in ("function_definition", "lambda"):
+            return parent if through or field == "return_type" else None
+        child, parent = parent, parent.parent
+    return None
+
+
+def _shadowed(ctx: Context, node, name: str, scope) -> bool:
+    """Whether ``node`` sits in a function nested in ``scope`` that declares ``name`` again for
+    the whole of itself (a parameter, a Python local, a `var`); one declared in a block of it
+    (valtio's `const [target, ...]` in a callback's `else if`) is :func:`_rebound`'s."""
+    syntax = ctx.buf.syntax
+    header = _header_of(ctx, node)
+    if header is not None and header.parent is not None:
+        node = header.parent  # a default or annotation: read where the function is defined
     inner = syntax.scope_declaring(node, {name})
     # (a function around `scope` that "declares" the name may do so in another nested function:
     # cattrs' `structure_list(obj)` beside its twins, whose `obj` stayed after one was renamed)
-    return (inner is not None and scope.start_byte <= inner.start_byte and inner.end_byte <= scope.end_byte
-            and (inner.start_byte, inner.end_byte) != (scope.start_byte, scope.end_byte))
+    if inner is None or not (scope.start_byte <= inner.start_byte and inner.end_byte <= scope.end_byte) \
+            or (inner.start_byte, inner.end_byte) == (scope.start_byte, scope.end_byte):
+        return False
+    for line in syntax.declaring_lines(inner, name):
+        for start, end in ctx.buf.occurrences_on(line, name):
+            declared = syntax.node_at(line, start, end)
+            owners = syntax.functions_around(declared)
+            if (owners and (owners[0].start_byte, owners[0].end_byte) == (inner.start_byte, inner.end_byte)
+                    and syntax.declaration_kind(declared) == "local"
+                    and bindings.block_span(ctx.buf.grammar, declared) is None):
+                return True
+    return False
 
 
 def _rebound(ctx: Context, info: _Pair, node) -> bool:
@@ -562,9 +597,10 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
                 info.callee = _parameter_of(buf.grammar, info.scope, node)
 
 
-def _parameter_of(grammar: str | None, function, node) -> str | None:
+def _parameter_of(grammar: str | None, function, node) -> tuple[str, bool] | None:
     """The name of the Python function whose parameter ``node`` declares (not ``*args``,
-    ``**kwargs`` or one before ``/``: no caller names those), else None."""
+    ``**kwargs`` or one before ``/``: no caller names those), and whether it is a method;
+    else None."""
     if grammar != "python" or function is None or function.type != "function_definition":
         return None
     params, name = function.child_by_field_name("parameters"), function.child_by_field_name("name")
@@ -576,24 +612,38 @@ def _parameter_of(grammar: str | None, function, node) -> str | None:
         if child.type in ("list_splat_pattern", "dictionary_splat_pattern") and \
                 child.start_byte <= node.start_byte < child.end_byte:
             return None
-    return name.text.decode("utf-8")
+    body = function.parent
+    method = body is not None and body.type == "block" and body.parent is not None \
+        and body.parent.type == "class_definition"
+    return name.text.decode("utf-8"), method
 
 
-def _keyword_to(node) -> str | None:
-    """For the name of a keyword argument (``f(name=v)``, ``obj.f(name=v)``): the called name."""
+def _keyword_to(node) -> tuple[str, str | None] | None:
+    """For the name of a keyword argument (``f(name=v)``, ``self.f(name=v)``): the called name
+    and the text of its receiver (None for a bare call)."""
     parent = node.parent
     if parent is None or parent.type != "keyword_argument" or parent.child_by_field_name("name") != node:
         return None
     call = parent.parent.parent if parent.parent is not None else None
     if call is None or call.type != "call":
         return None
-    callee = call.child_by_field_name("function")
+    callee, receiver = call.child_by_field_name("function"), None
     if callee is not None and callee.type == "attribute":
-        owner = callee.child_by_field_name("object")
-        if owner is not None and owner.type == "call" and owner.text.startswith(b"super("):
-            return None  # `super().f(name=v)`: the parent's `f`, whose parameter keeps its name
+        receiver = callee.child_by_field_name("object")
+        receiver = receiver.text.decode("utf-8") if receiver is not None else ""
         callee = callee.child_by_field_name("attribute")
-    return callee.text.decode("utf-8") if callee is not None and callee.type == "identifier" else None
+    if callee is None or callee.type != "identifier":
+        return None
+    return callee.text.decode("utf-8"), receiver
+
+
+def _calls(callee: tuple[str, bool], called: tuple[str, str | None] | None) -> bool:
+    """Whether a call (:func:`_keyword_to`) calls the function of :func:`_parameter_of`: a
+    function by its bare name, a method through ``self`` or ``cls`` (``converter.f(...)`` and
+    ``super().f(...)`` call another object's or the parent's ``f``, with parameters of their own)."""
+    if called is None or called[0] != callee[0]:
+        return False
+    return called[1] in ("self", "cls") if callee[1] else called[1] is None
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
@@ -607,12 +657,15 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if syntax is None:
         return "code"
     node = syntax.node_at(line, start, end)
-    if info.callee is not None and _keyword_to(node) == info.callee:
+    if info.callee is not None and _calls(info.callee, _keyword_to(node)):
         return "code"  # `f(name=v)`: a Python caller names the renamed parameter of `f`
     scope = info.scope
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         return None
-    if scope is not None and _shadowed(syntax, node, info.old, scope):
+    header = _header_of(ctx, node) if scope is not None else None
+    if header is not None and (header.start_byte, header.end_byte) == (scope.start_byte, scope.end_byte):
+        return None  # `def f(fmt=fmt)`: the default reads the enclosing `fmt`, not the parameter
+    if scope is not None and _shadowed(ctx, node, info.old, scope):
         return None  # a nested function declares its own `old` (`const { theme } = o`): another binding
     if scope is not None and _rebound(ctx, info, node):
         return None

@@ -156,7 +156,9 @@ class Syntax:
         parent = node.parent
         if parent is None:
             return None
-        if field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec"):
+        # (a Python parameter with a default is the `name` of a `default_parameter`: a local too)
+        if field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec") \
+                and not parent.type.endswith("default_parameter"):
             return parent.type
         return "local" if _is_declaration(node) else None
 

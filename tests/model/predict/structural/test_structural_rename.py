@@ -972,3 +972,50 @@ def test_renaming_a_python_parameter_renames_the_keyword_its_callers_pass():
     # private=private)` is inside another `_create`, whose own parameter it reads
     assert [new.strip() for _, new in steps[1:]] == ["make(path, private=owner_only, site=site)",
                                                     "self._create(path, owner_only=False, site=True)"]
+
+
+PY_DEFAULTS = '''\
+def format_exception(exc):
+    return str(exc)
+
+
+def transform(exc, path="$", format_exception=format_exception, *, converter=None):
+    out = format_exception(exc)
+
+    def structure(val, converter=converter):
+        return converter.structure(val)
+    return out, path, converter, structure
+'''
+
+
+def test_a_python_default_value_reads_the_enclosing_name_not_the_parameter():
+    # cattrs' v.py: `format_exception: ... = format_exception` renamed at the parameter took the
+    # default (the module's function) along; and `def structure(val, converter=converter)`: the
+    # default reads the outer `converter`, the body the nested function's own
+    seen = ripple(PY_DEFAULTS, ('def transform(exc, path="$", format_exception=format_exception, *, converter=None):\n',
+                                'def transform(exc, path="$", fmt=format_exception, *, converter=None):\n'), "python")
+    assert seen == ["out = fmt(exc)"]
+    seen = ripple(PY_DEFAULTS, ('def transform(exc, path="$", format_exception=format_exception, *, converter=None):\n',
+                                'def transform(exc, path="$", format_exception=format_exception, *, conv=None):\n'),
+                  "python")
+    assert seen == ["def structure(val, converter=conv):", "return out, path, conv, structure"]
+
+
+PY_OTHER_RECEIVER = '''\
+def gen_mapping(cl, unstructure_to=None):
+    handler = str
+    return converter.gen_mapping(cl, unstructure_to=unstructure_to, key_handler=handler)
+
+
+def use(cl):
+    return gen_mapping(cl, unstructure_to=dict)
+'''
+
+
+def test_a_keyword_passed_to_another_objects_function_of_the_same_name_stays():
+    # cattrs' bson.py: `converter.gen_unstructure_mapping(cl, unstructure_to=...)` is the
+    # converter's method, not the local function whose parameter was renamed
+    seen = ripple(PY_OTHER_RECEIVER, ("def gen_mapping(cl, unstructure_to=None):\n", "def gen_mapping(cl, to=None):\n"),
+                  "python")
+    assert seen == ["return converter.gen_mapping(cl, unstructure_to=to, key_handler=handler)",
+                    "return gen_mapping(cl, to=dict)"]
