@@ -62,7 +62,8 @@ def declarations(text: str, language: str, path: str) -> list[tuple[int, int, st
         stack.extend(reversed(node.children))
         if node.type != "identifier" or not syntax.functions_around(node):
             continue
-        if syntax.declaration_kind(node) != "local":
+        kind = syntax.declaration_kind(node) or ""
+        if kind != "local" and not kind.endswith("default_parameter"):  # (older engines said so for `x=1`)
             continue
         line, byte = node.start_point
         column = len(lines[line].encode("utf-8")[:byte].decode("utf-8", "replace"))
