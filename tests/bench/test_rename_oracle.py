@@ -33,10 +33,14 @@ def factory(kind):
 
 def inline(values):
     return sorted(values, key=lambda v: -v)
+
+
+def loop(items):
+    for it in items: print(it)
 '''
 
 
-def test_the_ripple_agrees_with_the_server_and_a_same_line_lambda_is_the_one_miss(tmp_path):
+def test_the_ripple_agrees_with_the_server_and_a_loop_on_one_line_is_the_one_miss(tmp_path):
     bench = load_bench("rename_oracle")
     path = tmp_path / "sample.py"
     path.write_text(SOURCE)
@@ -44,15 +48,15 @@ def test_the_ripple_agrees_with_the_server_and_a_same_line_lambda_is_the_one_mis
     assert [(name, kind) for _, _, name, kind in decls] == [
         ("table", "parameter"), ("key", "parameter"), ("row", "variable"), ("keys", "variable"),
         ("kind", "parameter"), ("obj", "parameter"), ("obj", "parameter"), ("values", "parameter"),
-        ("v", "parameter")]  # (a name once a function: the comprehension's `row` is the trap, not a rename)
+        ("v", "parameter"), ("items", "parameter"), ("it", "variable")]  # (a name once a function: the comprehension's `row` is the trap, not a rename)
     judged = asyncio.run(bench.judge([path], "python", show=20, show_under=True))
     counts = judged.counts
     assert judged.server == "basedpyright"
     assert counts["parameter renames"] + counts["variable renames"] == len(decls)
-    assert counts["variable exact"] == counts["variable renames"] and counts["variable over"] == 0
-    assert counts["parameter over"] == 0
-    # `lambda v: -v` renamed at `v`: the server renames the body too, the ripple never edits the
-    # line the user is editing; the bench must see that miss, and only that one
+    assert counts["variable over"] == 0 and counts["parameter over"] == 0
+    # `lambda v: -v` renamed at `v` is finished on its line; `for it in items: print(it)` is not (the
+    # ripple edits the user's own line only inside a lambda or comprehension the name is bound by)
     (miss,) = judged.shown
-    assert miss[2:4] == ("v", "parameter") and miss[4] == [] and len(miss[5]) == 1
-    assert counts["parameter exact"] == counts["parameter renames"] - 1
+    assert miss[2:4] == ("it", "variable") and miss[4] == [] and len(miss[5]) == 1
+    assert counts["parameter exact"] == counts["parameter renames"]
+    assert counts["variable exact"] == counts["variable renames"] - 1

@@ -34,7 +34,14 @@ RULES_ONLY = (imports.SOURCE,)
 
 
 def rated_by_rules(c: Candidate) -> bool:
-    return c.source in RULES_ONLY or c.rule.startswith("placeholder") or _finishes_a_use_rename(c)
+    return c.source in RULES_ONLY or c.rule.startswith("placeholder") or _finishes_a_use_rename(c) or _inline(c)
+
+
+def _inline(c: Candidate) -> bool:
+    """A rename finished on the user's own line (`lambda v: -v` renamed at `v`): the cases the
+    model learns from are cut from whole-line hunks, so it has never seen one; the user's line
+    is not "above" the cursor either."""
+    return c.source == rename.SOURCE and "-inline" in c.rule
 
 
 def _finishes_a_use_rename(c: Candidate) -> bool:
@@ -67,7 +74,8 @@ def candidates(ctx: Context, strict: bool = False) -> list[Candidate]:
             if valid(c.edit, lines) and not is_noop(c.edit, lines) and not undoes(c.edit, lines, ctx.last):
                 if c.source == repeat.SOURCE and _writes_unknown_names(ctx, c.edit):
                     continue
-                if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE:  # imports sit on top
+                if c.edit.start_line <= ctx.cursor.line and c.source != imports.SOURCE and not _inline(c):
+                    # (imports sit on top; a rename finished on the user's line is where they are)
                     c = replace(c, confidence=c.confidence - WRAP_PENALTY)
                 out.append(replace(c, confidence=round(c.confidence, 3)))  # 0.8 - 0.2 is 0.6, not 0.5999...
     return _ripple_first(ctx, out)

@@ -42,7 +42,7 @@ from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distan
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
-from .syntax import field_of
+from .syntax import FUNCTION_KINDS, field_of
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.", "->")
@@ -258,7 +258,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     buf = ctx.buf
     found: dict[int, list[tuple[int, int, _Pair]]] = {}  # line -> occurrences of an old name
     for info in infos:
-        for line, start, end in _occurrences(ctx, info.old):
+        for line, start, end in (*_occurrences(ctx, info.old), *_inline_uses(ctx, info)):
             found.setdefault(line, []).append((start, end, info))
     riders: dict[int, list[tuple[int, int, _Pair]]] = {}
     for old, new in sorted(others):
@@ -320,7 +320,8 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     tags = [("confirmed", confirmed), ("text", any(i.site_in_text for i in infos)),
             ("decl", any(i.site_kind is not None for i in infos)), ("existed", any(i.existed for i in infos)),
             ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete),
-            ("orphan", all(_orphaned(ctx, i) for i in infos)), ("undeclared", all(_undeclared(ctx, i) for i in infos))]
+            ("orphan", all(_orphaned(ctx, i) for i in infos)), ("undeclared", all(_undeclared(ctx, i) for i in infos)),
+            ("inline", all(ctx.in_history(ln) for ln in range(edit.start_line, max(edit.end_line, edit.start_line + 1))))]
     rule += "".join(f"-{tag}" for tag, on in tags if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
 
@@ -429,6 +430,35 @@ def _from_dangling(ctx: Context) -> list[Candidate]:
 def _occurrences(ctx: Context, name: str):
     """(line, start, end) of every whole-word ``name`` outside the user's recent edits."""
     return ((line, start, end) for line, start, end in ctx.buf.occurrences(name) if not ctx.in_history(line))
+
+
+INLINE_SCOPES = frozenset({"lambda", "arrow_function", "closure_expression", "function_expression",
+                           "func_literal"} | bindings.COMPREHENSIONS)
+
+
+def _inline_uses(ctx: Context, info: _Pair):
+    """Occurrences on the user's own lines that the renamed declaration alone binds: the body
+    of a lambda, arrow function or closure whose parameter it is, or of a comprehension whose
+    variable it is (`lambda v: -v` renamed at `v`; the user's lines are otherwise theirs)."""
+    syntax, site = ctx.buf.syntax, info.site_node
+    if syntax is None or site is None or syntax.declaration_kind(site) != "local":
+        return
+    node = site.parent
+    while node is not None and node.type not in INLINE_SCOPES:
+        if node.type in FUNCTION_KINDS or node.type.endswith(("statement", "block", "definition")):
+            return
+        node = node.parent
+    if node is None:
+        return
+    if node.type in bindings.COMPREHENSIONS and not any(
+            c.type == "for_in_clause" and c.start_byte <= site.start_byte < c.end_byte for c in node.children):
+        return
+    first, last = node.start_point[0], node.end_point[0]
+    for line, start, end in ctx.buf.occurrences(info.old):
+        if first <= line <= last and ctx.in_history(line):
+            occurrence = syntax.node_at(line, start, end)
+            if node.start_byte <= occurrence.start_byte < node.end_byte:
+                yield line, start, end
 
 
 def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> bool:
