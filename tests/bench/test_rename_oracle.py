@@ -37,10 +37,19 @@ def inline(values):
 
 def loop(items):
     for it in items: print(it)
+
+
+class Box:
+    def put(self, *, item=None):
+        return item
+
+
+def fill(box: Box):
+    return box.put(item=1)
 '''
 
 
-def test_the_ripple_agrees_with_the_server_and_a_loop_on_one_line_is_the_one_miss(tmp_path):
+def test_the_ripple_agrees_with_the_server_but_for_a_keyword_through_a_typed_receiver(tmp_path):
     bench = load_bench("rename_oracle")
     path = tmp_path / "sample.py"
     path.write_text(SOURCE)
@@ -48,15 +57,16 @@ def test_the_ripple_agrees_with_the_server_and_a_loop_on_one_line_is_the_one_mis
     assert [(name, kind) for _, _, name, kind in decls] == [
         ("table", "parameter"), ("key", "parameter"), ("row", "variable"), ("keys", "variable"),
         ("kind", "parameter"), ("obj", "parameter"), ("obj", "parameter"), ("values", "parameter"),
-        ("v", "parameter"), ("items", "parameter"), ("it", "variable")]  # (a name once a function: the comprehension's `row` is the trap, not a rename)
+        ("v", "parameter"), ("items", "parameter"), ("it", "variable"), ("item", "parameter"), ("box", "parameter")]  # (a name once a function: the comprehension's `row` is the trap, not a rename)
     judged = asyncio.run(bench.judge([path], "python", show=20, show_under=True))
     counts = judged.counts
     assert judged.server == "basedpyright"
     assert counts["parameter renames"] + counts["variable renames"] == len(decls)
     assert counts["variable over"] == 0 and counts["parameter over"] == 0
-    # `lambda v: -v` renamed at `v` is finished on its line; `for it in items: print(it)` is not (the
-    # ripple edits the user's own line only inside a lambda or comprehension the name is bound by)
+    # `lambda v: -v` and the one-line loop are finished on the user's line; `box.put(item=1)` is a
+    # keyword the server follows through `box: Box`, the engine only through `self`/`cls`: the bench
+    # must see that miss, and only that one
     (miss,) = judged.shown
-    assert miss[2:4] == ("it", "variable") and miss[4] == [] and len(miss[5]) == 1
-    assert counts["parameter exact"] == counts["parameter renames"]
-    assert counts["variable exact"] == counts["variable renames"] - 1
+    assert miss[2:4] == ("item", "parameter") and miss[4] == [] and len(miss[5]) == 1
+    assert counts["parameter exact"] == counts["parameter renames"] - 1
+    assert counts["variable exact"] == counts["variable renames"]

@@ -434,22 +434,27 @@ def _occurrences(ctx: Context, name: str):
 
 INLINE_SCOPES = frozenset({"lambda", "arrow_function", "closure_expression", "function_expression",
                            "func_literal"} | bindings.COMPREHENSIONS)
+# loops whose variable is declared in their header: `for it in items: print(it)` on one line
+LOOPS = frozenset({"for_statement", "for_in_statement", "for_expression"})
 
 
 def _inline_uses(ctx: Context, info: _Pair):
     """Occurrences on the user's own lines that the renamed declaration alone binds: the body
-    of a lambda, arrow function or closure whose parameter it is, or of a comprehension whose
-    variable it is (`lambda v: -v` renamed at `v`; the user's lines are otherwise theirs)."""
+    of a lambda, arrow function or closure whose parameter it is, of a comprehension or loop
+    whose variable it is (`lambda v: -v` renamed at `v`; the user's lines are otherwise theirs)."""
     syntax, site = ctx.buf.syntax, info.site_node
     if syntax is None or site is None or syntax.declaration_kind(site) != "local":
         return
     node = site.parent
-    while node is not None and node.type not in INLINE_SCOPES:
+    while node is not None and node.type not in INLINE_SCOPES | LOOPS:
         if node.type in FUNCTION_KINDS or node.type.endswith(("statement", "block", "definition")):
             return
         node = node.parent
     if node is None:
         return
+    body = node.child_by_field_name("body") if node.type in LOOPS else None
+    if node.type in LOOPS and (body is None or site.start_byte >= body.start_byte):
+        return  # a declaration in the loop's body, not its header
     if node.type in bindings.COMPREHENSIONS and not any(
             c.type == "for_in_clause" and c.start_byte <= site.start_byte < c.end_byte for c in node.children):
         return

@@ -1046,3 +1046,15 @@ def test_a_name_read_on_the_line_that_assigns_its_rename_is_left_alone():
     before = "def f(total):\n    total = total + 1\n    return total\n"
     req = session(before, ("    total = total + 1\n", "    count = total + 1\n"))
     assert all(c.edit.start_line != 1 for c in candidates(req, "structural:rename"))
+
+
+def test_a_one_line_loop_renamed_at_its_variable_is_finished_on_the_users_line():
+    cases = [("def f(items):\n    for it in items: print(it)\n", "for it in", "for item in", "python",
+              "    for item in items: print(item)\n"),
+             ("function f(xs) {\n  for (const x of xs) use(x)\n}\n", "const x of", "const value of", "javascript",
+              "  for (const value of xs) use(value)\n")]
+    for before, old, new, language, expected in cases:
+        line = next(ln for ln in before.splitlines(keepends=True) if old in ln)
+        req = session(before, (line, line.replace(old, new)), language=language)
+        s = predict(req, min_confidence=None, ranker=SHIPPED)
+        assert s is not None and changed_lines(req, s)[1] == expected, (language, s)
