@@ -835,6 +835,12 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
             owner = (owners[0].start_byte, owners[0].end_byte) if owners else None
             if owner not in spans:
                 continue  # declared in another function (a sibling nested in the same one): not seen here
+            if scope is not None and owner != (scope.start_byte, scope.end_byte) and \
+                    owner[0] <= scope.start_byte and scope.end_byte <= owner[1] and not info.existed:
+                # an enclosing function's `entry`, shadowed by the renamed one (`lambda kv:` ->
+                # `lambda entry:` inside a method with a loop's `entry`): nothing in the local's
+                # own function read the outer one, so nothing is captured
+                continue
             if scope is not None and owner == (scope.start_byte, scope.end_byte) and (
                     _under_way(ctx, info) or not any(not ctx.in_history(x)
                                                      for x in syntax.declaring_lines(scope, info.old))):

@@ -1058,3 +1058,16 @@ def test_a_one_line_loop_renamed_at_its_variable_is_finished_on_the_users_line()
         req = session(before, (line, line.replace(old, new)), language=language)
         s = predict(req, min_confidence=None, ranker=SHIPPED)
         assert s is not None and changed_lines(req, s)[1] == expected, (language, s)
+
+
+def test_an_enclosing_functions_variable_of_the_new_name_is_shadowed_not_merged():
+    # tomlkit's items.py: `lambda kv:` -> `lambda entry:` in a method whose loop has an `entry`:
+    # the lambda's own `entry` hides it, nothing is merged; but a function that reads the outer
+    # name would capture it, and the ripple stops there
+    before = "def f(rows):\n    rows.sort(key=lambda kv: kv[0])\n    for entry in rows:\n        use(entry)\n"
+    req = session(before, ("    rows.sort(key=lambda kv: kv[0])\n", "    rows.sort(key=lambda entry: kv[0])\n"))
+    s = predict(req, min_confidence=None, ranker=SHIPPED)
+    assert s is not None and changed_lines(req, s)[1] == "    rows.sort(key=lambda entry: entry[0])\n"
+    captures = "def outer():\n    count = 0\n\n    def inner(total):\n        return total + count\n    return inner\n"
+    req = session(captures, ("    def inner(total):\n", "    def inner(count):\n"))
+    assert candidates(req, "structural:rename") == []
