@@ -528,14 +528,12 @@ def _shadowed(ctx: Context, node, name: str, scope) -> bool:
     if inner is None or not (scope.start_byte <= inner.start_byte and inner.end_byte <= scope.end_byte) \
             or (inner.start_byte, inner.end_byte) == (scope.start_byte, scope.end_byte):
         return False
-    for line in syntax.declaring_lines(inner, name):
-        for start, end in ctx.buf.occurrences_on(line, name):
-            declared = syntax.node_at(line, start, end)
-            owners = syntax.functions_around(declared)
-            if (owners and (owners[0].start_byte, owners[0].end_byte) == (inner.start_byte, inner.end_byte)
-                    and syntax.declaration_kind(declared) == "local"
-                    and bindings.block_span(ctx.buf.grammar, declared) is None):
-                return True
+    for declared in syntax.declaring_nodes(inner, name):
+        owners = syntax.functions_around(declared)
+        if (owners and (owners[0].start_byte, owners[0].end_byte) == (inner.start_byte, inner.end_byte)
+                and syntax.declaration_kind(declared) == "local"
+                and bindings.block_span(ctx.buf.grammar, declared) is None):
+            return True
     return False
 
 
@@ -550,12 +548,8 @@ def _rebound(ctx: Context, info: _Pair, node) -> bool:
         # the declarations of both names: the renamed one's own (`let y = f(x)`, a loop's
         # `for (n, inner)` whose uses follow) says which binding the user is renaming
         syntax, scope = ctx.buf.syntax, info.scope
-        names = [syntax.node_at(line, start, end)
-                 for name in (info.old, info.new)
-                 for line in syntax.declaring_lines(scope, name)
-                 for start, end in ctx.buf.occurrences_on(line, name)]
-        names = [n for n in names if syntax.declaration_kind(n) == "local"
-                 and scope.start_byte <= n.start_byte < scope.end_byte]
+        names = [n for name in (info.old, info.new) for n in syntax.declaring_nodes(scope, name)
+                 if syntax.declaration_kind(n) == "local"]
         info.shadows = bindings.spans(syntax, ctx.buf.grammar, scope, names)
     if not info.shadows:
         return False
@@ -826,31 +820,29 @@ def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> boo
         return False
     spans = {(f.start_byte, f.end_byte) for f in around}
     scope = info.scope
-    for ln in syntax.declaring_lines(around[-1], info.new):
-        if ctx.in_history(ln):
+    for node in syntax.declaring_nodes(around[-1], info.new):
+        if ctx.in_history(node.start_point[0]) or syntax.declaration_kind(node) != "local":
             continue
-        for s, e in ctx.buf.occurrences_on(ln, info.new):
-            node = syntax.node_at(ln, s, e)
-            owners = syntax.functions_around(node) if syntax.declaration_kind(node) == "local" else []
-            owner = (owners[0].start_byte, owners[0].end_byte) if owners else None
-            if owner not in spans:
-                continue  # declared in another function (a sibling nested in the same one): not seen here
-            if scope is not None and owner != (scope.start_byte, scope.end_byte) and \
-                    owner[0] <= scope.start_byte and scope.end_byte <= owner[1] and not info.existed:
-                # an enclosing function's `entry`, shadowed by the renamed one (`lambda kv:` ->
-                # `lambda entry:` inside a method with a loop's `entry`): nothing in the local's
-                # own function read the outer one, so nothing is captured
-                continue
-            if scope is not None and owner == (scope.start_byte, scope.end_byte) and (
-                    _under_way(ctx, info) or not any(not ctx.in_history(x)
-                                                     for x in syntax.declaring_lines(scope, info.old))):
-                # the local's own declaration, renamed before the edits the engine is sent (12): a
-                # long ripple (markdown-it's `state`, 60 uses) stopped there, its declaration
-                # taken for another variable; a function that still declares the old name has two,
-                # unless every recent edit is this rename (a Python local assigned again is
-                # "declared" on each line: `pos` in markdown-it's reference.py, 40 uses)
-                continue
-            return True
+        owners = syntax.functions_around(node)
+        owner = (owners[0].start_byte, owners[0].end_byte) if owners else None
+        if owner not in spans:
+            continue  # declared in another function (a sibling nested in the same one): not seen here
+        if scope is not None and owner != (scope.start_byte, scope.end_byte) and \
+                owner[0] <= scope.start_byte and scope.end_byte <= owner[1] and not info.existed:
+            # an enclosing function's `entry`, shadowed by the renamed one (`lambda kv:` ->
+            # `lambda entry:` inside a method with a loop's `entry`): nothing in the local's
+            # own function read the outer one, so nothing is captured
+            continue
+        if scope is not None and owner == (scope.start_byte, scope.end_byte) and (
+                _under_way(ctx, info) or not any(not ctx.in_history(x)
+                                                 for x in syntax.declaring_lines(scope, info.old))):
+            # the local's own declaration, renamed before the edits the engine is sent (12): a
+            # long ripple (markdown-it's `state`, 60 uses) stopped there, its declaration
+            # taken for another variable; a function that still declares the old name has two,
+            # unless every recent edit is this rename (a Python local assigned again is
+            # "declared" on each line: `pos` in markdown-it's reference.py, 40 uses)
+            continue
+        return True
     return False
 
 

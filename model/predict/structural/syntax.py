@@ -128,17 +128,21 @@ class Syntax:
         at, so this costs as much as the name's uses, not the function's size."""
         key = (function.start_byte, function.end_byte, frozenset(names))
         if key not in self._declares:
-            self._declares[key] = any(next(self._declaring_lines(function, name), None) is not None for name in names)
+            self._declares[key] = any(next(self._declaring_nodes(function, name), None) is not None for name in names)
         return self._declares[key]
 
     def declaring_lines(self, function, name: str) -> tuple[int, ...]:
         """The lines inside ``function`` where it declares ``name`` (parameter or local)."""
+        return tuple(sorted({node.start_point[0] for node in self.declaring_nodes(function, name)}))
+
+    def declaring_nodes(self, function, name: str) -> tuple:
+        """The name nodes inside ``function`` (nested functions too) that declare ``name``."""
         key = (function.start_byte, function.end_byte, name)
         if key not in self._declared:
-            self._declared[key] = tuple(self._declaring_lines(function, name))
+            self._declared[key] = tuple(self._declaring_nodes(function, name))
         return self._declared[key]
 
-    def _declaring_lines(self, function, name: str):
+    def _declaring_nodes(self, function, name: str):
         first, last = function.start_point[0], min(function.end_point[0], len(self._lines) - 1)
         regex = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
         for line in range(first, last + 1):
@@ -146,8 +150,7 @@ class Syntax:
                 node = self.node_at(line, m.start(), m.end())
                 inside = function.start_byte <= node.start_byte and node.end_byte <= function.end_byte
                 if inside and node.type in _NAME_KINDS and _is_declaration(node):
-                    yield line
-                    break
+                    yield node
 
     @staticmethod
     def declaration_kind(node) -> str | None:
