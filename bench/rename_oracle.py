@@ -31,6 +31,7 @@ import re
 import sys
 import time
 from collections import Counter
+from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
@@ -127,10 +128,8 @@ def renamed(before: str, after: str, old: str, new: str) -> set[tuple[int, int]]
     return out
 
 
-def in_text(text: str, language: str, path: str, found: set[tuple[int, int]], name: str) -> set[tuple[int, int]]:
+def in_text(syntax: Syntax, lines: list[str], found: set[tuple[int, int]], name: str) -> set[tuple[int, int]]:
     """Those of ``found`` (line, index of the name on the line) that sit in a string or comment."""
-    lines = text.splitlines()
-    syntax = Syntax(text, lines, grammar_for(language, path))
     word = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
     out = set()
     for line, k in found:
@@ -145,7 +144,7 @@ def apply_server_edit(text: str, answer, path: Path, encoding) -> str | None:
         return None
     edits = file_edits(answer)[0].get(path.resolve(), [])
     source = text_lines(text)
-    offsets = [sum(len(x) for x in text.splitlines(keepends=True)[:i]) for i in range(text.count("\n") + 2)]
+    offsets = [0, *accumulate(len(x) for x in text.splitlines(keepends=True)), len(text)]
     spans = []
     for e in edits:
         l1, c1, l2, c2 = from_server_range(source, e.range, encoding)
@@ -183,6 +182,8 @@ async def judge(files: list[Path], language: str, per_file: int = 40, show: int 
                 continue  # columns in characters and the server's UTF-16 units agree only there
             uri = uri_of(path.resolve())
             document = lsp.TextDocumentIdentifier(uri)
+            lines = text.splitlines()
+            syntax = Syntax(text, lines, grammar_for(language, str(path)))  # one parse a file: strings, comments
             session.notify(lsp.TEXT_DOCUMENT_DID_OPEN, lsp.DidOpenTextDocumentParams(
                 lsp.TextDocumentItem(uri, LANGUAGE_IDS.get(language, language), 1, text)))
             for line, column, old, kind in declarations(text, language, str(path))[:per_file]:
@@ -201,7 +202,7 @@ async def judge(files: list[Path], language: str, per_file: int = 40, show: int 
                     continue
                 got = ripple(text, line, column, old, new, language, str(path))
                 want, have = renamed(text, expected, old, new), renamed(text, got, old, new)
-                text_of = in_text(text, language, str(path), want | have, old)
+                text_of = in_text(syntax, lines, want | have, old)
                 over, under = have - want - text_of, want - have - text_of  # (a JSDoc `@param` a server renames)
                 counts.update({f"{kind} renames": 1, f"{kind} exact": want == have,
                                f"{kind} exact in code": want - text_of == have - text_of,
