@@ -687,6 +687,24 @@ def ripple(before: str, first: tuple[str, str], language: str, limit: int = 10) 
     return changed
 
 
+
+def follow_ripple(before: str, first: tuple[str, str], steps: int, to_the_end: bool = False) -> list[tuple[str, str]]:
+    """The user's ``first`` edit and the rename candidates' next sites taken after it, ``steps``
+    times, with the 12 edits of history the editor sends (Python). Candidates, not the shown
+    suggestion: the repeat behaviour may offer the same lines. A ripple that ends before
+    ``steps`` fails the test, unless ``to_the_end``."""
+    done = [first]
+    for i in range(steps):
+        req = session(before, *done, language="python")
+        req = replace(req, history=req.history[-12:])
+        found = candidates(req, "structural:rename")
+        if not found and to_the_end:
+            break
+        assert found, f"stopped after {i} steps"
+        e = found[0].edit
+        done.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    return done
+
 # anyhow's fmt.rs (code nobody here tuned on): the loop's `error` is another binding, and so is
 # the `if let`'s (not in its `else`); renaming `let error` rippled into the loop's pattern and use
 RS_LOOP_REBINDS = """\
@@ -823,14 +841,7 @@ def test_a_ripple_longer_than_the_edits_sent_goes_on_to_the_last_use():
     filler = "".join(f"    total += {k}\n" for k in range(12))  # uses this far apart are one site a step
     body = "".join(f"    total += state.step({i})\n{filler}" for i in range(16))
     before = f"def run(state):\n    total = 0\n{body}    return total, state\n"
-    steps = [("def run(state):\n", "def run(ctx):\n")]
-    for i in range(17):
-        req = session(before, *steps, language="python")
-        req = replace(req, history=req.history[-12:])
-        found = candidates(req, "structural:rename")  # (the repeat behaviour offers the same lines)
-        assert found, f"stopped after {i} steps"
-        e = found[0].edit
-        steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    steps = follow_ripple(before, ("def run(state):\n", "def run(ctx):\n"), 17)
     assert steps[-1][1] == "    return total, ctx\n"
 
 
@@ -929,14 +940,7 @@ def test_a_long_ripple_goes_on_past_reassignments_of_a_python_local():
     filler = "".join(f"    total += {k}\n" for k in range(12))
     body = "".join(f"    pos = skip(text, pos)\n{filler}" for i in range(16))
     before = f"def scan(text):\n    pos = 0\n    total = 0\n{body}    return pos, total\n"
-    steps = [("    pos = 0\n", "    offset = 0\n")]
-    for i in range(17):
-        req = session(before, *steps, language="python")
-        req = replace(req, history=req.history[-12:])
-        found = candidates(req, "structural:rename")
-        assert found, f"stopped after {i} steps"
-        e = found[0].edit
-        steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    steps = follow_ripple(before, ("    pos = 0\n", "    offset = 0\n"), 17)
     assert steps[-1][1] == "    return offset, total\n"
 
 
@@ -959,15 +963,9 @@ class MacDirs(Dirs):
 def test_renaming_a_python_parameter_renames_the_keyword_its_callers_pass():
     # platformdirs' api.py: `_optionally_create_directory(path, private=False)` called by keyword;
     # a language server renames the keyword with the parameter, the ripple left it (a member)
-    steps = [("    def _create(self, path, *, private, site=False):\n",
-              "    def _create(self, path, *, owner_only, site=False):\n")]
-    for _ in range(4):
-        found = candidates(session(PY_KEYWORD_CALLERS, *steps), "structural:rename")
-        if not found:
-            break
-        req = session(PY_KEYWORD_CALLERS, *steps)
-        e = found[0].edit
-        steps.append(("".join(req.current.splitlines(keepends=True)[e.start_line:e.end_line]), e.new_text))
+    steps = follow_ripple(PY_KEYWORD_CALLERS, ("    def _create(self, path, *, private, site=False):\n",
+                                               "    def _create(self, path, *, owner_only, site=False):\n"), 4,
+                          to_the_end=True)
     # `make(..., private=...)` is another function's keyword; the subclass's `super()._create(...,
     # private=private)` is inside another `_create`, whose own parameter it reads
     assert [new.strip() for _, new in steps[1:]] == ["make(path, private=owner_only, site=site)",
