@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .syntax import FUNCTION_KINDS, Syntax, field_of
+from .syntax import FUNCTION_KINDS, field_of
 
 JS = frozenset({"javascript", "typescript", "tsx"})
 COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
@@ -36,7 +36,7 @@ class Span(NamedTuple):
         return self.start <= offset < self.end and not self.hole_start <= offset < self.hole_end
 
 
-def spans(syntax: Syntax, grammar: str, function, names) -> tuple[Span, ...]:
+def spans(grammar: str, function, names) -> tuple[Span, ...]:
     """The spans of the block-scoped bindings among ``names`` (the name nodes in ``function``
     that declare the renamed local), in any order."""
     found = [_span(grammar, name) for name in sorted(names, key=lambda n: n.start_byte)]

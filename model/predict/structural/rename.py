@@ -550,7 +550,7 @@ def _rebound(ctx: Context, info: _Pair, node) -> bool:
         syntax, scope = ctx.buf.syntax, info.scope
         names = [n for name in (info.old, info.new) for n in syntax.declaring_nodes(scope, name)
                  if syntax.declaration_kind(n) == "local"]
-        info.shadows = bindings.spans(syntax, ctx.buf.grammar, scope, names)
+        info.shadows = bindings.spans(ctx.buf.grammar, scope, names)
     if not info.shadows:
         return False
     site = bindings.binding(info.shadows, info.site_node.start_byte)
