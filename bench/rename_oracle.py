@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lsprotocol import types as lsp
-
 from nxedit.model.lsp.edits import file_edits, uri_of
 from nxedit.model.lsp.positions import from_server_range, text_lines, to_server_position
 from nxedit.model.lsp.servers import LANGUAGE_IDS, server_table
@@ -46,7 +45,7 @@ from nxedit.model.predict.structural.candidates import scan_distance
 from nxedit.model.predict.structural.engine import candidates, make_context
 from nxedit.model.predict.structural.syntax import Syntax, grammar_for
 from nxedit.model.text.edits import Position
-
+from pygls.exceptions import JsonRpcException
 
 HISTORY = 12  # the edits the editor sends with each request (editor/predictions/jobs.py HISTORY_EVENTS)
 
@@ -64,7 +63,8 @@ def declarations(text: str, language: str, path: str) -> list[tuple[int, int, st
         if node.type != "identifier" or not syntax.functions_around(node):
             continue
         kind = syntax.declaration_kind(node) or ""
-        if kind != "local" and not kind.endswith("default_parameter"):  # (older engines said so for `x=1`)
+        # (older engines said so for Python's `x=1` and Go's `x int`)
+        if kind != "local" and not kind.endswith(("default_parameter", "parameter_declaration")):
             continue
         line, byte = node.start_point
         column = len(lines[line].encode("utf-8")[:byte].decode("utf-8", "replace"))
@@ -196,6 +196,10 @@ async def judge(files: list[Path], language: str, per_file: int = 40, show: int 
                     counts["server failed"] += 1
                     print(f"{path}:{line + 1}: {exc}", file=sys.stderr)
                     continue
+                except JsonRpcException as exc:  # gopls: a file its build tags leave out of the package
+                    counts["server: error answer"] += 1
+                    print(f"{path}:{line + 1}: {exc}", file=sys.stderr)
+                    continue
                 expected = apply_server_edit(text, answer, path, session.encoding)
                 if expected is None or expected == text:
                     counts["server: not renameable"] += 1
@@ -230,7 +234,7 @@ def report(language: str, files: list[Path], judged: Judged) -> None:
         print(f"{kind:10s} {n:8d} {exact:6d} {exact / max(n, 1):6.3f} {code:8d} {code / max(n, 1):6.3f} "
               f"{counts[f'{kind} server']:11d} {counts[f'{kind} over']:9d} {counts[f'{kind} text']:5d} "
               f"{counts[f'{kind} under']:6d}")
-    for key in ("server: not renameable", "server failed"):
+    for key in ("server: not renameable", "server failed", "server: error answer"):
         if counts[key]:
             print(f"{key}: {counts[key]}")
     for path, line, old, kind, over, under in judged.shown:

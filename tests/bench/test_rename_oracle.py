@@ -3,10 +3,8 @@
 import asyncio
 
 import pytest
-
-from nxedit.model.lsp.servers import find_command
-
 from bench_scripts import load_bench
+from nxedit.model.lsp.servers import find_command
 
 pytestmark = [
     pytest.mark.slow,
@@ -69,4 +67,90 @@ def test_the_ripple_agrees_with_the_server_but_for_a_keyword_through_a_typed_rec
     (miss,) = judged.shown
     assert miss[2:4] == ("item", "parameter") and miss[4] == [] and len(miss[5]) == 1
     assert counts["parameter exact"] == counts["parameter renames"] - 1
+    assert counts["variable exact"] == counts["variable renames"]
+
+
+# Go (gopls, Debian's, which .ci/run installs): the traps the oracle found in google/uuid,
+# BurntSushi/toml and pkg/errors: a receiver used past the five newest edits, a closure's own
+# parameter of the name, one-line functions, an `if`'s initializer, a rune literal, a type
+# switch's variable and case clauses as blocks
+GO_SOURCE = '''\
+package sample
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+type Meta struct{ n int }
+
+func (md *Meta) unify(data any) error {
+	md.n++
+	switch data := data.(type) {
+	case string:
+		md.n += len(data)
+	}
+	md.n++
+	md.n++
+	md.n++
+	md.n++
+	md.n++
+	return md.check(data)
+}
+
+func (md *Meta) check(data any) error { return md.other(data) }
+
+func (md *Meta) other(any) error { return nil }
+
+func run(b *Meta, op func() error) error {
+	b.n++
+	each(func(b *Meta) { b.n-- })
+	if err := op(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func each(func(*Meta)) {}
+
+func Format(s io.Writer, verb rune) {
+	switch verb {
+	case 's':
+		fmt.Fprint(s, "s")
+	}
+}
+
+func parts(p map[string]any) (int, error) {
+	switch p["kind"] {
+	case "valve":
+		rating := p["rating"].(int)
+		return rating, nil
+	case "cable":
+		rating := p["rating"].(int) * 2
+		return rating, nil
+	}
+	return 0, errors.New("kind")
+}
+'''
+
+
+@pytest.mark.skipif(find_command("gopls") is None, reason="gopls is not installed")
+def test_the_go_ripple_agrees_with_gopls(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    monkeypatch.setenv("GOPROXY", "off")  # nothing to download: the sample imports the standard library only
+    bench = load_bench("rename_oracle")
+    (tmp_path / "go.mod").write_text("module example.com/sample\n\ngo 1.19\n")
+    path = tmp_path / "sample.go"
+    path.write_text(GO_SOURCE)
+    decls = bench.declarations(GO_SOURCE, "go", str(path))
+    assert {(name, kind) for _, _, name, kind in decls} >= {
+        ("md", "parameter"), ("data", "parameter"), ("b", "parameter"), ("err", "variable"), ("s", "parameter"),
+        ("rating", "variable")}
+    judged = asyncio.run(bench.judge([path], "go", show=20, show_under=True))
+    counts = judged.counts
+    assert judged.server == "gopls"
+    assert counts["parameter renames"] + counts["variable renames"] == len(decls)
+    assert judged.shown == []
+    assert counts["parameter exact"] == counts["parameter renames"]
     assert counts["variable exact"] == counts["variable renames"]

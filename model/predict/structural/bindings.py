@@ -22,6 +22,7 @@ JS = frozenset({"javascript", "typescript", "tsx"})
 COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
                             "generator_expression"})
 GO_INITIALIZED = frozenset({"if_statement", "expression_switch_statement", "type_switch_statement", "for_clause"})
+GO_BLOCKS = ("block", "expression_case", "type_case", "default_case", "communication_case")  # a case is a block
 
 
 class Span(NamedTuple):
@@ -44,7 +45,7 @@ def spans(grammar: str, function, names) -> tuple[Span, ...]:
     for i, this in enumerate(found):
         if this is None:
             continue
-        span, block = this
+        span, block, _ = this
         if block is not None and grammar == "go" and any(_block(other, function) == block for other in found[:i]):
             continue  # `x, err := g()` in the block that already has `err`: Go assigns that one
         out.append(span)
@@ -58,16 +59,25 @@ def block_span(grammar: str, name) -> Span | None:
     return None if found is None else found[0]
 
 
+def opened_by(grammar: str, name):
+    """The statement that opens a declaring name node's binding, when one does (a loop's
+    variable, Go's ``if err := f(); err != nil {``, Rust's ``if let``, a ``catch (e)``, a
+    comprehension): its uses on that statement's own line belong to the binding too."""
+    found = _span(grammar, name)
+    return None if found is None else found[2]
+
+
 def binding(found: tuple[Span, ...], offset: int) -> Span | None:
     """The innermost span around ``offset`` (None: the function's own binding)."""
     around = [s for s in found if s.holds(offset)]
     return max(around, key=lambda s: (s.start, -s.end)) if around else None
 
 
-def _span(grammar: str, name) -> tuple[Span, object] | None:
-    """The span a declaring name node's binding is seen in, and for a declaration in a plain
-    block that block (Go reuses a variable declared again in the same block); None for a
-    binding of the whole function (a parameter, Python's assignments, JavaScript's ``var``)."""
+def _span(grammar: str, name) -> tuple[Span, object, object] | None:
+    """The span a declaring name node's binding is seen in, for a declaration in a plain
+    block that block (Go reuses a variable declared again in the same block), and the
+    statement that opens the binding, if one does; None for a binding of the whole function
+    (a parameter, Python's assignments, JavaScript's ``var``)."""
     node = name
     while node.parent is not None:
         parent, field = node.parent, field_of(node)
@@ -76,27 +86,33 @@ def _span(grammar: str, name) -> tuple[Span, object] | None:
             return None
         if grammar == "rust":
             if kind == "let_declaration" and field == "pattern" and parent.parent is not None:
-                return _hole(name.start_byte, parent.parent.end_byte, parent, "value"), None
+                return _hole(name.start_byte, parent.parent.end_byte, parent, "value"), None, None
             if kind == "for_expression" and field == "pattern":
-                return _hole(parent.start_byte, parent.end_byte, parent, "value"), None
+                return _hole(parent.start_byte, parent.end_byte, parent, "value"), None, parent
             if kind == "let_condition" and field == "pattern":
                 owner = _ancestor(parent, ("if_expression", "while_expression"))
                 body = owner and (owner.child_by_field_name("consequence") or owner.child_by_field_name("body"))
-                return (_hole(name.start_byte, body.end_byte, parent, "value"), None) if body else None
+                return (_hole(name.start_byte, body.end_byte, parent, "value"), None, owner) if body else None
         elif grammar == "go":
             if kind == "range_clause" and field == "left" and parent.parent is not None:
                 if not any(c.type == ":=" for c in parent.children):
                     return None  # `for _, err = range`: assigns the outer one
-                return _hole(parent.parent.start_byte, parent.parent.end_byte, parent, "right"), None
+                return _hole(parent.parent.start_byte, parent.parent.end_byte, parent, "right"), None, parent.parent
+            if kind == "type_switch_statement" and field == "alias":  # `switch v := v.(type) {`
+                return _hole(parent.start_byte, parent.end_byte, parent, "value"), None, parent
+            if kind == "receive_statement" and field == "left" and parent.parent is not None \
+                    and parent.parent.type == "communication_case" and any(c.type == ":=" for c in parent.children):
+                return _hole(parent.parent.start_byte, parent.parent.end_byte, parent, "right"), None, parent.parent
             if kind in ("short_var_declaration", "var_spec") and field in ("left", "name") and parent.parent:
                 owner = parent.parent
                 if owner.type in GO_INITIALIZED:
                     owner = owner.parent if owner.type == "for_clause" else owner
-                    return _hole(owner.start_byte, owner.end_byte, parent, "right"), None
-                block = _ancestor(parent, ("block",))
+                    return _hole(owner.start_byte, owner.end_byte, parent, "right"), None, owner
+                block = _ancestor(parent, GO_BLOCKS)
                 if block is None:
                     return None
-                return _hole(name.start_byte, block.end_byte, parent, "right" if field == "left" else "value"), block
+                return (_hole(name.start_byte, block.end_byte, parent, "right" if field == "left" else "value"),
+                        block, None)
         elif grammar in JS:
             if kind == "variable_declarator" and field == "name" and parent.parent is not None:
                 declaration = parent.parent
@@ -105,17 +121,17 @@ def _span(grammar: str, name) -> tuple[Span, object] | None:
                 # the whole block, its initializer too: a `const` is in scope (if not yet set)
                 # from the block's start (`const visit = (v) => visit(v.next)` calls itself)
                 owner = declaration.parent
-                return Span(owner.start_byte, owner.end_byte), None
+                return Span(owner.start_byte, owner.end_byte), None, None
             if kind == "for_in_statement" and field == "left":
                 if parent.child_by_field_name("kind") is None:
                     return None  # `for (x of xs)`: assigns an outer `x`
-                return Span(parent.start_byte, parent.end_byte), None
+                return Span(parent.start_byte, parent.end_byte), None, parent
             if kind == "catch_clause" and field == "parameter":
-                return Span(parent.start_byte, parent.end_byte), None
+                return Span(parent.start_byte, parent.end_byte), None, parent
         elif grammar == "python":
             if kind == "for_in_clause" and field == "left" and parent.parent is not None:
                 if parent.parent.type in COMPREHENSIONS:
-                    return _hole(parent.parent.start_byte, parent.parent.end_byte, parent, "right"), None
+                    return _hole(parent.parent.start_byte, parent.parent.end_byte, parent, "right"), None, parent.parent
                 return None
         node = parent
     return None

@@ -86,7 +86,7 @@ def predict(ctx: Context) -> list[Candidate]:
         if t.kind != IDENT or t.text in old_names or t.text in KEYWORDS or t.text in seen:
             continue
         seen.add(t.text)
-        if after_access(ex.new[: t.start], (".", "::", "->")):
+        if after_access(ex.new[: t.start], (".", "::")):
             continue  # `typing.Iterator`, `std::fmt::Debug`: a member or a path, its owner is what is imported
         line = last.start + top + ex.new.count("\n", 0, t.start)
         column = t.start - (ex.new.rfind("\n", 0, t.start) + 1)

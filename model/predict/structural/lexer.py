@@ -49,9 +49,10 @@ def is_word(text: str, dollar: bool = False) -> bool:
     return _WORD[dollar].fullmatch(text) is not None
 
 
-def after_access(before: str, accessors: tuple[str, ...] = (".", "?.", "->")) -> bool:
-    """Whether the text ``before`` a name ends in a member access or a path (``obj.``, ``p->``),
-    not in a spread or rest (``...args``) or a Rust range (``0..len``): those name variables."""
+def after_access(before: str, accessors: tuple[str, ...] = (".", "?.")) -> bool:
+    """Whether the text ``before`` a name ends in a member access or a path (``obj.``; C's ``p->``
+    where the caller asks), not in a spread or rest (``...args``) or a Rust range (``0..len``):
+    those name variables; nor after ``->``, which opens a Python or Rust return type."""
     before = before.rstrip()
     return before.endswith(accessors) and not before.endswith("..")
 

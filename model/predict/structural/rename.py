@@ -37,7 +37,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from . import bindings
+from . import bindings, parameters
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
@@ -45,7 +45,8 @@ from .rewrite import Example
 from .syntax import FUNCTION_KINDS, field_of
 
 SOURCE = "structural:rename"
-MEMBER_PREFIXES = (".", "?.", "->")
+MEMBER_PREFIXES = (".", "?.")
+ARROW_MEMBERS = frozenset({"c", "cpp"})  # `p->x`; in Python and Rust `->` opens a return type (`-> cl:`)
 # node kinds that name a member (a field, property or method of something), never a variable
 MEMBER_KINDS = frozenset({"field_identifier", "property_identifier", "private_property_identifier"})
 SHORTHAND_KINDS = frozenset({"shorthand_property_identifier", "shorthand_field_initializer",
@@ -122,7 +123,9 @@ class _Pair:
     qualifier: str | None = None  # the module path written before the renamed occurrence
     receiver: str | None = None  # the imported module before the renamed member (`valve.Context`)
     roles: frozenset = field(default_factory=frozenset)  # for a keyword: the token after it in the examples
-    callee: tuple | None = None  # Python: (name, is a method) of the function whose parameter was renamed
+    role_before: bool = False  # and the token before it (a name swapped for a keyword)
+    callee: tuple | None = None  # Python: (name, is a method, class) of the function whose parameter was renamed
+    keyword_call: tuple | None = None  # renamed as a keyword argument: the call's (name, receiver), :func:`parameters.keyword_to`
     shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
 
 
@@ -179,8 +182,10 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
         if site is None:
             continue
         node = syntax.node_at(*site)
-        # a name swapped inside an import that changed more is another name imported, not a rename
-        if syntax.declaration_kind(node) not in (None, "local") and not syntax.in_import(node):
+        # a name swapped inside an import that changed more is another name imported, not a rename;
+        # a parameter swapped in a rewritten header is renamed (go-chi's `handler` -> `endpoint`)
+        kind = syntax.declaration_kind(node)
+        if (kind not in (None, "local") and not syntax.in_import(node)) or (kind == "local" and parameters.is_parameter(node)):
             out.append(pair)
     return out
 
@@ -439,38 +444,57 @@ LOOPS = frozenset({"for_statement", "for_in_statement", "for_expression"})
 
 
 def _inline_uses(ctx: Context, info: _Pair):
-    """Occurrences on the user's own lines that the renamed declaration alone binds: the body
-    of a lambda, arrow function or closure whose parameter it is, of a comprehension or loop
-    whose variable it is (`lambda v: -v` renamed at `v`; the user's lines are otherwise theirs)."""
+    """Occurrences on the user's own lines that the renamed declaration alone binds: in the
+    body of a lambda, arrow function, closure or one-line function whose parameter it is, in
+    a comprehension, loop or ``if`` that opens it (`lambda v: -v`, `if err := f(); err != nil {`,
+    `func Is(err, target error) bool { return errors.Is(err, target) }` renamed at the
+    declaration; the user's lines are otherwise theirs)."""
     syntax, site = ctx.buf.syntax, info.site_node
     if syntax is None or site is None or syntax.declaration_kind(site) != "local":
         return
-    node = site.parent
-    while node is not None and node.type not in INLINE_SCOPES | LOOPS:
-        if node.type in FUNCTION_KINDS or node.type.endswith(("statement", "block", "definition")):
-            return
-        node = node.parent
-    if node is None:
+    scope = _inline_scope(ctx, site)
+    if scope is None:
         return
-    body = node.child_by_field_name("body") if node.type in LOOPS else None
-    if node.type in LOOPS and (body is None or site.start_byte >= body.start_byte):
-        return  # a declaration in the loop's body, not its header
-    if node.type in bindings.COMPREHENSIONS and not any(
-            c.type == "for_in_clause" and c.start_byte <= site.start_byte < c.end_byte for c in node.children):
-        return
-    first, last = node.start_point[0], node.end_point[0]
+    span = bindings.block_span(ctx.buf.grammar, site)  # less its initializer, which sees the outer name
+    first, last = scope.start_point[0], scope.end_point[0]
     for line, start, end in ctx.buf.occurrences(info.old):
         if first <= line <= last and ctx.in_history(line):
-            occurrence = syntax.node_at(line, start, end)
-            if node.start_byte <= occurrence.start_byte < node.end_byte:
+            at = syntax.node_at(line, start, end).start_byte
+            if scope.start_byte <= at < scope.end_byte and (span is None or span.holds(at)):
                 yield line, start, end
+
+
+def _inline_scope(ctx: Context, site):
+    """The node whose uses of a declaring name on the user's lines :func:`_inline_uses` renames."""
+    opener = bindings.opened_by(ctx.buf.grammar, site)
+    if opener is not None:
+        return opener
+    node = site.parent
+    while node is not None and node.type not in INLINE_SCOPES | LOOPS:
+        if node.type in FUNCTION_KINDS:  # a parameter (Go's receiver too) of a named function
+            header = [node.child_by_field_name(f) for f in ("parameters", "receiver")]
+            return node if any(h is not None and h.start_byte <= site.start_byte < h.end_byte
+                               for h in header) else None
+        if node.type.endswith(("statement", "block", "definition")):
+            return None
+        node = node.parent
+    if node is None:
+        return None
+    body = node.child_by_field_name("body") if node.type in LOOPS else None
+    if node.type in LOOPS and (body is None or site.start_byte >= body.start_byte):
+        return None  # a declaration in the loop's body, not its header
+    return node
+
+
+def _member_prefixes(language: str) -> tuple[str, ...]:
+    return MEMBER_PREFIXES + ("->",) if language in ARROW_MEMBERS else MEMBER_PREFIXES
 
 
 def _is_member(ctx: Context, line: int, start: int, end: int | None = None) -> bool:
     """Whether the name at ``start`` names a member of something, not a variable: after a
     ``.``, a field or property name (``handler: x`` in a struct literal, ``self.x``), a
     keyword argument's name (``f(handler=x)``: the callee's parameter)."""
-    if after_access(ctx.buf.line_text(line)[:start], MEMBER_PREFIXES):
+    if after_access(ctx.buf.line_text(line)[:start], _member_prefixes(ctx.buf.language)):
         return True
     syntax = ctx.buf.syntax
     if syntax is None or end is None:
@@ -591,7 +615,7 @@ def _existed(ctx: Context, info: _Pair) -> bool:
         col = m.start() - buf.line_start(line)
         if not first <= line <= last or ctx.in_history(line) or _foreign(ctx, line, col, None):
             continue
-        if not info.site_member and after_access(buf.line_text(line)[:col], MEMBER_PREFIXES):
+        if not info.site_member and after_access(buf.line_text(line)[:col], _member_prefixes(buf.language)):
             continue
         # a word in a comment or docstring is not a name the code already uses
         if syntax is not None and syntax.in_string_or_comment(syntax.node_at(line, col, col + len(new))):
@@ -603,8 +627,12 @@ def _existed(ctx: Context, info: _Pair) -> bool:
 def _study_site(ctx: Context, hunk, info: _Pair) -> None:
     """What the renamed occurrence is: a member, a declaration, in text, in which scope."""
     old, new, buf = info.old, info.new, ctx.buf
-    if old in _fixed_names(buf.language):
-        info.roles = frozenset(_role(ex, i1) for ex in ctx.examples if ex is not None
+    fixed = _fixed_names(buf.language)
+    if old in fixed or new in fixed:
+        # a name swapped for a keyword (`-> Bytes {` -> `-> Self {`) is swapped where the examples
+        # swapped it, seen from both sides: `Bytes { ptr }`, a struct literal, stays (tokio's bytes)
+        info.role_before = old not in fixed
+        info.roles = frozenset(_role(ex, i1, info.role_before) for ex in ctx.examples if ex is not None
                                for i1, i2, j1, j2 in ex.opcodes
                                if [t.text for t in ex.old_tokens[i1:i2]] == [old] and
                                [t.text for t in ex.new_tokens[j1:j2]] == [new])
@@ -623,56 +651,10 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
             info.site_kind = syntax.declaration_kind(node)
             if not info.site_member:
                 info.scope = syntax.scope_declaring(node, {old, new})
-                info.callee = _parameter_of(buf.grammar, info.scope, node)
-
-
-def _parameter_of(grammar: str | None, function, node) -> tuple[str, bool] | None:
-    """The name of the Python function whose parameter ``node`` declares (not ``*args``,
-    ``**kwargs`` or one before ``/``: no caller names those), and whether it is a method;
-    else None."""
-    if grammar != "python" or function is None or function.type != "function_definition":
-        return None
-    params, name = function.child_by_field_name("parameters"), function.child_by_field_name("name")
-    if params is None or name is None or not params.start_byte <= node.start_byte < params.end_byte:
-        return None
-    for child in params.children:
-        if child.type == "positional_separator" and node.start_byte < child.start_byte:
-            return None
-        if child.type in ("list_splat_pattern", "dictionary_splat_pattern") and \
-                child.start_byte <= node.start_byte < child.end_byte:
-            return None
-    body = function.parent
-    method = body is not None and body.type == "block" and body.parent is not None \
-        and body.parent.type == "class_definition"
-    return name.text.decode("utf-8"), method
-
-
-def _keyword_to(node) -> tuple[str, str | None] | None:
-    """For the name of a keyword argument (``f(name=v)``, ``self.f(name=v)``): the called name
-    and the text of its receiver (None for a bare call)."""
-    parent = node.parent
-    if parent is None or parent.type != "keyword_argument" or parent.child_by_field_name("name") != node:
-        return None
-    call = parent.parent.parent if parent.parent is not None else None
-    if call is None or call.type != "call":
-        return None
-    callee, receiver = call.child_by_field_name("function"), None
-    if callee is not None and callee.type == "attribute":
-        receiver = callee.child_by_field_name("object")
-        receiver = receiver.text.decode("utf-8") if receiver is not None else ""
-        callee = callee.child_by_field_name("attribute")
-    if callee is None or callee.type != "identifier":
-        return None
-    return callee.text.decode("utf-8"), receiver
-
-
-def _calls(callee: tuple[str, bool], called: tuple[str, str | None] | None) -> bool:
-    """Whether a call (:func:`_keyword_to`) calls the function of :func:`_parameter_of`: a
-    function by its bare name, a method through ``self`` or ``cls`` (``converter.f(...)`` and
-    ``super().f(...)`` call another object's or the parent's ``f``, with parameters of their own)."""
-    if called is None or called[0] != callee[0]:
-        return False
-    return called[1] in ("self", "cls") if callee[1] else called[1] is None
+                info.callee = parameters.parameter_of(buf.grammar, info.scope, node)
+            else:
+                info.keyword_call = parameters.keyword_to(node)
+                info.callee = parameters.renamed_parameter_of_call(ctx, node, new)
 
 
 def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | None:
@@ -680,17 +662,22 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     is the variable of a shorthand key (``{ theme }``), else None."""
     if _foreign(ctx, line, start, info.qualifier):
         return None  # `module::name`: that module's item, not the renamed one
-    if info.roles and _next_token(ctx.buf.line_text(line), end, ctx.buf.dollar) not in info.roles:
+    if info.roles and _role_at(ctx.buf.line_text(line), start, end, ctx.buf.dollar, info.role_before) not in info.roles:
         return None  # a keyword replaced in one role (`Self::X`) keeps its other roles (`Vec<Self>`)
     syntax = ctx.buf.syntax
     if syntax is None:
         return "code"
     node = syntax.node_at(line, start, end)
-    if info.callee is not None and _calls(info.callee, _keyword_to(node)):
+    if info.callee is not None and parameters.passes_to(info.callee, node):
         return "code"  # `f(name=v)`: a Python caller names the renamed parameter of `f`
+    if info.keyword_call is not None:
+        # renamed as a keyword: the same keyword to the same function, not an attribute or variable
+        # (cattrs' `super().__init__(detailed_validation=...)` renamed `self.detailed_validation`)
+        return "code" if parameters.keyword_to(node) == info.keyword_call else None
     scope = info.scope
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
-        return None
+        # (JSDoc's `@param name` above the function: a server renames it with the parameter)
+        return "text" if parameters.doc_block_above(ctx, scope, line) and parameters.tagged(ctx, scope, (info.old, info.new), line, start) else None
     header = _header_of(ctx, node) if scope is not None else None
     if header is not None and (header.start_byte, header.end_byte) == (scope.start_byte, scope.end_byte):
         return None  # `def f(fmt=fmt)`: the default reads the enclosing `fmt`, not the parameter
@@ -701,7 +688,9 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):
             return "code"  # `format!("{name}")`: the macro reads the variable
-        return "text" if info.site_in_text or distinctive(info.old) else None
+        if info.site_in_text or distinctive(info.old) or parameters.tagged(ctx, info.scope, (info.old, info.new), line, start):
+            return "text"
+        return None
     if info.site_in_text:
         return None  # the user edited text (a template, a message): code of that name is another thing
     if _shorthand(node) and not info.site_member:
@@ -801,12 +790,27 @@ def _next_token(text: str, end: int, dollar: bool) -> str:
     return tokens[0].text if tokens and tokens[0].kind == PUNCT else ""
 
 
-def _role(ex: Example, i: int) -> str:
-    """What follows old token ``i`` of an example on its line, as :func:`_next_token` sees it."""
-    following = ex.old_tokens[i + 1] if i + 1 < len(ex.old_tokens) else None
-    if following is None or "\n" in ex.old[ex.old_tokens[i].end : following.start] or following.kind != PUNCT:
-        return ""
-    return following.text
+def _role(ex: Example, i: int, before: bool = False) -> str:
+    """What follows old token ``i`` of an example on its line, as :func:`_next_token` sees it
+    (and, ``before``, what precedes it: :func:`_role_at`)."""
+    tokens, this = ex.old_tokens, ex.old_tokens[i]
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    after = "" if following is None or "\n" in ex.old[this.end : following.start] or following.kind != PUNCT \
+        else following.text
+    if not before:
+        return after
+    prev = tokens[i - 1] if i > 0 else None
+    ahead = "" if prev is None or "\n" in ex.old[prev.end : this.start] or prev.kind != PUNCT else prev.text
+    return f"{ahead} {after}"
+
+
+def _role_at(text: str, start: int, end: int, dollar: bool, before: bool) -> str:
+    """:func:`_role` of the name at ``start``..``end`` of a line."""
+    after = _next_token(text, end, dollar)
+    if not before:
+        return after
+    tokens = tokenize(text[:start], dollar)
+    return f"{tokens[-1].text if tokens and tokens[-1].kind == PUNCT else ''} {after}"
 
 
 def _collides(ctx: Context, info: _Pair, line: int, start: int, end: int) -> bool:

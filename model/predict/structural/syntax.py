@@ -24,6 +24,8 @@ FUNCTION_KINDS = frozenset({
 })
 # the parts of a string that are code (python f-strings, template literals)
 CODE_IN_STRINGS = frozenset({"interpolation", "template_substitution"})
+# text that is not named a string: Go's rune `'s'` and Rust's char literal are not the variable `s`
+TEXT_LITERALS = frozenset({"template_literal", "rune_literal", "char_literal"})
 # (parent kind, field of the name) that declare a local name
 DECLARING_FIELDS = frozenset({
     ("let_declaration", "pattern"), ("let_condition", "pattern"), ("for_expression", "pattern"),
@@ -32,6 +34,7 @@ DECLARING_FIELDS = frozenset({
     ("short_var_declaration", "left"), ("var_spec", "name"), ("const_spec", "name"), ("range_clause", "left"),
     ("assignment", "left"), ("for_statement", "left"), ("for_in_clause", "left"), ("named_expression", "name"),
     ("as_pattern", "alias"), ("with_item", "value"),
+    ("type_switch_statement", "alias"), ("receive_statement", "left"),  # Go: `switch v := x.(type)`, `case v := <-ch`
 })
 # containers a declared name may sit in (tuple patterns, lists of names, ...)
 _PATTERN_CONTAINERS = ("pattern", "expression_list", "parameters", "parameter_list", "as_pattern_target")
@@ -92,7 +95,7 @@ class Syntax:
             if kind in CODE_IN_STRINGS:
                 return False  # f"{name}", `${name}`: code inside a string
             # named nodes only: TypeScript's `string` type keyword is an anonymous "string" node
-            if node.is_named and ("comment" in kind or "string" in kind or kind == "template_literal"):
+            if node.is_named and ("comment" in kind or "string" in kind or kind in TEXT_LITERALS):
                 return True
             if kind in FUNCTION_KINDS or kind.endswith("statement"):
                 return False
@@ -159,9 +162,10 @@ class Syntax:
         parent = node.parent
         if parent is None:
             return None
-        # (a Python parameter with a default is the `name` of a `default_parameter`: a local too)
+        # (a Python parameter with a default is the `name` of a `default_parameter`, Go's `x int` of
+        # a `parameter_declaration`: locals too)
         if field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec") \
-                and not parent.type.endswith("default_parameter"):
+                and not parent.type.endswith(("default_parameter", "parameter_declaration")):
             return parent.type
         return "local" if _is_declaration(node) else None
 

@@ -179,3 +179,13 @@ def test_a_name_reached_through_its_module_needs_no_import_of_its_own():
     req = session(rust, ("    let x = 1;\n", "    let x: std::collections::HashMap<u8, u8> = Default::default();\n"),
                   language="rust")
     assert predict(req, min_confidence=0.0) is None
+
+
+def test_a_return_type_after_an_arrow_is_imported():
+    # `-> Iterator[int]` was skipped as C's member access `p->Iterator` (Python and Rust)
+    before = "import os\n\n\ndef f():\n    return os.sep\n"
+    line = "    return os.sep\n"
+    req = session(before, (line, line + "\n\ndef gen() -> Iterator[int]:\n    yield 1\n"), language="python")
+    s = predict(req, min_confidence=0.0)
+    assert s is not None and s.source == "structural:import"
+    assert inserted(req, s) == (1, "from typing import Iterator\n")

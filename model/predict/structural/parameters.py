@@ -1,0 +1,158 @@
+"""Where else a parameter is named than in its function: the keyword arguments its Python
+callers pass (``f(name=v)``, ``self.f(name=v)``, ``super().f(name=v)`` in a subclass), and the
+tags of its doc comment (``@param name``, ``:param name:``). A language server's rename follows
+both; the rename ripple (:mod:`.rename`) does too, within the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import Context
+
+
+def is_parameter(node) -> bool:
+    """Whether a declaring name node is a parameter's (within three levels of a parameter node)."""
+    for _ in range(3):
+        node = node.parent
+        if node is None:
+            return False
+        if "parameter" in node.type:
+            return True
+    return False
+
+
+def parameter_of(grammar: str | None, function, node) -> tuple[str, bool, str | None] | None:
+    """The name of the Python function whose parameter ``node`` declares (not ``*args``,
+    ``**kwargs`` or one before ``/``: no caller names those), whether it is a method, and its
+    class's name; else None."""
+    if grammar != "python" or function is None or function.type != "function_definition":
+        return None
+    params, name = function.child_by_field_name("parameters"), function.child_by_field_name("name")
+    if params is None or name is None or not params.start_byte <= node.start_byte < params.end_byte:
+        return None
+    for child in params.children:
+        if child.type == "positional_separator" and node.start_byte < child.start_byte:
+            return None
+        if child.type in ("list_splat_pattern", "dictionary_splat_pattern") and \
+                child.start_byte <= node.start_byte < child.end_byte:
+            return None
+    body = function.parent
+    if body is not None and body.type == "decorated_definition":  # `@staticmethod`, `@property`
+        body = body.parent
+    owner = body.parent if body is not None and body.type == "block" else None
+    if owner is None or owner.type != "class_definition":
+        return name.text.decode("utf-8"), False, None
+    owner = owner.child_by_field_name("name")
+    return name.text.decode("utf-8"), True, owner.text.decode("utf-8") if owner is not None else None
+
+
+def renamed_parameter_of_call(ctx: Context, node, new: str) -> tuple[str, bool] | None:
+    """For a keyword renamed at a call (``self.f(path, private=False)`` -> ``deny=False``), the
+    called function as :func:`parameter_of` gives it when this file's ``def f`` has a
+    parameter of the new name: the ripple through its callers goes on once the renamed
+    parameter has left the recent edits (platformdirs' last caller, above the ``def``, was left)."""
+    called = keyword_to(node)
+    syntax = ctx.buf.syntax
+    if called is None or called[1] not in (None, "self", "cls"):
+        return None
+    for line in ctx.buf.definition_lines(called[0]):
+        for start, end in ctx.buf.occurrences_on(line, called[0]):
+            function = syntax.node_at(line, start, end).parent
+            if function is None or function.type != "function_definition":
+                continue
+            for declared in syntax.declaring_nodes(function, new):
+                callee = parameter_of(ctx.buf.grammar, function, declared)
+                if callee is not None and (called[1] is not None) == callee[1]:  # (not through super())
+                    return callee
+    return None
+
+
+def keyword_to(node) -> tuple[str, str | None] | None:
+    """For the name of a keyword argument (``f(name=v)``, ``self.f(name=v)``): the called name
+    and the text of its receiver (None for a bare call)."""
+    parent = node.parent
+    if parent is None or parent.type != "keyword_argument" or parent.child_by_field_name("name") != node:
+        return None
+    call = parent.parent.parent if parent.parent is not None else None
+    if call is None or call.type != "call":
+        return None
+    callee, receiver = call.child_by_field_name("function"), None
+    if callee is not None and callee.type == "attribute":
+        receiver = callee.child_by_field_name("object")
+        receiver = receiver.text.decode("utf-8") if receiver is not None else ""
+        callee = callee.child_by_field_name("attribute")
+    if callee is None or callee.type != "identifier":
+        return None
+    return callee.text.decode("utf-8"), receiver
+
+
+def passes_to(callee: tuple[str, bool, str | None], node) -> bool:
+    """Whether the keyword argument named by ``node`` (:func:`keyword_to`) is passed to the
+    function of :func:`parameter_of`: a function by its bare name, a method through ``self``
+    or ``cls``, or through ``super()`` in a class that names the method's class among its bases
+    (``converter.f(...)`` calls another object's ``f``, with parameters of its own)."""
+    called = keyword_to(node)
+    if called is None or called[0] != callee[0]:
+        return False
+    if not callee[1]:
+        return called[1] is None
+    owner = _class_around(node)
+    bases = _bases_of(owner)
+    if called[1] == "super()":
+        return callee[2] is not None and callee[2] in bases
+    if called[1] not in ("self", "cls"):
+        return False
+    # in the method's class or a subclass (a subclass's `self._create(...)` may be its own `_create`)
+    name = owner.child_by_field_name("name") if owner is not None else None
+    return callee[2] is None or callee[2] in bases or (name is not None and name.text.decode("utf-8") == callee[2])
+
+
+def _class_around(node):
+    while node is not None and node.type != "class_definition":
+        node = node.parent
+    return node
+
+
+def _bases_of(node) -> set[str]:
+    """The names of a class's bases (``class Sub(mod.Base)``: Base)."""
+    bases = node.child_by_field_name("superclasses") if node is not None else None
+    if bases is None:
+        return set()
+    out = set()
+    for base in bases.named_children:
+        if base.type == "attribute":
+            base = base.child_by_field_name("attribute")
+        if base is not None and base.type == "identifier":
+            out.add(base.text.decode("utf-8"))
+    return out
+
+
+# a doc comment's tag naming a parameter: JSDoc's `@param {Type} [name`, Sphinx's `:param type name:`
+_PARAMETER_TAG = re.compile(r"(?:@(?:param|arg|argument)\s+(?:\{[^}]*\}\s*)?\[?|:param\s+(?:[\w\[\], .|]+\s)?)$")
+
+
+def tagged(ctx: Context, function, names: tuple[str, ...], line: int, start: int) -> bool:
+    """Whether the name at ``start`` of ``line`` is a doc comment's tag naming a parameter of
+    ``function`` declared as one of ``names`` (``@param name``, ``:param name:``): it names the
+    parameter, whatever the word."""
+    syntax = ctx.buf.syntax
+    if function is None or not _PARAMETER_TAG.search(ctx.buf.line_text(line)[:start]):
+        return False
+    header = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    return header is not None and any(
+        header.start_byte <= n.start_byte < header.end_byte
+        for name in names for n in syntax.declaring_nodes(function, name))
+
+
+def doc_block_above(ctx: Context, function, line: int) -> bool:
+    """Whether ``line`` is in the comment right above ``function`` (its doc comment)."""
+    syntax, first = ctx.buf.syntax, function.start_point[0]
+    if not 0 <= first - line <= 40:
+        return False
+    for ln in range(line, first):
+        text = ctx.buf.line_text(ln)
+        col = len(text) - len(text.lstrip())
+        if col == len(text) or not syntax.in_string_or_comment(syntax.node_at(ln, col, col + 1)):
+            return False
+    return True
