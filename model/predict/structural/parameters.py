@@ -11,6 +11,9 @@ import re
 from .context import Context
 
 
+_LISTS = ("parameters", "formal_parameters", "parameter_list", "lambda_parameters", "closure_parameters")
+
+
 def is_parameter(node) -> bool:
     """Whether a declaring name node is a parameter's (within three levels of a parameter node)."""
     for _ in range(3):
@@ -20,6 +23,20 @@ def is_parameter(node) -> bool:
         if "parameter" in node.type:
             return True
     return False
+
+
+def only_renamed(node, old: str, new: str, old_text: str) -> bool:
+    """Whether the parameter declared by name ``node`` (renamed ``old`` -> ``new``) was there
+    before with only its name changed (``handler http.Handler`` -> ``endpoint http.Handler``),
+    not replaced by another of another type (``data: AsyncIterator[bytes]`` -> ``request: Request``:
+    its uses need more than the new name)."""
+    declaration = node.parent
+    if declaration is None or declaration.type in _LISTS or "parameter" not in declaration.type:
+        return True  # a bare name (Python's `def f(data)`): nothing else to compare
+    text = declaration.text.decode("utf-8")
+    start = node.start_byte - declaration.start_byte
+    before = text[:start] + old + text[start + len(new.encode("utf-8")):] if text.isascii() else None
+    return before is not None and before in old_text
 
 
 def parameter_of(grammar: str | None, function, node) -> tuple[str, bool, str | None] | None:

@@ -185,7 +185,9 @@ def _declared_swaps(ctx: Context, age: int) -> list[tuple[str, str]]:
         # a name swapped inside an import that changed more is another name imported, not a rename;
         # a parameter swapped in a rewritten header is renamed (go-chi's `handler` -> `endpoint`)
         kind = syntax.declaration_kind(node)
-        if (kind not in (None, "local") and not syntax.in_import(node)) or (kind == "local" and parameters.is_parameter(node)):
+        if (kind not in (None, "local") and not syntax.in_import(node)) or (
+                kind == "local" and parameters.is_parameter(node)
+                and parameters.only_renamed(node, *pair, hunk.old_text)):
             out.append(pair)
     return out
 

@@ -1325,3 +1325,23 @@ def test_a_name_swapped_for_a_keyword_is_swapped_where_the_examples_had_it_on_bo
     s = predict(req, min_confidence=0.0)
     assert s is not None and s.source == "structural:rename"
     assert changed_lines(req, s)[1] == "    pub fn slice(&self) -> Self {\n"
+
+
+def test_a_parameter_renamed_in_a_rewritten_header_ripples_but_not_one_replaced_by_another():
+    # go-chi's dev case: a comment added and `handler` -> `endpoint` in one edit (a parameter was
+    # a "definition" in Go, so only Go's got the `declared` rule); httpx's: `data: AsyncIterator`
+    # -> `request: Request` is another parameter, whose uses need `request.stream()`, not `request`
+    go = ("package p\n\nfunc chain(mws []M, handler http.Handler) http.Handler {\n\tif len(mws) == 0 {\n"
+          "\t\treturn handler\n\t}\n\treturn mws[0](handler)\n}\n")
+    req = session(go, ("func chain(mws []M, handler http.Handler) http.Handler {\n",
+                       "// chain wraps the endpoint\nfunc chain(mws []M, endpoint http.Handler) http.Handler {\n"),
+                  language="go")
+    s = predict(req, min_confidence=0.0)
+    assert s is not None and s.source == "structural:rename"
+    assert changed_lines(req, s)[1] == "\t\treturn endpoint\n\t}\n\treturn mws[0](endpoint)\n"
+    py = ("class C:\n    async def _send(self, data: AsyncIterator[bytes], timeout=None):\n"
+          "        async for chunk in data:\n            await self.write(chunk, timeout)\n")
+    req = session(py, ("    async def _send(self, data: AsyncIterator[bytes], timeout=None):\n",
+                       "    # the whole request\n    async def _send_body(self, request: Request, timeout=None):\n"))
+    s = predict(req, min_confidence=0.0)
+    assert s is None or s.source != "structural:rename"
