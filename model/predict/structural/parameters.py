@@ -10,7 +10,6 @@ import re
 
 from .context import Context
 
-
 _LISTS = ("parameters", "formal_parameters", "parameter_list", "lambda_parameters", "closure_parameters")
 
 
