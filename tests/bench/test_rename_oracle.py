@@ -139,9 +139,12 @@ func parts(p map[string]any) (int, error) {
 def test_the_go_ripple_agrees_with_gopls(tmp_path, monkeypatch):
     monkeypatch.setenv("GOFLAGS", "-mod=mod")
     monkeypatch.setenv("GOPROXY", "off")  # nothing to download: the sample imports the standard library only
+    for var in ("GOPATH", "GOCACHE"):  # (gopls and go write there: not into a home CI may not have)
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
     bench = load_bench("rename_oracle")
-    (tmp_path / "go.mod").write_text("module example.com/sample\n\ngo 1.19\n")
-    path = tmp_path / "sample.go"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "go.mod").write_text("module example.com/sample\n\ngo 1.19\n")
+    path = tmp_path / "src" / "sample.go"
     path.write_text(GO_SOURCE)
     decls = bench.declarations(GO_SOURCE, "go", str(path))
     assert {(name, kind) for _, _, name, kind in decls} >= {
