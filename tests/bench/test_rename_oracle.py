@@ -6,10 +6,7 @@ import pytest
 from bench_scripts import load_bench
 from nxedit.model.lsp.servers import find_command
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(find_command("basedpyright-langserver") is None, reason="basedpyright is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 # the traps of issue 13 and this session: a comprehension's own variable, a nested function's
 # parameter beside a sibling's of the same name, an attribute and a keyword argument of the name
@@ -47,6 +44,7 @@ def fill(box: Box):
 '''
 
 
+@pytest.mark.skipif(find_command("basedpyright-langserver") is None, reason="basedpyright is not installed")
 def test_the_ripple_agrees_with_the_server_but_for_a_keyword_through_a_typed_receiver(tmp_path):
     bench = load_bench("rename_oracle")
     path = tmp_path / "sample.py"
