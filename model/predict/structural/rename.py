@@ -461,7 +461,10 @@ def _inline_uses(ctx: Context, info: _Pair):
     first, last = scope.start_point[0], scope.end_point[0]
     for line, start, end in ctx.buf.occurrences(info.old):
         if first <= line <= last and ctx.in_history(line):
-            at = syntax.node_at(line, start, end).start_byte
+            occurrence = syntax.node_at(line, start, end)
+            at = occurrence.start_byte
+            if syntax.is_definition(syntax.declaration_kind(occurrence)):
+                continue  # the one-line function's own name (`fn context(self, context: C)`)
             if scope.start_byte <= at < scope.end_byte and (span is None or span.holds(at)):
                 yield line, start, end
 
@@ -680,6 +683,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         # (JSDoc's `@param name` above the function: a server renames it with the parameter)
         return "text" if parameters.doc_block_above(ctx, scope, line) and parameters.tagged(ctx, scope, (info.old, info.new), line, start) else None
+    if scope is not None and _path_segment(ctx.buf.line_text(line), start, end):
+        return None  # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a local
     header = _header_of(ctx, node) if scope is not None else None
     if header is not None and (header.start_byte, header.end_byte) == (scope.start_byte, scope.end_byte):
         return None  # `def f(fmt=fmt)`: the default reads the enclosing `fmt`, not the parameter
@@ -777,6 +782,11 @@ def _qualifier(ctx: Context, line: int, start: int) -> str | None:
     """The path segment right before ``name`` in ``segment::name``, or None."""
     m = _QUALIFIER.search(ctx.buf.line_text(line)[:start])
     return m.group(1) if m else None
+
+
+def _path_segment(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start``..``end`` of a line is next to ``::`` (Rust's and C++'s paths)."""
+    return text[:start].rstrip().endswith("::") or text[end:].lstrip().startswith("::")
 
 
 def _foreign(ctx: Context, line: int, start: int, own: str | None) -> bool:

@@ -1345,3 +1345,17 @@ def test_a_parameter_renamed_in_a_rewritten_header_ripples_but_not_one_replaced_
                        "    # the whole request\n    async def _send_body(self, request: Request, timeout=None):\n"))
     s = predict(req, min_confidence=0.0)
     assert s is None or s.source != "structural:rename"
+
+
+def test_a_rust_paths_segment_is_not_the_local_and_a_one_line_functions_name_is_not_its_parameter():
+    # found by bench/rename_rustc.py (cargo check) on anyhow and semver: `Error::msg(msg)` became
+    # `Error::text(text)`, `ptr::read(ptr)` `ptr_nx::read(...)`; and this session's one-line
+    # functions renamed `fn context(self, context: C)`'s own name with its parameter
+    before = "pub fn report(msg: &str) -> Error {\n    let len = msg.len();\n    Error::msg(msg)\n}\n"
+    seen = ripple(before, ("pub fn report(msg: &str) -> Error {\n", "pub fn report(text: &str) -> Error {\n"), "rust")
+    assert seen == ["let len = text.len();", "Error::msg(text)"]
+    line = "    pub fn context(self, context: &str) -> Error { Error::msg(context) }\n"
+    req = session("impl Error {\n" + line + "}\n", (line, line.replace("context: &str", "ctx: &str")), language="rust")
+    s = predict(req, min_confidence=0.0)
+    assert s is not None and s.source == "structural:rename"
+    assert changed_lines(req, s)[1] == "    pub fn context(self, ctx: &str) -> Error { Error::msg(ctx) }\n"
