@@ -1,7 +1,8 @@
 """Where else a parameter is named than in its function: the keyword arguments its Python
 callers pass (``f(name=v)``, ``self.f(name=v)``, ``super().f(name=v)`` in a subclass), and the
 tags of its doc comment (``@param name``, ``:param name:``). A language server's rename follows
-both; the rename ripple (:mod:`.rename`) does too, within the file.
+both; the rename ripple (:mod:`.rename`) does too, within the file. And whether a parameter
+swapped in a rewritten header is the same one renamed (its type kept) or another.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def parameter_of(grammar: str | None, function, node) -> tuple[str, bool, str | 
     return name.text.decode("utf-8"), True, owner.text.decode("utf-8") if owner is not None else None
 
 
-def renamed_parameter_of_call(ctx: Context, node, new: str) -> tuple[str, bool] | None:
+def renamed_parameter_of_call(ctx: Context, node, new: str) -> tuple[str, bool, str | None] | None:
     """For a keyword renamed at a call (``self.f(path, private=False)`` -> ``deny=False``), the
     called function as :func:`parameter_of` gives it when this file's ``def f`` has a
     parameter of the new name: the ripple through its callers goes on once the renamed
