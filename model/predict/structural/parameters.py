@@ -39,6 +39,26 @@ def only_renamed(node, old: str, new: str, old_text: str) -> bool:
     return before is not None and before in old_text
 
 
+def property_class(ctx: Context, function, names: tuple[str, ...]):
+    """The class whose member the renamed parameter also is, when it is a TypeScript parameter
+    property (``constructor(private value: T)``: ``this.value`` is the parameter's own member
+    and a server renames it with it); else None."""
+    if function is None or ctx.buf.grammar not in ("typescript", "tsx"):
+        return None
+    header = function.child_by_field_name("parameters")
+    for name in names:
+        for node in ctx.buf.syntax.declaring_nodes(function, name):
+            parameter = node.parent
+            if header is None or not header.start_byte <= node.start_byte < header.end_byte or parameter is None:
+                continue
+            if any(c.type in ("accessibility_modifier", "readonly", "override_modifier") for c in parameter.children):
+                owner = function.parent
+                while owner is not None and owner.type not in ("class_declaration", "class", "abstract_class_declaration"):
+                    owner = owner.parent
+                return owner
+    return None
+
+
 def parameter_of(grammar: str | None, function, node) -> tuple[str, bool, str | None] | None:
     """The name of the Python function whose parameter ``node`` declares (not ``*args``,
     ``**kwargs`` or one before ``/``: no caller names those), whether it is a method, and its

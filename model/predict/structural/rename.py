@@ -131,11 +131,17 @@ class _Pair:
 
 def predict(ctx: Context) -> list[Candidate]:
     """The nearest remaining site of any rename the recent edits are making."""
-    found, done = [], set()
+    found, done, newer = [], set(), set()
     for age in range(len(ctx.examples)):
         pairs = frozenset(rename_ops(ctx.examples[age]) or ())
         if pairs and pairs in done:
             continue  # the same rename seen in a newer edit: its ripple is this one's, surer
+        if pairs and pairs in newer and not ctx.recent_hunk(age).intact:
+            # its lines were edited again (a declaration's line finished by the ripple): with no
+            # site to tell a local from a file-wide name, it would ripple file-wide (golang-lru's
+            # type parameter `K` renamed every `K` of the file); the newer edits know it
+            continue
+        newer.add(pairs)
         if pairs and _in_text(ctx, age, pairs) and any(
                 frozenset(rename_ops(ctx.examples[a]) or ()) == pairs and not _in_text(ctx, a, pairs)
                 for a in range(age + 1, len(ctx.examples))):
@@ -259,7 +265,9 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     ``others``: renames of other recent edits; they are made too on a line this rename
     rewrites (two renames on one line become one suggestion, not two half-done lines)."""
     keywords = _fixed_names(ctx.buf.language)  # renamed only when seen twice, and in their role
-    infos = [_study(ctx, hunk, old, new) for old, new in sorted(pairs) if not (old in keywords and not confirmed)]
+    # a keyword-like name (TypeScript's `type`, `object`) declared as a local is a variable like any
+    infos = [info for info in (_study(ctx, hunk, old, new) for old, new in sorted(pairs))
+             if not (info.old in keywords and not confirmed and info.site_kind != "local")]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
     buf = ctx.buf
@@ -452,8 +460,17 @@ def _inline_uses(ctx: Context, info: _Pair):
     `func Is(err, target error) bool { return errors.Is(err, target) }` renamed at the
     declaration; the user's lines are otherwise theirs)."""
     syntax, site = ctx.buf.syntax, info.site_node
-    if syntax is None or site is None or syntax.declaration_kind(site) != "local":
+    if syntax is None or site is None:
         return
+    if syntax.declaration_kind(site) != "local":
+        # the ripple's newest edit is a use: the renamed declaration is among the user's edits
+        # (jsonparser's `for pos := 0; pos < n; {`: the body came first, the header's own use last)
+        if info.scope is None:
+            return
+        site = next((n for n in syntax.declaring_nodes(info.scope, info.new)
+                     if ctx.in_history(n.start_point[0]) and syntax.declaration_kind(n) == "local"), None)
+        if site is None:
+            return
     scope = _inline_scope(ctx, site)
     if scope is None:
         return
@@ -477,7 +494,7 @@ def _inline_scope(ctx: Context, site):
     node = site.parent
     while node is not None and node.type not in INLINE_SCOPES | LOOPS:
         if node.type in FUNCTION_KINDS:  # a parameter (Go's receiver too) of a named function
-            header = [node.child_by_field_name(f) for f in ("parameters", "receiver")]
+            header = [node.child_by_field_name(f) for f in ("parameters", "receiver", "type_parameters")]
             return node if any(h is not None and h.start_byte <= site.start_byte < h.end_byte
                                for h in header) else None
         if node.type.endswith(("statement", "block", "definition")):
@@ -523,6 +540,17 @@ def _member_node(node) -> bool:
 def _shorthand(node, kinds: frozenset = SHORTHAND_KINDS) -> bool:
     """``{handler}``: a key and a variable (or, in a pattern, a new binding) at once."""
     return node.type in kinds or (node.parent is not None and node.parent.type in kinds)
+
+
+def _assigned(node) -> bool:
+    """Whether a pattern's shorthand (``{ stack }``) is in an assignment's target
+    (``({ stack } = e)``: it assigns the variable, reselect's case), not in a declaration."""
+    while node.parent is not None and node.parent.type in ("object_pattern", "array_pattern", "pair_pattern",
+                                                           "shorthand_property_identifier_pattern",
+                                                           "object_assignment_pattern", "assignment_pattern"):
+        node = node.parent
+    parent = node.parent
+    return parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("left") == node
 
 
 def _header_of(ctx: Context, node):
@@ -644,6 +672,11 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
     site = _site(ctx, hunk, new) if hunk.intact else None
     if site is None:
         return
+    if buf.grammar in ("typescript", "tsx") and _is_member(ctx, *site):
+        # `this.value = value` renamed at once (a parameter property's ripple): the parameter is
+        # what was renamed, its member goes with it (taken for the member, `.value` went file-wide)
+        site = next(((ln, a, b) for ln in range(hunk.start, min(hunk.end, len(buf.lines)))
+                     for a, b in buf.occurrences_on(ln, new) if not _is_member(ctx, ln, a, b)), site)
     info.site_member = _is_member(ctx, *site)
     info.qualifier = _qualifier(ctx, site[0], site[1])
     info.receiver = _module_receiver(ctx, site[0], site[1])
@@ -654,6 +687,8 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
         info.site_in_text = syntax.in_string_or_comment(node) and not syntax.in_import(node)
         if not info.site_in_text:
             info.site_kind = syntax.declaration_kind(node)
+            if info.site_kind == "local":
+                info.roles = frozenset()  # a local named like a keyword (`type`) is used in any role
             if not info.site_member:
                 info.scope = syntax.scope_declaring(node, {old, new})
                 info.callee = parameters.parameter_of(buf.grammar, info.scope, node)
@@ -680,9 +715,16 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         # (cattrs' `super().__init__(detailed_validation=...)` renamed `self.detailed_validation`)
         return "code" if parameters.keyword_to(node) == info.keyword_call else None
     scope = info.scope
+    if scope is not None and _is_member(ctx, line, start, end) and _this_member(ctx, line, start) \
+            and parameters.property_class(ctx, scope, (info.old, info.new)) is not None:
+        owner = parameters.property_class(ctx, scope, (info.old, info.new))
+        return "code" if owner.start_byte <= node.start_byte < owner.end_byte else None  # `constructor(private value: T)`
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         # (JSDoc's `@param name` above the function: a server renames it with the parameter)
         return "text" if parameters.doc_block_above(ctx, scope, line) and parameters.tagged(ctx, scope, (info.old, info.new), line, start) else None
+    if (node.parent is not None and node.parent.type == "lifetime") != (
+            info.site_node is not None and info.site_node.parent is not None and info.site_node.parent.type == "lifetime"):
+        return None  # Rust's lifetime `'buf` and the parameter `buf`: two namespaces (httparse)
     if scope is not None and _path_segment(ctx.buf.line_text(line), start, end):
         return None  # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a local
     header = _header_of(ctx, node) if scope is not None else None
@@ -704,7 +746,7 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         # `{ handler }` is a key and the variable at once: the key stays (it is the object's
         # shape), the value is the renamed variable; a pattern (`const { handler } = o`)
         # declares another binding
-        return "key" if _shorthand(node, SHORTHAND_VALUE_KINDS) else None
+        return "key" if _shorthand(node, SHORTHAND_VALUE_KINDS) or _assigned(node) else None
     member = _is_member(ctx, line, start, end)
     if info.receiver is not None and _receiver(ctx.buf.line_text(line), start) != info.receiver:
         return None  # the user renamed a module's function (`valve.Context`): `r.Context()` is another thing
@@ -782,6 +824,11 @@ def _qualifier(ctx: Context, line: int, start: int) -> str | None:
     """The path segment right before ``name`` in ``segment::name``, or None."""
     m = _QUALIFIER.search(ctx.buf.line_text(line)[:start])
     return m.group(1) if m else None
+
+
+def _this_member(ctx: Context, line: int, start: int) -> bool:
+    """Whether the name at ``start`` is read through ``this.``."""
+    return _receiver(ctx.buf.line_text(line), start) == "this"
 
 
 def _path_segment(text: str, start: int, end: int) -> bool:

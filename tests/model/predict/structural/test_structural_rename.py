@@ -1359,3 +1359,99 @@ def test_a_rust_paths_segment_is_not_the_local_and_a_one_line_functions_name_is_
     s = predict(req, min_confidence=0.0)
     assert s is not None and s.source == "structural:rename"
     assert changed_lines(req, s)[1] == "    pub fn context(self, ctx: &str) -> Error { Error::msg(ctx) }\n"
+
+
+GO_GENERIC = """\
+package p
+
+func New2Q[K comparable, V any](size int) (*Cache[K, V], error) {
+	return NewParams[K, V](size)
+}
+
+func (c *Cache[K, V]) Get(key K) (value V, ok bool) {
+	return
+}
+"""
+
+GO_FOR_HEADER = """\
+package p
+
+func parse(path string) int {
+	n := 0
+	for pos := 0; pos < len(path); {
+		n += int(path[pos])
+		pos++
+	}
+	return n
+}
+"""
+
+
+def test_the_users_line_is_finished_after_the_body_and_a_type_parameter_stays_in_its_function():
+    # gopls on hashicorp/golang-lru and buger/jsonparser: a type parameter's own line was left
+    # (`*Cache[K, V]`); and once the body came first, the header's own use (`pos < len(path)`) was
+    # left, and finishing it made the user's first edit no longer match its line: taken for a
+    # file-wide name, `K` went on into every method of the file
+    seen = ripple(GO_GENERIC, ("func New2Q[K comparable, V any](size int) (*Cache[K, V], error) {\n",
+                               "func New2Q[Key comparable, V any](size int) (*Cache[K, V], error) {\n"), "go")
+    assert seen == ["return NewParams[Key, V](size)",
+                    "func New2Q[Key comparable, V any](size int) (*Cache[Key, V], error) {"]
+    seen = ripple(GO_FOR_HEADER, ("\tfor pos := 0; pos < len(path); {\n", "\tfor i := 0; pos < len(path); {\n"), "go")
+    assert seen == ["n += int(path[i])", "i++", "for i := 0; i < len(path); {"]
+
+
+def test_a_rust_lifetime_of_the_parameters_name_is_not_the_parameter():
+    # httparse: `buf: &'buf [u8]` renamed to `data` renamed the lifetime `'buf` too (in the
+    # signature and its generics): it compiles, a compiler cannot tell, rust-analyzer would not
+    before = ("pub fn parse<'buf>(\n    buf: &'buf [u8],\n) -> &'buf [u8] {\n    let rest = &buf[1..];\n    rest\n}\n")
+    seen = ripple(before, ("    buf: &'buf [u8],\n", "    data: &'buf [u8],\n"), "rust")
+    assert seen == ["let rest = &data[1..];"]
+
+
+TS_CLASS = """\
+class TreeNode<T> {
+  tag = create()
+
+  constructor(public value: T, type: string) {
+    this.value = value
+    this.tag.value = value
+    use(type)
+  }
+
+  read() {
+    return this.value
+  }
+}
+
+class Other {
+  value = 1
+  get() {
+    return this.value
+  }
+}
+"""
+
+TS_ASSIGNED = """\
+function check(options: object) {
+  let stack
+  let limit = 0
+  ;({ stack, limit = 1 } = options as any)
+  return [stack, limit]
+}
+"""
+
+
+def test_typescript_parameter_properties_keyword_named_parameters_and_assigned_patterns():
+    # typescript-language-server on reduxjs/reselect, jquense/yup and developit/mitt: a parameter
+    # property's `this.value` is the parameter's member; a parameter named `type` (a keyword to
+    # the lexer) was never renamed; `({ stack } = e)` assigns the variable, it declares nothing
+    seen = ripple(TS_CLASS, ("  constructor(public value: T, type: string) {\n",
+                             "  constructor(public current: T, type: string) {\n"), "typescript")
+    assert seen == ["this.current = current", "this.tag.value = current", "return this.current"]
+    seen = ripple(TS_CLASS, ("  constructor(public value: T, type: string) {\n",
+                             "  constructor(public value: T, kind: string) {\n"), "typescript")
+    assert seen == ["use(kind)"]
+    seen = ripple(TS_ASSIGNED, ("  let stack\n", "  let trace\n"), "typescript")
+    assert seen == [";({ stack: trace, limit = 1 } = options as any)", "return [trace, limit]"]
+    seen = ripple(TS_ASSIGNED, ("  let limit = 0\n", "  let max = 0\n"), "typescript")
+    assert seen == [";({ stack, limit: max = 1 } = options as any)", "return [stack, max]"]
