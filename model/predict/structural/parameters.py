@@ -130,7 +130,11 @@ def passes_to(callee: tuple[str, bool, str | None], node) -> bool:
     or ``cls``, or through ``super()`` in a class that names the method's class among its bases
     (``converter.f(...)`` calls another object's ``f``, with parameters of its own)."""
     called = keyword_to(node)
-    if called is None or called[0] != callee[0]:
+    if called is None:
+        return False
+    if callee[0] == "__init__" and callee[2] is not None and called == (callee[2], None):
+        return True  # `ParserSyntaxError(msg, span=...)`: the class's `__init__` takes it
+    if called[0] != callee[0]:
         return False
     if not callee[1]:
         return called[1] is None
@@ -140,15 +144,30 @@ def passes_to(callee: tuple[str, bool, str | None], node) -> bool:
         return callee[2] is not None and callee[2] in bases
     if called[1] not in ("self", "cls"):
         return False
-    # in the method's class or a subclass (a subclass's `self._create(...)` may be its own `_create`)
     name = owner.child_by_field_name("name") if owner is not None else None
-    return callee[2] is None or callee[2] in bases or (name is not None and name.text.decode("utf-8") == callee[2])
+    if callee[2] is None or (name is not None and name.text.decode("utf-8") == callee[2]):
+        return True
+    # a subclass's `self.filter(...)` calls the base's only where the subclass has no `filter` of
+    # its own (packaging's `Specifier.filter` overrides `BaseSpecifier.filter`)
+    return callee[2] in bases and not _defines(owner, callee[0])
 
 
 def _class_around(node):
     while node is not None and node.type != "class_definition":
         node = node.parent
     return node
+
+
+def _defines(owner, name: str) -> bool:
+    """Whether a class's body defines a method ``name``."""
+    body = owner.child_by_field_name("body") if owner is not None else None
+    for child in body.named_children if body is not None else ():
+        function = child.child_by_field_name("definition") if child.type == "decorated_definition" else child
+        if function is not None and function.type == "function_definition":
+            own = function.child_by_field_name("name")
+            if own is not None and own.text.decode("utf-8") == name:
+                return True
+    return False
 
 
 def _bases_of(node) -> set[str]:

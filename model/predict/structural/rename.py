@@ -725,6 +725,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if (node.parent is not None and node.parent.type == "lifetime") != (
             info.site_node is not None and info.site_node.parent is not None and info.site_node.parent.type == "lifetime"):
         return None  # Rust's lifetime `'buf` and the parameter `buf`: two namespaces (httparse)
+    if scope is not None and node.parent is not None and node.parent == scope and field_of(node) == "name":
+        return None  # `def error(self, error)`: the function's own name is no local of it (packaging)
     if scope is not None and _path_segment(ctx.buf.line_text(line), start, end):
         return None  # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a local
     header = _header_of(ctx, node) if scope is not None else None

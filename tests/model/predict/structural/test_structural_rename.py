@@ -1455,3 +1455,58 @@ def test_typescript_parameter_properties_keyword_named_parameters_and_assigned_p
     assert seen == [";({ stack: trace, limit = 1 } = options as any)", "return [trace, limit]"]
     seen = ripple(TS_ASSIGNED, ("  let limit = 0\n", "  let max = 0\n"), "typescript")
     assert seen == [";({ stack, limit: max = 1 } = options as any)", "return [stack, max]"]
+
+
+PY_CONSTRUCTOR = '''\
+class ParserSyntaxError(Exception):
+    def __init__(self, message, *, source, span):
+        self.span = span
+        self.source = source
+
+
+class Base:
+    def filter(self, items, prereleases=None):
+        return items
+
+
+class Spec(Base):
+    def filter(self, items, prereleases=None, key=None):
+        return items
+
+    def contains(self, item):
+        return self.filter([item], prereleases=True)
+
+
+class Collector:
+    def error(
+        self,
+        error,
+    ):
+        self.errors.append(error)
+
+
+def fail(text):
+    raise ParserSyntaxError("bad", source=text, span=(0, 1))
+'''
+
+
+def test_python_keywords_reach_a_classs_calls_and_stop_at_an_override_and_a_functions_own_name_stays():
+    # basedpyright on packaging and pygls: `ParserSyntaxError(..., span=...)` passes `span` to its
+    # `__init__`; a subclass's `self.filter(...)` calls its own `filter`, not the base's; and
+    # `def error(self, error)` over two lines lost its name to its parameter's rename
+    seen = ripple(PY_CONSTRUCTOR, ("    def __init__(self, message, *, source, span):\n",
+                                   "    def __init__(self, message, *, source, extent):\n"), "python")
+    assert seen == ["self.span = extent", 'raise ParserSyntaxError("bad", source=text, extent=(0, 1))']
+    seen = ripple(PY_CONSTRUCTOR, ("    def filter(self, items, prereleases=None):\n",
+                                   "    def filter(self, items, pre=None):\n"), "python")
+    assert seen == []
+    seen = ripple(PY_CONSTRUCTOR, ("    def filter(self, items, prereleases=None, key=None):\n",
+                                   "    def filter(self, items, pre=None, key=None):\n"), "python")
+    assert seen == ["return self.filter([item], pre=True)"]
+    seen = ripple(PY_CONSTRUCTOR, ("        error,\n", "        exc,\n"), "python")
+    assert seen == ["self.errors.append(exc)"]
+    # (a lambda's body may be the name alone, a child of the lambda like a function's name)
+    line = "    register(datetime, lambda v: v)\n"
+    req = session("def setup(register):\n" + line, (line, line.replace("lambda v:", "lambda value:")), language="python")
+    s = predict(req, min_confidence=0.0)
+    assert s is not None and changed_lines(req, s)[1] == "    register(datetime, lambda value: value)\n"
