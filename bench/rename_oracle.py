@@ -40,7 +40,7 @@ from nxedit.model.lsp.edits import file_edits, uri_of
 from nxedit.model.lsp.positions import from_server_range, text_lines, to_server_position
 from nxedit.model.lsp.servers import LANGUAGE_IDS, server_table
 from nxedit.model.lsp.session import ServerFailed, ServerSession
-from nxedit.model.predict.structural import rename
+from nxedit.model.predict.structural import parameters, rename
 from nxedit.model.predict.structural.candidates import scan_distance
 from nxedit.model.predict.structural.engine import candidates, make_context
 from nxedit.model.predict.structural.syntax import Syntax, grammar_for
@@ -73,17 +73,9 @@ def declarations(text: str, language: str, path: str) -> list[tuple[int, int, st
         if key in seen or name in ("self", "cls", "_"):
             continue  # the first declaration of a name in its function: renaming it renames the binding
         seen.add(key)
-        kind = "parameter" if any("parameter" in a.type for a in _ancestors(node, 3)) else "variable"
+        kind = "parameter" if parameters.is_parameter(node) else "variable"
         out.append((line, column, name, kind))
     return sorted(out)
-
-
-def _ancestors(node, n: int):
-    for _ in range(n):
-        node = node.parent
-        if node is None:
-            return
-        yield node
 
 
 def fresh(name: str, text: str) -> str:

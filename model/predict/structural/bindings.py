@@ -59,12 +59,12 @@ def block_span(grammar: str, name) -> Span | None:
     return None if found is None else found[0]
 
 
-def opened_by(grammar: str, name):
-    """The statement that opens a declaring name node's binding, when one does (a loop's
+def opened(grammar: str, name) -> tuple[Span | None, object]:
+    """:func:`block_span`, and the statement that opens the binding when one does (a loop's
     variable, Go's ``if err := f(); err != nil {``, Rust's ``if let``, a ``catch (e)``, a
     comprehension): its uses on that statement's own line belong to the binding too."""
     found = _span(grammar, name)
-    return None if found is None else found[2]
+    return (None, None) if found is None else (found[0], found[2])
 
 
 def binding(found: tuple[Span, ...], offset: int) -> Span | None:

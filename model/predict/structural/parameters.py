@@ -52,10 +52,7 @@ def property_class(ctx: Context, function, names: tuple[str, ...]):
             if header is None or not header.start_byte <= node.start_byte < header.end_byte or parameter is None:
                 continue
             if any(c.type in ("accessibility_modifier", "readonly", "override_modifier") for c in parameter.children):
-                owner = function.parent
-                while owner is not None and owner.type not in ("class_declaration", "class", "abstract_class_declaration"):
-                    owner = owner.parent
-                return owner
+                return _enclosing(function, ("class_declaration", "class", "abstract_class_declaration"))
     return None
 
 
@@ -138,7 +135,7 @@ def passes_to(callee: tuple[str, bool, str | None], node) -> bool:
         return False
     if not callee[1]:
         return called[1] is None
-    owner = _class_around(node)
+    owner = _enclosing(node, ("class_definition",))
     bases = _bases_of(owner)
     if called[1] == "super()":
         return callee[2] is not None and callee[2] in bases
@@ -152,8 +149,9 @@ def passes_to(callee: tuple[str, bool, str | None], node) -> bool:
     return callee[2] in bases and not _defines(owner, callee[0])
 
 
-def _class_around(node):
-    while node is not None and node.type != "class_definition":
+def _enclosing(node, kinds: tuple[str, ...]):
+    """The nearest node around ``node`` (or itself) of one of ``kinds``, or None."""
+    while node is not None and node.type not in kinds:
         node = node.parent
     return node
 

@@ -126,6 +126,7 @@ class _Pair:
     role_before: bool = False  # and the token before it (a name swapped for a keyword)
     callee: tuple | None = None  # Python: (name, is a method, class) of the function whose parameter was renamed
     keyword_call: tuple | None = None  # renamed as a keyword argument: the call's (name, receiver), :func:`parameters.keyword_to`
+    property_of: object = None  # TypeScript: the class whose member the renamed parameter also is (`public value`)
     shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
 
 
@@ -471,26 +472,22 @@ def _inline_uses(ctx: Context, info: _Pair):
                      if ctx.in_history(n.start_point[0]) and syntax.declaration_kind(n) == "local"), None)
         if site is None:
             return
-    scope = _inline_scope(ctx, site)
+    span, opener = bindings.opened(ctx.buf.grammar, site)  # (less its initializer, which sees the outer name)
+    scope = opener if opener is not None else _inline_scope(site)
     if scope is None:
         return
-    span = bindings.block_span(ctx.buf.grammar, site)  # less its initializer, which sees the outer name
     first, last = scope.start_point[0], scope.end_point[0]
     for line, start, end in ctx.buf.occurrences(info.old):
         if first <= line <= last and ctx.in_history(line):
-            occurrence = syntax.node_at(line, start, end)
-            at = occurrence.start_byte
-            if syntax.is_definition(syntax.declaration_kind(occurrence)):
-                continue  # the one-line function's own name (`fn context(self, context: C)`)
+            # (the one-line function's own name, `fn context(self, context: C)`, is left by _where)
+            at = syntax.node_at(line, start, end).start_byte
             if scope.start_byte <= at < scope.end_byte and (span is None or span.holds(at)):
                 yield line, start, end
 
 
-def _inline_scope(ctx: Context, site):
-    """The node whose uses of a declaring name on the user's lines :func:`_inline_uses` renames."""
-    opener = bindings.opened_by(ctx.buf.grammar, site)
-    if opener is not None:
-        return opener
+def _inline_scope(site):
+    """The function or loop whose uses of a declaring name on the user's lines
+    :func:`_inline_uses` renames, when no statement opens the binding (:func:`bindings.opened`)."""
     node = site.parent
     while node is not None and node.type not in INLINE_SCOPES | LOOPS:
         if node.type in FUNCTION_KINDS:  # a parameter (Go's receiver too) of a named function
@@ -692,6 +689,7 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
             if not info.site_member:
                 info.scope = syntax.scope_declaring(node, {old, new})
                 info.callee = parameters.parameter_of(buf.grammar, info.scope, node)
+                info.property_of = parameters.property_class(ctx, info.scope, (old, new))
             else:
                 info.keyword_call = parameters.keyword_to(node)
                 info.callee = parameters.renamed_parameter_of_call(ctx, node, new)
@@ -715,9 +713,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         # (cattrs' `super().__init__(detailed_validation=...)` renamed `self.detailed_validation`)
         return "code" if parameters.keyword_to(node) == info.keyword_call else None
     scope = info.scope
-    if scope is not None and _is_member(ctx, line, start, end) and _this_member(ctx, line, start) \
-            and parameters.property_class(ctx, scope, (info.old, info.new)) is not None:
-        owner = parameters.property_class(ctx, scope, (info.old, info.new))
+    owner = info.property_of
+    if owner is not None and _this_member(ctx, line, start) and _is_member(ctx, line, start, end):
         return "code" if owner.start_byte <= node.start_byte < owner.end_byte else None  # `constructor(private value: T)`
     if scope is not None and not (scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte):
         # (JSDoc's `@param name` above the function: a server renames it with the parameter)
@@ -835,7 +832,7 @@ def _this_member(ctx: Context, line: int, start: int) -> bool:
 
 def _path_segment(text: str, start: int, end: int) -> bool:
     """Whether the name at ``start``..``end`` of a line is next to ``::`` (Rust's and C++'s paths)."""
-    return text[:start].rstrip().endswith("::") or text[end:].lstrip().startswith("::")
+    return after_access(text[:start], ("::",)) or text[end:].lstrip().startswith("::")
 
 
 def _foreign(ctx: Context, line: int, start: int, own: str | None) -> bool:
