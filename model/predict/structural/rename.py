@@ -73,6 +73,11 @@ _TEST_HEADER = re.compile(r"^\s*(?:async\s+)?def\s+test", re.M)
 _IMPORT_LINE = re.compile(r"^\s*import\s", re.M)
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
+# English function words: changed in prose, they are grammar (`a` -> `an`, `to` -> `past`), not a name
+_FUNCTION_WORDS = frozenset("a an the to of in on at by for from with as is are was be it its we our this that "
+                            "these and or not no if".split())
+_SENTENCE_START = re.compile(r"""(?:^\s*(?:#+|//[/!]?|/?\*+|\"{3}|'{3}|--)?|[.!?:]|\"|')\s*$""")
+_WORD = re.compile(r"[^\W\d]\w*")
 _DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
 
 
@@ -128,6 +133,7 @@ class _Pair:
     keyword_call: tuple | None = None  # renamed as a keyword argument: the call's (name, receiver), :func:`parameters.keyword_to`
     property_of: object = None  # TypeScript: the class whose member the renamed parameter also is (`public value`)
     shadows: tuple | None = None  # the spans of the other bindings of `old` in `scope` (bindings.spans)
+    prose: tuple | None = None  # a word of prose changed only in some places (:func:`_prose`)
 
 
 def predict(ctx: Context) -> list[Candidate]:
@@ -611,6 +617,32 @@ def _rebound(ctx: Context, info: _Pair, node) -> bool:
     return bindings.binding(info.shadows, node.start_byte) != site
 
 
+def _prose(line: str, start: int, end: int, old: str, new: str) -> tuple | None:
+    """Where else a word of prose changes the same way, when not wherever it is: a function
+    word (`a` -> `an`, `be` -> `been`) only in the same phrase (its neighbouring words), a
+    sentence's first word capitalized (`# we attach` -> `# We attach`) only where a sentence
+    starts with it (flask's other comments got `if We have`). None: anywhere."""
+    if old[1:] == new[1:] and old[:1].swapcase() == new[:1]:  # (`json` -> `JSON` spells a name)
+        return ("start",) if _SENTENCE_START.search(line[:start]) else None
+    if old.lower() in _FUNCTION_WORDS:
+        return ("phrase", *_neighbours(line, start, end))
+    return None
+
+
+def _neighbours(line: str, start: int, end: int) -> tuple[str, str]:
+    before = _WORD.findall(line[:start])
+    after = _WORD.findall(line[end:])
+    return (before[-1] if before else "", after[0] if after else "")
+
+
+def _prose_site(ctx: Context, info: _Pair, line: int, start: int, end: int) -> bool:
+    """Whether an occurrence in prose takes the change made at the user's (:func:`_prose`)."""
+    text = ctx.buf.line_text(line)
+    if info.prose[0] == "start":
+        return bool(_SENTENCE_START.search(text[:start]))
+    return _neighbours(text, start, end) == info.prose[1:]
+
+
 def _site(ctx: Context, hunk, name: str) -> tuple[int, int, int] | None:
     """(line, start, end) of ``name`` inside the hunk's lines of the current text: its first
     sighting in code, else (a rename of prose) its first sighting at all. A comment above
@@ -682,6 +714,8 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
         node = syntax.node_at(*site)
         info.site_node = node
         info.site_in_text = syntax.in_string_or_comment(node) and not syntax.in_import(node)
+        if info.site_in_text and not distinctive(old):
+            info.prose = _prose(buf.line_text(site[0]), site[1], site[2], old, new)
         if not info.site_in_text:
             info.site_kind = syntax.declaration_kind(node)
             if info.site_kind == "local":
@@ -736,6 +770,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
     if syntax.in_string_or_comment(node):
         if _format_argument(ctx, node, line, start, end):
             return "code"  # `format!("{name}")`: the macro reads the variable
+        if info.prose is not None and not _prose_site(ctx, info, line, start, end):
+            return None
         if info.site_in_text or distinctive(info.old) or parameters.tagged(ctx, info.scope, (info.old, info.new), line, start):
             return "text"
         return None

@@ -104,6 +104,32 @@ def test_prose_word_changed_in_a_comment_is_not_a_rename():
     assert predict(req) is None
 
 
+def test_a_comments_first_word_capitalized_goes_only_to_other_comments_starting_with_it():
+    # flask's views.py: `# we attach` -> `# We attach` renamed `we` in the middle of the next
+    # comment (`# if We have no method ... We don't`)
+    before = ("def f():\n    # we attach the class\n    x = 1\n\n\n\n    # if we have no method we stop\n"
+              "    y = 2\n\n\n\n    # we return it\n    return x\n")
+    req = session(before, ("    # we attach the class\n", "    # We attach the class\n"))
+    (found,) = candidates(req, "structural:rename")  # (a word of prose: below the default threshold)
+    assert found.edit.start_line == 11 and found.edit.new_text == "    # We return it\n"
+
+
+def test_a_function_word_changed_in_prose_goes_only_to_the_same_phrase():
+    # starlette's `has already be read` -> `been read` in two messages; ky's `a HTTP` -> `an HTTP`
+    # must not make `a Request` `an Request`
+    before = ('def f(key):\n    raise E(f"set {key}: the value has already be read.")\n\n\n\n'
+              '    log("a Request to replace it")\n\n\n\n'
+              '    raise E(f"delete {key}: the value has already be read.")\n')
+    req = session(before, ('    raise E(f"set {key}: the value has already be read.")\n',
+                           '    raise E(f"set {key}: the value has already been read.")\n'))
+    (found,) = candidates(req, "structural:rename")
+    assert found.edit.start_line == 9
+    assert found.edit.new_text == '    raise E(f"delete {key}: the value has already been read.")\n'
+    req = session("x = 1\n\n\n\n# making a HTTP call\ny = 2\n\n\n\n# return a Request\n",
+                  ("# making a HTTP call\n", "# making an HTTP call\n"))
+    assert candidates(req, "structural:rename") == []
+
+
 GO_WRITER = """\
 package m
 
