@@ -43,7 +43,7 @@ from nxedit.model.lsp.session import ServerFailed, ServerSession
 from nxedit.model.predict.structural import parameters, rename
 from nxedit.model.predict.structural.candidates import scan_distance
 from nxedit.model.predict.structural.engine import candidates, make_context
-from nxedit.model.predict.structural.syntax import Syntax, grammar_for
+from nxedit.model.predict.structural.syntax import Syntax, grammar_for, type_parameter_owner
 from nxedit.model.text.edits import Position
 from pygls.exceptions import JsonRpcException
 
@@ -51,7 +51,8 @@ HISTORY = 12  # the edits the editor sends with each request (editor/predictions
 
 
 def declarations(text: str, language: str, path: str) -> list[tuple[int, int, str, str]]:
-    """(line, column, name, kind) of each name a function declares: "parameter" or "variable"."""
+    """(line, column, name, kind) of each name a function declares: "parameter", "variable" or
+    "type parameter" (an item's own `<T>`: a function's, a type's, an impl's, a class's)."""
     grammar = grammar_for(language, path)
     lines = text.splitlines(keepends=True)
     syntax = Syntax(text, [line.rstrip("\r\n") for line in lines], grammar)
@@ -60,20 +61,23 @@ def declarations(text: str, language: str, path: str) -> list[tuple[int, int, st
     while stack:
         node = stack.pop()
         stack.extend(reversed(node.children))
-        if node.type != "identifier" or not syntax.functions_around(node):
+        # an item's own `<T>` (a function's, a type's, an impl's, a class's; Go's `[K any]`), seen
+        # here, not asked of the engine (older engines took it for a definition of the file)
+        owner = type_parameter_owner(node)
+        if owner is None and (node.type != "identifier" or not syntax.functions_around(node)):
             continue
-        kind = syntax.declaration_kind(node) or ""
+        kind = "local" if owner is not None else syntax.declaration_kind(node) or ""
         # (older engines said so for Python's `x=1` and Go's `x int`)
         if kind != "local" and not kind.endswith(("default_parameter", "parameter_declaration")):
             continue
         line, byte = node.start_point
         column = len(lines[line].encode("utf-8")[:byte].decode("utf-8", "replace"))
         name = node.text.decode("utf-8")
-        key = (syntax.functions_around(node)[0].start_byte, name)
+        key = ((owner or syntax.functions_around(node)[0]).start_byte, name)
         if key in seen or name in ("self", "cls", "_"):
             continue  # the first declaration of a name in its function: renaming it renames the binding
         seen.add(key)
-        kind = "parameter" if parameters.is_parameter(node) else "variable"
+        kind = "type parameter" if owner is not None else "parameter" if parameters.is_parameter(node) else "variable"
         out.append((line, column, name, kind))
     return sorted(out)
 
@@ -219,11 +223,11 @@ def report(language: str, files: list[Path], judged: Judged) -> None:
     print("comments left out (the engine renames a distinctive name in a docstring, a server never; a server")
     print("renames a JSDoc `@param`); over: occurrences renamed that the server left (in code / in text);")
     print("under: occurrences in code the server renamed and the ripple left")
-    print(f"{'kind':10s} {'renames':>8s} {'exact':>6s} {'share':>6s} {'in code':>8s} {'share':>6s} "
+    print(f"{'kind':14s} {'renames':>8s} {'exact':>6s} {'share':>6s} {'in code':>8s} {'share':>6s} "
           f"{'server occ.':>11s} {'over code':>9s} {'text':>5s} {'under':>6s}")
-    for kind in ("parameter", "variable"):
+    for kind in ("parameter", "variable", "type parameter"):
         n, exact, code = counts[f"{kind} renames"], counts[f"{kind} exact"], counts[f"{kind} exact in code"]
-        print(f"{kind:10s} {n:8d} {exact:6d} {exact / max(n, 1):6.3f} {code:8d} {code / max(n, 1):6.3f} "
+        print(f"{kind:14s} {n:8d} {exact:6d} {exact / max(n, 1):6.3f} {code:8d} {code / max(n, 1):6.3f} "
               f"{counts[f'{kind} server']:11d} {counts[f'{kind} over']:9d} {counts[f'{kind} text']:5d} "
               f"{counts[f'{kind} under']:6d}")
     for key in ("server: not renameable", "server failed", "server: error answer"):

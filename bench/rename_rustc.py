@@ -76,11 +76,11 @@ def offline_manifest(text: str) -> str:
 
 
 def fresh(name: str, text: str) -> str:
-    """A new snake-case name for ``name`` that ``text`` does not use (``self_`` -> ``self_nx``: not
+    """A new name for ``name`` that ``text`` does not use, snake case (camel case for a type) (``self_`` -> ``self_nx``: not
     ``self__nx``, which the compiler's lint would warn about), a leading ``_`` kept (it keeps an
     unused variable quiet)."""
     lead = name[: len(name) - len(name.lstrip("_"))]
-    new = f"{lead}{name.strip('_') or 'v'}_nx"
+    new = f"{name}Nx" if name[:1].isupper() else f"{lead}{name.strip('_') or 'v'}_nx"  # `T` -> `TNx`
     while re.search(rf"\b{re.escape(new)}\b", text):
         new += "x"
     return new
@@ -162,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     print("clean: the ripple left no diagnostic the crate did not have; errors: a use left or a wrong one renamed;")
     print("warnings only: a new unused variable or assignment (another binding's use renamed); unjudged: the")
     print("declaration renamed alone broke nothing (not compiled here, or no use)")
-    print(f"{'kind':10s} {'renames':>8s} {'clean':>6s} {'share':>6s} {'errors':>7s} {'warnings':>9s} {'unjudged':>9s}")
-    for kind in ("parameter", "variable"):
+    print(f"{'kind':14s} {'renames':>8s} {'clean':>6s} {'share':>6s} {'errors':>7s} {'warnings':>9s} {'unjudged':>9s}")
+    for kind in ("parameter", "variable", "type parameter"):
         n = counts[f"{kind} renames"]
-        print(f"{kind:10s} {n:8d} {counts[f'{kind} clean']:6d} {counts[f'{kind} clean'] / max(n, 1):6.3f} "
+        print(f"{kind:14s} {n:8d} {counts[f'{kind} clean']:6d} {counts[f'{kind} clean'] / max(n, 1):6.3f} "
               f"{counts[f'{kind} errors']:7d} {counts[f'{kind} warnings']:9d} {counts[f'{kind} unjudged']:9d}")
     for rel, line, old, kind, diags in shown:
         print(f"  {rel}:{line} {kind} {old}: " + "; ".join(f"{level} {msg} (line {ln})" for level, _, _, ln, msg in diags))

@@ -26,7 +26,8 @@ serde = ["dep:serde"]
 '''
 
 # the traps anyhow and semver showed: a path's segment of the name (`Error::msg`, `ptr::read`),
-# a one-line function named like its parameter, and a loop's own binding of the name
+# a one-line function named like its parameter, and a loop's own binding of the name; and type
+# parameters (an item's own `T`, the header's own `Wrap<T>`, a path's head `U::default`)
 LIB = '''\
 pub struct Error;
 
@@ -51,6 +52,14 @@ pub fn report(msg: &str) -> Error {
 pub fn first(ptr: *const u8) -> u8 {
     unsafe { core::ptr::read(ptr) }
 }
+
+pub struct Wrap<T>(pub T);
+
+impl<T: Clone> Wrap<T> {
+    pub fn get(&self) -> T { self.0.clone() }
+}
+
+pub fn made<U: Default>() -> U { U::default() }
 '''
 
 
@@ -76,6 +85,8 @@ def test_the_ripple_leaves_the_crate_as_clean_as_it_was(tmp_path, monkeypatch):
     judged = counts["parameter renames"] + counts["variable renames"]
     assert judged == 5  # m, context, msg (not the loop's: a name once a function), len, ptr
     assert counts["parameter clean"] + counts["variable clean"] == judged
+    assert counts["type parameter renames"] == counts["type parameter clean"] == 3  # Wrap's, the impl's, made's
+    assert bench.fresh("T", LIB) == "TNx"  # (camel case: a lint warns of `T_nx`)
 
 
 def test_a_ripple_that_stops_short_is_caught(tmp_path, monkeypatch):
@@ -92,3 +103,4 @@ def test_a_ripple_that_stops_short_is_caught(tmp_path, monkeypatch):
     judged = counts["parameter renames"] + counts["variable renames"]
     assert judged == 5 and counts["parameter errors"] + counts["variable errors"] == judged
     assert counts["parameter clean"] + counts["variable clean"] == 0
+    assert counts["type parameter errors"] == 3

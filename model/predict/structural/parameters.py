@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .context import Context
+from .syntax import type_parameter_owner
 
 _LISTS = ("parameters", "formal_parameters", "parameter_list", "lambda_parameters", "closure_parameters")
 
@@ -183,6 +184,7 @@ def _bases_of(node) -> set[str]:
 
 
 # a doc comment's tag naming a parameter: JSDoc's `@param {Type} [name`, Sphinx's `:param type name:`
+_TYPE_PARAMETER_TAG = re.compile(r"@template\s+(?:\{[^}]*\}\s*)?(?:[\w$]+\s*,\s*)*$")
 _PARAMETER_TAG = re.compile(r"(?:@(?:param|arg|argument)\s+(?:\{[^}]*\}\s*)?\[?|:param\s+(?:[\w\[\], .|]+\s)?)$")
 
 
@@ -191,7 +193,14 @@ def tagged(ctx: Context, function, names: tuple[str, ...], line: int, start: int
     ``function`` declared as one of ``names`` (``@param name``, ``:param name:``): it names the
     parameter, whatever the word."""
     syntax = ctx.buf.syntax
-    if function is None or not _PARAMETER_TAG.search(ctx.buf.line_text(line)[:start]):
+    if function is None:
+        return False
+    before = ctx.buf.line_text(line)[:start]
+    if _TYPE_PARAMETER_TAG.search(before):  # JSDoc's `@template T` names the item's own `<T>`
+        own = function.child_by_field_name("type_parameters")
+        return own is not None and any(type_parameter_owner(n) is not None and n.text.decode("utf-8", "replace") in names
+                                       for p in own.named_children for n in p.named_children)
+    if not _PARAMETER_TAG.search(before):
         return False
     header = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
     return header is not None and any(

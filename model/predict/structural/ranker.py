@@ -33,7 +33,7 @@ from .scope import same_function, unresolved_names
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
 RULE_FLAGS = ("refactor", "library", "earlier", "elsewhere", "confirmed", "text", "decl", "existed", "distinctive", "verbatim",
-              "complete", "orphan", "undeclared")
+              "complete", "orphan", "undeclared", "pattern")
 RULES = (  # the rules behaviours name their candidates by (flags above stripped)
     "file", "scoped", "declared", "dangling", "two-examples", "same-lines",
     "same-shape", "local-2", "local-1", "local-0", "lines-2", "lines-1", "delete-lines", "insert-between",

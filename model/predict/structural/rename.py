@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import bindings, parameters
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example
-from .syntax import FUNCTION_KINDS, field_of
+from .syntax import FUNCTION_KINDS, field_of, type_parameter_owner, type_parameter_scope
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.")
@@ -74,8 +74,9 @@ _IMPORT_LINE = re.compile(r"^\s*import\s", re.M)
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
 # a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
 # English function words: changed in prose, they are grammar (`a` -> `an`, `to` -> `past`), not a name
-_FUNCTION_WORDS = frozenset("a an the to of in on at by for from with as is are was be it its we our this that "
-                            "these and or not no if".split())
+_FUNCTION_WORDS = frozenset({"a", "an", "the", "to", "of", "in", "on", "at", "by", "for", "from", "with", "as", "is",
+                            "are", "was", "be", "it", "its", "we", "our", "this", "that", "these", "and", "or",
+                            "not", "no", "if"})
 _SENTENCE_START = re.compile(r"""(?:^\s*(?:#+|//[/!]?|/?\*+|\"{3}|'{3}|--)?|[.!?:]|\"|')\s*$""")
 _WORD = re.compile(r"[^\W\d]\w*")
 _DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
@@ -159,6 +160,9 @@ def predict(ctx: Context) -> list[Candidate]:
         if got and pairs:
             done.add(pairs)
         found += got
+    if not found and ctx.examples:
+        pairs = frozenset(rename_ops(ctx.examples[0]) or ())
+        found += [c for c in [_sibling(ctx, pairs)] if c is not None]
     found += _from_dangling(ctx)
     if not found:
         return []
@@ -277,11 +281,8 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
              if not (info.old in keywords and not confirmed and info.site_kind != "local")]
     if not infos or any(_both_defined(ctx, i) for i in infos):
         return None
-    buf = ctx.buf
-    found: dict[int, list[tuple[int, int, _Pair]]] = {}  # line -> occurrences of an old name
-    for info in infos:
-        for line, start, end in (*_occurrences(ctx, info.old), *_inline_uses(ctx, info)):
-            found.setdefault(line, []).append((start, end, info))
+    infos += [other for info in infos for other in _merged(ctx, info)]
+    found = _found(ctx, infos)
     riders: dict[int, list[tuple[int, int, _Pair]]] = {}
     for old, new in sorted(others):
         if old in keywords:
@@ -291,6 +292,21 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             if line in found:
                 info = info or _study(ctx, _hunk_renaming(ctx, old, new) or hunk, old, new)
                 riders.setdefault(line, []).append((start, end, info))
+    return _ripple_sites(ctx, infos, found, riders, confirmed, rule)
+
+
+def _found(ctx: Context, infos: list[_Pair]) -> dict[int, list[tuple[int, int, _Pair]]]:
+    """line -> the occurrences of the old names on it (each judged later, by :func:`_where`)."""
+    found: dict[int, list[tuple[int, int, _Pair]]] = {}
+    for info in infos:
+        for line, start, end in (*_occurrences(ctx, info.old), *_inline_uses(ctx, info)):
+            found.setdefault(line, []).append((start, end, info))
+    return found
+
+
+def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, confirmed: bool,
+                  rule: str) -> Candidate | None:
+    buf = ctx.buf
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
@@ -335,7 +351,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
         confidence -= 0.25
     elif rule == "dangling":
         confidence = DANGLING_CONFIDENCE
-    else:
+    elif rule != "sibling":
         rule = "scoped" if scoped else "file"
     # what the acceptance model (ranker.py) learns from, beside the confidence: how the
     # rename was seen (twice, in prose, at a declaration, to a name that existed)
@@ -345,7 +361,47 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             ("orphan", all(_orphaned(ctx, i) for i in infos)), ("undeclared", all(_undeclared(ctx, i) for i in infos)),
             ("inline", all(ctx.in_history(ln) for ln in range(edit.start_line, max(edit.end_line, edit.start_line + 1))))]
     rule += "".join(f"-{tag}" for tag, on in tags if on)
+    if rule.startswith("sibling"):  # the acceptance model knows it as a scoped rename, of a pattern
+        rule = "scoped" + rule[len("sibling"):] + "-pattern"
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
+
+
+def _sibling(ctx: Context, pairs: frozenset[tuple[str, str]]) -> Candidate | None:
+    """A local renamed alike in two functions or more (a receiver, a type parameter, a parameter
+    renamed in one method after another) and finished there: the nearest other function that
+    declares it the same way (a receiver as a receiver), renamed whole, declaration and uses."""
+    syntax = ctx.buf.syntax
+    if syntax is None or len(pairs) != 1:
+        return None
+    ((old, new),) = pairs
+    done, seen = set(), None
+    for age, ex in enumerate(ctx.examples):
+        if frozenset(rename_ops(ex) or ()) != pairs:
+            continue
+        info = _study(ctx, ctx.recent_hunk(age), old, new)
+        if info.scope is None or info.site_kind != "local" or info.site_node is None:
+            return None  # a file-wide name, or renamed at a use: one symbol, not a pattern
+        done.add((info.scope.start_byte, info.scope.end_byte))
+        seen = seen or info
+    if len(done) < 2:
+        return None  # one function renamed: its own business, nothing says the others follow
+    declared_as = seen.site_node.parent.type
+    declarations = {}
+    for line, start, end in _occurrences(ctx, old):
+        node = syntax.node_at(line, start, end)
+        if node.parent is None or node.parent.type != declared_as or syntax.declaration_kind(node) != "local":
+            continue
+        scope = syntax.scope_declaring(node, {old})
+        if scope is not None and (scope.start_byte, scope.end_byte) not in done \
+                and not syntax.declares(scope, {new}):
+            declarations.setdefault(line, (node, scope))
+    for line in in_scan_order(sorted(declarations), ctx.cursor.line):
+        node, scope = declarations[line]
+        info = replace(seen, scope=scope, site_node=node, existed=False, shadows=None,
+                       callee=parameters.parameter_of(ctx.buf.grammar, scope, node),
+                       property_of=parameters.property_class(ctx, scope, (old, new)))
+        return _ripple_sites(ctx, [info], _found(ctx, [info]), {}, True, "sibling")
+    return None
 
 
 def _undeclared(ctx: Context, info: _Pair) -> bool:
@@ -474,7 +530,7 @@ def _inline_uses(ctx: Context, info: _Pair):
         # (jsonparser's `for pos := 0; pos < n; {`: the body came first, the header's own use last)
         if info.scope is None:
             return
-        site = next((n for n in syntax.declaring_nodes(info.scope, info.new)
+        site = next((n for n in (*syntax.declaring_nodes(info.scope, info.new), *_type_parameters(info.scope, info.new))
                      if ctx.in_history(n.start_point[0]) and syntax.declaration_kind(n) == "local"), None)
         if site is None:
             return
@@ -491,9 +547,43 @@ def _inline_uses(ctx: Context, info: _Pair):
                 yield line, start, end
 
 
+MERGING = frozenset({"class_declaration", "abstract_class_declaration", "interface_declaration"})
+
+
+def _merged(ctx: Context, info: _Pair) -> list[_Pair]:
+    """TypeScript's declaration merging: a class and an interface of one name are one type with
+    one list of type parameters (yup's `class ArraySchema<TIn, ...>` and `interface
+    ArraySchema<TIn, ...>`): the other declarations' own `<T>` are renamed with the user's."""
+    scope = info.scope
+    if ctx.buf.grammar not in ("typescript", "tsx") or scope is None or scope.type not in MERGING \
+            or not (_type_parameters(scope, info.old) or _type_parameters(scope, info.new)):
+        return []
+    name = scope.child_by_field_name("name")
+    out = []
+    for top in ctx.buf.syntax.root.named_children:
+        item = top.child_by_field_name("declaration") if top.type == "export_statement" else top
+        other = item.child_by_field_name("name") if item is not None and item.type in MERGING else None
+        if other is None or item == scope or other.text != name.text:
+            continue
+        own = _type_parameters(item, info.old) or _type_parameters(item, info.new)
+        if own:
+            out.append(replace(info, scope=item, site_node=own[0], shadows=None))
+    return out
+
+
+def _type_parameters(item, name: str) -> list:
+    """The name nodes of ``item``'s own type parameters called ``name`` (`impl<'a, T>`'s `T`)."""
+    params = item.child_by_field_name("type_parameters")
+    return [n for p in (params.named_children if params is not None else ()) for n in p.named_children
+            if type_parameter_owner(n) is not None and n.text.decode("utf-8", "replace") == name]
+
+
 def _inline_scope(site):
     """The function or loop whose uses of a declaring name on the user's lines
     :func:`_inline_uses` renames, when no statement opens the binding (:func:`bindings.opened`)."""
+    owner = type_parameter_owner(site)
+    if owner is not None:
+        return owner  # `impl<T> Builder<T> {`, `type H<T> = (e: T) => void`: the item's own line
     node = site.parent
     while node is not None and node.type not in INLINE_SCOPES | LOOPS:
         if node.type in FUNCTION_KINDS:  # a parameter (Go's receiver too) of a named function
@@ -579,6 +669,10 @@ def _shadowed(ctx: Context, node, name: str, scope) -> bool:
     the whole of itself (a parameter, a Python local, a `var`); one declared in a block of it
     (valtio's `const [target, ...]` in a callback's `else if`) is :func:`_rebound`'s."""
     syntax = ctx.buf.syntax
+    item = type_parameter_scope(node, {name})
+    if item is not None and scope.start_byte <= item.start_byte and item.end_byte <= scope.end_byte \
+            and (item.start_byte, item.end_byte) != (scope.start_byte, scope.end_byte):
+        return True  # an item inside declares its own `<T>` (slab's `struct CleanupGuard<'a, T>` in a method)
     header = _header_of(ctx, node)
     if header is not None and header.parent is not None:
         node = header.parent  # a default or annotation: read where the function is defined
@@ -721,7 +815,16 @@ def _study_site(ctx: Context, hunk, info: _Pair) -> None:
             if info.site_kind == "local":
                 info.roles = frozenset()  # a local named like a keyword (`type`) is used in any role
             if not info.site_member:
-                info.scope = syntax.scope_declaring(node, {old, new})
+                # a type's or impl's own `<T>` is local to it, as a function's is to the function
+                owner = type_parameter_owner(node)
+                if owner is not None and owner.type not in FUNCTION_KINDS:
+                    info.scope = owner
+                else:  # (a use of a type's own `T`, the ripple's newest edit, is in the type too)
+                    info.scope = syntax.scope_declaring(node, {old, new})
+                    item = type_parameter_scope(node, {old, new})
+                    if item is not None and (info.scope is None or info.scope.start_byte <= item.start_byte
+                                             and item.end_byte <= info.scope.end_byte):
+                        info.scope = item  # the innermost: a generic struct inside a function
                 info.callee = parameters.parameter_of(buf.grammar, info.scope, node)
                 info.property_of = parameters.property_class(ctx, info.scope, (old, new))
             else:
@@ -758,8 +861,12 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None  # Rust's lifetime `'buf` and the parameter `buf`: two namespaces (httparse)
     if scope is not None and node.parent is not None and node.parent == scope and field_of(node) == "name":
         return None  # `def error(self, error)`: the function's own name is no local of it (packaging)
-    if scope is not None and _path_segment(ctx.buf.line_text(line), start, end):
-        return None  # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a local
+    if scope is not None and _path_segment(ctx.buf.line_text(line), start, end) and not (
+            info.site_node is not None and type_parameter_owner(info.site_node) is not None
+            and _path_head(ctx.buf.line_text(line), start, end)):
+        # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a
+        # local; but a type parameter heads a path to its associated items (`V::Value`)
+        return None
     header = _header_of(ctx, node) if scope is not None else None
     if header is not None and (header.start_byte, header.end_byte) == (scope.start_byte, scope.end_byte):
         return None  # `def f(fmt=fmt)`: the default reads the enclosing `fmt`, not the parameter
@@ -869,6 +976,11 @@ def _this_member(ctx: Context, line: int, start: int) -> bool:
 def _path_segment(text: str, start: int, end: int) -> bool:
     """Whether the name at ``start``..``end`` of a line is next to ``::`` (Rust's and C++'s paths)."""
     return after_access(text[:start], ("::",)) or text[end:].lstrip().startswith("::")
+
+
+def _path_head(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start``..``end`` begins a path (`V::Value`), not continues one."""
+    return not after_access(text[:start], ("::",)) and text[end:].lstrip().startswith("::")
 
 
 def _foreign(ctx: Context, line: int, start: int, own: str | None) -> bool:

@@ -21,6 +21,10 @@ FUNCTION_KINDS = frozenset({
     # a function type's parameter names (`onChange: (prop: string) => void`) are its own:
     # renaming one is not a rename of the function's local of that name (valtio's vanilla.ts)
     "function_type",
+    # and a signature's (an overload, an interface's method, a trait's `fn f<T>(x: T);`): its `<T>`
+    # is not the enclosing function's (valtio's overloads inside `proxySet<T>`)
+    "function_signature", "method_signature", "call_signature", "construct_signature",
+    "function_signature_item",
 })
 # the parts of a string that are code (python f-strings, template literals)
 CODE_IN_STRINGS = frozenset({"interpolation", "template_substitution"})
@@ -152,7 +156,10 @@ class Syntax:
             for m in regex.finditer(self._lines[line]):
                 node = self.node_at(line, m.start(), m.end())
                 inside = function.start_byte <= node.start_byte and node.end_byte <= function.end_byte
-                if inside and node.type in _NAME_KINDS and _is_declaration(node):
+                owner = type_parameter_owner(node)
+                if owner is not None and owner.type not in FUNCTION_KINDS:
+                    continue  # a nested `struct S<T>`'s `T` is the struct's, not the function's
+                if inside and (node.type in _NAME_KINDS or owner is not None) and _is_declaration(node):
                     yield node
 
     @staticmethod
@@ -165,7 +172,8 @@ class Syntax:
         # (a Python parameter with a default is the `name` of a `default_parameter`, Go's `x int` of
         # a `parameter_declaration`: locals too)
         if field_of(node) == "name" and parent.type not in ("variable_declarator", "var_spec", "const_spec") \
-                and not parent.type.endswith(("default_parameter", "parameter_declaration")):
+                and not parent.type.endswith(("default_parameter", "parameter_declaration")) \
+                and type_parameter_owner(node) is None:
             return parent.type
         return "local" if _is_declaration(node) else None
 
@@ -181,6 +189,31 @@ class Syntax:
             if self.declares(function, names):
                 return function
         return None
+
+
+def type_parameter_owner(node):
+    """The item whose own type parameter a name node declares (`fn f<T>`, `struct S<T>`,
+    `impl<T>`, `class A<T>`, Go's `[K comparable]`): the parameter is a local of that item, not
+    a definition beside another item's `T`. None for any other node."""
+    parent = node.parent
+    if parent is None or parent.type not in ("type_parameter", "type_parameter_declaration") \
+            or field_of(node) != "name" or parent.parent is None:
+        return None
+    return parent.parent.parent
+
+
+def type_parameter_scope(node, names: set[str]):
+    """The innermost item around ``node`` whose own type parameters declare one of ``names``
+    (a use of `T` in `impl<T> S<T> { .. }`, `class A<T> { .. }`), or None."""
+    item = node.parent
+    while item is not None:
+        params = item.child_by_field_name("type_parameters")
+        if params is not None and any(
+                type_parameter_owner(name) is not None and name.text.decode("utf-8", "replace") in names
+                for param in params.named_children for name in param.named_children):
+            return item
+        item = item.parent
+    return None
 
 
 def field_of(node) -> str | None:

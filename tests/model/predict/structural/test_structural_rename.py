@@ -130,6 +130,144 @@ def test_a_function_word_changed_in_prose_goes_only_to_the_same_phrase():
     assert candidates(req, "structural:rename") == []
 
 
+RUST_VISITORS = """\
+impl<'de> D<'de> {
+    fn any<V_>(self, visitor: V_) -> Result<V_::Value, E>
+    where
+        V_: Visitor<'de>,
+    {
+        visitor.visit(self)
+    }
+
+    fn seq<V_>(self, visitor: V_) -> Result<V_::Value, E>
+    where
+        V_: Visitor<'de>,
+    {
+        visitor.visit(self)
+    }
+}
+"""
+_ANY = ("    fn any<V_>(self, visitor: V_) -> Result<V_::Value, E>\n    where\n        V_: Visitor<'de>,\n",
+        "    fn any<V>(self, visitor: V) -> Result<V::Value, E>\n    where\n        V: Visitor<'de>,\n")
+
+
+def test_a_functions_type_parameter_is_its_own_and_never_renamed_without_its_declaration():
+    # serde's value.rs: `V_` -> `V` in one function renamed another function's uses of its own
+    # `V_` and left its `<V_>`: `fn seq<V_>(self, visitor: V)`, which does not compile
+    req = session(RUST_VISITORS, _ANY, language="rust", path="x.rs")
+    assert candidates(req, "structural:rename") == []
+
+
+def test_a_local_renamed_alike_in_two_functions_is_offered_whole_in_the_next():
+    # a receiver renamed in one method after another (viper's `fnfe` -> `e`), a type parameter in
+    # one function after another: the next function's declaration and uses, in one suggestion
+    go = ("package m\n\nfunc (fnfe A) Error() string {\n\treturn fnfe.msg\n}\n\n"
+          "func (fnfe B) Error() string {\n\treturn fnfe.msg\n}\n\n"
+          "func (fnfe C) Error() string {\n\treturn fnfe.msg + fnfe.path\n}\n")
+    req = session(go, ("func (fnfe A) Error() string {\n\treturn fnfe.msg\n", "func (e A) Error() string {\n\treturn e.msg\n"),
+                  ("func (fnfe B) Error() string {\n\treturn fnfe.msg\n", "func (e B) Error() string {\n\treturn e.msg\n"),
+                  language="go", path="x.go")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["func (fnfe C) Error() string {\n", "\treturn fnfe.msg + fnfe.path\n"]
+    assert new == "func (e C) Error() string {\n\treturn e.msg + e.path\n"
+    third = RUST_VISITORS.replace("    }\n}\n", "    }\n\n    fn map<V_>(self, visitor: V_) -> V_ {\n        visitor\n    }\n}\n")
+    seq = tuple(text.replace("any", "seq") for text in _ANY)
+    req = session(third, _ANY, seq, language="rust", path="x.rs")
+    (found,) = candidates(req, "structural:rename")
+    assert found.rule.endswith("-pattern")
+    assert found.edit.new_text == "    fn map<V>(self, visitor: V) -> V {\n"
+    # one function renamed says nothing of the others
+    req = session(go, ("func (fnfe A) Error() string {\n\treturn fnfe.msg\n", "func (e A) Error() string {\n\treturn e.msg\n"),
+                  language="go", path="x.go")
+    assert candidates(req, "structural:rename") == []
+
+
+def _renamed_through(before: str, first: tuple[str, str], language: str, path: str) -> str:
+    """The text once every rename candidate after the user's ``first`` edit is taken (as
+    bench/rename_oracle.py follows them)."""
+    done = follow_ripple(before, first, 40, to_the_end=True, language=language)
+    return session(before, *done, language=language, path=path).current
+
+
+RUST_GENERICS = """\
+impl<T> Slab<T> {
+    fn get(&self) -> T {
+        self.compact(|x: &mut T| true)
+    }
+
+    fn compact<F>(&mut self, f: F)
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        struct Guard<'a, T> {
+            slab: &'a mut Slab<T>,
+        }
+    }
+}
+
+impl<T> Clone for Slab<T> {
+    fn clone(&self) -> Slab<T> {
+        todo!()
+    }
+}
+
+fn cast<U: CastTo>(u: U) -> Own<U::Target> {
+    todo!()
+}
+"""
+
+
+def test_a_type_parameter_is_renamed_in_its_own_item_only():
+    # checked against `cargo check` (bench/rename_rustc.py): renaming `impl<T>`'s `T` renamed
+    # the `T` of every impl and struct of the file, and left the header's own `Slab<T>`; a struct
+    # inside a method declares its own `T` (slab's `CleanupGuard<'a, T>`); a type parameter heads
+    # a path to its associated items (`U::Target`)
+    after = _renamed_through(RUST_GENERICS, ("impl<T> Slab<T> {\n", "impl<Item> Slab<T> {\n"), "rust", "x.rs")
+    assert after == RUST_GENERICS.replace("impl<T> Slab<T>", "impl<Item> Slab<Item>").replace(
+        "-> T {", "-> Item {").replace("&mut T", "&mut Item")
+    after = _renamed_through(RUST_GENERICS, ("fn cast<U: CastTo>(u: U) -> Own<U::Target> {\n",
+                                             "fn cast<Into: CastTo>(u: U) -> Own<U::Target> {\n"), "rust", "x.rs")
+    assert "fn cast<Into: CastTo>(u: Into) -> Own<Into::Target> {\n" in after
+
+
+TS_GENERICS = """\
+/**
+ * @template TIn - what goes in
+ */
+export default class Schema<TIn, TOut> {
+  spec: Spec<TIn>
+  cast(v: TIn): TOut { return v as any }
+}
+
+export default interface Schema<TIn, TOut> {
+  default(d: TIn): Schema<TIn, TOut>
+}
+
+export function proxySet<TIn>(init: TIn[]) {
+  function inter<TIn, U>(a: Set<TIn>, b: U): Set<TIn & U>
+  function inter<TIn>(a: Set<TIn>): Set<TIn> { return a }
+  const data: TIn[] = init
+  return data
+}
+"""
+
+
+def test_typescript_type_parameters_follow_merged_declarations_and_template_tags_not_overloads():
+    # checked against typescript-language-server (bench/rename_oracle.py): yup's `class
+    # ArraySchema<TIn, ...>` and `interface ArraySchema<TIn, ...>` are one type with one list of
+    # type parameters; reselect's `@template` tags name them; valtio's overloads inside
+    # `proxySet<T>` declare their own `T`
+    after = _renamed_through(TS_GENERICS, ("export default class Schema<TIn, TOut> {\n",
+                                           "export default class Schema<Input, TOut> {\n"), "typescript", "x.ts")
+    head, tail = after.split("export function")
+    assert "TIn" not in head and head == TS_GENERICS.split("export function")[0].replace("TIn", "Input")
+    assert tail == TS_GENERICS.split("export function")[1]
+    after = _renamed_through(TS_GENERICS, ("export function proxySet<TIn>(init: TIn[]) {\n",
+                                           "export function proxySet<Item>(init: TIn[]) {\n"), "typescript", "x.ts")
+    assert after == TS_GENERICS.replace("proxySet<TIn>(init: TIn[])", "proxySet<Item>(init: Item[])").replace(
+        "const data: TIn[]", "const data: Item[]")
+
+
 GO_WRITER = """\
 package m
 
