@@ -41,7 +41,7 @@ from . import bindings, parameters
 from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distance
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
-from .rewrite import Example
+from .rewrite import Example, make_example
 from .syntax import FUNCTION_KINDS, field_of, type_parameter_owner, type_parameter_scope
 
 SOURCE = "structural:rename"
@@ -538,6 +538,10 @@ def _inline_uses(ctx: Context, info: _Pair):
     scope = opener if opener is not None else _inline_scope(site)
     if scope is None:
         return
+    if type_parameter_owner(site) is not None and not _renamed_alone(ctx, site.start_point[0]):
+        # an item's header rewritten around its `<T>`: the rest of it the user wrote (zustand's
+        # new `TState extends State` names a new type `State`, not the parameter)
+        return
     first, last = scope.start_point[0], scope.end_point[0]
     for line, start, end in ctx.buf.occurrences(info.old):
         if first <= line <= last and ctx.in_history(line):
@@ -569,6 +573,16 @@ def _merged(ctx: Context, info: _Pair) -> list[_Pair]:
         if own:
             out.append(replace(info, scope=item, site_node=own[0], shadows=None))
     return out
+
+
+def _renamed_alone(ctx: Context, line: int) -> bool:
+    """Whether the user's edit of ``line`` (any of the request's, not only the recent ones the
+    behaviours learn from) renamed names and changed nothing else."""
+    for hunk in reversed(ctx.hunks):
+        if hunk.intact and hunk.start <= line < hunk.end:
+            old, new, _ = hunk.core()
+            return bool(old and new) and rename_ops(make_example(old, new, ctx.buf.dollar)) is not None
+    return False
 
 
 def _type_parameters(item, name: str) -> list:

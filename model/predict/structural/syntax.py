@@ -21,10 +21,6 @@ FUNCTION_KINDS = frozenset({
     # a function type's parameter names (`onChange: (prop: string) => void`) are its own:
     # renaming one is not a rename of the function's local of that name (valtio's vanilla.ts)
     "function_type",
-    # and a signature's (an overload, an interface's method, a trait's `fn f<T>(x: T);`): its `<T>`
-    # is not the enclosing function's (valtio's overloads inside `proxySet<T>`)
-    "function_signature", "method_signature", "call_signature", "construct_signature",
-    "function_signature_item",
 })
 # the parts of a string that are code (python f-strings, template literals)
 CODE_IN_STRINGS = frozenset({"interpolation", "template_substitution"})

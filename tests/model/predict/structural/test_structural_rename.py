@@ -268,6 +268,21 @@ def test_typescript_type_parameters_follow_merged_declarations_and_template_tags
         "const data: TIn[]", "const data: Item[]")
 
 
+def test_a_header_rewritten_around_a_type_parameter_keeps_what_the_user_wrote():
+    # zustand: `State extends Record<...>` rewritten as `TState extends State` (a new file-level
+    # type `State`) and uses renamed one by one: the ripple made the header `TState extends TState`
+    ts = ("export type State = Record<string, unknown>\n\nexport default function create<\n"
+          "  State extends Record<string, any>,\n  Get extends () => State,\n>(init: () => State) {\n"
+          "  const state: State = init()\n  const listeners: Set<Listener<State>> = new Set()\n  return state\n}\n")
+    req = session(ts, ("  State extends Record<string, any>,\n  Get extends () => State,\n",
+                       "  TState extends State,\n  TGet extends () => TState,\n"),
+                  (">(init: () => State) {\n", ">(init: () => TState) {\n"),
+                  ("  const listeners: Set<Listener<State>> = new Set()\n", "  const listeners: Set<Listener<TState>> = new Set()\n"),
+                  language="typescript", path="x.ts")
+    (found,) = candidates(req, "structural:rename")
+    assert (found.edit.start_line, found.edit.end_line, found.edit.new_text) == (6, 7, "  const state: TState = init()\n")
+
+
 GO_WRITER = """\
 package m
 
