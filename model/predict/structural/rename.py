@@ -53,6 +53,8 @@ SHORTHAND_KINDS = frozenset({"shorthand_property_identifier", "shorthand_field_i
                              "shorthand_property_identifier_pattern"})
 # the shorthands that read a variable (object and struct literals), not patterns that bind one
 SHORTHAND_VALUE_KINDS = SHORTHAND_KINDS - {"shorthand_property_identifier_pattern"}
+# TypeScript declarations that merge with another of their name (a class and an interface)
+MERGING = frozenset({"class_declaration", "abstract_class_declaration", "interface_declaration"})
 # Confidences are the measured chance of an exact hit (bench/predict_quality.py, dev and held-out
 # cases): a rename seen once hits about 7 times in 10, seen twice (or to a name that existed,
 # seen twice) more often; a local's rename is no surer than a file-wide one.
@@ -72,13 +74,13 @@ PYTEST_FIXTURES = frozenset({
 _TEST_HEADER = re.compile(r"^\s*(?:async\s+)?def\s+test", re.M)
 _IMPORT_LINE = re.compile(r"^\s*import\s", re.M)
 _QUALIFIER = re.compile(r"([^\W\d]\w*)\s*::\s*$")  # `module::` right before a name
-# a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
 # English function words: changed in prose, they are grammar (`a` -> `an`, `to` -> `past`), not a name
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "to", "of", "in", "on", "at", "by", "for", "from", "with", "as", "is",
                             "are", "was", "be", "it", "its", "we", "our", "this", "that", "these", "and", "or",
                             "not", "no", "if"})
 _SENTENCE_START = re.compile(r"""(?:^\s*(?:#+|//[/!]?|/?\*+|\"{3}|'{3}|--)?|[.!?:]|\"|')\s*$""")
 _WORD = re.compile(r"[^\W\d]\w*")
+# a local's definition on a line: `x =`, `x :=`, `let mut x =`, `const x: T =`, ...
 _DEFINED = re.compile(r"^\s*(?:(?:let|const|var)\s+(?:mut\s+)?)?([^\W\d][\w$]*)\s*(?::=|=(?!=)|:[^=\n]*=(?!=))")
 
 
@@ -549,9 +551,6 @@ def _inline_uses(ctx: Context, info: _Pair):
             at = syntax.node_at(line, start, end).start_byte
             if scope.start_byte <= at < scope.end_byte and (span is None or span.holds(at)):
                 yield line, start, end
-
-
-MERGING = frozenset({"class_declaration", "abstract_class_declaration", "interface_declaration"})
 
 
 def _merged(ctx: Context, info: _Pair) -> list[_Pair]:
