@@ -387,11 +387,11 @@ def _sibling(ctx: Context, pairs: frozenset[tuple[str, str]]) -> Candidate | Non
         seen = seen or info
     if len(done) < 2:
         return None  # one function renamed: its own business, nothing says the others follow
-    declared_as = seen.site_node.parent.type
+    declared_as = _declared_as(seen.site_node)
     declarations = {}
     for line, start, end in _occurrences(ctx, old):
         node = syntax.node_at(line, start, end)
-        if node.parent is None or node.parent.type != declared_as or syntax.declaration_kind(node) != "local":
+        if _declared_as(node) != declared_as or syntax.declaration_kind(node) != "local":
             continue
         scope = syntax.scope_declaring(node, {old})
         if scope is not None and (scope.start_byte, scope.end_byte) not in done \
@@ -404,6 +404,18 @@ def _sibling(ctx: Context, pairs: frozenset[tuple[str, str]]) -> Candidate | Non
                        property_of=parameters.property_class(ctx, scope, (old, new)))
         return _ripple_sites(ctx, [info], _found(ctx, [info]), {}, True, "sibling")
     return None
+
+
+def _declared_as(node) -> tuple:
+    """How a name is declared, as its three nearest ancestors and their fields: a Go receiver
+    (`parameter_declaration` in the `receiver` list) is not a parameter of the same name."""
+    out = []
+    for _ in range(3):
+        if node.parent is None:
+            break
+        out.append((node.parent.type, field_of(node)))
+        node = node.parent
+    return tuple(out)
 
 
 def _undeclared(ctx: Context, info: _Pair) -> bool:

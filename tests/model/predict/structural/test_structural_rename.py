@@ -161,8 +161,10 @@ def test_a_functions_type_parameter_is_its_own_and_never_renamed_without_its_dec
 def test_a_local_renamed_alike_in_two_functions_is_offered_whole_in_the_next():
     # a receiver renamed in one method after another (viper's `fnfe` -> `e`), a type parameter in
     # one function after another: the next function's declaration and uses, in one suggestion
+    # (`wrap`'s parameter `fnfe` is no receiver: it is declared another way, and left)
     go = ("package m\n\nfunc (fnfe A) Error() string {\n\treturn fnfe.msg\n}\n\n"
           "func (fnfe B) Error() string {\n\treturn fnfe.msg\n}\n\n"
+          "func wrap(fnfe error) string {\n\treturn fnfe.Error()\n}\n\n"
           "func (fnfe C) Error() string {\n\treturn fnfe.msg + fnfe.path\n}\n")
     req = session(go, ("func (fnfe A) Error() string {\n\treturn fnfe.msg\n", "func (e A) Error() string {\n\treturn e.msg\n"),
                   ("func (fnfe B) Error() string {\n\treturn fnfe.msg\n", "func (e B) Error() string {\n\treturn e.msg\n"),
