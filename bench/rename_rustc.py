@@ -76,9 +76,9 @@ def offline_manifest(text: str) -> str:
 
 
 def fresh(name: str, text: str) -> str:
-    """A new name for ``name`` that ``text`` does not use, snake case (camel case for a type) (``self_`` -> ``self_nx``: not
-    ``self__nx``, which the compiler's lint would warn about), a leading ``_`` kept (it keeps an
-    unused variable quiet)."""
+    """A new name for ``name`` that ``text`` does not use: camel case for a type (`T` -> `TNx`),
+    else snake case (``self_`` -> ``self_nx``: not ``self__nx``, which the compiler's lint would
+    warn about), a leading ``_`` kept (it keeps an unused variable quiet)."""
     lead = name[: len(name) - len(name.lstrip("_"))]
     new = f"{name}Nx" if name[:1].isupper() else f"{lead}{name.strip('_') or 'v'}_nx"  # `T` -> `TNx`
     while re.search(rf"\b{re.escape(new)}\b", text):

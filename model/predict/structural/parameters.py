@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .context import Context
-from .syntax import type_parameter_owner
+from .syntax import own_type_parameters
 
 _LISTS = ("parameters", "formal_parameters", "parameter_list", "lambda_parameters", "closure_parameters")
 
@@ -197,9 +197,7 @@ def tagged(ctx: Context, function, names: tuple[str, ...], line: int, start: int
         return False
     before = ctx.buf.line_text(line)[:start]
     if _TYPE_PARAMETER_TAG.search(before):  # JSDoc's `@template T` names the item's own `<T>`
-        own = function.child_by_field_name("type_parameters")
-        return own is not None and any(type_parameter_owner(n) is not None and n.text.decode("utf-8", "replace") in names
-                                       for p in own.named_children for n in p.named_children)
+        return bool(own_type_parameters(function, names))
     if not _PARAMETER_TAG.search(before):
         return False
     header = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")

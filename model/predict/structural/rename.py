@@ -42,7 +42,7 @@ from .candidates import Candidate, Site, cluster_all, in_scan_order, scan_distan
 from .context import RECENT, Context
 from .lexer import IDENT, NUMBER, PUNCT, after_access, builtin_types_of, keywords_of, tokenize, word_regex
 from .rewrite import Example, make_example
-from .syntax import FUNCTION_KINDS, field_of, type_parameter_owner, type_parameter_scope
+from .syntax import FUNCTION_KINDS, field_of, own_type_parameters, type_parameter_owner, type_parameter_scope
 
 SOURCE = "structural:rename"
 MEMBER_PREFIXES = (".", "?.")
@@ -307,7 +307,8 @@ def _found(ctx: Context, infos: list[_Pair]) -> dict[int, list[tuple[int, int, _
 
 
 def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, confirmed: bool,
-                  rule: str) -> Candidate | None:
+                  rule: str, pattern: bool = False) -> Candidate | None:
+    """``pattern``: a local renamed alike in other functions, carried to another (:func:`_sibling`)."""
     buf = ctx.buf
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
@@ -353,7 +354,7 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
         confidence -= 0.25
     elif rule == "dangling":
         confidence = DANGLING_CONFIDENCE
-    elif rule != "sibling":
+    else:
         rule = "scoped" if scoped else "file"
     # what the acceptance model (ranker.py) learns from, beside the confidence: how the
     # rename was seen (twice, in prose, at a declaration, to a name that existed)
@@ -362,9 +363,7 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
             ("distinctive", all(distinctive(i.old) for i in infos)), ("complete", complete),
             ("orphan", all(_orphaned(ctx, i) for i in infos)), ("undeclared", all(_undeclared(ctx, i) for i in infos)),
             ("inline", all(ctx.in_history(ln) for ln in range(edit.start_line, max(edit.end_line, edit.start_line + 1))))]
-    rule += "".join(f"-{tag}" for tag, on in tags if on)
-    if rule.startswith("sibling"):  # the acceptance model knows it as a scoped rename, of a pattern
-        rule = "scoped" + rule[len("sibling"):] + "-pattern"
+    rule += "".join(f"-{tag}" for tag, on in (*tags, ("pattern", pattern)) if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
 
 
@@ -402,7 +401,7 @@ def _sibling(ctx: Context, pairs: frozenset[tuple[str, str]]) -> Candidate | Non
         info = replace(seen, scope=scope, site_node=node, existed=False, shadows=None,
                        callee=parameters.parameter_of(ctx.buf.grammar, scope, node),
                        property_of=parameters.property_class(ctx, scope, (old, new)))
-        return _ripple_sites(ctx, [info], _found(ctx, [info]), {}, True, "sibling")
+        return _ripple_sites(ctx, [info], _found(ctx, [info]), {}, True, "scoped", pattern=True)
     return None
 
 
@@ -544,7 +543,7 @@ def _inline_uses(ctx: Context, info: _Pair):
         # (jsonparser's `for pos := 0; pos < n; {`: the body came first, the header's own use last)
         if info.scope is None:
             return
-        site = next((n for n in (*syntax.declaring_nodes(info.scope, info.new), *_type_parameters(info.scope, info.new))
+        site = next((n for n in (*syntax.declaring_nodes(info.scope, info.new), *own_type_parameters(info.scope, {info.new}))
                      if ctx.in_history(n.start_point[0]) and syntax.declaration_kind(n) == "local"), None)
         if site is None:
             return
@@ -571,7 +570,7 @@ def _merged(ctx: Context, info: _Pair) -> list[_Pair]:
     ArraySchema<TIn, ...>`): the other declarations' own `<T>` are renamed with the user's."""
     scope = info.scope
     if ctx.buf.grammar not in ("typescript", "tsx") or scope is None or scope.type not in MERGING \
-            or not (_type_parameters(scope, info.old) or _type_parameters(scope, info.new)):
+            or not own_type_parameters(scope, {info.old, info.new}):
         return []
     name = scope.child_by_field_name("name")
     out = []
@@ -580,7 +579,7 @@ def _merged(ctx: Context, info: _Pair) -> list[_Pair]:
         other = item.child_by_field_name("name") if item is not None and item.type in MERGING else None
         if other is None or item == scope or other.text != name.text:
             continue
-        own = _type_parameters(item, info.old) or _type_parameters(item, info.new)
+        own = own_type_parameters(item, {info.old}) or own_type_parameters(item, {info.new})
         if own:
             out.append(replace(info, scope=item, site_node=own[0], shadows=None))
     return out
@@ -594,13 +593,6 @@ def _renamed_alone(ctx: Context, line: int) -> bool:
             old, new, _ = hunk.core()
             return bool(old and new) and rename_ops(make_example(old, new, ctx.buf.dollar)) is not None
     return False
-
-
-def _type_parameters(item, name: str) -> list:
-    """The name nodes of ``item``'s own type parameters called ``name`` (`impl<'a, T>`'s `T`)."""
-    params = item.child_by_field_name("type_parameters")
-    return [n for p in (params.named_children if params is not None else ()) for n in p.named_children
-            if type_parameter_owner(n) is not None and n.text.decode("utf-8", "replace") == name]
 
 
 def _inline_scope(site):
@@ -886,9 +878,8 @@ def _where(ctx: Context, info: _Pair, line: int, start: int, end: int) -> str | 
         return None  # Rust's lifetime `'buf` and the parameter `buf`: two namespaces (httparse)
     if scope is not None and node.parent is not None and node.parent == scope and field_of(node) == "name":
         return None  # `def error(self, error)`: the function's own name is no local of it (packaging)
-    if scope is not None and _path_segment(ctx.buf.line_text(line), start, end) and not (
-            info.site_node is not None and type_parameter_owner(info.site_node) is not None
-            and _path_head(ctx.buf.line_text(line), start, end)):
+    if scope is not None and _path_segment(ctx.buf.line_text(line), start, end, heads=not (
+            info.site_node is not None and type_parameter_owner(info.site_node) is not None)):
         # `Error::msg`, `ptr::copy`: a path's segment names a type's or module's item, never a
         # local; but a type parameter heads a path to its associated items (`V::Value`)
         return None
@@ -998,14 +989,10 @@ def _this_member(ctx: Context, line: int, start: int) -> bool:
     return _receiver(ctx.buf.line_text(line), start) == "this"
 
 
-def _path_segment(text: str, start: int, end: int) -> bool:
-    """Whether the name at ``start``..``end`` of a line is next to ``::`` (Rust's and C++'s paths)."""
-    return after_access(text[:start], ("::",)) or text[end:].lstrip().startswith("::")
-
-
-def _path_head(text: str, start: int, end: int) -> bool:
-    """Whether the name at ``start``..``end`` begins a path (`V::Value`), not continues one."""
-    return not after_access(text[:start], ("::",)) and text[end:].lstrip().startswith("::")
+def _path_segment(text: str, start: int, end: int, heads: bool = True) -> bool:
+    """Whether the name at ``start``..``end`` of a line is next to ``::`` (Rust's and C++'s paths);
+    ``heads=False``: only after one, not at the head of a path (`V::Value`)."""
+    return after_access(text[:start], ("::",)) or (heads and text[end:].lstrip().startswith("::"))
 
 
 def _foreign(ctx: Context, line: int, start: int, own: str | None) -> bool:

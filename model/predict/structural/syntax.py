@@ -198,18 +198,20 @@ def type_parameter_owner(node):
     return parent.parent.parent
 
 
+def own_type_parameters(item, names) -> list:
+    """The name nodes of ``item``'s own type parameters called one of ``names`` (`impl<'a, T>`'s `T`)."""
+    params = item.child_by_field_name("type_parameters")
+    return [n for p in (params.named_children if params is not None else ()) for n in p.named_children
+            if type_parameter_owner(n) is not None and n.text.decode("utf-8", "replace") in names]
+
+
 def type_parameter_scope(node, names: set[str]):
     """The innermost item around ``node`` whose own type parameters declare one of ``names``
     (a use of `T` in `impl<T> S<T> { .. }`, `class A<T> { .. }`), or None."""
     item = node.parent
-    while item is not None:
-        params = item.child_by_field_name("type_parameters")
-        if params is not None and any(
-                type_parameter_owner(name) is not None and name.text.decode("utf-8", "replace") in names
-                for param in params.named_children for name in param.named_children):
-            return item
+    while item is not None and not own_type_parameters(item, names):
         item = item.parent
-    return None
+    return item
 
 
 def field_of(node) -> str | None:
