@@ -144,6 +144,14 @@ def lost_lines(region: str, rewrite: str) -> int:
     return lost
 
 
+def deletable_lines(events) -> int:
+    """The most lines a rewrite may take from its region's count: :data:`DESTRUCTIVE_LINES`,
+    or more when a recent edit deleted at least half as many (one that deleted ``m`` lines
+    supports up to ``2m + 1``). The answer grammar holds a model's rewrite to it as well."""
+    most = max((-_line_change(e) for e in events), default=0)
+    return max(DESTRUCTIVE_LINES, 2 * most + 1 if most >= 1 else 0)
+
+
 def gate_reason(ctx: EditContext, rewrite: str) -> str | None:
     """Why ``rewrite`` is not shown, or None: it changes the region's size, or replaces
     its lines, beyond what the recent edits support, or it is hardly the region at all.
@@ -158,7 +166,7 @@ def gate_reason(ctx: EditContext, rewrite: str) -> str | None:
     new_n = len(rewrite.split("\n")) if rewrite else 0
     changes = [_line_change(e) for e in ctx.events]
     deleted = old_n - new_n
-    if deleted > DESTRUCTIVE_LINES and not any(c <= -max(1, deleted // 2) for c in changes):
+    if deleted > deletable_lines(ctx.events):
         return f"the rewrite deletes {deleted} of the region's {old_n} lines (no recent edit deleted as many)"
     grown = new_n - old_n
     if grown > max(GROWTH_LINES, old_n) and not any(c >= grown // 2 for c in changes):

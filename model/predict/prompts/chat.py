@@ -125,7 +125,8 @@ def render(ctx: EditContext, layout: str = "cache") -> ChatPrompt:
 def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): one code block, fenced as the region was, no prose."""
     fence = _fence(ctx.region_text)
-    return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}", fence, cursor=CURSOR)
+    return answer_grammar(ctx, f"{fence}{ctx.language}\n", f"\n{fence}", fence, cursor=CURSOR,
+                          copy=render_target(ctx, ctx.region_text))
 
 
 def render_target(ctx: EditContext, rewrite: str) -> str:

@@ -144,7 +144,7 @@ def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the region's lines and the end of the turn, or the
     region's end marker (a stop string: without it the grammar would hold such a model to
     text after a lone ``<``, and it would write past the region)."""
-    return answer_grammar(ctx, stops=(END,), cursor=CURSOR)
+    return answer_grammar(ctx, stops=(END,), cursor=CURSOR, copy=render_target(ctx, ctx.region_text))
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

@@ -120,7 +120,8 @@ def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the window's lines, then the end of the text (the
     server's end-of-generation token; ``<|file_sep|>`` is one on Qwen2.5-Coder, text the
     model may write on others, where the server stops at it as a stop string)."""
-    return answer_grammar(ctx, stops=(FILE_SEP, EOS), cursor=CURSOR)  # sweep-v2 shows it
+    return answer_grammar(ctx, stops=(FILE_SEP, EOS), cursor=CURSOR,
+                          copy=render_target(ctx, ctx.region_text))  # sweep-v2 shows it
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

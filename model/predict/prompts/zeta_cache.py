@@ -98,7 +98,8 @@ def render_target(ctx: EditContext, rewrite: str) -> str:
 
 def grammar(ctx: EditContext) -> Grammar:
     """The answer's structure (GBNF): the start marker, the region's lines, the end marker."""
-    return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}", cursor=CURSOR)
+    return answer_grammar(ctx, f"{START}\n", f"{_eol(ctx)}{END}", cursor=CURSOR,
+                          copy=render_target(ctx, ctx.region_text))
 
 
 def parse(output: str, ctx: EditContext, truncated: bool = False) -> Parsed | Rejected:

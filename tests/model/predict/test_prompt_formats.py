@@ -269,22 +269,38 @@ def test_sweep_change_blocks_show_the_same_blank_lines_on_both_sides():
     assert original.count("\n") == updated.count("\n")  # no phantom deletion of the blank line
 
 
-@pytest.mark.parametrize("name, head, tail", [
-    ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"'),
-    ("sweep", "", ' ("<|file_sep|>" | "</s>")?'),
-    ("sweep-v2", "", ' ("<|file_sep|>" | "</s>")?'),
-    ("instinct", "", ' ("<|editable_region_end|>")?'),
-    ("chat", '"```python\\n" ', ' "\\n```"'),
+# kept: the line breaks of the format's answer for the region unchanged, less the 3 lines the gate
+# lets a rewrite delete (no recent edit deleted any): zeta's 39 (the tail's own break follows the
+# region's last line), sweep's window and its closing break 21, instinct's 6, chat's 7
+@pytest.mark.parametrize("name, head, tail, kept", [
+    ("zeta", '"<|editable_region_start|>\\n" ', ' "\\n<|editable_region_end|>"', 36),
+    ("sweep", "", ' ("<|file_sep|>" | "</s>")?', 18),
+    ("sweep-v2", "", ' ("<|file_sep|>" | "</s>")?', 18),
+    ("instinct", "", ' ("<|editable_region_end|>")?', 3),
+    ("chat", '"```python\\n" ', ' "\\n```"', 4),
 ])
-def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail):
+def test_each_formats_grammar_is_its_answer_with_a_bounded_region(name, head, tail, kept):
+    from nxedit.model.predict.answer_gate import deletable_lines
+
     fmt = get_format(name)
     ctx = context(fmt, inventory_request())
     most = len(ctx.region_text) * 5 // 4 + 192  # the region and a margin, as the token limit
-    root, char, end, text = fmt.grammar(ctx).splitlines()
+    root, char, end, *rules, text = fmt.grammar(ctx).splitlines()
     body = f"char{{0,{most}}}" if most <= 1000 else f"(char{{1000}}){{0,{most // 1000}}} char{{0,999}}"
     cursor = "<|cursor|>" if name in ("chat", "sweep", "sweep-v2") else "<|user_cursor_is_here|>"
-    # the cursor marker the prompt shows may be copied once, between two runs of the region's text
-    assert root == f'root ::= {head}text ("{cursor}" text)? end{tail}' and text == f"text ::= {body}"
+    # first the lines the gate would not let it delete ...
+    assert deletable_lines(ctx.events) == 3
+    lines = kept
+    reach = min(lines, ctx.region_text[: ctx.cursor_in_region].count("\n") + 1)
+    forced = f"c{reach}" + (f' (line "\\n"){{{lines - reach}}}' if lines > reach else "")
+    # ... then the cursor marker the prompt shows may be copied once, between two runs of the
+    # region's text (and once in the kept lines up to the cursor's: c<k>, k lines, one may hold it)
+    assert root == f'root ::= {head}{forced} text ("{cursor}" text)? end{tail}' and text == f"text ::= {body}"
+    widest = max(len(x) for x in ctx.region_text.split("\n"))
+    assert rules[:2] == ["line ::= ltext end", f"ltext ::= lchar{{0,{max(2 * widest, widest + 64)}}}"]
+    assert rules[3] == f'c1 ::= ltext ("{cursor}" ltext)? end "\\n"'
+    assert rules[4:] == [f'c{k} ::= ltext ("{cursor}" ltext end "\\n" (line "\\n"){{{k - 1}}} | end "\\n" c{k - 1})'
+                         for k in range(2, reach + 1)]
     # no marker of the model's own: every "<" in a run of at most two (<<) and a character
     # that is neither "<" nor "|" (or the rewrite's end); chat: nor a fence of its own
     if name == "chat":
@@ -327,7 +343,13 @@ def test_a_grammar_answer_always_ends_within_its_token_limit(name, head, tail, s
     if name == "zeta-cache":
         tail = ("" if ctx.region_text.endswith("\n") else "\n") + "<|editable_region_end|>"
     cursor = {"chat": "<|cursor|>", "sweep": "<|cursor|>"}.get(name, "<|user_cursor_is_here|>")
-    longest = head + widest * items + cursor + widest * items + trailing + tail + stop  # the marker, copied once
+    # the lines the rewrite must keep, each at its widest, one with the marker; then the rest
+    copy = fmt.render_target(ctx, ctx.region_text).removeprefix(head)  # the answer for the region unchanged
+    kept = copy[: copy.index(tail) if tail else len(copy)].removesuffix(stop).count("\n") - 3  # no history
+    width = max(len(x) for x in ctx.region_text.split("\n"))
+    width = max(2 * width, width + 64)
+    lines = (widest * width + trailing + "\n") * kept + cursor + widest * width
+    longest = head + lines + widest * items + cursor + widest * items + trailing + tail + stop  # the marker, copied once
     grammar = fmt.grammar(ctx)
     assert len(longest.encode()) + 1 <= grammar.max_tokens  # + the end-of-generation token
     assert grammar.max_tokens <= len(longest.encode()) + 1 + len("</s>")  # and not far more (sweep: either stop)
