@@ -6,7 +6,7 @@ import pytest
 
 from fake_openai_server import FakeServer, sse, sse_answer
 from next_edit_cases import inventory_request, request
-from nxedit.model.predict.answer_gate import EMPTY_ANSWER, gate_reason, strip_chatter, trim_run_on
+from nxedit.model.predict.answer_gate import EMPTY_ANSWER, deletable_lines, gate_reason, strip_chatter, trim_run_on
 from nxedit.model.predict.backends import BackendError
 from nxedit.model.predict.backends.openai import OpenAIBackend
 from nxedit.model.predict.context import build_context
@@ -193,6 +193,21 @@ def test_the_size_gate_lets_history_supported_deletions_through():
     ctx = build_context(request(current, 3, 0, history=[(1, deleted, "")]), SWEEP.REGION)
     assert gate_reason(ctx, shorter) is None  # the user just deleted five lines: deleting is the pattern
     assert "little in common" in gate_reason(ctx, "completely\nunrelated\ntext\nhere\n" * 3)
+
+
+def test_the_lines_a_rewrite_may_delete_are_where_the_gate_draws_the_line():
+    """deletable_lines (the answer grammar holds a model to it too) is the gate's own limit:
+    3 without history, 2m + 1 once a recent edit deleted m lines; one more is refused."""
+    lines = [f"    value_{i} = compute_{i}(item)\n" for i in range(16)]
+    current = "def f(item):\n" + "".join(lines) + "    return item\n"
+    for m, most in ((0, 3), (1, 3), (2, 5), (4, 9)):
+        history = [(1, "".join(f"    old_{i} = 1\n" for i in range(m)), "")] if m else []
+        ctx = build_context(request(current, 3, 0, history=history), SWEEP.REGION)
+        assert deletable_lines(ctx.events) == most
+        region = ctx.region_text.split("\n")
+        for dropped in (most, most + 1):
+            rewrite = "\n".join(region[:1] + region[1 + dropped :])
+            assert (gate_reason(ctx, rewrite) is None) == (dropped == most), (m, dropped)
 
 
 def test_parse_rejects_an_empty_rewrite_of_a_non_empty_region():
