@@ -228,6 +228,7 @@ def with_cursor(text: str, at: int, marker: str, escape: Escaper) -> str:
 
 
 GRAMMAR_CHUNK = 1000  # the longest repetition written in a grammar
+NEWLINE_ESCAPE = "\\n"  # a line break as GBNF writes it in a character class
 CUT_BY_BUDGET = "the answer was cut off (token limit) and too little of it matches the file to place it"
 
 
@@ -275,11 +276,11 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
     the rewrite writes at least as many line breaks as the gate lets a rewrite keep
     (:func:`~nxedit.model.predict.answer_gate.deletable_lines` fewer than the copy's): the
     first ones are ``line`` items (each at most twice the region's longest line, or 64
-    characters longer), and only then may it end. A
-    small model that copies the region and closes it early wrote the end marker where the
-    copy should have gone on; the gate refused such an answer as a deletion nobody asked
-    for (Gemma 3 270M fine-tuned for Zeta: 13 of 100 answers). Held to the count, it writes
-    its next most likely line, the region's next one.
+    characters longer), and only then may it end. A small model that copies the region
+    and closes it early wrote the end marker where the copy should have gone on; the gate
+    refused such an answer as a deletion nobody asked for (Gemma 3 270M fine-tuned for
+    Zeta: 13 of 100 answers). Held to the count, it writes its next most likely line, the
+    region's next one.
 
     The grammar's ``max_tokens`` covers the longest answer it allows: a token holds at
     least one byte, so the answer's bytes bound its tokens. The head, tail and stops are
@@ -292,8 +293,9 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
     copied (the parser drops it): banned, a model copying the region wrote it as the
     one ``<|`` the grammar allows, the tail's end marker, and ended there. Gemma 3 270M
     fine-tuned for Zeta closed 20 of 34 regions it was refused for "deleting" the rest at
-    exactly the cursor. It is allowed once in the rest of the rewrite and in any of its
-    first lines.
+    exactly the cursor. It is allowed once among the kept lines up to the cursor's (a
+    training answer shows it at the cursor or at the first change before it) and once in
+    the text after them.
     """
     lts = max(2, max((len(run) for run in re.findall("<+", ctx.region_text)), default=0))
     ticks = len(fence) - 1  # the longest run of backticks the rewrite may write
@@ -315,11 +317,11 @@ def answer_grammar(ctx: EditContext, head: str = "", tail: str = "", fence: str 
     text, repetitions = _repeated("char", budget)
     lines = _kept_lines(ctx, copy, head, tail, stops)
     width = 0
-    if lines:  # a line holds no line break; the cursor marker only where the prompt shows it
+    if lines:  # a kept line holds no line break
         longest = max(len(x) for x in ctx.region_text.split("\n"))
         ltext, width = _repeated("lchar", max(2 * longest, longest + 64))
-        rule += f"line ::= ltext end\nltext ::= {ltext}\nlchar ::= {chars(chr(92) + 'n')}\n"
-        if cursor:  # training answers show it at the cursor or at the first change before it
+        rule += f"line ::= ltext end\nltext ::= {ltext}\nlchar ::= {chars(NEWLINE_ESCAPE)}\n"
+        if cursor:
             marker = gbnf_literal(cursor)
             reach = min(lines, ctx.region_text[: ctx.cursor_in_region].count("\n") + 1)
             # c<k>: k lines, the marker in one of them at most; a line's text read once, then the
