@@ -49,6 +49,19 @@ nxedit train sft --base "$WORK/base" --data "$WORK/data" --out "$WORK/sft" --met
   --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 3e-4 --save-steps 30 --logging-steps 5
 nxedit train export --model "$WORK/sft/final" --out "$WORK/export" --no-quantize --llama-cpp "$LLAMA_CPP_DIR"
 
+# Run N (2, 3, 4), a LoRA on run N-1's model (run 1's folders are sft and export) trained on DATA,
+# 60 updates at lr 2e-4, exported as a LoRA GGUF on run N-1's merged model (its export), which the
+# server adds on top of the runs before: stacked_run N DATA [more sft options]
+stacked_run() {
+  local n=$1 data=$2 prev=$(($1 - 1))
+  shift 2
+  [ "$prev" = 1 ] && prev=""
+  nxedit train sft --base "$WORK/sft$prev/final" --data "$data" --out "$WORK/sft$n" --method lora --epochs 1 \
+    --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 2e-4 --logging-steps 5 "$@"
+  nxedit train export --model "$WORK/sft$n/final" --out "$WORK/export$n" --no-quantize --llama-cpp "$LLAMA_CPP_DIR" \
+    --stack-on "$WORK/export$prev"
+}
+
 # Run 2, a LoRA on run 1's model: instinct and sweep, the two formats run 1 parsed least (instinct
 # had the fewest rows: its prompts are the longest), from the 250 newest commits; a few of run 1's
 # zeta and chat rows keep those formats as they were. 60 updates again (45 min, session 15).
@@ -56,11 +69,7 @@ nxedit train dataset "${git_args[@]}" --format instinct,sweep --tokenizer "$WORK
   --max-commits 250 --val-fraction 0.05 --out "$WORK/data2"
 python "$here/mix_rows.py" "$WORK/data2mix" --seed 17 "$WORK/data2:instinct:110" "$WORK/data2:sweep:90" \
   "$WORK/data:zeta:25" "$WORK/data:chat:15"  # 240 rows: the 60 updates' worth, one pass
-nxedit train sft --base "$WORK/sft/final" --data "$WORK/data2mix" --out "$WORK/sft2" --method lora --epochs 1 \
-  --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 2e-4 --save-steps 30 --logging-steps 5
-# a LoRA GGUF on run 1's merged model (run 1's export), which the server adds on top of run 1's
-nxedit train export --model "$WORK/sft2/final" --out "$WORK/export2" --no-quantize --llama-cpp "$LLAMA_CPP_DIR" \
-  --stack-on "$WORK/export"
+stacked_run 2 "$WORK/data2mix" --save-steps 30
 
 # Run 3, a LoRA on run 2's model, sweep-heavy: run 2 left sweep at 0.82 (10 of 100 answers wrote
 # back the window as it was before the user's edit). Rows of data2 run 2 did not train on, and
@@ -69,11 +78,7 @@ nxedit train export --model "$WORK/sft2/final" --out "$WORK/export2" --no-quanti
 # the lowest, 15 updates, which session 16 measured at sweep 0.88; 60 gave 0.94, session 19).
 python "$here/mix_rows.py" "$WORK/data3mix" --seed 18 --skip "$WORK/data2=$WORK/data2mix/train.jsonl" \
   "$WORK/data2:sweep:150" "$WORK/data2:instinct:40" "$WORK/data:zeta:30" "$WORK/data:chat:20"
-nxedit train sft --base "$WORK/sft2/final" --data "$WORK/data3mix" --out "$WORK/sft3" --method lora --epochs 1 \
-  --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 2e-4 --save-steps 15 --logging-steps 5 \
-  --early-stop 0
-nxedit train export --model "$WORK/sft3/final" --out "$WORK/export3" --no-quantize --llama-cpp "$LLAMA_CPP_DIR" \
-  --stack-on "$WORK/export2"
+stacked_run 3 "$WORK/data3mix" --save-steps 15 --early-stop 0
 
 loras=("$WORK/export/lora.gguf" "$WORK/export2/lora.gguf" "$WORK/export3/lora.gguf")
 
@@ -87,11 +92,7 @@ if [ "${RUN4:-0}" = 1 ]; then
   python "$here/mix_rows.py" "$WORK/data4mix" --seed 19 --skip "$WORK/data4=$WORK/data/train.jsonl" \
     --skip "$WORK/data2=$WORK/data2mix/train.jsonl" --skip "$WORK/data2=$WORK/data3mix/train.jsonl" \
     "$WORK/data4:zeta:140" "$WORK/data4:instinct:70" "$WORK/data2:sweep:20" "$WORK/data:chat:10"
-  nxedit train sft --base "$WORK/sft3/final" --data "$WORK/data4mix" --out "$WORK/sft4" --method lora --epochs 1 \
-    --max-steps 60 --grad-accum 4 --lora-r 16 --lora-alpha 32 --lr 2e-4 --save-steps 15 --logging-steps 5 \
-    --early-stop 0
-  nxedit train export --model "$WORK/sft4/final" --out "$WORK/export4" --no-quantize --llama-cpp "$LLAMA_CPP_DIR" \
-    --stack-on "$WORK/export3"
+  stacked_run 4 "$WORK/data4mix" --save-steps 15 --early-stop 0
   loras+=("$WORK/export4/lora.gguf")
 fi
 
