@@ -97,6 +97,8 @@ def rename_ops(ex: Example | None) -> list[tuple[str, str]] | None:
     numbers = [a[:1].isdigit() for a, _ in ops]
     if len({a for a, _ in ops}) != len(set(ops)):
         return None  # one name became several: that is not a rename of it
+    if {a for a, _ in ops} == {b for _, b in ops}:
+        return None  # the same names in another order (`['aa', 'a']` -> `['a', 'aa']`): a reorder, no rename
     return ops if all(numbers) or not any(numbers) else None
 
 
@@ -276,7 +278,10 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
     """The next site of the renamed names, clustered into one hunk, with its confidence.
 
     ``others``: renames of other recent edits; they are made too on a line this rename
-    rewrites (two renames on one line become one suggestion, not two half-done lines)."""
+    rewrites (two renames on one line become one suggestion, not two half-done lines), and
+    on a line right above or below one (`check_a(..)?;` and `check_b(..)?;` renamed in one
+    edit before: the next such pair of lines is one hunk again, not one line and then its
+    neighbour)."""
     keywords = _fixed_names(ctx.buf.language)  # renamed only when seen twice, and in their role
     # a keyword-like name (TypeScript's `type`, `object`) declared as a local is a variable like any
     infos = [info for info in (_study(ctx, hunk, old, new) for old, new in sorted(pairs))
@@ -291,7 +296,7 @@ def _ripple(ctx: Context, hunk, pairs: set[tuple[str, str]], confirmed: bool, ru
             continue
         info = None
         for line, start, end in _occurrences(ctx, old):
-            if line in found:
+            if line in found or line - 1 in found or line + 1 in found:
                 info = info or _study(ctx, _hunk_renaming(ctx, old, new) or hunk, old, new)
                 riders.setdefault(line, []).append((start, end, info))
     return _ripple_sites(ctx, infos, found, riders, confirmed, rule)
@@ -312,6 +317,11 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
     buf = ctx.buf
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
+    def rider_site(line: int) -> Site | None:  # a line only the other renames rewrite
+        spans = [(start, end, info.new) for start, end, info in riders.get(line, ())
+                 if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end)]
+        return _rewritten(buf.lines[line], line, spans) if spans else None
+
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
         for line in in_scan_order(sorted(found), ctx.cursor.line):
             spans = []
@@ -326,16 +336,16 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
             if spans:
+                above = rider_site(line - 1) if line - 1 not in found else None
+                if above is not None:
+                    yield above
                 for start, end, info in riders.get(line, ()):
                     if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end):
                         spans.append((start, end, info.new))
-                spans.sort()
-                text, pos, parts = buf.lines[line], 0, []
-                for start, end, new in spans:
-                    parts += [text[pos:start], new]
-                    pos = end
-                parts.append(text[pos:])
-                yield Site(line, line + 1, "".join(parts))
+                yield _rewritten(buf.lines[line], line, spans)
+                below = rider_site(line + 1) if line + 1 not in found else None
+                if below is not None:
+                    yield below
 
     edit, complete = cluster_all(sites(), buf.lines)
     if edit is None:
@@ -365,6 +375,16 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
             ("inline", all(ctx.in_history(ln) for ln in range(edit.start_line, max(edit.end_line, edit.start_line + 1))))]
     rule += "".join(f"-{tag}" for tag, on in (*tags, ("pattern", pattern)) if on)
     return Candidate(edit, SOURCE, min(confidence, 0.97), rule)
+
+
+def _rewritten(text: str, line: int, spans: list[tuple[int, int, str]]) -> Site:
+    """The line with each span (start, end, new text) replaced."""
+    pos, parts = 0, []
+    for start, end, new in sorted(spans):
+        parts += [text[pos:start], new]
+        pos = end
+    parts.append(text[pos:])
+    return Site(line, line + 1, "".join(parts))
 
 
 def _sibling(ctx: Context, pairs: frozenset[tuple[str, str]]) -> Candidate | None:

@@ -59,6 +59,21 @@ def test_5_two_renames_on_one_line_are_made_together():
     assert old == ["    copy(src, dst)\n"] and new == "    copy(source, target)\n"
 
 
+def test_5_two_renames_on_lines_next_to_each_other_are_one_hunk():
+    # thiserror: two checks renamed in one edit, then the first alone where it stood alone; at the
+    # next pair of calls both renames are one suggestion (as the developer's hunk), not one line
+    before = ("fn a(s: &S) -> R {\n    check_old_one(&s.x)?;\n    check_old_two(&s.y)?;\n}\n\n"
+              "fn b(s: &S) -> R {\n    check_old_one(&s.x)?;\n}\n\n"
+              "fn c(s: &S) -> R {\n    check_old_one(&s.x)?;\n    check_old_two(&s.y)?;\n}\n")
+    req = session(before, ("    check_old_one(&s.x)?;\n    check_old_two(&s.y)?;\n",
+                           "    check_new_one(&s.x)?;\n    check_new_two(&s.y)?;\n"),
+                  ("fn b(s: &S) -> R {\n    check_old_one(&s.x)?;\n", "fn b(s: &S) -> R {\n    check_new_one(&s.x)?;\n"),
+                  language="rust", path="src/valid.rs")
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    check_old_one(&s.x)?;\n", "    check_old_two(&s.y)?;\n"]
+    assert new == "    check_new_one(&s.x)?;\n    check_new_two(&s.y)?;\n"
+
+
 def test_6_a_dangling_reference_is_a_guess_not_the_top_confidence():
     before = ('def t():\n    body = b"test"\n    compressed = compress(body)\n    with raises(E):\n'
               '        decode(compressed)\n')

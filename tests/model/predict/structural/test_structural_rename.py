@@ -79,6 +79,22 @@ def test_typescript_rename_of_a_class_in_the_next_type_annotation():
     assert new == "function make(): Repository {\n  return new Repository()\n"
 
 
+def test_two_names_swapped_are_a_reorder_not_two_renames():
+    # remeda: `// => ['aaa', 'aaaa']` -> `// => ['aaaa', 'aaa']` in a doc comment; as two renames
+    # (aaa -> aaaa, aaaa -> aaa) the next example's `['aa', 'aaaa', 'a', 'aaa']` became garbage
+    before = ("/**\n * f(['aa', 'aaaa', 'a', 'aaa']); // => ['aaa', 'aaaa']\n *\n *\n *\n"
+              " * pipe(['aa', 'aaaa', 'a', 'aaa'], f()); // => ['aaa', 'aaaa']\n */\n")
+    req = session(before, (" * f(['aa', 'aaaa', 'a', 'aaa']); // => ['aaa', 'aaaa']\n",
+                           " * f(['aa', 'aaaa', 'a', 'aaa']); // => ['aaaa', 'aaa']\n"),
+                  language="typescript")
+    assert not [c for c in candidates(req) if c.source == "structural:rename"]
+    # in code, two arguments swapped in one call are an edit to repeat, not names to rename
+    req = session("def f(a, b):\n    g(a, b)\n    x = 1\n    g(a, b)\n", ("    g(a, b)\n", "    g(b, a)\n"))
+    found = candidates(req)
+    assert not [c for c in found if c.source == "structural:rename"]
+    assert any(c.source == "structural:repeat" and c.edit.new_text == "    g(b, a)\n" for c in found)
+
+
 def test_same_named_field_of_another_struct_is_not_renamed():
     before = "type A struct {\n\tSummary string\n}\n\n\n\ntype B struct {\n\tSummary string\n}\n"
     req = session("package m\n\n" + before, ("\tSummary string\n", "\tUsage string\n"), language="go")
