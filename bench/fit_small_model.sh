@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Next-edit LoRAs (three runs, each on the one before, and an optional fourth) for the Gemma 3 270M GGUF that
+# Next-edit LoRAs (three runs, each on the one before, and up to three more: RUNS) for the Gemma 3 270M GGUF that
 # bench/model_quality.py serves (issue 17), made with nxedit's own training commands on the CPU,
 # then benchmarked the way the issue asks:
 #
-#   bash bench/fit_small_model.sh CLONES WORK [TAKE]
+#   [RUNS=6] bash bench/fit_small_model.sh CLONES WORK [TAKE]
 #
 # CLONES holds a clone (bare is fine) of each repository below, named owner+name, with HEAD at
 # the commit bench/heldout/repos.tsv pins (they are train repositories there: none of the dev
@@ -82,11 +82,12 @@ stacked_run 3 "$WORK/data3mix" --save-steps 15 --early-stop 0
 
 loras=("$WORK/export/lora.gguf" "$WORK/export2/lora.gguf" "$WORK/export3/lora.gguf")
 
-# Run 4 (RUN4=1), a LoRA on run 3's model, zeta- and instinct-heavy from a dataset of those two
-# formats (the 250 newest commits; rows run 1 trained on skipped), with a few sweep and chat rows.
-# Eval loss 0.2428, 0.2395, 0.2383, 0.2372 (every 15 updates; 37 min, session 20). It trades
-# sweep for the other two: see the figures above.
-if [ "${RUN4:-0}" = 1 ]; then
+# Runs 4 to 6 (RUNS=4, 5 or 6: how many runs to stack; default 3), each a LoRA on the run before's
+# model. Run 4: zeta- and instinct-heavy from a dataset of those two formats (the 250 newest
+# commits; rows run 1 trained on skipped), with a few sweep and chat rows. Eval loss 0.2428, 0.2395,
+# 0.2383, 0.2372 (every 15 updates; 37 min, session 20). It trades sweep for the other two.
+RUNS=${RUNS:-3}
+if [ "$RUNS" -ge 4 ]; then
   nxedit train dataset "${git_args[@]}" --format zeta,instinct --tokenizer "$WORK/base" \
     --max-commits 250 --val-fraction 0.05 --out "$WORK/data4"
   python "$here/mix_rows.py" "$WORK/data4mix" --seed 19 --skip "$WORK/data4=$WORK/data/train.jsonl" \
@@ -94,6 +95,29 @@ if [ "${RUN4:-0}" = 1 ]; then
     "$WORK/data4:zeta:140" "$WORK/data4:instinct:70" "$WORK/data2:sweep:20" "$WORK/data:chat:10"
   stacked_run 4 "$WORK/data4mix" --save-steps 15 --early-stop 0
   loras+=("$WORK/export4/lora.gguf")
+fi
+# Run 5: sweep rows again (runs 1-4 wrote back the window before the user's edit in 8 answers of
+# 100), data2's that no run trained on, with zeta and instinct rows run 4 did not take. Eval loss
+# 0.3730, 0.3688, 0.3680, 0.3675 (27 min, session 21).
+if [ "$RUNS" -ge 5 ]; then
+  python "$here/mix_rows.py" "$WORK/data5mix" --seed 20 \
+    --skip "$WORK/data2=$WORK/data2mix/train.jsonl" --skip "$WORK/data2=$WORK/data3mix/train.jsonl" \
+    --skip "$WORK/data2=$WORK/data4mix/train.jsonl" --skip "$WORK/data4=$WORK/data4mix/train.jsonl" \
+    --skip "$WORK/data4=$WORK/data/train.jsonl" \
+    "$WORK/data2:sweep:120" "$WORK/data4:zeta:60" "$WORK/data4:instinct:40" "$WORK/data:chat:20"
+  stacked_run 5 "$WORK/data5mix" --save-steps 15 --early-stop 0
+  loras+=("$WORK/export5/lora.gguf")
+fi
+# Run 6: fresh sweep rows (run 4's commits in the sweep format: data2's were spent), the rest kept.
+if [ "$RUNS" -ge 6 ]; then
+  nxedit train dataset "${git_args[@]}" --format sweep --tokenizer "$WORK/base" \
+    --max-commits 250 --val-fraction 0.05 --out "$WORK/data6"
+  python "$here/mix_rows.py" "$WORK/data6mix" --seed 21 \
+    --skip "$WORK/data4=$WORK/data4mix/train.jsonl" --skip "$WORK/data4=$WORK/data5mix/train.jsonl" \
+    --skip "$WORK/data4=$WORK/data/train.jsonl" \
+    "$WORK/data6:sweep:150" "$WORK/data4:zeta:45" "$WORK/data4:instinct:35" "$WORK/data:chat:10"
+  stacked_run 6 "$WORK/data6mix" --save-steps 15 --early-stop 0
+  loras+=("$WORK/export6/lora.gguf")
 fi
 
 python "$here/model_quality.py" --server-bin "$LLAMA_SERVER" --take "$TAKE" --out "$WORK/answers.jsonl" \

@@ -50,9 +50,11 @@ from nxedit.model.predict.context import build_context, estimate_tokens
 from nxedit.model.predict.prompts import base as prompt_base
 from nxedit.model.predict.prompts import get_format
 from nxedit.model.predict.suggestion import Suggestion
+from nxedit.model.predict.rewrite_diff import repetition
 from nxedit.model.privacy import PrivacyRules
 
 FORMATS = ("zeta", "sweep", "instinct", "chat")
+LOOP = "endless repetition"  # how the predictor's refusal of a looping answer begins
 
 
 def shaped(p, request, done) -> bool:
@@ -88,7 +90,12 @@ def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, o
         suggestion = p.predict(request)
         ms = (time.perf_counter() - t0) * 1000
         done = recorder.last
-        shape = done is not None and done.finish_reason != "cancelled" and shaped(p, request, done)
+        looped = p.last_loop is not None  # stopped in a loop: the answer up to it is what was read
+        if looped:  # (nothing before the loop: no answer to take)
+            head = p.last_loop[1]
+            shape = bool(head.strip()) and shaped(p, request, SimpleNamespace(text=head, truncated=True))
+        else:
+            shape = done is not None and done.finish_reason != "cancelled" and shaped(p, request, done)
         edits = suggestion.to_wire()["edits"] if suggestion else []
         reason = p.last_rejection
         if suggestion is not None:
@@ -102,7 +109,8 @@ def run_format(url: str, name: str, cases: list[dict], max_tokens: int, score, o
             outcome = "no-op"
         row = {"format": name, "grammar": recorder.uses_grammar, "id": case["id"], "outcome": outcome,
                "shape": shape, "reason": reason, "hit": bool(score.score_case(case, edits)["hit"]), "edits": edits,
-               "answer": done.text if done else None, "finish": done.finish_reason if done else None, "ms": round(ms)}
+               "answer": done.text if done else None, "finish": done.finish_reason if done else None, "ms": round(ms),
+               "looped": looped, "head": p.last_loop[1] if looped else None}
         rows.append(row)
         out.write(json.dumps(row) + "\n")
         out.flush()
@@ -123,6 +131,7 @@ def summarize(rows: list[dict]) -> dict:
         "rejected": counts["rejected"] / n, "truncated": counts["truncated"] / n, "failed": counts["failed"] / n,
         "hits": sum(r["hit"] for r in rows), "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
         "reasons": Counter(r["reason"] for r in rows if r["reason"]).most_common(3),
+        "looped": Counter(r["outcome"] for r in rows if r.get("looped")),
     }
 
 
@@ -136,33 +145,53 @@ def line(name: str, grammar: bool, s: dict) -> str:
             f"{s['hits']:>6}{s['p50']:>9.0f}{s['p95']:>9.0f}")
 
 
+def loops(label: str, s: dict) -> str | None:
+    """The line that says how the answers stopped in a loop ended (read up to the loop)."""
+    n = sum(s["looped"].values())
+    if not n:
+        return None
+    how = ", ".join(f"{k} {v}" for k, v in sorted(s["looped"].items()))
+    return f"  {label}{n:>4}  stopped in a loop, read up to it: {how}"
+
+
 def reparse(rows: list[dict], cases: dict[str, dict], score) -> tuple[list[dict], Counter]:
     """``rows`` (recorded answers) parsed again by today's parsers, without a model: the same
     context, outcome, shape and hit
-    recomputed. Answers stopped while streaming (a loop, ``cancelled``) or never given keep
-    their outcome: the parser never saw them. Also: how many outcomes changed, old -> new."""
+    recomputed. An answer stopped in a loop is read up to the loop (recorded before the
+    predictor did so: found again in the text streamed until it was stopped), as the
+    predictor reads it; one stopped otherwise (``cancelled``) or never given keeps its
+    outcome: the parser never saw it. Also: how many outcomes changed, old -> new."""
     count = estimate_tokens  # what the predictor counts with: the openai backend has no tokenizer
     changed: Counter = Counter()
     out = []
     for row in rows:
-        if row["answer"] is None or row["finish"] == "cancelled" or row["id"] not in cases:
+        looped = row.get("looped") or (row["finish"] == "cancelled" and (row["reason"] or "").startswith(LOOP))
+        if row["answer"] is None or (row["finish"] == "cancelled" and not looped) or row["id"] not in cases:
             out.append(row)
             continue
         case, fmt = cases[row["id"]], get_format(row["format"])
         request = request_of(case)
         ctx = build_context(request, fmt.REGION, count, PrivacyRules().is_private)
-        result = fmt.parse(row["answer"], ctx, row["finish"] == "length")
-        if isinstance(result, prompt_base.Rejected):
-            cut = is_cut(result.reason, row["finish"] == "length")
+        answer, truncated, loop = row["answer"], row["finish"] == "length", None
+        if looped:
+            loop = row["reason"] if row.get("looped") is None else None
+            found = repetition(ctx.region_text, answer)
+            loop = loop or (found[0] if found else LOOP)
+            answer, truncated = row.get("head") or (answer[: found[1]] if found else answer), True
+        result = fmt.parse(answer, ctx, truncated)
+        if isinstance(result, prompt_base.Rejected) and loop:
+            outcome, reason, edits = "rejected", loop, []
+        elif isinstance(result, prompt_base.Rejected):
+            cut = is_cut(result.reason, truncated)
             outcome, reason, edits = ("truncated" if cut else "rejected"), result.reason, []
         else:
             outcome, reason = ("edit" if result.edits else "no-op"), None
             edits = Suggestion(result.edits, "model", 1.0).to_wire()["edits"] if result.edits else []
-        done = SimpleNamespace(text=row["answer"], truncated=row["finish"] == "length")
-        shape = shaped(SimpleNamespace(format=fmt, _count_tokens=count, exclude=PrivacyRules().is_private),
-                       request, done)
-        new = dict(row, outcome=outcome, reason=reason, edits=edits, shape=shape,
-                   hit=bool(score.score_case(case, edits)["hit"]))
+        done = SimpleNamespace(text=answer, truncated=truncated)
+        shape = (bool(answer.strip()) or not looped) and shaped(
+            SimpleNamespace(format=fmt, _count_tokens=count, exclude=PrivacyRules().is_private), request, done)
+        new = dict(row, outcome=outcome, reason=reason, edits=edits, shape=shape, looped=bool(looped),
+                   head=answer if looped else None, hit=bool(score.score_case(case, edits)["hit"]))
         if new["outcome"] != row["outcome"]:
             changed[(row["format"], row["outcome"], outcome)] += 1
         out.append(new)
@@ -189,6 +218,9 @@ def report(paths: list[Path], again: bool = False) -> int:
     for (name, grammar), rows in sorted(groups.items()):
         for reason, count in summarize(rows)["reasons"]:
             print(f"  {name:<9}{'on' if grammar else 'off':<4}{count:>4}  {reason}")
+    for (name, grammar), rows in sorted(groups.items()):
+        if said := loops(f"{name:<9}{'on' if grammar else 'off':<4}", summarize(rows)):
+            print(said)
     return 0
 
 
@@ -244,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in summaries.items():
         for reason, count in s["reasons"]:
             print(f"  {name:<9}{count:>4}  {reason}")
+    for name, s in summaries.items():
+        if said := loops(f"{name:<9}", s):
+            print(said)
     print(f"\nanswers in {args.out}; {time.perf_counter() - t0:.0f} s in all")
     return 0
 

@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 from .backends import Backend, BackendError, CancelToken, create_backend
@@ -34,7 +35,7 @@ from nxedit.model.privacy import PrivacyRules
 from .prompts import get_format
 from .prompts.base import PromptRefused, Rejected, cut_at_control_token
 from . import model_acceptance
-from .rewrite_diff import repetition_reason
+from .rewrite_diff import repetition
 from .suggestion import Suggestion
 
 log = logging.getLogger("nxedit.model")
@@ -67,6 +68,8 @@ class ModelPredictor:
         self._own_backend = backend is None  # made here: remade on a retry (a fresh connection)
         self.status = "model: not loaded"
         self.last_rejection: str | None = None  # why the last prediction's answer was refused, if it was
+        # the loop the last answer was stopped in, if it was, and the answer up to it (what was read)
+        self.last_loop: tuple[str, str] | None = None
         self.last_error: str | None = None  # why the last load failed (without the retry note)
         self._backend = backend
         self._on_status = on_status
@@ -198,7 +201,7 @@ class ModelPredictor:
     def predict(self, request) -> Suggestion | None:
         """The model's next edit for ``request``, or None (abstain, cancelled, or not ready)."""
         t0 = time.perf_counter()
-        self.last_rejection = None
+        self.last_rejection = self.last_loop = None
         if request.path and self.exclude(request.path):
             self._reject(f"{request.path} is private: it is never sent to a model")
             return None
@@ -233,7 +236,7 @@ class ModelPredictor:
         # a model that runs on past that is cut rather than decoded for nothing
         n = ctx.count_tokens(region)
         max_tokens = min(self.config.max_tokens, n + n // 4 + 64)
-        runaway: list[str] = []
+        runaway: list[tuple[str, str]] = []  # why the model was stopped, and its answer up to the loop
         streamed: list[str] = []
         checked = [0]  # characters streamed at the last check
 
@@ -244,9 +247,10 @@ class ModelPredictor:
                 checked[0] = size
                 return
             checked[0] = size
-            reason = repetition_reason(region, "".join(streamed))
-            if reason:
-                runaway.append(reason)
+            text = "".join(streamed)
+            found = repetition(region, text)
+            if found:
+                runaway.append((found[0], text[: found[1]]))
                 token.cancel()
 
         options = {"ban": getattr(fmt, "BAN", ())}
@@ -270,14 +274,21 @@ class ModelPredictor:
                 raise BackendError(f"{self._backend.name} failed: {one_line(exc)}") from None
             return None
         if runaway:
-            self._reject(runaway[0])
+            # what the model wrote before it looped is an answer cut off there: only its part
+            # that matches the file is placed (what it never reached stays), or it is refused
+            why, head = self.last_loop = runaway[0]
+            completion = replace(completion, text=head, finish_reason="length")
+            result = fmt.parse(head, ctx, True)
+            if isinstance(result, Rejected):
+                self._reject(why)
+                return None
+        elif completion.finish_reason == "cancelled":
             return None
-        if completion.finish_reason == "cancelled":
-            return None
-        result = fmt.parse(completion.text, ctx, completion.truncated)
-        if isinstance(result, Rejected):
-            self._reject(result.reason)
-            return None
+        else:
+            result = fmt.parse(completion.text, ctx, completion.truncated)
+            if isinstance(result, Rejected):
+                self._reject(result.reason)
+                return None
         if not result.edits:
             return None
         confidence = completion.confidence

@@ -3,7 +3,7 @@
 A next-edit model rewrites a whole region of the buffer; the suggestion is what changed.
 :func:`rewrite_edits` diffs the region against its rewrite at character level (rapidfuzz),
 trims the common prefix and suffix, groups the changes into hunks of whole lines and
-returns them as :class:`LineEdit` s against the buffer. :func:`repetition_reason` and
+returns them as :class:`LineEdit` s against the buffer. :func:`repetition` (:func:`repetition_reason`) and
 :func:`undoes_edit` catch two ways a model output goes wrong.
 """
 
@@ -128,10 +128,10 @@ def _trim_equal_lines(edit: LineEdit, old_chunk: str) -> LineEdit | None:
 _RUN_OF_CHUNK = re.compile(r"(.{1,16}?)\1{24,}")  # a short piece repeated 25+ times in a row
 
 
-def _max_repeats(lines: list[str], period: int) -> tuple[int, str]:
-    """The most times one non-blank block of ``period`` lines occurs back to back, and the
-    block's first non-blank line (what a message shows of it)."""
-    best, best_block = 1, ""
+def _max_repeats(lines: list[str], period: int) -> tuple[int, str, int]:
+    """The most times one non-blank block of ``period`` lines occurs back to back, the
+    block's first non-blank line (what a message shows of it), and the line the run starts at."""
+    best, best_block, best_start = 1, "", 0
     for phase in range(period):
         run = 1
         for i in range(phase + period, len(lines) - period + 1, period):
@@ -140,32 +140,42 @@ def _max_repeats(lines: list[str], period: int) -> tuple[int, str]:
                 run += 1
                 if run > best:
                     best, best_block = run, next(line for line in block if line)
+                    best_start = i - (run - 1) * period
             else:
                 run = 1
-    return best, best_block
+    return best, best_block, best_start
 
 
-def repetition_reason(original: str, rewrite: str) -> str | None:
-    """Why ``rewrite`` looks like a model stuck in a loop (compared with ``original``), or None.
+def repetition(original: str, rewrite: str) -> tuple[str, int] | None:
+    """Why ``rewrite`` looks like a model stuck in a loop (compared with ``original``), and
+    where in it the loop begins (its first repeated block or piece), or None.
 
     Flags a line or a block of up to 4 lines repeated back to back at least 4 times and
     more than once beyond what the original has, and a short piece of text repeated 25
     or more times in a row, well beyond its longest run in the original.
     """
     # indentation counts: closing braces at four depths are four different lines
-    new_lines = [line.rstrip() for line in rewrite.split("\n")]
+    raw = rewrite.split("\n")
+    new_lines = [line.rstrip() for line in raw]
     old_lines = [line.rstrip() for line in original.split("\n")]
     for period in (1, 2, 3, 4):
-        repeats, block = _max_repeats(new_lines, period)
+        repeats, block, start = _max_repeats(new_lines, period)
         if repeats >= 4 and repeats > _max_repeats(old_lines, period)[0] + 1:
-            return f"endless repetition: {block[:40]!r} repeated {repeats} times"
+            return (f"endless repetition: {block[:40]!r} repeated {repeats} times",
+                    sum(len(line) + 1 for line in raw[:start]))
     for m in _RUN_OF_CHUNK.finditer(rewrite):
         unit = m.group(1)
         runs = [len(r.group(0)) // len(unit) for r in re.finditer(f"(?:{re.escape(unit)})+", original)]
         repeats = len(m.group(0)) // len(unit)
         if unit.strip() and repeats > max(runs, default=0) + 8:
-            return f"endless repetition: {unit!r} repeated {repeats} times"
+            return f"endless repetition: {unit!r} repeated {repeats} times", m.start()
     return None
+
+
+def repetition_reason(original: str, rewrite: str) -> str | None:
+    """:func:`repetition`'s reason alone."""
+    found = repetition(original, rewrite)
+    return found[0] if found else None
 
 
 def undoes_edit(text: str, start_line: int, old_text: str, new_text: str, edits: tuple[LineEdit, ...]) -> bool:

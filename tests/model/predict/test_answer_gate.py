@@ -132,6 +132,26 @@ def test_nested_closing_braces_are_not_an_endless_repetition():
     assert isinstance(result, Parsed) and result.rewrite == new + "\n" and result.edits
 
 
+def test_what_a_model_wrote_before_it_looped_is_read_as_an_answer_cut_off_there():
+    # Gemma 3 270M, held by the grammar to the region's lines, wrote the region (the fix in it)
+    # and then one line again and again: the predictor stops it and places the head it wrote
+    ctx = window()
+    lines = rename_fix(ctx).split("\n")
+    loop = "    print('<img>')\n" * 40
+    suggestion, predictor, _ = predict_with(lambda body: sse_answer("\n".join(lines) + "\n" + loop, pieces=12))
+    (edit,) = suggestion.edits
+    assert edit.new_text == "    total = apply_discount(total, rebate)\n"
+    assert dict(suggestion.features)["flag:truncated"] == 1.0  # the acceptance model knows it was cut
+    # a loop from the first line leaves nothing to place: refused as the loop it is
+    suggestion, predictor, _ = predict_with(lambda body: sse_answer(loop, pieces=12))
+    assert suggestion is None and predictor.last_rejection.startswith("endless repetition")
+    # one that begins before the fix: the lines it wrote change nothing, so it suggests nothing
+    fixed_at = next(i for i, x in enumerate(lines) if "rebate" in x)
+    suggestion, predictor, _ = predict_with(lambda body: sse_answer("\n".join(lines[:fixed_at - 1]) + "\n" + loop,
+                                                                    pieces=12))
+    assert suggestion is None and predictor.last_rejection is None and predictor.last_loop
+
+
 def test_logprobs_are_asked_for_only_when_configured():
     ctx = window()
     _, _, server = predict_with(lambda body: sse_answer(rename_fix(ctx)))

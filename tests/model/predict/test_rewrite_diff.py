@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nxedit.model.text.edits import LineEdit
-from nxedit.model.predict.rewrite_diff import repetition_reason, rewrite_edits, undoes_edit
+from nxedit.model.predict.rewrite_diff import repetition, repetition_reason, rewrite_edits, undoes_edit
 from nxedit.model.text.plain import apply_line_edits, split_lines
 
 
@@ -98,6 +98,17 @@ def test_a_repeated_block_starting_with_a_blank_line_is_named_by_its_text():
     # Gemma 3 270M's loop, recorded as "'' repeated 5 times" before: a blank line and a statement
     looping = "a\n" + "\n  const selectedId = selected.id;\n" * 5
     assert repetition_reason("a\n", looping) == "endless repetition: '  const selectedId = selected.id;' repeated 5 times"
+
+
+def test_a_loop_is_found_where_it_begins():
+    # the answer before it is the model's (the predictor reads it as an answer cut off there)
+    looping = "x = 1\n" + "print(x)\n" * 6 + "y = 2"
+    reason, start = repetition("x = 1\ny = 2", looping)
+    assert looping[:start] == "x = 1\n" and "print(x)" in reason
+    looping = "a\n" + "\n  const selectedId = selected.id;\n" * 5
+    assert looping[: repetition("a\n", looping)[1]].strip() == "a"
+    looping = "x = f(" + "a, " * 40
+    assert looping[: repetition("x = f(", looping)[1]] == "x = f("
 
 
 def test_repetition_already_in_the_original_is_fine():
