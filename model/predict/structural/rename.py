@@ -317,9 +317,12 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
     buf = ctx.buf
     prose_lines = set()  # lines where a code rename would also rewrite a comment or string
 
+    def rider_spans(line: int) -> list[tuple[int, int, str]]:  # the other renames' changes on a line
+        return [(start, end, info.new) for start, end, info in riders.get(line, ())
+                if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end)]
+
     def rider_site(line: int) -> Site | None:  # a line only the other renames rewrite
-        spans = [(start, end, info.new) for start, end, info in riders.get(line, ())
-                 if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end)]
+        spans = rider_spans(line)
         return _rewritten(buf.lines[line], line, spans) if spans else None
 
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
@@ -339,10 +342,7 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
                 above = rider_site(line - 1) if line - 1 not in found else None
                 if above is not None:
                     yield above
-                for start, end, info in riders.get(line, ()):
-                    if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end):
-                        spans.append((start, end, info.new))
-                yield _rewritten(buf.lines[line], line, spans)
+                yield _rewritten(buf.lines[line], line, spans + rider_spans(line))
                 below = rider_site(line + 1) if line + 1 not in found else None
                 if below is not None:
                     yield below
