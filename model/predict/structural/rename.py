@@ -321,8 +321,11 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
         return [(start, end, info.new) for start, end, info in riders.get(line, ())
                 if _where(ctx, info, line, start, end) == "code" and not _collides(ctx, info, line, start, end)]
 
+    beside = set()  # rider-only lines already yielded (one between two sites is beside both)
+
     def rider_site(line: int) -> Site | None:  # a line only the other renames rewrite
-        spans = rider_spans(line)
+        spans = rider_spans(line) if line not in found and line not in beside else []
+        beside.add(line)
         return _rewritten(buf.lines[line], line, spans) if spans else None
 
     def sites():  # occurrences are judged lazily: only as far as the hunk reaches
@@ -339,12 +342,10 @@ def _ripple_sites(ctx: Context, infos: list[_Pair], found: dict, riders: dict, c
                     if where == "text" and not info.site_in_text:
                         prose_lines.add(line)
             if spans:
-                above = rider_site(line - 1) if line - 1 not in found else None
-                if above is not None:
+                if (above := rider_site(line - 1)) is not None:
                     yield above
                 yield _rewritten(buf.lines[line], line, spans + rider_spans(line))
-                below = rider_site(line + 1) if line + 1 not in found else None
-                if below is not None:
+                if (below := rider_site(line + 1)) is not None:
                     yield below
 
     edit, complete = cluster_all(sites(), buf.lines)

@@ -74,6 +74,15 @@ def test_5_two_renames_on_lines_next_to_each_other_are_one_hunk():
     assert new == "    check_new_one(&s.x)?;\n    check_new_two(&s.y)?;\n"
 
 
+def test_5_a_line_only_another_rename_rewrites_between_two_sites_is_in_the_hunk_once():
+    before = "def f(src, dst):\n    a = src\n    b = dst\n\n\n\n    copy(src)\n    log(dst)\n    move(src)\n"
+    req = session(before, ("def f(src, dst):\n", "def f(src, target):\n"), ("    b = dst\n", "    b = target\n"),
+                  ("def f(src, target):\n", "def f(source, target):\n"), ("    a = src\n", "    a = source\n"))
+    old, new = changed_lines(req, predict(req))
+    assert old == ["    copy(src)\n", "    log(dst)\n", "    move(src)\n"]
+    assert new == "    copy(source)\n    log(target)\n    move(source)\n"
+
+
 def test_6_a_dangling_reference_is_a_guess_not_the_top_confidence():
     before = ('def t():\n    body = b"test"\n    compressed = compress(body)\n    with raises(E):\n'
               '        decode(compressed)\n')
