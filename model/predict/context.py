@@ -63,6 +63,12 @@ class RegionSpec:
     # bytes / 3), whatever tokenizer is loaded; None: the model's tokenizer when there is one
     count_tokens: Callable[[str], int] | None = None
     snap: int = 0  # fixed windows: the cursor line rounded down to a multiple of this anchors them
+    # fixed windows: a region whose first line would be blank starts up to this many lines
+    # higher, on the nearest line with text. After a blank first line a small model has no
+    # anchor to copy from: it goes on from another blank line of the excerpt and rewrites
+    # code that is not the region's (Gemma 3 270M with Instinct's window, runs 1-6 of issue
+    # 17: 9 of the 25 regions that began blank refused so, none of the other 75).
+    anchor_start: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +226,11 @@ def _fixed_region(lines: list[str], row: int, spec: RegionSpec) -> tuple[tuple[i
     n = len(lines)
     first, last = (row - row % spec.snap, row - row % spec.snap + spec.snap - 1) if spec.snap else (row, row)
     region = (max(0, first - spec.lines_above), min(n, last + spec.lines_below + 1))
+    start = region[0]
+    while 0 < start < n and region[0] - start < spec.anchor_start and not lines[start].strip():
+        start -= 1
+    if start < region[0] and lines[start].strip():
+        region = (start, region[1])
     excerpt = (
         min(region[0], max(0, first - spec.context_above)),
         max(region[1], min(n, last + spec.context_below + 1)),

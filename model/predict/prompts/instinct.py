@@ -26,7 +26,10 @@ Layout (continue ``core/nextEdit``: ``constants.ts``, ``templating/instinct.ts``
     <|editable_region_end|> lines, <|user_cursor_is_here|> at the cursor}```
     ### Response:
 
-The region is the cursor line, 1 line above and 5 below; the excerpt 25 lines each way.
+The region is the cursor line, 1 line above and 5 below; the excerpt 25 lines each way. One
+departure from Continue: a region that would begin on a blank line begins on the nearest line
+above with text (``anchor_start``, at most 3 lines up), as a blank first line left a small
+model nothing to copy from (see :class:`~nxedit.model.predict.context.RegionSpec`).
 Edits are listed newest first, as the system prompt tells the model. The answer is the
 rewritten region alone.
 
@@ -60,7 +63,7 @@ STOP = ("<|im_end|>", "<|endoftext|>", END)
 BAN = banned(STOP)  # control tokens kept out of the answer
 REGION = RegionSpec(
     syntax=False, lines_above=1, lines_below=5, context_above=25, context_below=25, max_events=5,
-    snippet_tokens=1024,
+    snippet_tokens=1024, anchor_start=3,
 )
 DIFF_CONTEXT = 5
 

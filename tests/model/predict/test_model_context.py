@@ -1,5 +1,7 @@
 """The context builder: editable region, history diffs, related snippets."""
 
+from dataclasses import replace
+
 import pytest
 
 from next_edit_cases import INVENTORY, PRICING, UNRELATED, inventory_request, request
@@ -53,6 +55,20 @@ def test_a_fixed_window_is_cut_around_the_cursor_line():
     assert ctx.region == (490, 511) and ctx.excerpt == (470, 531)
     top = build_context(request(BIG, 2, 0, path="big.py"), spec)
     assert top.region == (0, 13) and top.excerpt == (0, 33)
+
+
+def test_a_fixed_region_that_would_begin_blank_begins_on_the_nearest_line_with_text():
+    # BIG's functions are 3 lines and 2 blank ones: line 500 is ``def f100``, 497 f99's return
+    spec = RegionSpec(syntax=False, lines_above=1, lines_below=5, context_above=25, context_below=25, anchor_start=3)
+    ctx = build_context(request(BIG, 500, 0, path="big.py"), spec)
+    assert ctx.region == (497, 506) and ctx.region_text.startswith("    return y * 2\n\n\ndef f100(x):")
+    assert ctx.excerpt == (475, 526)  # the excerpt is still cut around the cursor line
+    # only so far up: two blank lines with anchor_start=1 leave the window as it was
+    short = build_context(request(BIG, 500, 0, path="big.py"), replace(spec, anchor_start=1))
+    assert short.region == (499, 506)
+    # a window that begins with text is left alone, and so is one at the top of the file
+    assert build_context(request(BIG, 502, 0, path="big.py"), spec).region == (501, 508)
+    assert build_context(request("\n\nx = 1\n", 1, 0), spec).region == (0, 4)
 
 
 def test_cursor_offsets_point_at_the_cursor():
